@@ -1,0 +1,3 @@
+from deskapp.cli import main
+
+main()

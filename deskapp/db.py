@@ -1,0 +1,152 @@
+"""Engine factory, SQLite pragmas and the unit of work.
+
+``transaction(engine)`` is the one way services are given a session: the
+record, its timeline and its audit entry are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlmodel import Session, create_engine
+
+from deskapp.errors import StorageError
+from deskapp.i18n import _
+
+def is_sqlite(engine_or_url: Engine | str) -> bool:
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    return url.get_backend_name() == "sqlite"
+
+
+def sqlite_path(engine_or_url: Engine | str) -> Path | None:
+    """The file behind a SQLite URL (``None`` for memory or another backend)."""
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def _normalize_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3 here."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, foreign keys and synchronous=FULL."""
+    url = _normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise StorageError(
+            _("The database URL {url} is not valid: {error}").format(url=url, error=error)
+        ) from error
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            _check_sqlite_folder(path)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            if path is not None:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.close()
+
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    raise StorageError(
+        _("Unsupported database {url}: use a SQLite file or PostgreSQL.").format(url=url)
+    )
+
+
+def _check_sqlite_folder(path: Path) -> None:
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(
+            _("Cannot create the data folder {folder}: {reason}. Choose another with --data-dir.")
+            .format(folder=folder, reason=error.strerror or error)
+        ) from error
+    probe = folder / ".deskapp-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise StorageError(
+            _("The data folder {folder} is read-only: {reason}. "
+              "Give this user write permission or choose another folder with --data-dir.")
+            .format(folder=folder, reason=error.strerror or error)
+        ) from error
+    if path.exists() and path.stat().st_size > 0:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+        if header != b"SQLite format 3\x00":
+            raise StorageError(
+                _("{path} is not a deskapp database (not a SQLite file). "
+                  "Move it away or point --database-url at the right file.").format(path=path)
+            )
+
+
+def describe_connection_error(engine: Engine, error: Exception) -> StorageError:
+    """One line for a database that cannot be reached or read."""
+    url = engine.url.render_as_string(hide_password=True)
+    if isinstance(error, OperationalError) and not is_sqlite(engine):
+        return StorageError(
+            _("Cannot reach the PostgreSQL server at {url}. "
+              "Check that it is running and the URL is right.").format(url=url)
+        )
+    if isinstance(error, DatabaseError):
+        return StorageError(
+            _("Cannot open the database {url}: {reason}").format(url=url, reason=error.orig)
+        )
+    return StorageError(_("Cannot open the database {url}: {reason}").format(url=url, reason=error))
+
+
+def check_connection(engine: Engine) -> None:
+    """Raise a ``StorageError`` with one clear line when the database cannot be used."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except (OperationalError, DatabaseError) as error:
+        raise describe_connection_error(engine, error) from error
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit when the block ends, roll back on any exception."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A session for queries only; nothing it does is committed."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()

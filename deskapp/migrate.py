@@ -1,0 +1,188 @@
+"""Schema version of a database: create, upgrade (with a backup first), refuse newer.
+
+Migrations ship inside the package (``deskapp/migrations``) and run with no
+alembic.ini, so an installed copy can upgrade the database it opens.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from deskapp.db import check_connection, describe_connection_error, is_sqlite, sqlite_path
+from deskapp.errors import StorageError
+from deskapp.i18n import _
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", "deskapp:migrations")
+    url = engine.url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(_script_only_config())
+    head = script.get_current_head()
+    assert head is not None, "the package ships at least one migration"
+    return head
+
+
+def _script_only_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", "deskapp:migrations")
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision stamped in the database, ``None`` when it has never been migrated."""
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except (OperationalError, DatabaseError) as error:
+        raise describe_connection_error(engine, error) from error
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: str | None
+    head: str
+    known: bool
+    """False when the database was written by a newer deskapp."""
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+    @property
+    def empty(self) -> bool:
+        return self.current is None
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    current = current_revision(engine)
+    script = ScriptDirectory.from_config(_script_only_config())
+    known = current is None or _revision_known(script, current)
+    return SchemaStatus(current=current, head=head_revision(), known=known)
+
+
+def _revision_known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except Exception:
+        return False
+
+
+def upgrade(engine: Engine, *, backup: bool = True, now: datetime | None = None) -> Path | None:
+    """Bring the database to the newest schema; returns the backup written first, if any.
+
+    An empty database is created without a backup. A database stamped by a
+    newer deskapp is refused and left untouched.
+    """
+    check_connection(engine)
+    status = schema_status(engine)
+    if not status.known:
+        raise StorageError(
+            _("This database was written by a newer deskapp (schema {revision}). "
+              "Install the newer version; this one will not touch it.")
+            .format(revision=status.current)
+        )
+    if status.up_to_date:
+        return None
+    backup_path = None
+    if backup and not status.empty and _has_tables(engine):
+        backup_path = backup_before_upgrade(engine, status.current or "none", now=now)
+    try:
+        with engine.connect() as connection:
+            config = alembic_config(engine)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except (OperationalError, DatabaseError) as error:
+        raise describe_connection_error(engine, error) from error
+    return backup_path
+
+
+def _has_tables(engine: Engine) -> bool:
+    return bool(inspect(engine).get_table_names())
+
+
+def backup_before_upgrade(engine: Engine, revision: str, *, now: datetime | None = None) -> Path:
+    path = sqlite_path(engine)
+    if path is None:
+        raise StorageError(
+            _("Upgrading a PostgreSQL database needs a backup first: "
+              "run pg_dump, then deskapp db upgrade --no-backup.")
+        )
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.before-upgrade-{revision}-{stamp}{path.suffix}")
+    backup(engine, target)
+    return target
+
+
+def backup(engine: Engine, target: Path) -> Path:
+    """A consistent copy of the database at ``target`` (SQLite online backup or pg_dump)."""
+    target = target.expanduser()
+    if target.exists():
+        raise StorageError(
+            _("{path} already exists; choose a new file name for the backup.").format(path=target)
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(
+            _("Cannot write the backup to {path}: {reason}").format(path=target, reason=error)
+        ) from error
+    if is_sqlite(engine):
+        source = sqlite_path(engine)
+        if source is None:
+            raise StorageError(_("An in-memory database cannot be backed up."))
+        partial = target.with_name(target.name + ".partial")
+        try:
+            src = sqlite3.connect(source)
+            try:
+                dst = sqlite3.connect(partial)
+                try:
+                    src.backup(dst)
+                finally:
+                    dst.close()
+            finally:
+                src.close()
+            partial.replace(target)
+        except (sqlite3.Error, OSError) as error:
+            partial.unlink(missing_ok=True)
+            raise StorageError(
+                _("Cannot write the backup to {path}: {reason}").format(path=target, reason=error)
+            ) from error
+        return target
+    return _pg_dump(engine, target)
+
+
+def _pg_dump(engine: Engine, target: Path) -> Path:
+    if shutil.which("pg_dump") is None:
+        raise StorageError(_("pg_dump is not installed; install the PostgreSQL client tools."))
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    result = subprocess.run(
+        ["pg_dump", "--format=custom", f"--file={target}", url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        target.unlink(missing_ok=True)
+        raise StorageError(
+            _("pg_dump failed: {reason}").format(reason=result.stderr.strip().splitlines()[-1:])
+        )
+    return target

@@ -1,0 +1,67 @@
+"""Alembic environment, run from deskapp.migrate with no alembic.ini.
+
+On SQLite, foreign keys are switched off around the migration: a batch
+migration rebuilds a table by dropping it, and with foreign keys on that
+silently deletes every child row through ON DELETE CASCADE. After the
+migration ``PRAGMA foreign_key_check`` must report nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import context
+from sqlmodel import SQLModel
+
+import deskapp.models  # noqa: F401  (registers every table)
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write plain SQLAlchemy types instead of sqlmodel's, so versions need no sqlmodel."""
+    if type_ == "type":
+        name = type(obj).__name__
+        if name == "AutoString":
+            length = getattr(obj, "length", None)
+            return f"sa.String(length={length})" if length else "sa.String()"
+        if name == "UTCDateTime":
+            return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "")
+        with engine.connect() as new_connection:
+            _run(new_connection)
+    else:
+        _run(connection)
+
+
+def _run(connection: sa.Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=sqlite,
+        render_item=render_item,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    if sqlite:
+        problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+        if problems:
+            raise RuntimeError(f"Migration left rows with broken foreign keys: {problems[:5]}")
+
+
+run_migrations_online()

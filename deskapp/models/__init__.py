@@ -1,0 +1,20 @@
+"""SQLModel tables. Field constraints only; the rules live in ``deskapp.services``.
+
+Importing this package registers every table on ``SQLModel.metadata``, which
+Alembic compares against when a migration is generated.
+"""
+
+from deskapp.models.audit import AuditEntry, AuditHead
+from deskapp.models.people import Operator, Resident, Role, Relation, Unit
+from deskapp.models.site import Site
+
+__all__ = [
+    "AuditEntry",
+    "AuditHead",
+    "Operator",
+    "Relation",
+    "Resident",
+    "Role",
+    "Site",
+    "Unit",
+]

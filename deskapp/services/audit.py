@@ -1,0 +1,176 @@
+"""The audit trail: every change of state, append-only and hash-chained.
+
+``record`` is called by every service that changes state, inside the same
+session, so the change and its entry are committed together. ``verify``
+recomputes the chain and names the first entry that does not fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from deskapp.i18n import _
+from deskapp.models import AuditEntry, AuditHead, Operator
+from deskapp.services.clock import as_utc
+
+GENESIS_HASH = "0" * 64
+
+
+def snapshot(record: Any, *, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The fields of a model as plain JSON values, for ``before`` and ``after``."""
+    data = record.model_dump()
+    return {key: _plain(value) for key, value in data.items() if key not in exclude}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    return value
+
+
+def _dump(values: dict[str, Any] | None) -> str:
+    if values is None:
+        return ""
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _entry_hash(entry: AuditEntry) -> str:
+    payload = json.dumps(
+        [
+            entry.seq,
+            entry.site_id,
+            as_utc(entry.at).isoformat(),
+            entry.operator_id,
+            entry.actor,
+            entry.action,
+            entry.entity,
+            entry.entity_id,
+            entry.before,
+            entry.after,
+            entry.prev_hash,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    now: datetime,
+    actor: Operator | None,
+    action: str,
+    entity: str,
+    entity_id: object,
+    site_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor_label: str | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain in the caller's transaction."""
+    head = _locked_head(session)
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        site_id=site_id,
+        at=as_utc(now),
+        operator_id=actor.id if actor else None,
+        actor=actor.login if actor else (actor_label or "system"),
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=_dump(before),
+        after=_dump(after),
+        prev_hash=head.last_hash or GENESIS_HASH,
+        entry_hash="",
+    )
+    entry.entry_hash = _entry_hash(entry)
+    head.seq = entry.seq
+    head.last_hash = entry.entry_hash
+    session.add(entry)
+    session.add(head)
+    session.flush()
+    return entry
+
+
+def _locked_head(session: Session) -> AuditHead:
+    head = session.exec(
+        select(AuditHead)
+        .where(AuditHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if head is None:
+        head = AuditHead(id=1, seq=0, last_hash="")
+        session.add(head)
+        session.flush()
+    return head
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
+    """Walk the chain in order; stop at the first entry whose hash or link is wrong."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    last_seq = 0
+    while True:
+        entries = session.exec(
+            select(AuditEntry)
+            .where(col(AuditEntry.seq) > last_seq)
+            .order_by(col(AuditEntry.seq))
+            .limit(batch)
+        ).all()
+        if not entries:
+            break
+        for entry in entries:
+            if entry.seq != expected_seq:
+                return VerifyResult(
+                    False, checked, expected_seq, _("entry {seq} is missing").format(seq=expected_seq)
+                )
+            if entry.prev_hash != expected_prev:
+                return VerifyResult(
+                    False, checked, entry.seq, _("it does not link to the entry before it")
+                )
+            if _entry_hash(entry) != entry.entry_hash:
+                return VerifyResult(
+                    False, checked, entry.seq, _("its content was changed after it was written")
+                )
+            expected_prev = entry.entry_hash
+            expected_seq += 1
+            checked += 1
+            last_seq = entry.seq
+    head = session.get(AuditHead, 1)
+    if head is not None and head.seq != checked:
+        return VerifyResult(
+            False,
+            checked,
+            checked + 1,
+            _("the chain ends at entry {seq} but {expected} were written").format(
+                seq=checked, expected=head.seq
+            ),
+        )
+    return VerifyResult(True, checked)
+
+
+def recent(session: Session, *, site_id: int, limit: int = 20) -> list[AuditEntry]:
+    return list(
+        session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.site_id == site_id)
+            .order_by(col(AuditEntry.seq).desc())
+            .limit(limit)
+        ).all()
+    )

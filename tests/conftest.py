@@ -1,0 +1,96 @@
+"""Fixtures: a migrated desk on SQLite, and on PostgreSQL when
+``DESKAPP_TEST_DATABASE_URL`` names one (each test then runs on both)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from deskapp import i18n
+from deskapp.config import load_settings
+from deskapp.db import make_engine
+from deskapp.desk import Desk, open_desk
+from deskapp.services import operators
+from deskapp.services.clock import FixedClock
+
+PG_URL = os.environ.get("DESKAPP_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+# Monday 2026-11-23 10:00 in Beijing: inside office hours, on a working day.
+DESK_MORNING = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+operators.configure_hashing("cheapest")
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default() -> Iterator[None]:
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test instead of migrating again."""
+    folder = tmp_path_factory.mktemp("template")
+    open_desk(load_settings(data_dir=folder, password_hash_profile="cheapest")).engine.dispose()
+    return folder / "desk.db"
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> str:
+    engine = make_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    open_desk(
+        load_settings(database_url=PG_URL, password_hash_profile="cheapest")
+    ).engine.dispose()
+    return PG_URL
+
+
+def _empty_pg(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(
+        f'"{table.name}"' for table in SQLModel.metadata.sorted_tables
+    )
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(DESK_MORNING)
+
+
+@pytest.fixture
+def desk(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, clock: FixedClock
+) -> Iterator[Desk]:
+    """A freshly migrated, empty desk (one site, no operators) on each backend."""
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, tmp_path / "desk.db")
+        settings = load_settings(data_dir=tmp_path, password_hash_profile="cheapest")
+    else:
+        url = request.getfixturevalue("pg_migrated")
+        _empty_pg(url)
+        settings = load_settings(
+            data_dir=tmp_path, database_url=url, password_hash_profile="cheapest"
+        )
+    opened = open_desk(settings, clock=clock)
+    yield opened
+    opened.engine.dispose()
