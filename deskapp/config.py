@@ -43,6 +43,9 @@ class Settings:
     site_name: str = "Property Service Center"
     """Name of the site created on first start."""
 
+    timezone: str = "Asia/Shanghai"
+    """The desk's local time zone: times are stored in UTC and shown in this zone."""
+
     office_open: str = "08:00"
     """Start of office hours (办公时间)."""
 

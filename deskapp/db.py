@@ -19,6 +19,7 @@ from sqlmodel import Session, create_engine
 from deskapp.errors import StorageError
 from deskapp.i18n import _
 
+
 def is_sqlite(engine_or_url: Engine | str) -> bool:
     url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
     return url.get_backend_name() == "sqlite"
@@ -148,5 +149,5 @@ def reading(engine: Engine) -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.rollback()
+        # close() (not rollback()) keeps loaded objects readable after the block.
         session.close()

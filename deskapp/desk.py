@@ -7,6 +7,7 @@ point opens the database the same way (pragmas, upgrade with backup, site).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -28,6 +29,10 @@ class Desk:
     clock: Clock = field(default_factory=SystemClock)
     backup_written: Path | None = None
     """The copy taken before this start upgraded an older database."""
+
+    @property
+    def lockout(self) -> timedelta:
+        return timedelta(minutes=self.settings.lockout_minutes)
 
 
 def open_desk(settings: Settings, *, clock: Clock | None = None, upgrade: bool = True) -> Desk:

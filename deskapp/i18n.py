@@ -33,7 +33,12 @@ def set_language(language: str) -> None:
     if language != "en" and isinstance(translations, gettext.NullTranslations) and not isinstance(
         translations, gettext.GNUTranslations
     ):
-        raise RuntimeError(f"No compiled message catalog for {language} in {LOCALE_DIR}")
+        from deskapp.errors import StorageError
+
+        raise StorageError(
+            f"No compiled message catalog for {language} in {LOCALE_DIR}: "
+            "reinstall deskapp (make run) or run make messages."
+        )
     _current_language = language
 
 

@@ -20,7 +20,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> Any:
     """Write plain SQLAlchemy types instead of sqlmodel's, so versions need no sqlmodel."""
     if type_ == "type":
         name = type(obj).__name__

@@ -5,7 +5,7 @@ Alembic compares against when a migration is generated.
 """
 
 from deskapp.models.audit import AuditEntry, AuditHead
-from deskapp.models.people import Operator, Resident, Role, Relation, Unit
+from deskapp.models.people import Operator, Relation, Resident, Role, Unit
 from deskapp.models.site import Site
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from deskapp.i18n import _
+from deskapp.i18n import N_, _
 from deskapp.models import AuditEntry, AuditHead, Operator
 from deskapp.services.clock import as_utc
 
@@ -137,9 +137,8 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
             break
         for entry in entries:
             if entry.seq != expected_seq:
-                return VerifyResult(
-                    False, checked, expected_seq, _("entry {seq} is missing").format(seq=expected_seq)
-                )
+                missing = _("entry {seq} is missing").format(seq=expected_seq)
+                return VerifyResult(False, checked, expected_seq, missing)
             if entry.prev_hash != expected_prev:
                 return VerifyResult(
                     False, checked, entry.seq, _("it does not link to the entry before it")
@@ -174,3 +173,23 @@ def recent(session: Session, *, site_id: int, limit: int = 20) -> list[AuditEntr
             .limit(limit)
         ).all()
     )
+
+
+ACTION_LABELS = {
+    "site.create": N_("Site created"),
+    "site.mark_demo": N_("Demo data loaded"),
+    "operator.add": N_("Operator added"),
+    "operator.disable": N_("Operator disabled"),
+    "operator.unlock": N_("Operator unlocked"),
+    "operator.sign_in": N_("Signed in"),
+    "operator.sign_in_failed": N_("Wrong PIN"),
+    "operator.lockout": N_("Locked out"),
+    "unit.add": N_("Unit added"),
+    "resident.add": N_("Resident added"),
+}
+
+
+def describe_action(action: str) -> str:
+    """The entry's action as the desk says it (the code itself when unknown)."""
+    label = ACTION_LABELS.get(action)
+    return _(label) if label else action

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -87,9 +88,8 @@ def parse_relation(text: str) -> Relation:
     relation = RELATION_WORDS.get(text.strip().lower())
     if relation is None:
         raise InvalidInput(
-            _("{text} is not a relation: use owner, tenant or household (业主, 租户, 家属).").format(
-                text=text.strip() or "''"
-            ),
+            _("{text} is not a relation: use owner, tenant or household (业主, 租户, 家属).")
+            .format(text=text.strip() or "''"),
             field="relation",
         )
     return relation
@@ -170,7 +170,7 @@ def add_resident(
         )
     resident = Resident(
         site_id=site_id,
-        unit_id=unit.id,
+        unit_id=_id(unit.id),
         name=name,
         relation=parsed_relation.value,
         phone=phone_digits,
@@ -200,9 +200,14 @@ class LookupHit:
     masked_phone: str
 
 
-def _prefix_range(column: object, prefix: str) -> object:
+def _id(value: int | None) -> int:
+    assert value is not None, "flushed records have an id"
+    return value
+
+
+def _prefix_range(column: Any, prefix: str) -> Any:
     # A range instead of LIKE 'x%': both databases use the index, whatever the collation.
-    return (col(column) >= prefix) & (col(column) < prefix + "\uffff")  # type: ignore[arg-type]
+    return (col(column) >= prefix) & (col(column) < prefix + "\uffff")
 
 
 def lookup(session: Session, *, site_id: int, query: str, limit: int = 10) -> list[LookupHit]:
@@ -306,7 +311,9 @@ def unit_card(session: Session, *, site_id: int, unit_id: int) -> UnitCard:
 
 def counts(session: Session, *, site_id: int) -> tuple[int, int]:
     """Number of units and of active residents of the site."""
-    units = session.exec(select(func.count()).select_from(Unit).where(Unit.site_id == site_id)).one()
+    units = session.exec(
+        select(func.count()).select_from(Unit).where(Unit.site_id == site_id)
+    ).one()
     residents = session.exec(
         select(func.count())
         .select_from(Resident)

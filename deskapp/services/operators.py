@@ -256,9 +256,10 @@ def _refuse(
 
 
 def unlock_operator(
-    session: Session, *, site_id: int, login: str, now: datetime, actor: Operator
+    session: Session, *, site_id: int, login: str, now: datetime, actor: Operator | None
 ) -> Operator:
-    if actor.role not in (Role.SUPERVISOR, Role.MANAGER):
+    """Lift a lockout; ``actor`` None is the administrator at the command line."""
+    if actor is not None and actor.role not in (Role.SUPERVISOR, Role.MANAGER):
         raise AuthError(_("Only a supervisor or manager can unlock an operator."))
     operator = get_operator(session, site_id=site_id, login=login)
     operator.locked_until = None

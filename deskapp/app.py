@@ -1,0 +1,130 @@
+"""DeskApp: the screens of the desk, the one keymap, the palette and the operator on duty."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from deskapp import i18n
+from deskapp.commands import DirectoryProvider, ScreensProvider
+from deskapp.db import reading
+from deskapp.desk import Desk
+from deskapp.formatting import desk_zone
+from deskapp.i18n import N_, _
+from deskapp.models import Operator, Site
+from deskapp.screens.base import DeskScreen
+from deskapp.screens.dashboard import DashboardScreen
+from deskapp.screens.directory import DirectoryScreen
+from deskapp.screens.help import HelpScreen
+from deskapp.screens.login import LoginScreen
+
+
+class DeskApp(App[None]):
+    """The front desk. One key per task screen, the same on every screen."""
+
+    CSS_PATH = Path(__file__).parent / "desk.tcss"
+    TITLE = "deskapp"
+    COMMANDS: ClassVar = {DirectoryProvider, ScreensProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", N_("Help")),
+        Binding("f2", "go('dashboard')", N_("Dashboard")),
+        Binding("f9", "go('directory')", N_("Directory")),
+        Binding("ctrl+l", "switch_operator", N_("Switch operator")),
+        Binding("f12", "toggle_language", N_("中文/English")),
+        Binding("ctrl+q", "quit", N_("Quit")),
+    ]
+    SCREEN_FACTORIES: ClassVar[dict[str, type[DeskScreen]]] = {
+        "dashboard": DashboardScreen,
+        "directory": DirectoryScreen,
+    }
+
+    operator: reactive[Operator | None] = reactive(None)
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__()
+        self.desk = desk
+        self.zone = desk_zone(desk.settings.timezone)
+        with reading(desk.engine) as session:
+            site = session.get(Site, desk.site_id)
+            self.site_name = site.name if site else desk.settings.site_name
+        self._screens: dict[str, DeskScreen] = {}
+
+    def on_mount(self) -> None:
+        self.push_screen(LoginScreen(), self._signed_in)
+
+    def _signed_in(self, operator: Operator | None) -> None:
+        if operator is None:
+            return
+        self.operator = operator
+        for screen in self._screens.values():
+            screen.refresh_duty()
+        if not isinstance(self.screen, DeskScreen):
+            self.go("dashboard")
+        self.notify(_("Welcome, {name}.").format(name=operator.display_name), timeout=3)
+
+    def desk_screen(self, name: str) -> DeskScreen:
+        if name not in self._screens:
+            self._screens[name] = self.SCREEN_FACTORIES[name]()
+        return self._screens[name]
+
+    def action_go(self, name: str) -> None:
+        self.go(name)
+
+    def go(self, name: str) -> None:
+        if self.operator is None or name not in self.SCREEN_FACTORIES:
+            return
+        target = self.desk_screen(name)
+        if self.screen is target:
+            return
+        if isinstance(self.screen, DeskScreen):
+            self.switch_screen(target)
+        else:
+            self.push_screen(target)
+
+    def open_unit(self, unit_id: int, unit_code: str) -> None:
+        self.go("directory")
+        screen = self.desk_screen("directory")
+        assert isinstance(screen, DirectoryScreen)
+        screen.show_unit(unit_id, unit_code)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_switch_operator(self) -> None:
+        if isinstance(self.screen, LoginScreen):
+            return
+        self.push_screen(LoginScreen(can_cancel=self.operator is not None), self._signed_in)
+
+    async def action_toggle_language(self) -> None:
+        language = "en" if i18n.current_language() == "zh_CN" else "zh_CN"
+        i18n.set_language(language)
+        current = self.screen
+        if isinstance(current, DeskScreen):
+            await current.recompose()
+            current.refresh_view()
+        elif isinstance(current, LoginScreen):
+            await current.recompose()
+            current.on_mount()
+        current.refresh_bindings()
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                CommandPalette(
+                    id="--command-palette",
+                    placeholder=_("Room, name, phone digits, or a screen…"),
+                )
+            )
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        # Our own ScreensProvider offers the desk's commands in the current language.
+        return ()

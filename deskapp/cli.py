@@ -1,0 +1,376 @@
+"""The ``deskapp`` command: no subcommand opens the desk; the rest is batch work.
+
+Help texts are built after the language is known (``--lang`` or
+``DESKAPP_LANG``), so ``deskapp --lang zh_CN --help`` answers in Chinese.
+Every command prints a ``DeskError`` as one line and exits 1; a traceback
+in front of a person is a defect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from deskapp import i18n
+from deskapp.config import Settings, load_settings, normalize_language
+from deskapp.errors import DeskError, StorageError
+from deskapp.i18n import _
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    typer.secho(_("Error: {message}").format(message=message), fg="red", err=True)
+    raise typer.Exit(1)
+
+
+def guarded(function: F) -> F:
+    """Turn a ``DeskError`` (or a database failure) into one line and exit code 1."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except DeskError as error:
+            _fail(error.message)
+        except SQLAlchemyError as error:
+            _fail(_("The database refused the change: {reason}").format(
+                reason=str(getattr(error, "orig", error)).splitlines()[0]))
+        except KeyboardInterrupt:
+            _fail(_("Interrupted; nothing more was written."))
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def _open(ctx: typer.Context, *, upgrade: bool = True) -> Any:
+    from deskapp.desk import open_desk
+
+    return open_desk(_settings(ctx), upgrade=upgrade)
+
+
+def build_cli() -> typer.Typer:
+    cli = typer.Typer(
+        help=_("deskapp: the front desk of a property service center. "
+               "With no command, opens the desk."),
+        no_args_is_help=False,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        epilog=_("Every command:  deskapp (opens the desk) | deskapp db upgrade | "
+                 "deskapp db current | deskapp db backup FILE | deskapp demo | "
+                 "deskapp operator add|list|disable|unlock | deskapp import units FILE.csv "
+                 "[--skip-bad] | deskapp audit verify.  deskapp COMMAND --help tells more."),
+    )
+
+    @cli.callback(invoke_without_command=True)
+    def main_callback(
+        ctx: typer.Context,
+        database_url: Annotated[
+            str | None,
+            typer.Option("--database-url", help=_("Database URL (default: data/desk.db). "
+                                                   "Also DESKAPP_DATABASE_URL.")),
+        ] = None,
+        data_dir: Annotated[
+            Path | None,
+            typer.Option("--data-dir", help=_("Folder of the embedded database and settings.")),
+        ] = None,
+        lang: Annotated[
+            str | None, typer.Option("--lang", help=_("Language: en or zh_CN."))
+        ] = None,
+        site: Annotated[
+            str | None, typer.Option("--site", help=_("Code of the property (site) to serve."))
+        ] = None,
+    ) -> None:
+        try:
+            settings = load_settings(
+                database_url=database_url, data_dir=data_dir, language=lang, site_code=site
+            )
+        except DeskError as error:
+            _fail(error.message)
+        i18n.set_language(settings.language)
+        ctx.obj = settings
+        if ctx.invoked_subcommand is None:
+            _run_app(ctx)
+
+    db = typer.Typer(help=_("Database schema and backups."), no_args_is_help=True)
+    cli.add_typer(db, name="db")
+
+    @db.command("upgrade", help=_("Bring the database to the newest schema (backup first)."))
+    @guarded
+    def db_upgrade(
+        ctx: typer.Context,
+        no_backup: Annotated[
+            bool, typer.Option("--no-backup", help=_("Skip the backup copy (PostgreSQL)."))
+        ] = False,
+    ) -> None:
+        from deskapp import migrate
+        from deskapp.db import make_engine
+
+        settings = _settings(ctx)
+        engine = make_engine(settings.effective_database_url)
+        written = migrate.upgrade(engine, backup=not no_backup)
+        if written is not None:
+            typer.echo(_("Backup written to {path}").format(path=written))
+        typer.echo(_("Database schema is current ({revision}).").format(
+            revision=migrate.head_revision()))
+
+    @db.command("current", help=_("Show the database's schema version."))
+    @guarded
+    def db_current(ctx: typer.Context) -> None:
+        from deskapp import migrate
+        from deskapp.db import make_engine
+
+        engine = make_engine(_settings(ctx).effective_database_url)
+        status = migrate.schema_status(engine)
+        if status.empty:
+            typer.echo(_("Empty database (no schema yet); newest is {head}.").format(
+                head=status.head))
+        elif not status.known:
+            typer.echo(_("{current}: written by a newer deskapp (this one knows {head}).").format(
+                current=status.current, head=status.head))
+            raise typer.Exit(1)
+        elif status.up_to_date:
+            typer.echo(_("{current} (current)").format(current=status.current))
+        else:
+            typer.echo(_("{current}: older than {head}; run deskapp db upgrade.").format(
+                current=status.current, head=status.head))
+
+    @db.command("backup", help=_("Write a consistent copy of the database to FILE."))
+    @guarded
+    def db_backup(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) -> None:
+        from deskapp import migrate
+        from deskapp.db import check_connection, make_engine
+
+        engine = make_engine(_settings(ctx).effective_database_url)
+        check_connection(engine)
+        written = migrate.backup(engine, file)
+        typer.echo(_("Backup written to {path}").format(path=written))
+
+    @cli.command("demo", help=_("Seed a believable demo site into an empty database."))
+    @guarded
+    def demo(ctx: typer.Context) -> None:
+        desk = _open(ctx)
+        _seed_demo(desk)
+
+    operator = typer.Typer(help=_("Operators of the desk."), no_args_is_help=True)
+    cli.add_typer(operator, name="operator")
+
+    @operator.command("add", help=_("Add an operator; the PIN is asked for twice."))
+    @guarded
+    def operator_add(
+        ctx: typer.Context,
+        login: Annotated[str, typer.Argument(help=_("Sign-in name, e.g. wangfang."))],
+        name: Annotated[str, typer.Option("--name", help=_("Full name as shown at the desk."))],
+        role: Annotated[
+            str, typer.Option("--role", help=_("operator, supervisor, manager or guard."))
+        ] = "operator",
+        pin: Annotated[
+            str | None, typer.Option("--pin", help=_("PIN (asked for when not given)."))
+        ] = None,
+    ) -> None:
+        from deskapp.db import transaction
+        from deskapp.services import operators
+
+        desk = _open(ctx)
+        if pin is None:
+            pin = typer.prompt(_("PIN"), hide_input=True, confirmation_prompt=True)
+        with transaction(desk.engine) as session:
+            added = operators.add_operator(
+                session, site_id=desk.site_id, login=login, display_name=name, role=role,
+                secret=pin, now=desk.clock.now(), actor=None,
+            )
+        typer.echo(_("Operator {login} ({name}, {role}) added.").format(
+            login=added.login, name=added.display_name, role=operators.role_label(added.role)))
+
+    @operator.command("list", help=_("List the operators of the site."))
+    @guarded
+    def operator_list(ctx: typer.Context) -> None:
+        from deskapp.db import reading
+        from deskapp.services import operators
+
+        desk = _open(ctx)
+        with reading(desk.engine) as session:
+            rows = operators.list_operators(session, site_id=desk.site_id)
+        if not rows:
+            typer.echo(_("No operators yet: add one with deskapp operator add."))
+            return
+        for row in rows:
+            state = _("active") if row.active else _("disabled")
+            typer.echo(f"{row.login:<16} {row.display_name:<12} "
+                       f"{operators.role_label(row.role):<12} {state}")
+
+    @operator.command("disable", help=_("Disable an operator (kept in the records)."))
+    @guarded
+    def operator_disable(
+        ctx: typer.Context,
+        login: Annotated[str, typer.Argument()],
+        reason: Annotated[str, typer.Option("--reason", help=_("Why (kept in the audit trail)."))],
+    ) -> None:
+        from deskapp.db import transaction
+        from deskapp.services import operators
+
+        desk = _open(ctx)
+        with transaction(desk.engine) as session:
+            operators.disable_operator(
+                session, site_id=desk.site_id, login=login, reason=reason,
+                now=desk.clock.now(), actor=None,
+            )
+        typer.echo(_("Operator {login} disabled.").format(login=login))
+
+    @operator.command("unlock", help=_("Lift a lockout after too many wrong PINs."))
+    @guarded
+    def operator_unlock(ctx: typer.Context, login: Annotated[str, typer.Argument()]) -> None:
+        from deskapp.db import transaction
+        from deskapp.services import operators
+
+        desk = _open(ctx)
+        with transaction(desk.engine) as session:
+            operators.unlock_operator(
+                session, site_id=desk.site_id, login=login, now=desk.clock.now(), actor=None
+            )
+        typer.echo(_("Operator {login} unlocked.").format(login=login))
+
+    importer = typer.Typer(help=_("Import data from files."), no_args_is_help=True)
+    cli.add_typer(importer, name="import")
+
+    @importer.command("units", help=_("Import the resident directory from a CSV file "
+                                      "(columns unit,name,relation,phone,alt_phone)."))
+    @guarded
+    def import_units(
+        ctx: typer.Context,
+        file: Annotated[Path, typer.Argument()],
+        skip_bad: Annotated[
+            bool, typer.Option("--skip-bad", help=_("Write the good lines, report the rest."))
+        ] = False,
+    ) -> None:
+        from deskapp.db import transaction
+        from deskapp.services import importer as importer_service
+
+        desk = _open(ctx)
+        text = importer_service.read_csv_text(file)
+        with transaction(desk.engine) as session:
+            report = importer_service.import_units(
+                session, site_id=desk.site_id, text=text, now=desk.clock.now(), actor=None,
+                skip_bad=skip_bad,
+            )
+        for rejected in report.rejected:
+            typer.secho(_("line {line}: {reason}").format(
+                line=rejected.line, reason=rejected.reason), err=True, fg="yellow")
+        if not report.written:
+            _fail(_("{count} lines rejected; nothing was written. Fix them, or use "
+                    "--skip-bad to import the good lines.").format(count=len(report.rejected)))
+        typer.echo(_("{units} units and {residents} residents added; {rejected} lines "
+                     "rejected.").format(units=report.units_added,
+                                         residents=report.residents_added,
+                                         rejected=len(report.rejected)))
+
+    audit_cli = typer.Typer(help=_("The audit trail."), no_args_is_help=True)
+    cli.add_typer(audit_cli, name="audit")
+
+    @audit_cli.command("verify", help=_("Check the hash chain of the audit trail."))
+    @guarded
+    def audit_verify(ctx: typer.Context) -> None:
+        from deskapp.db import reading
+        from deskapp.services import audit
+
+        desk = _open(ctx, upgrade=False)
+        with reading(desk.engine) as session:
+            result = audit.verify(session)
+        if result.ok:
+            typer.echo(_("OK: {count} entries, chain intact.").format(count=result.checked))
+            return
+        _fail(_("Audit entry {seq} breaks the chain: {reason}.").format(
+            seq=result.broken_seq, reason=result.reason))
+
+    return cli
+
+
+def _seed_demo(desk: Any) -> None:
+    from deskapp.db import transaction
+    from deskapp.services import demo, operators
+
+    with transaction(desk.engine) as session:
+        report = demo.seed_demo(session, site_id=desk.site_id, now=desk.clock.now())
+    typer.echo(_("Demo site ready: {units} units, {residents} residents.").format(
+        units=report.units, residents=report.residents))
+    typer.echo(_("Sign in with one of these demo operators:"))
+    for entry in report.operators:
+        typer.echo(f"  {entry.login:<12} {_('PIN')} {entry.pin:<8} "
+                   f"{operators.role_label(entry.role):<10} {entry.display_name}")
+
+
+def _run_app(ctx: typer.Context) -> None:
+    from deskapp.db import reading
+    from deskapp.services import operators
+
+    try:
+        desk = _open(ctx)
+        if desk.backup_written is not None:
+            typer.echo(_("The database was upgraded; a copy of the old one is at {path}").format(
+                path=desk.backup_written))
+        with reading(desk.engine) as session:
+            empty = not operators.list_operators(session, site_id=desk.site_id)
+        if empty:
+            _first_run(desk)
+    except DeskError as error:
+        _fail(error.message)
+    from deskapp.app import DeskApp
+
+    DeskApp(desk).run()
+
+
+@guarded
+def _first_run(desk: Any) -> None:
+    """An empty database: offer the demo site, or create the first manager."""
+    from deskapp.db import transaction
+    from deskapp.services import operators
+
+    if not sys.stdin.isatty():
+        raise StorageError(_("The database has no operators yet: run deskapp demo, or "
+                             "deskapp operator add NAME --role manager."))
+    typer.echo(_("This database is empty."))
+    if typer.confirm(_("Load a demo site (buildings, residents, operators)?"), default=True):
+        _seed_demo(desk)
+        return
+    typer.echo(_("Create the first manager account."))
+    login = typer.prompt(_("Sign-in name"))
+    name = typer.prompt(_("Full name"))
+    pin = typer.prompt(_("PIN"), hide_input=True, confirmation_prompt=True)
+    with transaction(desk.engine) as session:
+        operators.add_operator(
+            session, site_id=desk.site_id, login=login, display_name=name, role="manager",
+            secret=pin, now=desk.clock.now(), actor=None,
+        )
+
+
+def _early_language(argv: list[str]) -> None:
+    """Set the language before help texts are built."""
+    value = os.environ.get("DESKAPP_LANG", "")
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+    if value:
+        with contextlib.suppress(DeskError):
+            i18n.set_language(normalize_language(value))
+
+
+def main() -> None:
+    _early_language(sys.argv[1:])
+    build_cli()(prog_name="deskapp")

@@ -1,0 +1,70 @@
+"""The desk at a glance (工作台): what is due, held and out, and what just happened."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.widgets import DataTable, Static
+
+from deskapp.db import reading
+from deskapp.formatting import format_when, local_day_start
+from deskapp.i18n import N_, _
+from deskapp.screens.base import DeskScreen
+from deskapp.services import audit, dashboard
+
+TILES: tuple[tuple[str, str], ...] = (
+    ("requests_due", N_("Requests due")),
+    ("requests_overdue", N_("Overdue")),
+    ("escalations", N_("Escalations")),
+    ("items_held", N_("Items held")),
+    ("slips_pending", N_("Slips pending")),
+    ("keys_out", N_("Keys out")),
+    ("parcels_waiting", N_("Parcels waiting")),
+    ("units", N_("Units")),
+    ("residents", N_("Residents")),
+    ("changes_today", N_("Changes today")),
+)
+ALERT_TILES = frozenset({"requests_overdue", "escalations"})
+
+
+class DashboardScreen(DeskScreen):
+    TITLE_TEXT = N_("Dashboard")
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="dashboard"):
+            with Grid(id="tiles"):
+                for key, label in TILES:
+                    with Vertical(classes="tile", id=f"tile-{key}"):
+                        yield Static("…", classes="tile-value")
+                        yield Static(_(label), classes="tile-label")
+            yield Static(_("Recent activity"), classes="section-title")
+            yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.set_interval(self.desk_app.desk.settings.dashboard_refresh_seconds,
+                          self.refresh_view)
+
+    def refresh_view(self) -> None:
+        app = self.desk_app
+        now = app.desk.clock.now()
+        with reading(app.desk.engine) as session:
+            summary = dashboard.desk_summary(
+                session, site_id=app.desk.site_id, now=now,
+                day_start=local_day_start(now, app.zone),
+            )
+        for key, _label in TILES:
+            value = getattr(summary, key)
+            tile = self.query_one(f"#tile-{key}", Vertical)
+            tile.query_one(".tile-value", Static).update("—" if value is None else str(value))
+            tile.set_class(value is None, "-unused")
+            tile.set_class(bool(value) and key in ALERT_TILES, "-alert")
+        table = self.query_one("#recent", DataTable)
+        table.clear(columns=True)
+        table.add_columns(_("When"), _("Who"), _("What"), _("Record"))
+        for entry in summary.recent:
+            table.add_row(
+                format_when(entry.at, now, app.zone),
+                entry.actor,
+                audit.describe_action(entry.action),
+                f"{entry.entity} {entry.entity_id}",
+            )

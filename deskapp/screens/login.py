@@ -1,0 +1,119 @@
+"""Sign-in (登录): at start and on ctrl+l, so operators change without quitting."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Label, Static
+
+from deskapp import i18n
+from deskapp.db import reading, transaction
+from deskapp.errors import DeskError
+from deskapp.i18n import N_, _
+from deskapp.models import Operator, Site
+from deskapp.services import operators
+from deskapp.widgets.footer import DeskFooter
+
+
+class LoginScreen(Screen[Operator]):
+    """Dismissed with the signed-in operator."""
+
+    BINDINGS = [
+        Binding("f12", "app.toggle_language", N_("中文/English")),
+        Binding("ctrl+q", "app.quit", N_("Quit")),
+    ]
+
+    def __init__(self, *, can_cancel: bool = False) -> None:
+        super().__init__()
+        self._composed_language = i18n.current_language()
+        self.can_cancel = can_cancel
+
+    def compose(self) -> ComposeResult:
+        from deskapp.app import DeskApp
+
+        self._composed_language = i18n.current_language()
+        app = self.app
+        assert isinstance(app, DeskApp)
+        with Center(), Vertical(id="login-box"):
+            yield Static(app.site_name, id="login-site")
+            yield Static(_("Front desk sign-in"), id="login-title")
+            yield Label(_("Sign-in name"), classes="field-label")
+            yield Input(id="login-name", placeholder=_("e.g. wangfang"), max_length=32)
+            yield Label(_("PIN"), classes="field-label")
+            yield Input(id="login-pin", password=True, max_length=128)
+            yield Static("", id="login-message", classes="field-error")
+            yield Static(_("Enter: next field, sign in"), id="login-keys")
+            if self._demo_hint():
+                yield Static(self._demo_hint(), id="login-demo")
+        yield DeskFooter()
+
+    def _demo_hint(self) -> str:
+        from deskapp.app import DeskApp
+
+        app = self.app
+        assert isinstance(app, DeskApp)
+        with reading(app.desk.engine) as session:
+            site = session.get(Site, app.desk.site_id)
+            if site is None or not site.is_demo:
+                return ""
+        from deskapp.services.demo import DEMO_OPERATORS
+
+        pairs = "  ".join(f"{entry.login}/{entry.pin}" for entry in DEMO_OPERATORS)
+        return _("Demo site: {pairs}").format(pairs=pairs)
+
+    def on_mount(self) -> None:
+        self.query_one("#login-name", Input).focus()
+
+    async def on_screen_resume(self) -> None:
+        if self._composed_language != i18n.current_language():
+            await self.recompose()
+            self.query_one("#login-name", Input).focus()
+
+    def key_escape(self) -> None:
+        if self.can_cancel:
+            self.dismiss(None)
+
+    @on(Input.Submitted, "#login-name")
+    def _next_field(self) -> None:
+        self.query_one("#login-pin", Input).focus()
+
+    @on(Input.Submitted, "#login-pin")
+    def _submit(self) -> None:
+        login = self.query_one("#login-name", Input).value.strip()
+        if not login:
+            self._show(_("Type your sign-in name first."))
+            self.query_one("#login-name", Input).focus()
+            return
+        self._sign_in(login, self.query_one("#login-pin", Input).value)
+
+    @work(exclusive=True, thread=True)
+    def _sign_in(self, login: str, secret: str) -> None:
+        # The hash takes ~0.1 s on purpose: run it off the UI thread.
+        from deskapp.app import DeskApp
+
+        app = self.app
+        assert isinstance(app, DeskApp)
+        desk = app.desk
+        try:
+            with transaction(desk.engine) as session:
+                operator = operators.sign_in(
+                    session, site_id=desk.site_id, login=login, secret=secret,
+                    now=desk.clock.now(), max_failures=desk.settings.max_failed_sign_ins,
+                    lockout=desk.lockout,
+                )
+        except DeskError as error:
+            self.app.call_from_thread(self._refused, error.message)
+            return
+        self.app.call_from_thread(self.dismiss, operator)
+
+    def _refused(self, message: str) -> None:
+        self._show(message)
+        pin = self.query_one("#login-pin", Input)
+        pin.value = ""
+        pin.focus()
+
+    def _show(self, message: str) -> None:
+        self.query_one("#login-message", Static).update(message)

@@ -1,0 +1,65 @@
+"""The desk at a glance: the counts the dashboard shows and refreshes.
+
+Each ledger contributes its counts here as it is built; a count whose ledger
+does not exist yet is ``None`` and shown as "not in use yet", not as zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from deskapp.models import AuditEntry, Operator
+from deskapp.services import directory
+
+
+@dataclass(frozen=True)
+class DeskSummary:
+    units: int
+    residents: int
+    operators_active: int
+    changes_today: int
+    requests_due: int | None = None
+    requests_overdue: int | None = None
+    escalations: int | None = None
+    items_held: int | None = None
+    items_overdue: int | None = None
+    slips_pending: int | None = None
+    keys_out: int | None = None
+    keys_overdue: int | None = None
+    parcels_waiting: int | None = None
+    recent: list[AuditEntry] = field(default_factory=list)
+
+
+def desk_summary(
+    session: Session, *, site_id: int, now: datetime, day_start: datetime | None = None
+) -> DeskSummary:
+    """Counts for the dashboard; ``day_start`` is the start of the desk's local day."""
+    units, residents = directory.counts(session, site_id=site_id)
+    operators_active = session.exec(
+        select(func.count())
+        .select_from(Operator)
+        .where(Operator.site_id == site_id, col(Operator.active).is_(True))
+    ).one()
+    since = day_start if day_start is not None else now - timedelta(hours=24)
+    changes_today = session.exec(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.site_id == site_id, col(AuditEntry.at) >= since)
+    ).one()
+    recent = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.site_id == site_id)
+        .order_by(col(AuditEntry.seq).desc())
+        .limit(12)
+    ).all()
+    return DeskSummary(
+        units=units,
+        residents=residents,
+        operators_active=int(operators_active),
+        changes_today=int(changes_today),
+        recent=list(recent),
+    )
