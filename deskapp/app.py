@@ -59,10 +59,15 @@ class DeskApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(), self._signed_in)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Task keys are hidden until someone is signed in."""
+        return not (action in {"go", "switch_operator"} and self.operator is None)
+
     def _signed_in(self, operator: Operator | None) -> None:
         if operator is None:
             return
         self.operator = operator
+        self.refresh_bindings()
         for screen in self._screens.values():
             screen.refresh_duty()
         if not isinstance(self.screen, DeskScreen):

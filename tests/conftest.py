@@ -39,7 +39,10 @@ def _english_by_default() -> Iterator[None]:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test instead of migrating again."""
     folder = tmp_path_factory.mktemp("template")
-    open_desk(load_settings(data_dir=folder, password_hash_profile="cheapest")).engine.dispose()
+    open_desk(
+        load_settings(data_dir=folder, password_hash_profile="cheapest"),
+        clock=FixedClock(DESK_MORNING),
+    ).engine.dispose()
     return folder / "desk.db"
 
 
@@ -51,7 +54,8 @@ def pg_migrated() -> str:
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     open_desk(
-        load_settings(database_url=PG_URL, password_hash_profile="cheapest")
+        load_settings(database_url=PG_URL, password_hash_profile="cheapest"),
+        clock=FixedClock(DESK_MORNING),
     ).engine.dispose()
     return PG_URL
 

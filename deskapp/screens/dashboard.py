@@ -66,5 +66,5 @@ class DashboardScreen(DeskScreen):
                 format_when(entry.at, now, app.zone),
                 entry.actor,
                 audit.describe_action(entry.action),
-                f"{entry.entity} {entry.entity_id}",
+                audit.describe_record(entry),
             )

@@ -24,6 +24,7 @@ class DirectoryScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__()
         self._unit_id: int | None = None
+        self._pending: tuple[int, str] | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="directory"):
@@ -44,7 +45,9 @@ class DirectoryScreen(DeskScreen):
         if not table.columns:
             table.add_columns(_("Unit"), _("Name"), _("Relation"), _("Phone"))
             self._search(self.query_one("#directory-search", Input).value)
-        if self._unit_id is not None:
+        if self._pending is not None:
+            self._apply_pending()
+        elif self._unit_id is not None:
             self._show_card(self._unit_id)
 
     def action_focus_search(self) -> None:
@@ -109,7 +112,16 @@ class DirectoryScreen(DeskScreen):
         body.update("\n".join(lines))
 
     def show_unit(self, unit_id: int, unit_code: str) -> None:
-        """Open a unit chosen elsewhere (the command palette)."""
+        """Open a unit chosen elsewhere (the command palette), now or once composed."""
+        self._pending = (unit_id, unit_code)
+        if self.query("#directory-search"):
+            self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        if self._pending is None:
+            return
+        unit_id, unit_code = self._pending
+        self._pending = None
         search = self.query_one("#directory-search", Input)
         with search.prevent(Input.Changed):
             search.value = unit_code

@@ -189,6 +189,23 @@ ACTION_LABELS = {
 }
 
 
+def describe_record(entry: AuditEntry) -> str:
+    """What the entry is about, as a person names it: a room, a sign-in name, a person."""
+    for text in (entry.after, entry.before):
+        if not text:
+            continue
+        try:
+            values = json.loads(text)
+        except ValueError:
+            continue
+        for key in ("code", "login", "name"):
+            if isinstance(values, dict) and values.get(key):
+                return str(values[key])
+    if entry.entity == "operator" and entry.actor:
+        return entry.actor
+    return f"#{entry.entity_id}"
+
+
 def describe_action(action: str) -> str:
     """The entry's action as the desk says it (the code itself when unknown)."""
     label = ACTION_LABELS.get(action)

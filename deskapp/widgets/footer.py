@@ -6,7 +6,10 @@ from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from deskapp.i18n import _
+from deskapp.i18n import N_, _
+
+# Textual's own description of the ctrl+p key, listed here so it gets a translation.
+PALETTE_DESCRIPTION = N_("palette")
 
 
 class DeskFooter(Footer):

@@ -1,0 +1,70 @@
+"""Dashboard: counts from the database, refreshing itself, reached by F2."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import DataTable, Static
+
+from deskapp.app import DeskApp
+from deskapp.db import transaction
+from deskapp.desk import Desk
+from deskapp.screens.dashboard import DashboardScreen
+from deskapp.services import directory
+from tests.screens.helpers import sign_in
+
+
+def _tile(app: DeskApp, key: str) -> str:
+    return str(app.screen.query_one(f"#tile-{key} .tile-value", Static).render())
+
+
+async def test_dashboard_counts_units_and_residents_and_lists_recent_changes(
+    staffed: Desk,
+) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert _tile(app, "units") == "3"
+        assert _tile(app, "residents") == "4"
+        assert _tile(app, "items_held") == "—"
+        recent = app.screen.query_one("#recent", DataTable)
+        assert recent.row_count > 0
+        assert "Signed in" in [str(cell) for cell in recent.get_row_at(0)]
+
+
+async def test_dashboard_refreshes_when_the_database_changes(staffed: Desk) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot)
+        with transaction(staffed.engine) as session:
+            directory.add_unit(
+                session, site_id=staffed.site_id, code="2-1-301",
+                now=staffed.clock.now() + timedelta(minutes=1), actor=None,
+            )
+        assert _tile(app, "units") == "3"
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        screen.refresh_view()  # what the interval timer calls
+        await pilot.pause()
+        assert _tile(app, "units") == "4"
+
+
+async def test_f9_then_f2_returns_to_the_dashboard_with_fresh_counts(staffed: Desk) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot)
+        await pilot.press("f9")
+        assert not isinstance(app.screen, DashboardScreen)
+        with transaction(staffed.engine) as session:
+            directory.add_unit(
+                session, site_id=staffed.site_id, code="2-1-302", now=staffed.clock.now(),
+                actor=None,
+            )
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert _tile(app, "units") == "4"

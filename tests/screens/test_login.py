@@ -1,0 +1,79 @@
+"""Sign-in screen: by keys, wrong PINs, lockout, switching operator without quitting."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from deskapp.app import DeskApp
+from deskapp.desk import Desk
+from deskapp.screens.dashboard import DashboardScreen
+from deskapp.screens.login import LoginScreen
+from tests.screens.helpers import sign_in
+
+
+async def test_sign_in_by_keys_opens_the_dashboard_with_the_operator_on_duty(
+    staffed: Desk,
+) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        await sign_in(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.operator is not None and app.operator.login == "wang"
+        duty = str(app.screen.query_one("#duty-operator", Static).render())
+        assert "王芳" in duty
+
+
+async def test_wrong_pin_is_refused_with_tries_left_and_the_pin_field_cleared(
+    staffed: Desk,
+) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot, pin="9999")
+        assert isinstance(app.screen, LoginScreen)
+        message = str(app.screen.query_one("#login-message", Static).render())
+        assert "4 tries left" in message
+        assert app.screen.query_one("#login-pin", Input).value == ""
+        assert app.focused is app.screen.query_one("#login-pin", Input)
+
+
+async def test_fifth_wrong_pin_locks_out_even_the_right_pin(staffed: Desk) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot, pin="0000")
+        for _attempt in range(4):
+            await pilot.press(*"0000", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        await pilot.press(*"1234", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        assert "locked" in str(app.screen.query_one("#login-message", Static).render())
+
+
+async def test_ctrl_l_switches_operator_without_quitting(staffed: Desk) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot)
+        await pilot.press("f9")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        await sign_in(pilot, login="li")
+        assert app.operator is not None and app.operator.login == "li"
+        assert not isinstance(app.screen, LoginScreen)
+        duty = str(app.screen.query_one("#duty-operator", Static).render())
+        assert "李娜" in duty
+
+
+async def test_task_keys_do_nothing_before_sign_in(staffed: Desk) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f2", "f9")
+        assert isinstance(app.screen, LoginScreen)
