@@ -25,25 +25,27 @@ from deskapp.db import check_connection, describe_connection_error, is_sqlite, s
 from deskapp.errors import StorageError
 from deskapp.i18n import _
 
+SCRIPT_LOCATION = "deskapp:migrations"
 
-def alembic_config(engine: Engine) -> Config:
+
+def alembic_config(engine: Engine, script_location: str = SCRIPT_LOCATION) -> Config:
     config = Config()
-    config.set_main_option("script_location", "deskapp:migrations")
+    config.set_main_option("script_location", script_location)
     url = engine.url.render_as_string(hide_password=False)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
-def head_revision() -> str:
-    script = ScriptDirectory.from_config(_script_only_config())
+def head_revision(script_location: str = SCRIPT_LOCATION) -> str:
+    script = ScriptDirectory.from_config(_script_only_config(script_location))
     head = script.get_current_head()
     assert head is not None, "the package ships at least one migration"
     return head
 
 
-def _script_only_config() -> Config:
+def _script_only_config(script_location: str = SCRIPT_LOCATION) -> Config:
     config = Config()
-    config.set_main_option("script_location", "deskapp:migrations")
+    config.set_main_option("script_location", script_location)
     return config
 
 
@@ -72,11 +74,11 @@ class SchemaStatus:
         return self.current is None
 
 
-def schema_status(engine: Engine) -> SchemaStatus:
+def schema_status(engine: Engine, script_location: str = SCRIPT_LOCATION) -> SchemaStatus:
     current = current_revision(engine)
-    script = ScriptDirectory.from_config(_script_only_config())
+    script = ScriptDirectory.from_config(_script_only_config(script_location))
     known = current is None or _revision_known(script, current)
-    return SchemaStatus(current=current, head=head_revision(), known=known)
+    return SchemaStatus(current=current, head=head_revision(script_location), known=known)
 
 
 def _revision_known(script: ScriptDirectory, revision: str) -> bool:
@@ -86,14 +88,20 @@ def _revision_known(script: ScriptDirectory, revision: str) -> bool:
         return False
 
 
-def upgrade(engine: Engine, *, backup: bool = True, now: datetime | None = None) -> Path | None:
+def upgrade(
+    engine: Engine,
+    *,
+    backup: bool = True,
+    now: datetime | None = None,
+    script_location: str = SCRIPT_LOCATION,
+) -> Path | None:
     """Bring the database to the newest schema; returns the backup written first, if any.
 
     An empty database is created without a backup. A database stamped by a
     newer deskapp is refused and left untouched.
     """
     check_connection(engine)
-    status = schema_status(engine)
+    status = schema_status(engine, script_location)
     if not status.known:
         raise StorageError(
             _("This database was written by a newer deskapp (schema {revision}). "
@@ -107,7 +115,7 @@ def upgrade(engine: Engine, *, backup: bool = True, now: datetime | None = None)
         backup_path = backup_before_upgrade(engine, status.current or "none", now=now)
     try:
         with engine.connect() as connection:
-            config = alembic_config(engine)
+            config = alembic_config(engine, script_location)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except (OperationalError, DatabaseError) as error:

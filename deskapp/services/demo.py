@@ -87,7 +87,8 @@ def seed_demo(
         )
     rng = random.Random(rng_seed)
     report = DemoReport()
-    week_ago = now - timedelta(days=DEMO_DAYS)
+    # Midnight UTC is 08:00 at a Chinese desk: the demo's week runs in office hours.
+    week_ago = (now - timedelta(days=DEMO_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
     staff: dict[str, Operator] = {}
     for entry in DEMO_OPERATORS:
         staff[entry.login] = operators.add_operator(
