@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
@@ -22,6 +22,10 @@ class LoginScreen(Screen[Operator]):
     """Dismissed with the signed-in operator."""
 
     BINDINGS = [
+        # A priority binding moves focus before the next key is routed, so a name,
+        # Enter and a PIN typed in one burst (fast typist, scanner) land in the
+        # right fields; Input.Submitted would arrive after the PIN went astray.
+        Binding("enter", "next_or_submit", N_("Next / sign in"), show=False, priority=True),
         Binding("f12", "app.toggle_language", N_("中文/English")),
         Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
@@ -76,16 +80,20 @@ class LoginScreen(Screen[Operator]):
         if self.can_cancel:
             self.dismiss(None)
 
-    @on(Input.Submitted, "#login-name")
-    def _next_field(self) -> None:
-        self.query_one("#login-pin", Input).focus()
+    def action_next_or_submit(self) -> None:
+        name = self.query_one("#login-name", Input)
+        if self.focused is name:
+            self.set_focus(self.query_one("#login-pin", Input))
+        else:
+            # Characters typed just before this Enter may still be queued at the PIN
+            # field; read the fields once they have been applied.
+            self.call_after_refresh(self._submit)
 
-    @on(Input.Submitted, "#login-pin")
     def _submit(self) -> None:
         login = self.query_one("#login-name", Input).value.strip()
         if not login:
             self._show(_("Type your sign-in name first."))
-            self.query_one("#login-name", Input).focus()
+            self.set_focus(self.query_one("#login-name", Input))
             return
         self._sign_in(login, self.query_one("#login-pin", Input).value)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import Input, Static
 
 from deskapp.app import DeskApp
@@ -77,3 +78,18 @@ async def test_task_keys_do_nothing_before_sign_in(staffed: Desk) -> None:
         await pilot.pause()
         await pilot.press("f2", "f9")
         assert isinstance(app.screen, LoginScreen)
+
+
+async def test_name_enter_and_pin_typed_in_one_burst_land_in_the_right_fields(
+    staffed: Desk,
+) -> None:
+    """A scanner or a fast typist sends the keys before the app has drawn a frame."""
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for key in [*"wang", "enter", *"1234", "enter"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
