@@ -59,6 +59,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # The sqlite3 driver sends no BEGIN before a SAVEPOINT, so a savepoint
+            # released first would commit on its own; we send BEGIN ourselves below.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             if path is not None:
                 cursor.execute("PRAGMA journal_mode=WAL")
@@ -66,6 +69,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
 
         return engine
     if parsed.get_backend_name() == "postgresql":

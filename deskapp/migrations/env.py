@@ -42,11 +42,20 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
+def _driver(connection: sa.Connection) -> Any:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    return driver
+
+
 def _run(connection: sa.Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
-        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.commit()
+        # Outside any transaction (the pragma is ignored inside one): on the driver
+        # connection, before SQLAlchemy's begin event sends BEGIN.
+        if connection.in_transaction():
+            connection.commit()
+        _driver(connection).execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -58,8 +67,9 @@ def _run(connection: sa.Connection) -> None:
         context.run_migrations()
     if sqlite:
         problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-        connection.commit()
+        if connection.in_transaction():
+            connection.commit()
+        _driver(connection).execute("PRAGMA foreign_keys=ON")
         if problems:
             raise RuntimeError(f"Migration left rows with broken foreign keys: {problems[:5]}")
 

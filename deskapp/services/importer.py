@@ -112,6 +112,9 @@ def import_units(
     if report.rejected and not skip_bad:
         return report
     units_by_code: dict[str, object] = {}
+    # One savepoint around the whole write: a refusal undoes this import only,
+    # never what the caller did earlier in the same transaction.
+    whole = session.begin_nested()
     for line_number, row in good:
         try:
             with session.begin_nested():
@@ -133,9 +136,10 @@ def import_units(
         except DeskError as error:
             report.rejected.append(RejectedLine(line_number, error.message))
     if report.rejected and not skip_bad:
-        session.rollback()
+        whole.rollback()
         report.units_added = report.residents_added = 0
         return report
+    whole.commit()
     report.rejected.sort(key=lambda rejected: rejected.line)
     report.written = True
     return report

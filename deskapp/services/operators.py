@@ -7,6 +7,7 @@ lockout, not the hash, is what protects the desk.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
 
@@ -201,7 +202,8 @@ def sign_in(
             field="login",
         )
     if operator.locked_until is not None and as_utc(operator.locked_until) > now:
-        minutes = max(1, int((as_utc(operator.locked_until) - now).total_seconds() // 60) + 1)
+        seconds_left = (as_utc(operator.locked_until) - now).total_seconds()
+        minutes = max(1, math.ceil(seconds_left / 60))
         raise AuthError(
             _("Too many wrong PINs: {login} is locked for {minutes} more minutes. "
               "A supervisor can unlock it now.").format(login=operator.login, minutes=minutes),

@@ -1,140 +1,457 @@
-"""Operators: PIN hashes, sign-in, the lockout at its boundaries, disabling."""
+"""Operators: adding, disabling, unlocking, and signing in with a PIN behind a lockout."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from argon2 import PasswordHasher
+from sqlalchemy import text
+from sqlmodel import col, func, select
 
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import AuthError, Conflict, InvalidInput
 from deskapp.models import AuditEntry, Operator
 from deskapp.services import operators
-from deskapp.services.clock import FixedClock
+from deskapp.services.clock import FixedClock, as_utc
+
+PIN = "2468"
+WRONG = "1357"
 
 
-def _add(desk: Desk, login: str = "wang", role: str = "operator", pin: str = "1234") -> None:
+def _add(
+    desk: Desk,
+    login: str = "li.na",
+    *,
+    role: str = "operator",
+    secret: str = PIN,
+    display_name: str = "李娜",
+    actor: Operator | None = None,
+) -> Operator:
     with transaction(desk.engine) as session:
-        operators.add_operator(
-            session, site_id=desk.site_id, login=login, display_name="王芳", role=role,
-            secret=pin, now=desk.clock.now(), actor=None,
+        return operators.add_operator(
+            session, site_id=desk.site_id, login=login, display_name=display_name, role=role,
+            secret=secret, now=desk.clock.now(), actor=actor,
         )
 
 
-def _sign_in(desk: Desk, pin: str, login: str = "wang") -> Operator:
+def _sign_in(desk: Desk, login: str = "li.na", secret: str = PIN) -> Operator:
     with transaction(desk.engine) as session:
         return operators.sign_in(
-            session, site_id=desk.site_id, login=login, secret=pin, now=desk.clock.now(),
-            max_failures=5, lockout=timedelta(minutes=15),
+            session, site_id=desk.site_id, login=login, secret=secret, now=desk.clock.now(),
+            max_failures=desk.settings.max_failed_sign_ins, lockout=desk.lockout,
         )
 
 
-def test_pin_is_stored_only_as_a_hash_and_never_in_the_audit(desk: Desk) -> None:
-    _add(desk, pin="739146")
+def _refused(desk: Desk, login: str = "li.na", secret: str = WRONG) -> AuthError:
+    with pytest.raises(AuthError) as refusal:
+        _sign_in(desk, login, secret)
+    return refusal.value
+
+
+def _stored(desk: Desk, login: str = "li.na") -> Operator:
     with reading(desk.engine) as session:
-        operator = session.exec(select(Operator)).one()
-        entries = session.exec(select(AuditEntry)).all()
-    assert operator.secret_hash.startswith("$argon2id$")
-    assert "739146" not in operator.secret_hash
-    assert all("739146" not in entry.after and "argon2" not in entry.after for entry in entries)
+        return operators.get_operator(session, site_id=desk.site_id, login=login)
+
+
+def _lock_out(desk: Desk, login: str = "li.na") -> AuthError:
+    for _attempt in range(desk.settings.max_failed_sign_ins - 1):
+        _refused(desk, login)
+    return _refused(desk, login)
+
+
+def _actions(desk: Desk) -> list[str]:
+    with reading(desk.engine) as session:
+        return list(
+            session.exec(select(AuditEntry.action).order_by(col(AuditEntry.seq))).all()
+        )
+
+
+def _operator_count(desk: Desk) -> int:
+    with reading(desk.engine) as session:
+        return int(session.exec(select(func.count()).select_from(Operator)).one())
+
+
+# --- adding ---------------------------------------------------------------------------
+
+
+def test_added_operator_is_stored_with_a_lowercase_login_and_audited(desk: Desk) -> None:
+    _add(desk, " Li.Na ", role=" Supervisor ")
+    stored = _stored(desk, "li.na")
+    assert stored.login == "li.na"
+    assert stored.role == "supervisor"
+    assert stored.active and stored.failed_sign_ins == 0 and stored.locked_until is None
+    assert _actions(desk) == ["site.create", "operator.add"]
+
+
+def test_a_second_operator_with_the_same_login_is_refused_and_nothing_is_written(
+    desk: Desk,
+) -> None:
+    _add(desk, "li.na")
+    with pytest.raises(Conflict) as refusal:
+        _add(desk, "LI.NA", display_name="另一个李娜", secret="9999")
+    assert refusal.value.field == "login"
+    assert "li.na" in refusal.value.message
+    assert _operator_count(desk) == 1
+    assert _stored(desk).display_name == "李娜"
+    assert _actions(desk).count("operator.add") == 1
 
 
 @pytest.mark.parametrize(
-    ("login", "role", "pin", "field"),
-    [("x", "operator", "1234", "login"), ("wang li", "operator", "1234", "login"),
-     ("wang", "boss", "1234", "role"), ("wang", "operator", "123", "secret")],
+    "login",
+    ["", "a", "1abc", "_abc", "li na", "li@na", "李娜", "a" * 33],
 )
-def test_bad_operator_input_is_refused_on_its_field(
-    desk: Desk, login: str, role: str, pin: str, field: str
+def test_an_invalid_login_is_refused(desk: Desk, login: str) -> None:
+    with pytest.raises(InvalidInput) as refusal:
+        _add(desk, login)
+    assert refusal.value.field == "login"
+    assert _operator_count(desk) == 0
+
+
+@pytest.mark.parametrize("login", ["ab", "a" * 32, "z9_.-x"])
+def test_logins_of_two_to_thirty_two_allowed_characters_are_accepted(
+    desk: Desk, login: str
 ) -> None:
-    with pytest.raises(InvalidInput) as refused:
-        _add(desk, login=login, role=role, pin=pin)
-    assert refused.value.field == field
+    assert _add(desk, login).login == login
 
 
-def test_duplicate_login_is_refused(desk: Desk) -> None:
-    _add(desk)
-    with pytest.raises(Conflict):
-        _add(desk, login="WANG")
+def test_a_pin_of_three_characters_is_refused_and_four_are_enough(desk: Desk) -> None:
+    with pytest.raises(InvalidInput) as refusal:
+        _add(desk, "li.na", secret="123")
+    assert refusal.value.field == "secret"
+    assert "4" in refusal.value.message
+    assert _operator_count(desk) == 0
+    _add(desk, "li.na", secret="1234")
+    assert _sign_in(desk, "li.na", "1234").login == "li.na"
 
 
-def test_wrong_pin_says_how_many_tries_are_left(desk: Desk) -> None:
-    _add(desk)
-    with pytest.raises(AuthError, match="4 tries left"):
-        _sign_in(desk, "0000")
+def test_a_secret_longer_than_128_characters_is_refused(desk: Desk) -> None:
+    with pytest.raises(InvalidInput) as refusal:
+        _add(desk, "li.na", secret="x" * 129)
+    assert refusal.value.field == "secret"
+    _add(desk, "li.na", secret="x" * 128)
+    assert _operator_count(desk) == 1
+
+
+@pytest.mark.parametrize("role", ["admin", "", "root", "operators"])
+def test_an_unknown_role_is_refused(desk: Desk, role: str) -> None:
+    with pytest.raises(InvalidInput) as refusal:
+        _add(desk, "li.na", role=role)
+    assert refusal.value.field == "role"
+    assert _operator_count(desk) == 0
+
+
+@pytest.mark.parametrize("name", ["", "   ", "名" * 65])
+def test_a_display_name_that_is_empty_or_longer_than_64_is_refused(
+    desk: Desk, name: str
+) -> None:
+    with pytest.raises(InvalidInput) as refusal:
+        _add(desk, "li.na", display_name=name)
+    assert refusal.value.field == "name"
+    assert _operator_count(desk) == 0
+
+
+def test_the_pin_is_stored_only_as_an_argon2_hash_and_never_in_the_audit(desk: Desk) -> None:
+    secret = "4826-pin"  # '-' is not in argon2's base64 alphabet: cannot occur in a hash
+    _add(desk, "li.na", secret=secret)
+    stored = _stored(desk)
+    assert stored.secret_hash.startswith("$argon2id$")
+    assert secret not in stored.secret_hash
+    assert PasswordHasher().verify(stored.secret_hash, secret)
+    with desk.engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM operator")).all()
+        entries = connection.execute(text("SELECT before, after FROM audit_entry")).all()
+    assert all(secret not in str(value) for row in rows for value in row)
+    for before, after in entries:
+        for dumped in (before, after):
+            assert secret not in dumped
+            assert stored.secret_hash not in dumped
+            assert "secret" not in dumped
     with reading(desk.engine) as session:
-        operator = session.exec(select(Operator)).one()
-    assert operator.failed_sign_ins == 1, "the failure survives the caller's rollback"
+        added = session.exec(select(AuditEntry).where(AuditEntry.action == "operator.add")).one()
+    assert json.loads(added.after)["login"] == "li.na"
 
 
-def test_right_pin_resets_the_failure_count(desk: Desk) -> None:
+# --- signing in -----------------------------------------------------------------------
+
+
+def test_the_right_pin_signs_in(desk: Desk) -> None:
+    added = _add(desk)
+    signed = _sign_in(desk, "Li.Na ", PIN)
+    assert signed.id == added.id
+
+
+def test_an_unknown_login_is_refused_like_a_wrong_pin(desk: Desk) -> None:
+    _add(desk)
+    refusal = _refused(desk, "nobody", PIN)
+    assert refusal.field == "secret"
+    assert refusal.message.startswith("Wrong sign-in name or PIN.")
+
+
+def test_a_wrong_pin_says_how_many_tries_are_left(desk: Desk) -> None:
+    _add(desk)
+    first = _refused(desk)
+    assert isinstance(first, operators.SignInRefused)
+    assert first.field == "secret"
+    assert "4 tries left" in first.message
+    _refused(desk)
+    _refused(desk)
+    assert "1 tries left" in _refused(desk).message
+
+
+def test_the_right_pin_resets_the_failure_counter(desk: Desk) -> None:
     _add(desk)
     for _attempt in range(4):
-        with pytest.raises(AuthError):
-            _sign_in(desk, "0000")
-    assert _sign_in(desk, "1234").failed_sign_ins == 0
-    with pytest.raises(AuthError, match="4 tries left"):
-        _sign_in(desk, "0000")
+        _refused(desk)
+    assert _stored(desk).failed_sign_ins == 4
+    _sign_in(desk)
+    assert _stored(desk).failed_sign_ins == 0
+    # Only failures in a row count: four more wrong PINs still do not lock.
+    for _attempt in range(4):
+        assert "locked" not in _refused(desk).message
+    assert _sign_in(desk).login == "li.na"
 
 
-def test_fifth_wrong_pin_locks_out_until_exactly_the_end_of_the_lockout(
+def test_the_fifth_wrong_pin_in_a_row_locks_the_operator_out(desk: Desk) -> None:
+    _add(desk)
+    for _attempt in range(4):
+        assert "locked" not in _refused(desk).message
+        assert _stored(desk).locked_until is None
+    lockout = _refused(desk)
+    assert "locked for 15 minutes" in lockout.message
+    stored = _stored(desk)
+    assert stored.locked_until is not None
+    assert as_utc(stored.locked_until) == desk.clock.now() + timedelta(minutes=15)
+
+
+def test_the_right_pin_is_refused_during_a_lockout(desk: Desk) -> None:
+    _add(desk)
+    _lock_out(desk)
+    refusal = _refused(desk, "li.na", PIN)
+    assert "locked" in refusal.message
+    assert _stored(desk).locked_until is not None
+
+
+def test_the_lockout_ends_exactly_after_the_lockout_minutes(
     desk: Desk, clock: FixedClock
 ) -> None:
     _add(desk)
-    for _attempt in range(4):
-        with pytest.raises(AuthError, match="tries left"):
-            _sign_in(desk, "0000")
-    with pytest.raises(AuthError, match="locked for 15 minutes"):
-        _sign_in(desk, "0000")
-    clock.advance(timedelta(minutes=14, seconds=59))
-    with pytest.raises(AuthError, match="locked"):
-        _sign_in(desk, "1234")
+    _lock_out(desk)
+    clock.advance(timedelta(minutes=14))
+    assert "locked" in _refused(desk, "li.na", PIN).message
+    clock.advance(timedelta(seconds=59))
+    assert "locked" in _refused(desk, "li.na", PIN).message
     clock.advance(timedelta(seconds=1))
-    assert _sign_in(desk, "1234").login == "wang"
+    assert _sign_in(desk).login == "li.na"
+    assert _stored(desk).locked_until is None
 
 
-def test_unknown_login_gets_the_same_answer_as_a_wrong_pin(desk: Desk) -> None:
-    with pytest.raises(AuthError, match="Wrong sign-in name or PIN"):
-        _sign_in(desk, "1234", login="nobody")
-
-
-def test_disabled_operator_cannot_sign_in_and_disabling_needs_a_reason(desk: Desk) -> None:
+def test_after_a_lockout_ends_the_count_of_wrong_pins_starts_again(
+    desk: Desk, clock: FixedClock
+) -> None:
     _add(desk)
-    with transaction(desk.engine) as session, pytest.raises(InvalidInput):
-        operators.disable_operator(
-            session, site_id=desk.site_id, login="wang", reason=" ", now=desk.clock.now(),
-            actor=None,
-        )
-    with transaction(desk.engine) as session:
-        operators.disable_operator(
-            session, site_id=desk.site_id, login="wang", reason="left", now=desk.clock.now(),
-            actor=None,
-        )
-    with pytest.raises(AuthError, match="disabled"):
-        _sign_in(desk, "1234")
+    _lock_out(desk)
+    clock.advance(desk.lockout)
+    assert "4 tries left" in _refused(desk).message
 
 
-def test_only_a_supervisor_unlocks_and_attempts_are_audited(desk: Desk) -> None:
+@pytest.mark.parametrize(
+    ("left", "minutes"),
+    [
+        pytest.param(timedelta(minutes=15), 15, id="15m00s"),
+        pytest.param(timedelta(minutes=14, seconds=30), 15, id="14m30s"),
+        pytest.param(timedelta(minutes=1), 1, id="1m00s"),
+        pytest.param(timedelta(seconds=1), 1, id="0m01s"),
+    ],
+)
+def test_a_locked_out_operator_is_told_the_minutes_left_rounded_up(
+    desk: Desk, clock: FixedClock, left: timedelta, minutes: int
+) -> None:
     _add(desk)
-    _add(desk, login="zhao", role="supervisor")
-    for _attempt in range(5):
-        with pytest.raises(AuthError):
-            _sign_in(desk, "0000")
-    with transaction(desk.engine) as session:
-        clerk = operators.get_operator(session, site_id=desk.site_id, login="wang")
-        with pytest.raises(AuthError):
-            operators.unlock_operator(
-                session, site_id=desk.site_id, login="wang", now=desk.clock.now(), actor=clerk
-            )
-    with transaction(desk.engine) as session:
-        boss = operators.get_operator(session, site_id=desk.site_id, login="zhao")
-        operators.unlock_operator(
-            session, site_id=desk.site_id, login="wang", now=desk.clock.now(), actor=boss
+    _lock_out(desk)
+    clock.advance(desk.lockout - left)
+    assert f"locked for {minutes} more minutes" in _refused(desk, "li.na", PIN).message
+
+
+def test_a_wrong_pin_is_remembered_although_the_callers_transaction_rolls_back(
+    desk: Desk,
+) -> None:
+    _add(desk)
+    with pytest.raises(AuthError), transaction(desk.engine) as session:
+        operators.sign_in(
+            session, site_id=desk.site_id, login="li.na", secret=WRONG, now=desk.clock.now(),
         )
-    assert _sign_in(desk, "1234").login == "wang"
     with reading(desk.engine) as session:
-        actions = [entry.action for entry in session.exec(select(AuditEntry)).all()]
-    assert actions.count("operator.sign_in_failed") == 4
-    assert {"operator.lockout", "operator.unlock", "operator.sign_in"} <= set(actions)
+        stored = operators.get_operator(session, site_id=desk.site_id, login="li.na")
+        assert stored.failed_sign_ins == 1
+    assert _actions(desk)[-1] == "operator.sign_in_failed"
+
+
+def test_a_lockout_is_remembered_although_each_callers_transaction_rolls_back(
+    desk: Desk,
+) -> None:
+    _add(desk)
+    _lock_out(desk)  # each attempt in its own transaction, each ended by the refusal
+    stored = _stored(desk)
+    assert stored.locked_until is not None
+    assert stored.failed_sign_ins == 0
+
+
+def test_a_disabled_operator_cannot_sign_in(desk: Desk) -> None:
+    _add(desk)
+    with transaction(desk.engine) as session:
+        operators.disable_operator(
+            session, site_id=desk.site_id, login="li.na", reason="left the company",
+            now=desk.clock.now(), actor=None,
+        )
+    refusal = _refused(desk, "li.na", PIN)
+    assert "disabled" in refusal.message
+    assert refusal.field == "login"
+    assert "operator.sign_in" not in _actions(desk)
+
+
+def test_a_pin_hashed_with_cheaper_parameters_is_rehashed_at_sign_in(desk: Desk) -> None:
+    _add(desk)
+    old_hash = _stored(desk).secret_hash
+    operators.configure_hashing("desk")
+    try:
+        _sign_in(desk)
+    finally:
+        operators.configure_hashing("cheapest")
+    new_hash = _stored(desk).secret_hash
+    assert new_hash != old_hash
+    assert "m=65536" in new_hash
+    assert _sign_in(desk).login == "li.na"
+
+
+# --- the audit of sign-ins --------------------------------------------------------------
+
+
+def test_sign_ins_wrong_pins_and_the_lockout_are_audited(desk: Desk) -> None:
+    added = _add(desk)
+    _sign_in(desk)
+    _lock_out(desk)
+    assert _actions(desk) == [
+        "site.create",
+        "operator.add",
+        "operator.sign_in",
+        *["operator.sign_in_failed"] * 4,
+        "operator.lockout",
+    ]
+    with reading(desk.engine) as session:
+        entries = session.exec(
+            select(AuditEntry)
+            .where(col(AuditEntry.action).startswith("operator.sign_in"))
+            .order_by(col(AuditEntry.seq))
+        ).all()
+        signed, failed = entries[0], entries[1]
+        lockout = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "operator.lockout")
+        ).one()
+    assert signed.operator_id == added.id and signed.actor == "li.na"
+    assert failed.operator_id is None and failed.actor == "li.na"
+    assert failed.entity == "operator" and failed.entity_id == str(added.id)
+    assert lockout.entity_id == str(added.id) and lockout.site_id == desk.site_id
+
+
+# --- disabling and unlocking ------------------------------------------------------------
+
+
+def test_disabling_needs_a_reason(desk: Desk) -> None:
+    _add(desk)
+    with pytest.raises(InvalidInput) as refusal, transaction(desk.engine) as session:
+        operators.disable_operator(
+            session, site_id=desk.site_id, login="li.na", reason="   ",
+            now=desk.clock.now(), actor=None,
+        )
+    assert refusal.value.field == "reason"
+    assert _stored(desk).active
+
+
+def test_an_operator_cannot_disable_themselves(desk: Desk) -> None:
+    supervisor = _add(desk, "zhang.wei", role="supervisor")
+    with pytest.raises(Conflict), transaction(desk.engine) as session:
+        operators.disable_operator(
+            session, site_id=desk.site_id, login="zhang.wei", reason="testing",
+            now=desk.clock.now(), actor=supervisor,
+        )
+    assert _stored(desk, "zhang.wei").active
+    assert "operator.disable" not in _actions(desk)
+
+
+def test_disabling_is_audited_with_the_reason_and_without_the_pin_hash(desk: Desk) -> None:
+    supervisor = _add(desk, "zhang.wei", role="supervisor")
+    _add(desk, "li.na")
+    with transaction(desk.engine) as session:
+        operators.disable_operator(
+            session, site_id=desk.site_id, login="li.na", reason="离职",
+            now=desk.clock.now(), actor=supervisor,
+        )
+    assert not _stored(desk).active
+    with reading(desk.engine) as session:
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "operator.disable")
+        ).one()
+    before, after = json.loads(entry.before), json.loads(entry.after)
+    assert before["active"] is True and after["active"] is False
+    assert after["reason"] == "离职"
+    assert entry.actor == "zhang.wei"
+    assert "secret_hash" not in before and "secret_hash" not in after
+
+
+def test_disabling_a_disabled_operator_is_refused(desk: Desk) -> None:
+    _add(desk)
+    with transaction(desk.engine) as session:
+        operators.disable_operator(
+            session, site_id=desk.site_id, login="li.na", reason="left",
+            now=desk.clock.now(), actor=None,
+        )
+    with pytest.raises(Conflict), transaction(desk.engine) as session:
+        operators.disable_operator(
+            session, site_id=desk.site_id, login="li.na", reason="left again",
+            now=desk.clock.now(), actor=None,
+        )
+    assert _actions(desk).count("operator.disable") == 1
+
+
+@pytest.mark.parametrize("role", ["operator", "guard"])
+def test_only_a_supervisor_or_manager_can_unlock(desk: Desk, role: str) -> None:
+    colleague = _add(desk, "wang.fang", role=role, secret="8642")
+    _add(desk, "li.na")
+    _lock_out(desk)
+    with pytest.raises(AuthError), transaction(desk.engine) as session:
+        operators.unlock_operator(
+            session, site_id=desk.site_id, login="li.na", now=desk.clock.now(), actor=colleague,
+        )
+    assert _stored(desk).locked_until is not None
+    assert "locked" in _refused(desk, "li.na", PIN).message
+    assert "operator.unlock" not in _actions(desk)
+
+
+@pytest.mark.parametrize("role", ["supervisor", "manager"])
+def test_a_supervisor_or_manager_unlocks_at_once(desk: Desk, role: str) -> None:
+    boss = _add(desk, "zhang.wei", role=role, secret="8642")
+    _add(desk, "li.na")
+    _lock_out(desk)
+    with transaction(desk.engine) as session:
+        operators.unlock_operator(
+            session, site_id=desk.site_id, login="li.na", now=desk.clock.now(), actor=boss,
+        )
+    assert _sign_in(desk).login == "li.na"
+    with reading(desk.engine) as session:
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "operator.unlock")
+        ).one()
+    assert entry.actor == "zhang.wei"
+
+
+def test_the_administrator_at_the_command_line_can_unlock(desk: Desk) -> None:
+    _add(desk)
+    _lock_out(desk)
+    with transaction(desk.engine) as session:
+        operators.unlock_operator(
+            session, site_id=desk.site_id, login="li.na", now=desk.clock.now(), actor=None,
+        )
+    assert _sign_in(desk).login == "li.na"
