@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from deskapp import i18n, migrate
 from deskapp.config import Settings
 from deskapp.db import make_engine, transaction
+from deskapp.errors import StorageError
+from deskapp.i18n import _
 from deskapp.services import operators, sites
 from deskapp.services.clock import Clock, SystemClock
 
@@ -52,9 +54,6 @@ def open_desk(settings: Settings, *, clock: Clock | None = None, upgrade: bool =
     else:
         status = migrate.schema_status(engine)
         if not status.up_to_date:
-            from deskapp.errors import StorageError
-            from deskapp.i18n import _
-
             raise StorageError(
                 _("The database schema is not current; run deskapp db upgrade.")
             )

@@ -50,8 +50,9 @@ class LoginScreen(Screen[Operator]):
             yield Input(id="login-pin", password=True, max_length=128)
             yield Static("", id="login-message", classes="field-error")
             yield Static(_("Enter: next field, sign in"), id="login-keys")
-            if self._demo_hint():
-                yield Static(self._demo_hint(), id="login-demo")
+            hint = self._demo_hint()
+            if hint:
+                yield Static(hint, id="login-demo")
         yield DeskFooter()
 
     def _demo_hint(self) -> str:

@@ -42,13 +42,13 @@ def configure_hashing(profile: str) -> None:
 
 
 def role_label(role: str) -> str:
-    labels = {
+    labels: dict[str, str] = {
         Role.OPERATOR: _("operator"),
         Role.SUPERVISOR: _("supervisor"),
         Role.MANAGER: _("manager"),
         Role.GUARD: _("guard"),
     }
-    return labels.get(Role(role), role) if role in Role._value2member_map_ else role
+    return labels.get(role, role)
 
 
 def parse_role(value: str) -> Role:
