@@ -12,7 +12,7 @@ run: $(RUN_STAMP)
 	$(BIN)/deskapp
 
 test: $(DEV_STAMP)
-	$(BIN)/ruff check deskapp tests benchmarks
+	$(BIN)/ruff check deskapp tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest

@@ -67,6 +67,75 @@ class Settings:
     sqlite_busy_timeout_ms: int = 5000
     """How long a write waits for another desk's write before giving up."""
 
+    # --- Working calendar (rules counted in working days or office hours) ---
+    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    """Days of the week the offices work (mon … sun)."""
+
+    public_holidays: tuple[str, ...] = ()
+    """Public holidays as ``YYYY-MM-DD``; no working day even on a weekday."""
+
+    extra_working_days: tuple[str, ...] = ()
+    """Weekend days worked in exchange for a holiday (调休), as ``YYYY-MM-DD``."""
+
+    shift_starts: tuple[str, ...] = ("08:00", "16:00", "00:00")
+    """When the desk's shifts begin; "due in the next shift" counts to the next start."""
+
+    # --- Requests (domain.md §1) ---
+    department_reply_hours: int = 24
+    """A department replies to the desk within this many hours of dispatch."""
+
+    department_escalation_hours: int = 2
+    """A department that must ask its superior reports back within this many hours."""
+
+    resident_reply_hours: int = 24
+    """The desk replies to the resident on a general matter within this many hours."""
+
+    resident_reply_hours_major: int = 48
+    """… and on a major one within this many hours."""
+
+    deferred_answer_days: int = 3
+    """What cannot be answered at once gets a result or explanation within these working days."""
+
+    revisit_complaint_days: int = 3
+    """A resolved complaint is revisited within this many days."""
+
+    revisit_repair_days: int = 7
+    """A repair, paid service or other work is revisited within this many days."""
+
+    repeat_subject_residents: int = 3
+    """Different residents with the same complaint subject that make it hot …"""
+
+    repeat_subject_window_days: int = 30
+    """… within this many days."""
+
+    collective_hot_people: int = 3
+    """A collective complaint of this many people is hot."""
+
+    collective_major_people: int = 10
+    """A collective complaint of this many people is major."""
+
+    unresolved_hot_days: int = 7
+    """A complaint unresolved this many days after receipt becomes hot."""
+
+    unresolved_major_days: int = 30
+    """A complaint unresolved this many days after receipt (our fault) becomes major."""
+
+    technician_arrival_minutes: int = 15
+    """A technician arrives within this many minutes of the appointment."""
+
+    # --- Custody ledgers (domain.md §3, §5, §6, §7) ---
+    storage_overdue_days: int = 7
+    """Stored items held longer than this are flagged."""
+
+    lost_found_notice_days: int = 7
+    """Unclaimed found items go on the weekly notice after this many days."""
+
+    lost_found_disposal_months: int = 3
+    """Unclaimed found items are disposed of after this many months."""
+
+    parcel_overdue_days: int = 3
+    """Parcels waiting longer than this are listed as uncollected."""
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -103,6 +172,9 @@ def _coerce(name: str, raw: Any) -> Any:
         return Path(str(raw)).expanduser()
     if name == "language":
         return normalize_language(str(raw))
+    if kind == "tuple[str, ...]":
+        items = raw.split(",") if isinstance(raw, str) else list(raw)
+        return tuple(str(item).strip() for item in items if str(item).strip())
     if kind == "int":
         return int(raw)
     if kind == "float":

@@ -189,6 +189,11 @@ ACTION_LABELS = {
 }
 
 
+def register_action_labels(labels: dict[str, str]) -> None:
+    """Let a ledger's service module name its actions (msgids marked with ``N_``)."""
+    ACTION_LABELS.update(labels)
+
+
 def describe_record(entry: AuditEntry) -> str:
     """What the entry is about, as a person names it: a room, a sign-in name, a person."""
     for text in (entry.after, entry.before):

@@ -1,0 +1,3 @@
+"""placeholder: tables of the custody ledger (being built)"""
+
+from __future__ import annotations

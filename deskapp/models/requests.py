@@ -1,0 +1,3 @@
+"""placeholder: tables of the requests ledger (being built)"""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""placeholder: the search index table (being built)"""
+
+from __future__ import annotations
