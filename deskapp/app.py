@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -20,7 +22,6 @@ from deskapp.formatting import desk_zone
 from deskapp.i18n import N_, _
 from deskapp.models import Operator, Site
 from deskapp.screens.base import DeskScreen
-from deskapp.screens.dashboard import DashboardScreen
 from deskapp.screens.directory import DirectoryScreen
 from deskapp.screens.help import HelpScreen
 from deskapp.screens.login import LoginScreen
@@ -35,14 +36,23 @@ class DeskApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", N_("Help")),
         Binding("f2", "go('dashboard')", N_("Dashboard")),
+        Binding("f3", "go('intake')", N_("Intake")),
+        Binding("f4", "go('queue')", N_("Queue")),
+        Binding("f5", "go('storage')", N_("Storage")),
+        Binding("f8", "go('ledgers')", N_("Ledgers")),
         Binding("f9", "go('directory')", N_("Directory")),
         Binding("ctrl+l", "switch_operator", N_("Switch operator")),
         Binding("f12", "toggle_language", N_("中文/English")),
         Binding("ctrl+q", "quit", N_("Quit")),
     ]
-    SCREEN_FACTORIES: ClassVar[dict[str, type[DeskScreen]]] = {
-        "dashboard": DashboardScreen,
-        "directory": DirectoryScreen,
+    # Task screens by name: "module:Class", imported when first opened (start-up stays fast).
+    SCREEN_FACTORIES: ClassVar[dict[str, str]] = {
+        "dashboard": "deskapp.screens.dashboard:DashboardScreen",
+        "intake": "deskapp.screens.intake:IntakeScreen",
+        "queue": "deskapp.screens.queue:QueueScreen",
+        "storage": "deskapp.screens.storage:StorageScreen",
+        "ledgers": "deskapp.screens.ledgers:LedgersScreen",
+        "directory": "deskapp.screens.directory:DirectoryScreen",
     }
 
     operator: reactive[Operator | None] = reactive(None)
@@ -60,8 +70,18 @@ class DeskApp(App[None]):
         self.push_screen(LoginScreen(), self._signed_in)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Task keys are hidden until someone is signed in."""
-        return not (action in {"go", "switch_operator"} and self.operator is None)
+        """Task keys are hidden until someone is signed in, and for screens not installed."""
+        if action in {"go", "switch_operator"} and self.operator is None:
+            return False
+        if action == "go" and parameters:
+            return self.has_screen(str(parameters[0]))
+        return True
+
+    def has_screen(self, name: str) -> bool:
+        target = self.SCREEN_FACTORIES.get(name)
+        if target is None:
+            return False
+        return importlib.util.find_spec(target.split(":", 1)[0]) is not None
 
     def _signed_in(self, operator: Operator | None) -> None:
         if operator is None:
@@ -76,14 +96,16 @@ class DeskApp(App[None]):
 
     def desk_screen(self, name: str) -> DeskScreen:
         if name not in self._screens:
-            self._screens[name] = self.SCREEN_FACTORIES[name]()
+            module_name, class_name = self.SCREEN_FACTORIES[name].split(":", 1)
+            screen_class = getattr(importlib.import_module(module_name), class_name)
+            self._screens[name] = screen_class()
         return self._screens[name]
 
     def action_go(self, name: str) -> None:
         self.go(name)
 
     def go(self, name: str) -> None:
-        if self.operator is None or name not in self.SCREEN_FACTORIES:
+        if self.operator is None or not self.has_screen(name):
             return
         target = self.desk_screen(name)
         if self.screen is target:

@@ -49,10 +49,25 @@ class DirectoryProvider(Provider):
 class ScreensProvider(Provider):
     """The desk's screens and actions, by name in the current language."""
 
+    @property
+    def desk_app(self) -> DeskApp:
+        from deskapp.app import DeskApp
+
+        assert isinstance(self.app, DeskApp)
+        return self.app
+
     def _commands(self) -> list[tuple[str, str]]:
+        app = self.desk_app
+        screens = [
+            (_("Dashboard"), "dashboard"),
+            (_("Intake"), "intake"),
+            (_("Queue"), "queue"),
+            (_("Storage"), "storage"),
+            (_("Ledgers"), "ledgers"),
+            (_("Directory"), "directory"),
+        ]
         return [
-            (_("Dashboard"), "app.go('dashboard')"),
-            (_("Directory"), "app.go('directory')"),
+            *((title, f"app.go('{name}')") for title, name in screens if app.has_screen(name)),
             (_("Switch operator"), "app.switch_operator"),
             (_("中文/English"), "app.toggle_language"),
             (_("Help"), "app.help"),

@@ -36,9 +36,9 @@ def main(argv: list[str]) -> int:
     with open("/tmp/deskapp-translate.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         pot = str(LOCALE / "deskapp.pot")
-        run("pybabel", "extract", "-q", "-F", "babel.cfg", "-k", "_", "-k", "N_", "-o", pot,
+        run("pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "_", "-k", "N_", "-o", pot,
             "--no-location", "--sort-output", "--project", "deskapp", "deskapp")
-        run("pybabel", "update", "-q", "-i", pot, "-d", str(LOCALE), "-D", "deskapp",
+        run("pybabel", "-q", "update", "-i", pot, "-d", str(LOCALE), "-D", "deskapp",
             "--no-fuzzy-matching", "--ignore-obsolete")
         with ZH_PO.open("rb") as handle:
             catalog = read_po(handle, locale="zh_CN")
@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
                 missing.append(message.id)
         with ZH_PO.open("wb") as handle:
             write_po(handle, catalog, sort_output=True, width=100, omit_header=False)
-        run("pybabel", "compile", "-q", "-d", str(LOCALE), "-D", "deskapp", "--use-fuzzy")
+        run("pybabel", "-q", "compile", "-d", str(LOCALE), "-D", "deskapp", "--use-fuzzy")
     print(f"filled {filled}; still without Chinese: {len(missing)}")
     for msgid in missing:
         print("  ", json.dumps(msgid, ensure_ascii=False))

@@ -1,0 +1,142 @@
+"""The nightly CSV export that other systems read every morning.
+
+One CSV file per ledger for one local day of the desk, in a folder named after
+the day, plus ``manifest.csv`` (file, rows, sha256) written last: a reader that
+finds the manifest knows the day is complete. Files are written beside their
+final name and renamed into place, so nobody reads half a file.
+
+Column names are stable machine keys (not translated). Phone and ID numbers are
+masked: the export leaves the desk.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from deskapp.errors import InvalidInput, StorageError
+from deskapp.i18n import _
+
+
+@dataclass(frozen=True)
+class Table:
+    """One ledger's rows for the export: ``name`` becomes ``<name>.csv``."""
+
+    name: str
+    header: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The local day being exported, as UTC instants for the queries."""
+
+    day: date
+    since: datetime
+    until: datetime
+    zone: ZoneInfo
+
+
+Exporter = Callable[[Session, int, Window], Iterable[Table]]
+
+
+def day_window(day: date, zone: ZoneInfo) -> Window:
+    start = datetime.combine(day, time(0, 0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
+    return Window(day=day, since=start.astimezone(ZoneInfo("UTC")),
+                  until=end.astimezone(ZoneInfo("UTC")), zone=zone)
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as error:
+        raise InvalidInput(
+            _("{value} is not a date: write it as 2026-11-23.").format(value=text), field="date"
+        ) from error
+
+
+def ledger_exporters() -> list[Exporter]:
+    """Every ledger's exporter, in the order the files are listed in the manifest."""
+    from deskapp.services import export_ledgers
+
+    return export_ledgers.EXPORTERS
+
+
+def local_text(value: datetime | None, zone: ZoneInfo) -> str:
+    """A timestamp as the desk's local time with its offset (ISO 8601), or empty."""
+    if value is None:
+        return ""
+    return value.astimezone(zone).isoformat(timespec="minutes")
+
+
+def _csv_bytes(table: Table, *, excel: bool) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
+    prefix = "\ufeff" if excel else ""
+    return (prefix + buffer.getvalue()).encode("utf-8")
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    folder: Path
+    files: list[tuple[Path, int]]
+
+
+def export_day(
+    session: Session,
+    *,
+    site_id: int,
+    site_code: str,
+    day: date,
+    zone: ZoneInfo,
+    out_dir: Path,
+    excel: bool = False,
+    exporters: list[Exporter] | None = None,
+) -> ExportReport:
+    """Write every ledger's CSV for ``day`` into ``out_dir/<site>/<day>/``."""
+    window = day_window(day, zone)
+    tables: list[Table] = []
+    for exporter in exporters if exporters is not None else ledger_exporters():
+        tables.extend(exporter(session, site_id, window))
+    folder = out_dir / site_code / day.isoformat()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = Table("manifest", ["file", "rows", "sha256"])
+        files: list[tuple[Path, int]] = []
+        for table in tables:
+            content = _csv_bytes(table, excel=excel)
+            path = folder / f"{table.name}.csv"
+            _write_atomically(path, content)
+            files.append((path, len(table.rows)))
+            manifest.rows.append(
+                [path.name, str(len(table.rows)), hashlib.sha256(content).hexdigest()]
+            )
+        _write_atomically(folder / "manifest.csv", _csv_bytes(manifest, excel=False))
+    except OSError as error:
+        raise StorageError(
+            _("Cannot write the export to {folder}: {reason}").format(
+                folder=folder, reason=error.strerror or error
+            )
+        ) from error
+    return ExportReport(folder=folder, files=files)
