@@ -18,6 +18,7 @@ from deskapp import i18n
 from deskapp.commands import DirectoryProvider, ScreensProvider
 from deskapp.db import reading
 from deskapp.desk import Desk
+from deskapp.errors import DeskError
 from deskapp.formatting import desk_zone
 from deskapp.i18n import N_, _
 from deskapp.models import Operator, Site
@@ -25,6 +26,11 @@ from deskapp.screens.base import DeskScreen
 from deskapp.screens.directory import DirectoryScreen
 from deskapp.screens.help import HelpScreen
 from deskapp.screens.login import LoginScreen
+from deskapp.services import codes
+from deskapp.widgets.scanner import install_scanner
+
+# Codes begin with their ledger's capital letter (codes.CodePrefix); other keys never wait.
+SCAN_PREFIXES = frozenset(prefix.value for prefix in codes.CodePrefix)
 
 
 class DeskApp(App[None]):
@@ -65,6 +71,12 @@ class DeskApp(App[None]):
             site = session.get(Site, desk.site_id)
             self.site_name = site.name if site else desk.settings.site_name
         self._screens: dict[str, DeskScreen] = {}
+        self.scanner = install_scanner(
+            self,
+            matches=codes.looks_like_code,
+            on_scan=self.open_scanned,
+            could_start=lambda text: text[:1] in SCAN_PREFIXES,
+        )
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(), self._signed_in)
@@ -120,6 +132,28 @@ class DeskApp(App[None]):
         screen = self.desk_screen("directory")
         assert isinstance(screen, DirectoryScreen)
         screen.show_unit(unit_id, unit_code)
+
+    def open_scanned(self, text: str) -> None:
+        """A scanned ticket, parcel, found-item or key code opens its record (ux.md, Scanning)."""
+        if self.operator is None:
+            return
+        from deskapp.services import custody
+
+        try:
+            with reading(self.desk.engine) as session:
+                ledger, record_id = custody.find_by_code(
+                    session, site_id=self.desk.site_id, text=text
+                )
+        except DeskError as error:
+            self.bell()
+            self.notify(error.message, severity="error", timeout=6)
+            return
+        screen_name = "storage" if ledger == "storage" else "ledgers"
+        if not self.has_screen(screen_name):
+            self.notify(text)
+            return
+        self.go(screen_name)
+        self.desk_screen(screen_name).open_record(ledger, record_id)  # type: ignore[attr-defined]
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from textual import events
 from textual.app import App
@@ -108,7 +109,7 @@ class KeyboardScanner:
 
     def __init__(
         self,
-        app: App[object],
+        app: App[Any],
         handle: EventHandler,
         *,
         matches: Callable[[str], bool],
@@ -199,7 +200,7 @@ class KeyboardScanner:
 
 
 def install_scanner(
-    app: App[object],
+    app: App[Any],
     *,
     matches: Callable[[str], bool],
     on_scan: Callable[[str], object],
