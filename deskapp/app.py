@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -153,7 +153,11 @@ class DeskApp(App[None]):
             self.notify(text)
             return
         self.go(screen_name)
-        self.desk_screen(screen_name).open_record(ledger, record_id)  # type: ignore[attr-defined]
+        screen: Any = self.desk_screen(screen_name)
+        if screen_name == "storage":
+            screen.open_code(codes.check_code(text).text)
+        else:
+            screen.open_record(ledger, record_id)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
