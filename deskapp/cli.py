@@ -74,7 +74,8 @@ def build_cli() -> typer.Typer:
         epilog=_("Every command:  deskapp (opens the desk) | deskapp db upgrade | "
                  "deskapp db current | deskapp db backup FILE | deskapp demo | "
                  "deskapp operator add|list|disable|unlock | deskapp import units FILE.csv "
-                 "[--skip-bad] | deskapp audit verify.  deskapp COMMAND --help tells more."),
+                 "[--skip-bad] | deskapp audit verify | deskapp export [--date DAY] | "
+                 "deskapp sweep.  deskapp COMMAND --help tells more."),
     )
 
     @cli.callback(invoke_without_command=True)
@@ -296,6 +297,62 @@ def build_cli() -> typer.Typer:
             return
         _fail(_("Audit entry {seq} breaks the chain: {reason}.").format(
             seq=result.broken_seq, reason=result.reason))
+
+    @cli.command("export", help=_("Write the nightly CSV export of every ledger for one day."))
+    @guarded
+    def export(
+        ctx: typer.Context,
+        day: Annotated[
+            str | None,
+            typer.Option("--date", help=_("Day to export, as 2026-11-23 (default: yesterday).")),
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help=_("Folder to write into (default: exports/ in the data "
+                                         "folder).")),
+        ] = None,
+        excel: Annotated[
+            bool,
+            typer.Option("--excel", help=_("Start each file with a byte-order mark, so that "
+                                           "Excel shows the Chinese.")),
+        ] = False,
+    ) -> None:
+        from datetime import timedelta
+
+        from deskapp.db import reading
+        from deskapp.formatting import desk_zone
+        from deskapp.services import export as exporting
+
+        desk = _open(ctx)
+        settings = desk.settings
+        zone = desk_zone(settings.timezone)
+        if day is None:
+            chosen = (desk.clock.now().astimezone(zone) - timedelta(days=1)).date()
+        else:
+            chosen = exporting.parse_day(day)
+        with reading(desk.engine) as session:
+            report = exporting.export_day(
+                session, site_id=desk.site_id, site_code=settings.site_code, day=chosen,
+                zone=zone, out_dir=out or settings.data_dir / "exports", excel=excel,
+            )
+        typer.echo(_("Exported {day} to {folder}:").format(day=chosen, folder=report.folder))
+        for path, rows in report.files:
+            typer.echo(_("  {file}: {rows} rows").format(file=path.name, rows=rows))
+
+    @cli.command("sweep", help=_("Apply the age rules to open requests: raise severities and "
+                                 "open escalations (run it nightly, or let the desk do it)."))
+    @guarded
+    def sweep(ctx: typer.Context) -> None:
+        from deskapp.db import transaction
+        from deskapp.services import request_rules
+
+        desk = _open(ctx)
+        with transaction(desk.engine) as session:
+            report = request_rules.sweep(
+                session, site_id=desk.site_id, now=desk.clock.now(), settings=desk.settings
+            )
+        typer.echo(_("Severities raised: {raised}; escalations opened: {escalations}.").format(
+            raised=len(report.raised), escalations=len(report.escalations)))
 
     return cli
 

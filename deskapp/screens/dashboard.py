@@ -6,25 +6,27 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import DataTable, Static
 
-from deskapp.db import reading
+from deskapp.db import reading, transaction
 from deskapp.formatting import format_when, local_day_start
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
-from deskapp.services import audit, dashboard
+from deskapp.services import audit, dashboard, request_rules
 
 TILES: tuple[tuple[str, str], ...] = (
-    ("requests_due", N_("Requests due")),
-    ("requests_overdue", N_("Overdue")),
+    ("requests_due", N_("Due this shift")),
+    ("requests_overdue", N_("Requests overdue")),
     ("escalations", N_("Escalations")),
     ("items_held", N_("Items held")),
+    ("items_overdue", N_("Items overdue")),
     ("slips_pending", N_("Slips pending")),
     ("keys_out", N_("Keys out")),
+    ("keys_overdue", N_("Keys overdue")),
     ("parcels_waiting", N_("Parcels waiting")),
     ("units", N_("Units")),
     ("residents", N_("Residents")),
     ("changes_today", N_("Changes today")),
 )
-ALERT_TILES = frozenset({"requests_overdue", "escalations"})
+ALERT_TILES = frozenset({"requests_overdue", "escalations", "items_overdue", "keys_overdue"})
 
 
 class DashboardScreen(DeskScreen):
@@ -47,17 +49,23 @@ class DashboardScreen(DeskScreen):
     def refresh_view(self) -> None:
         app = self.desk_app
         now = app.desk.clock.now()
+        # Age rules raise severities and open escalations; the sweep is idempotent.
+        with transaction(app.desk.engine) as session:
+            request_rules.sweep(session, site_id=app.desk.site_id, now=now,
+                                settings=app.desk.settings)
         with reading(app.desk.engine) as session:
             summary = dashboard.desk_summary(
                 session, site_id=app.desk.site_id, now=now,
-                day_start=local_day_start(now, app.zone),
+                day_start=local_day_start(now, app.zone), settings=app.desk.settings,
             )
         for key, _label in TILES:
             value = getattr(summary, key)
             tile = self.query_one(f"#tile-{key}", Vertical)
-            tile.query_one(".tile-value", Static).update("—" if value is None else str(value))
+            alert = bool(value) and key in ALERT_TILES
+            text = "—" if value is None else ("⚠ " if alert else "") + str(value)
+            tile.query_one(".tile-value", Static).update(text)
             tile.set_class(value is None, "-unused")
-            tile.set_class(bool(value) and key in ALERT_TILES, "-alert")
+            tile.set_class(alert, "-alert")
         table = self.query_one("#recent", DataTable)
         table.clear(columns=True)
         table.add_columns(_("When"), _("Who"), _("What"), _("Record"))

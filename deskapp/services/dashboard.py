@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from deskapp.config import Settings
 from deskapp.models import AuditEntry, Operator
-from deskapp.services import directory
+from deskapp.services import custody, deadlines, directory
+from deskapp.services.workcalendar import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,18 @@ class DeskSummary:
 
 
 def desk_summary(
-    session: Session, *, site_id: int, now: datetime, day_start: datetime | None = None
+    session: Session,
+    *,
+    site_id: int,
+    now: datetime,
+    day_start: datetime | None = None,
+    settings: Settings | None = None,
 ) -> DeskSummary:
-    """Counts for the dashboard; ``day_start`` is the start of the desk's local day."""
+    """Counts for the dashboard; ``day_start`` is the start of the desk's local day.
+
+    The ledgers' counts need the desk's settings (shifts, overdue days); without
+    them they stay ``None``, shown as "not in use".
+    """
     units, residents = directory.counts(session, site_id=site_id)
     operators_active = session.exec(
         select(func.count())
@@ -56,10 +67,33 @@ def desk_summary(
         .order_by(col(AuditEntry.seq).desc())
         .limit(12)
     ).all()
+    ledgers: dict[str, int | None] = {}
+    if settings is not None:
+        ledgers.update(_request_counts(session, site_id=site_id, now=now, settings=settings))
+        ledgers.update(_custody_counts(session, site_id=site_id, now=now, settings=settings))
     return DeskSummary(
         units=units,
         residents=residents,
         operators_active=int(operators_active),
         changes_today=int(changes_today),
         recent=list(recent),
+        **ledgers,
     )
+
+
+def _request_counts(
+    session: Session, *, site_id: int, now: datetime, settings: Settings
+) -> dict[str, int | None]:
+    shift_end = WorkCalendar.from_settings(settings).next_shift_end(now)
+    due, overdue, escalations = deadlines.dashboard_counts(
+        session, site_id=site_id, now=now, next_shift_end=shift_end
+    )
+    return {"requests_due": due, "requests_overdue": overdue, "escalations": escalations}
+
+
+def _custody_counts(
+    session: Session, *, site_id: int, now: datetime, settings: Settings
+) -> dict[str, int | None]:
+    counts = custody.dashboard_counts(session, site_id=site_id, now=now, settings=settings)
+    wanted = ("items_held", "items_overdue", "keys_out", "keys_overdue", "parcels_waiting")
+    return {key: counts.get(key) for key in wanted}

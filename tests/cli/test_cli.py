@@ -115,3 +115,20 @@ def test_chinese_help_and_messages(data_dir: Path) -> None:
                     "--pin", "1")
     assert code == 1
     assert "PIN 至少需要" in out
+
+
+def test_export_writes_the_day_and_refuses_a_bad_date(data_dir: Path) -> None:
+    out_dir = data_dir / "out"
+    code, out = run(data_dir, "export", "--date", "2026-11-20", "--out", str(out_dir))
+    assert code == 0, out
+    assert "requests.csv: 0 rows" in out
+    assert (out_dir / "main" / "2026-11-20" / "manifest.csv").exists()
+    code, out = run(data_dir, "export", "--date", "20/11/2026")
+    assert code == 1
+    assert "is not a date" in out and "Traceback" not in out
+
+
+def test_sweep_reports_what_it_changed(data_dir: Path) -> None:
+    code, out = run(data_dir, "sweep")
+    assert code == 0, out
+    assert "Severities raised: 0" in out

@@ -28,7 +28,8 @@ async def test_dashboard_counts_units_and_residents_and_lists_recent_changes(
         assert isinstance(app.screen, DashboardScreen)
         assert _tile(app, "units") == "3"
         assert _tile(app, "residents") == "4"
-        assert _tile(app, "items_held") == "—"
+        assert _tile(app, "items_held") == "0"
+        assert _tile(app, "slips_pending") == "—"
         recent = app.screen.query_one("#recent", DataTable)
         assert recent.row_count > 0
         assert "Signed in" in [str(cell) for cell in recent.get_row_at(0)]
@@ -68,3 +69,32 @@ async def test_f9_then_f2_returns_to_the_dashboard_with_fresh_counts(staffed: De
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         assert _tile(app, "units") == "4"
+
+
+async def test_overdue_items_and_requests_show_with_a_warning_sign(staffed: Desk) -> None:
+    from deskapp.models import Operator
+    from deskapp.services import requests, storage
+    from sqlmodel import select
+
+    with transaction(staffed.engine) as session:
+        wang = session.exec(select(Operator).where(Operator.login == "wang")).one()
+        storage.deposit(
+            session, site_id=staffed.site_id, now=staffed.clock.now(), actor=wang,
+            form=storage.StorageForm(
+                depositor_name="王芳", description="行李箱", shelf="A1", phone="13812345678",
+                unit="1-1-101", depositor_confirmed=True,
+            ),
+        )
+        requests.create_request(
+            session, site_id=staffed.site_id, settings=staffed.settings, now=staffed.clock.now(),
+            actor=wang, kind="complaint", summary="电梯停运", unit_code="3-2-1201",
+        )
+    staffed.clock.advance(timedelta(days=8))
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot)
+        assert _tile(app, "items_held") == "1"
+        assert _tile(app, "items_overdue") == "⚠ 1"
+        assert _tile(app, "requests_overdue") == "⚠ 1"
+        assert app.screen.query_one("#tile-items_overdue").has_class("-alert")
