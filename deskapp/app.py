@@ -73,7 +73,7 @@ class DeskApp(App[None]):
         self._screens: dict[str, DeskScreen] = {}
         self.scanner = install_scanner(
             self,
-            matches=codes.looks_like_code,
+            matches=lambda text: codes.SCAN_PATTERN.fullmatch(text) is not None,
             on_scan=self.open_scanned,
             could_start=lambda text: text[:1] in SCAN_PREFIXES,
         )
