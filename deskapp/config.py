@@ -128,7 +128,7 @@ class Settings:
     """Stored items held longer than this are flagged."""
 
     lost_found_notice_days: int = 7
-    """Unclaimed found items go on the weekly notice after this many days."""
+    """The weekly notice of unclaimed found items stays posted this many days."""
 
     lost_found_disposal_months: int = 3
     """Unclaimed found items are disposed of after this many months."""
