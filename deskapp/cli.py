@@ -337,7 +337,7 @@ def build_cli() -> typer.Typer:
             )
         typer.echo(_("Exported {day} to {folder}:").format(day=chosen, folder=report.folder))
         for path, rows in report.files:
-            typer.echo(_("  {file}: {rows} rows").format(file=path.name, rows=rows))
+            typer.echo(_("  {file} ({rows})").format(file=path.name, rows=rows))
 
     @cli.command("sweep", help=_("Apply the age rules to open requests: raise severities and "
                                  "open escalations (run it nightly, or let the desk do it)."))
@@ -359,12 +359,17 @@ def build_cli() -> typer.Typer:
 
 def _seed_demo(desk: Any) -> None:
     from deskapp.db import transaction
+    from deskapp.formatting import desk_zone
     from deskapp.services import demo, operators
 
     with transaction(desk.engine) as session:
-        report = demo.seed_demo(session, site_id=desk.site_id, now=desk.clock.now())
-    typer.echo(_("Demo site ready: {units} units, {residents} residents.").format(
-        units=report.units, residents=report.residents))
+        report = demo.seed_demo(
+            session, site_id=desk.site_id, now=desk.clock.now(),
+            zone=desk_zone(desk.settings.timezone), settings=desk.settings,
+        )
+    typer.echo(_("Demo site ready: {units} units, {residents} residents, {requests} requests "
+                 "and a week of the custody ledgers.").format(
+        units=report.units, residents=report.residents, requests=report.requests))
     typer.echo(_("Sign in with one of these demo operators:"))
     for entry in report.operators:
         typer.echo(f"  {entry.login:<12} {_('PIN')} {entry.pin:<8} "

@@ -20,6 +20,9 @@ from deskapp.errors import StorageError
 from deskapp.i18n import _
 
 
+# Execution option that marks a unit of work (see ``transaction``).
+WRITE_OPTION = "deskapp_write"
+
 def is_sqlite(engine_or_url: Engine | str) -> bool:
     url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
     return url.get_backend_name() == "sqlite"
@@ -72,7 +75,13 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            # A unit of work takes the write lock at once (BEGIN IMMEDIATE): a desk that
+            # read first and wrote later would otherwise fail with "database is locked"
+            # when another desk wrote in between, instead of waiting busy_timeout.
+            if connection.get_execution_options().get(WRITE_OPTION):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.exec_driver_sql("BEGIN")
 
         return engine
     if parsed.get_backend_name() == "postgresql":
@@ -137,8 +146,11 @@ def check_connection(engine: Engine) -> None:
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit when the block ends, roll back on any exception."""
-    session = Session(engine, expire_on_commit=False)
+    """One unit of work: commit when the block ends, roll back on any exception.
+
+    On SQLite it begins IMMEDIATE, so concurrent desks queue for the write lock.
+    """
+    session = Session(engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
     try:
         yield session
         session.commit()

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from deskapp.config import Settings
 from deskapp.errors import Conflict
 from deskapp.formatting import desk_zone, local_day_start
 from deskapp.i18n import _
 from deskapp.models import Operator, Relation, Role, Site, Unit
-from deskapp.services import audit, directory, operators
+from deskapp.services import audit, custody_demo, directory, operators, requests_demo
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class DemoReport:
     units: int = 0
     residents: int = 0
     operators: list[DemoOperator] = field(default_factory=list)
+    requests: int = 0
+    custody_steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ def seed_demo(
     now: datetime,
     rng_seed: int = 2026,
     zone: tzinfo | None = None,
+    settings: Settings | None = None,
 ) -> DemoReport:
     """Seed an empty site with the week before ``now``; refused when it has operators or units.
 
@@ -232,6 +236,20 @@ def seed_demo(
                     alt_phone=person.alt_phone, now=when, actor=actor,
                 )
                 report.residents += 1
+
+    # Every ledger's week, played over the directory just built (their audit entries
+    # follow the directory's, though their times fall inside the same week).
+    units = list(
+        session.exec(select(Unit).where(Unit.site_id == site_id).order_by(col(Unit.id))).all()
+    )
+    report.requests = requests_demo.seed_requests(
+        session, site_id=site_id, now=now, rng=rng, zone=zone, operators=staff, units=units,
+        settings=settings,
+    ).requests
+    report.custody_steps = custody_demo.seed_custody(
+        session, site_id=site_id, now=now, rng=rng, zone=zone, operators=list(staff.values()),
+        units=units, settings=settings,
+    )
 
     site = session.get(Site, site_id)
     assert site is not None, "the desk opened this site"

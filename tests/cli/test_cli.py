@@ -121,7 +121,7 @@ def test_export_writes_the_day_and_refuses_a_bad_date(data_dir: Path) -> None:
     out_dir = data_dir / "out"
     code, out = run(data_dir, "export", "--date", "2026-11-20", "--out", str(out_dir))
     assert code == 0, out
-    assert "requests.csv: 0 rows" in out
+    assert "requests.csv (0)" in out
     assert (out_dir / "main" / "2026-11-20" / "manifest.csv").exists()
     code, out = run(data_dir, "export", "--date", "20/11/2026")
     assert code == 1
