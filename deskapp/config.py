@@ -114,6 +114,9 @@ class Settings:
     collective_major_people: int = 10
     """A collective complaint of this many people is major."""
 
+    repeat_complaint_days: int = 90
+    """A complaint of the same unit and subject this soon after one was closed is a repeat."""
+
     unresolved_hot_days: int = 7
     """A complaint unresolved this many days after receipt becomes hot."""
 

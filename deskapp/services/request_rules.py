@@ -17,7 +17,7 @@ Rules (numbers from ``Settings``; they apply to complaints):
   fault) → major; unresolved ``unresolved_hot_days`` → hot (``sweep`` applies these);
 - complaint again after the same matter was closed (a related request that is
   resolved or closed, or a closed complaint of the same unit and subject within
-  ``REPEAT_AFTER_CLOSURE_DAYS``) → important; needs outside help → important.
+  ``Settings.repeat_complaint_days``) → important; needs outside help → important.
 """
 
 from __future__ import annotations
@@ -51,10 +51,6 @@ from deskapp.services.clock import as_utc
 from deskapp.services.request_checks import parse_choice, required_reason
 from deskapp.services.request_labels import SEVERITY_LABELS, SUBJECT_LABELS, label
 from deskapp.services.request_timeline import add_event, audit_request, get_request, require_actor
-
-REPEAT_AFTER_CLOSURE_DAYS = 90
-"""A complaint of the same unit and subject this soon after one was closed is a repeat.
-(Not in ``Settings`` yet; the lead may promote it.)"""
 
 _DONE_STATUSES = frozenset(
     {RequestStatus.RESOLVED, RequestStatus.REVISITED, RequestStatus.CLOSED}
@@ -125,7 +121,9 @@ def subject_group(
     )
 
 
-def _repeat_of_closed(session: Session, request: ServiceRequest, now: datetime) -> str | None:
+def _repeat_of_closed(
+    session: Session, request: ServiceRequest, now: datetime, days: int
+) -> str | None:
     """The number of the closed complaint this one repeats, if any."""
     if request.related_request_id is not None:
         related = session.get(ServiceRequest, request.related_request_id)
@@ -133,7 +131,7 @@ def _repeat_of_closed(session: Session, request: ServiceRequest, now: datetime) 
             return related.number
     if request.unit_id is None or not request.complaint_subject:
         return None
-    since = now - timedelta(days=REPEAT_AFTER_CLOSURE_DAYS)
+    since = now - timedelta(days=days)
     earlier = session.exec(
         select(ServiceRequest).where(
             ServiceRequest.site_id == request.site_id,
@@ -189,7 +187,7 @@ def evaluate(
                 Severity.HOT, "age",
                 _("Unresolved {days} days after receipt").format(days=settings.unresolved_hot_days),
             ))
-    repeated = _repeat_of_closed(session, request, now)
+    repeated = _repeat_of_closed(session, request, now, settings.repeat_complaint_days)
     if repeated is not None:
         findings.append(Finding(
             Severity.IMPORTANT, "repeat",
