@@ -48,6 +48,17 @@ def _driver(connection: sa.Connection) -> Any:
     return driver
 
 
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave out what the search seam keeps beside the models (0002): the FTS5 tables on
+    SQLite and the generated ``search_vector`` column on PostgreSQL, or autogenerate
+    would propose dropping them."""
+    if type_ == "table" and name is not None and name.startswith("search_fts"):
+        return False
+    if type_ == "index" and name == "ix_search_text_search_vector":
+        return False
+    return not (type_ == "column" and name == "search_vector")
+
 def _run(connection: sa.Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
@@ -61,6 +72,7 @@ def _run(connection: sa.Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=sqlite,
         render_item=render_item,
+        include_name=include_name,
         compare_type=True,
     )
     with context.begin_transaction():
