@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import DataTable, Static
@@ -11,6 +13,7 @@ from deskapp.formatting import format_when, local_day_start
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
 from deskapp.services import audit, dashboard, request_rules
+from deskapp.services.request_labels import ESCALATION_LABELS, label
 
 TILES: tuple[tuple[str, str], ...] = (
     ("requests_due", N_("Due this shift")),
@@ -39,6 +42,8 @@ class DashboardScreen(DeskScreen):
                     with Vertical(classes="tile", id=f"tile-{key}"):
                         yield Static("…", classes="tile-value")
                         yield Static(_(label), classes="tile-label")
+            yield Static(_("Open escalations"), classes="section-title", id="escalations-title")
+            yield DataTable(id="escalations", cursor_type="row", zebra_stripes=True)
             yield Static(_("Recent activity"), classes="section-title")
             yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
 
@@ -58,6 +63,7 @@ class DashboardScreen(DeskScreen):
                 session, site_id=app.desk.site_id, now=now,
                 day_start=local_day_start(now, app.zone), settings=app.desk.settings,
             )
+            escalations = dashboard.open_escalations(session, site_id=app.desk.site_id)
         for key, _label in TILES:
             value = getattr(summary, key)
             tile = self.query_one(f"#tile-{key}", Vertical)
@@ -66,6 +72,7 @@ class DashboardScreen(DeskScreen):
             tile.query_one(".tile-value", Static).update(text)
             tile.set_class(value is None, "-unused")
             tile.set_class(alert, "-alert")
+        self._show_escalations(escalations, now)
         table = self.query_one("#recent", DataTable)
         table.clear(columns=True)
         table.add_columns(_("When"), _("Who"), _("What"), _("Record"))
@@ -76,3 +83,18 @@ class DashboardScreen(DeskScreen):
                 audit.describe_action(entry.action),
                 audit.describe_record(entry),
             )
+
+    def _show_escalations(self, lines: list[dashboard.EscalationLine], now: datetime) -> None:
+        """Escalations waiting for a supervisor or manager; hidden when there are none."""
+        table = self.query_one("#escalations", DataTable)
+        table.clear(columns=True)
+        table.add_columns(_("Since"), _("Request"), _("To"), _("Why"))
+        for line in lines:
+            table.add_row(
+                format_when(line.raised_at, now, self.desk_app.zone),
+                line.number,
+                "⚠ " + label(ESCALATION_LABELS, line.level),
+                line.reason,
+            )
+        table.display = bool(lines)
+        self.query_one("#escalations-title", Static).display = bool(lines)

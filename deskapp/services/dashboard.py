@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from deskapp.config import Settings
 from deskapp.models import AuditEntry, Operator
+from deskapp.models.requests import Escalation, ServiceRequest
 from deskapp.services import custody, deadlines, directory
 from deskapp.services.workcalendar import WorkCalendar
 
@@ -79,6 +80,35 @@ def desk_summary(
         recent=list(recent),
         **ledgers,
     )
+
+
+@dataclass(frozen=True)
+class EscalationLine:
+    """An open escalation as the dashboard lists it."""
+
+    request_id: int
+    number: str
+    level: str
+    reason: str
+    raised_at: datetime
+
+
+def open_escalations(session: Session, *, site_id: int, limit: int = 5) -> list[EscalationLine]:
+    """The oldest open escalations first: they have waited longest for a supervisor."""
+    rows = session.exec(
+        select(Escalation, ServiceRequest)
+        .join(ServiceRequest, col(ServiceRequest.id) == col(Escalation.request_id))
+        .where(Escalation.site_id == site_id, col(Escalation.is_open).is_(True))
+        .order_by(col(Escalation.raised_at))
+        .limit(limit)
+    ).all()
+    return [
+        EscalationLine(
+            request_id=request.id or 0, number=request.number, level=escalation.level,
+            reason=escalation.reason, raised_at=escalation.raised_at,
+        )
+        for escalation, request in rows
+    ]
 
 
 def _request_counts(

@@ -30,6 +30,7 @@ async def test_dashboard_counts_units_and_residents_and_lists_recent_changes(
         assert _tile(app, "residents") == "4"
         assert _tile(app, "items_held") == "0"
         assert _tile(app, "slips_pending") == "—"
+        assert not app.screen.query_one("#escalations", DataTable).display
         recent = app.screen.query_one("#recent", DataTable)
         assert recent.row_count > 0
         assert "Signed in" in [str(cell) for cell in recent.get_row_at(0)]
@@ -98,3 +99,8 @@ async def test_overdue_items_and_requests_show_with_a_warning_sign(staffed: Desk
         assert _tile(app, "items_overdue") == "⚠ 1"
         assert _tile(app, "requests_overdue") == "⚠ 1"
         assert app.screen.query_one("#tile-items_overdue").has_class("-alert")
+        # Unresolved a week: the complaint is hot and waits for the supervisor.
+        assert _tile(app, "escalations").startswith("⚠")
+        escalations = app.screen.query_one("#escalations", DataTable)
+        assert escalations.display and escalations.row_count >= 1
+        assert "supervisor" in str(escalations.get_row_at(0)[2])
