@@ -338,7 +338,7 @@ class StaffPinModal(ModalScreen[Operator | None]):
                 person = operators.sign_in(
                     session, site_id=desk.site_id, login=login, secret=secret,
                     now=desk.clock.now(), max_failures=desk.settings.max_failed_sign_ins,
-                    lockout=desk.lockout,
+                    lockout=desk.lockout, confirming=True,
                 )
         except DeskError as error:
             self.app.call_from_thread(self._refused, error.message, error.field or "secret")

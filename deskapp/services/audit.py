@@ -182,6 +182,7 @@ ACTION_LABELS = {
     "operator.disable": N_("Operator disabled"),
     "operator.unlock": N_("Operator unlocked"),
     "operator.sign_in": N_("Signed in"),
+    "operator.confirm": N_("Confirmed with PIN"),
     "operator.sign_in_failed": N_("Wrong PIN"),
     "operator.lockout": N_("Locked out"),
     "unit.add": N_("Unit added"),

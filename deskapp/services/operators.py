@@ -185,8 +185,12 @@ def sign_in(
     now: datetime,
     max_failures: int = 5,
     lockout: timedelta = timedelta(minutes=15),
+    confirming: bool = False,
 ) -> Operator:
     """The operator, if the PIN is right; a refusal with the reason otherwise.
+
+    ``confirming``: the PIN approves or witnesses a step (a supervisor's exception,
+    a disposal's witness) without taking over the desk; audited as such.
 
     Every attempt is audited. A wrong PIN is itself the change of state (the
     failure count, perhaps a lockout), so it is committed before the refusal
@@ -219,7 +223,8 @@ def sign_in(
     operator.locked_until = None
     session.add(operator)
     audit.record(
-        session, now=now, actor=operator, action="operator.sign_in", entity="operator",
+        session, now=now, actor=operator,
+        action="operator.confirm" if confirming else "operator.sign_in", entity="operator",
         entity_id=operator.id, site_id=site_id,
     )
     return operator

@@ -455,3 +455,20 @@ def test_the_administrator_at_the_command_line_can_unlock(desk: Desk) -> None:
             session, site_id=desk.site_id, login="li.na", now=desk.clock.now(), actor=None,
         )
     assert _sign_in(desk).login == "li.na"
+
+
+def test_a_pin_that_confirms_a_step_is_audited_as_a_confirmation(desk: Desk) -> None:
+    from deskapp.services import audit as audit_service
+
+    with transaction(desk.engine) as session:
+        operators.add_operator(
+            session, site_id=desk.site_id, login="zhao", display_name="赵主管",
+            role="supervisor", secret="1234", now=desk.clock.now(), actor=None,
+        )
+    with transaction(desk.engine) as session:
+        operators.sign_in(session, site_id=desk.site_id, login="zhao", secret="1234",
+                          now=desk.clock.now(), confirming=True)
+    with reading(desk.engine) as session:
+        last = audit_service.recent(session, site_id=desk.site_id, limit=1)[0]
+    assert last.action == "operator.confirm"
+    assert audit_service.describe_action(last.action) == "Confirmed with PIN"
