@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from deskapp import i18n
 from deskapp.db import reading, transaction
@@ -98,8 +99,8 @@ class LoginScreen(Screen[Operator]):
             return
         self._sign_in(login, self.query_one("#login-pin", Input).value)
 
-    @work(exclusive=True, thread=True)
-    def _sign_in(self, login: str, secret: str) -> None:
+    @work(exclusive=True, thread=True, name="sign-in")
+    def _sign_in(self, login: str, secret: str) -> Operator | None:
         # The hash takes ~0.1 s on purpose: run it off the UI thread.
         from deskapp.app import DeskApp
 
@@ -115,8 +116,15 @@ class LoginScreen(Screen[Operator]):
                 )
         except DeskError as error:
             self.app.call_from_thread(self._refused, error.message)
-            return
-        self.app.call_from_thread(self.dismiss, operator)
+            return None
+        # Closing the screen from inside this worker would cancel the worker while it
+        # finishes; the screen closes when the worker reports success instead.
+        return operator
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.name == "sign-in" and event.state == WorkerState.SUCCESS and worker.result:
+            self.dismiss(worker.result)
 
     def _refused(self, message: str) -> None:
         self._show(message)
