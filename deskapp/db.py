@@ -19,7 +19,6 @@ from sqlmodel import Session, create_engine
 from deskapp.errors import StorageError
 from deskapp.i18n import _
 
-
 # Execution option that marks a unit of work (see ``transaction``).
 WRITE_OPTION = "deskapp_write"
 

@@ -97,4 +97,5 @@ class DashboardScreen(DeskScreen):
                 line.reason,
             )
         table.display = bool(lines)
+        table.styles.height = min(len(lines), 5) + 2  # header, rows (at most five), scrollbar
         self.query_one("#escalations-title", Static).display = bool(lines)

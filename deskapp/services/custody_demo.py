@@ -254,9 +254,10 @@ def plan_custody(
         if when < now:
             steps.append((when, partial(step, week, *args)))
 
-    # Storage: ten items; the first two came on the first morning and are still held.
+    # Storage: ten items; the first two came the day before the week and are still held
+    # (overdue after storage_overdue_days = 7, whatever the hour the demo is seeded).
     for index in range(10):
-        when = at(0, 8.5 + index * 0.1) if index < 2 else at(rng.randrange(1, DAYS),
+        when = at(-1, 8.5 + index * 0.1) if index < 2 else at(rng.randrange(1, DAYS),
                                                                8.5 + rng.random() * 8.5)
         unit, name, phone = next(person)
         form = storage.StorageForm(

@@ -17,7 +17,7 @@ import io
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -43,13 +43,13 @@ class Window:
     day: date
     since: datetime
     until: datetime
-    zone: ZoneInfo
+    zone: tzinfo
 
 
 Exporter = Callable[[Session, int, Window], Iterable[Table]]
 
 
-def day_window(day: date, zone: ZoneInfo) -> Window:
+def day_window(day: date, zone: tzinfo) -> Window:
     start = datetime.combine(day, time(0, 0), tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
     return Window(day=day, since=start.astimezone(ZoneInfo("UTC")),
@@ -67,12 +67,12 @@ def parse_day(text: str) -> date:
 
 def ledger_exporters() -> list[Exporter]:
     """Every ledger's exporter, in the order the files are listed in the manifest."""
-    from deskapp.services import export_ledgers
+    from deskapp.services.export_ledgers import EXPORTERS
 
-    return export_ledgers.EXPORTERS
+    return EXPORTERS
 
 
-def local_text(value: datetime | None, zone: ZoneInfo) -> str:
+def local_text(value: datetime | None, zone: tzinfo) -> str:
     """A timestamp as the desk's local time with its offset (ISO 8601), or empty."""
     if value is None:
         return ""
@@ -109,7 +109,7 @@ def export_day(
     site_id: int,
     site_code: str,
     day: date,
-    zone: ZoneInfo,
+    zone: tzinfo,
     out_dir: Path,
     excel: bool = False,
     exporters: list[Exporter] | None = None,

@@ -50,9 +50,10 @@ def export_requests(session: Session, site_id: int, window: Window) -> Iterable[
     zone = window.zone
     requests = Table("requests", REQUEST_COLUMNS)
     for request, unit in touched:
+        phone = mask_phone(request.contact_phone) if request.contact_phone else ""
         requests.rows.append([
             request.number, local_text(request.received_at, zone), unit.code if unit else "",
-            request.contact_name, mask_phone(request.contact_phone) if request.contact_phone else "",
+            request.contact_name, phone,
             request.channel, request.kind, request.subject, request.summary, request.wish,
             request.nature or "", request.complaint_subject or "", request.severity,
             request.status, logins.get(request.owner_id, ""), request.department or "",

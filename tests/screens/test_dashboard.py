@@ -73,9 +73,10 @@ async def test_f9_then_f2_returns_to_the_dashboard_with_fresh_counts(staffed: De
 
 
 async def test_overdue_items_and_requests_show_with_a_warning_sign(staffed: Desk) -> None:
+    from sqlmodel import select
+
     from deskapp.models import Operator
     from deskapp.services import requests, storage
-    from sqlmodel import select
 
     with transaction(staffed.engine) as session:
         wang = session.exec(select(Operator).where(Operator.login == "wang")).one()
