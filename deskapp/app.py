@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from deskapp import i18n
-from deskapp.commands import DirectoryProvider, ScreensProvider
+from deskapp.commands import DirectoryProvider, RecordsProvider, ScreensProvider
 from deskapp.db import reading
 from deskapp.desk import Desk
 from deskapp.errors import DeskError
@@ -38,7 +38,7 @@ class DeskApp(App[None]):
 
     CSS_PATH = Path(__file__).parent / "desk.tcss"
     TITLE = "deskapp"
-    COMMANDS: ClassVar = {DirectoryProvider, ScreensProvider}
+    COMMANDS: ClassVar = {DirectoryProvider, RecordsProvider, ScreensProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", N_("Help")),
         Binding("f2", "go('dashboard')", N_("Dashboard")),
@@ -122,6 +122,13 @@ class DeskApp(App[None]):
         target = self.desk_screen(name)
         if self.screen is target:
             return
+        if isinstance(self.screen, DeskScreen) and self.screen not in self._screens.values():
+            # A record opened over a task screen (a request over the queue) closes first,
+            # so screens never pile up.
+            below = self.screen_stack[-2] if len(self.screen_stack) > 1 else None
+            self.pop_screen()
+            if below is target:
+                return
         if isinstance(self.screen, DeskScreen):
             self.switch_screen(target)
         else:
@@ -132,6 +139,12 @@ class DeskApp(App[None]):
         screen = self.desk_screen("directory")
         assert isinstance(screen, DirectoryScreen)
         screen.show_unit(unit_id, unit_code)
+
+    def open_request(self, request_id: int) -> None:
+        """Open one request over the queue (from the palette or a record elsewhere)."""
+        self.go("queue")
+        screen: Any = self.desk_screen("queue")
+        screen.open_request(request_id)
 
     def open_scanned(self, text: str) -> None:
         """A scanned ticket, parcel, found-item or key code opens its record (ux.md, Scanning)."""
@@ -186,7 +199,7 @@ class DeskApp(App[None]):
             self.push_screen(
                 CommandPalette(
                     id="--command-palette",
-                    placeholder=_("Room, name, phone digits, or a screen…"),
+                    placeholder=_("Room, name, phone digits, a request number or code, a screen…"),
                 )
             )
 

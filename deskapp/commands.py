@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from deskapp.db import reading
+from deskapp.errors import DeskError
 from deskapp.i18n import _
-from deskapp.services import directory
+from deskapp.services import codes, custody, directory, request_views
+
+# A request number as read out: the day (YYMMDD), perhaps the dash and the sequence.
+REQUEST_NUMBER = re.compile(r"^\d{6}(-\d{0,4})?$")
 
 if TYPE_CHECKING:
     from deskapp.app import DeskApp
@@ -44,6 +49,47 @@ class DirectoryProvider(Provider):
                 text=label,
                 help=_("Open the unit in the directory"),
             )
+
+
+class RecordsProvider(Provider):
+    """Records by what a person reads out: a request number or a ticket/parcel/key code."""
+
+    @property
+    def desk_app(self) -> DeskApp:
+        from deskapp.app import DeskApp
+
+        assert isinstance(self.app, DeskApp)
+        return self.app
+
+    async def search(self, query: str) -> Hits:
+        app = self.desk_app
+        text = query.strip()
+        if app.operator is None or len(text) < 4:
+            return
+        if codes.looks_like_code(text):
+            try:
+                code = codes.check_code(text)
+                with reading(app.desk.engine) as session:
+                    ledger, _record = custody.find_by_code(
+                        session, site_id=app.desk.site_id, text=code.text
+                    )
+            except DeskError:
+                return
+            label = f"{code.text}  {custody.ledger_label(ledger)}"
+            yield Hit(1.0, label, partial(app.open_scanned, code.text), text=label,
+                      help=_("Open the record"))
+            return
+        if not REQUEST_NUMBER.match(text):
+            return
+        with reading(app.desk.engine) as session:
+            rows = request_views.search_requests(
+                session, site_id=app.desk.site_id, query=text, now=app.desk.clock.now(),
+                limit=5,
+            )
+        for rank, row in enumerate(row for row in rows if row.number.startswith(text)):
+            label = f"{row.number}  {row.unit_code or ''}  {row.subject}"
+            yield Hit(1.0 - rank / 100, label, partial(app.open_request, row.id), text=label,
+                      help=_("Open the request"))
 
 
 class ScreensProvider(Provider):

@@ -1,9 +1,9 @@
 """One request (诉求详情): who, what, every deadline, the timeline, work orders,
 revisits and escalations - and the steps the lifecycle allows now.
 
-ctrl+t opens the step menu (one key per step); ctrl+r takes the work order's
-next step; ctrl+g prints the work order. Esc goes back to the queue. The task
-keys (F2 …) leave this screen first, so screens never pile up on each other.
+ctrl+t opens the step menu (one key per step); ctrl+g takes the work order's
+next step; ctrl+r prints the work order (ctrl+r prints on every screen). Esc goes
+back to the queue. A task key (F2 …) closes this screen first (``DeskApp.go``).
 """
 
 from __future__ import annotations
@@ -126,8 +126,8 @@ class RequestScreen(DeskScreen):
     """
     BINDINGS = [
         Binding("ctrl+t", "steps", N_("Steps…")),
-        Binding("ctrl+r", "work_order", N_("Work order")),
-        Binding("ctrl+g", "print_work_order", N_("Print work order")),
+        Binding("ctrl+g", "work_order", N_("Work order")),
+        Binding("ctrl+r", "print_work_order", N_("Print work order")),
         Binding("escape", "back", N_("Back to queue")),
         # Hidden: the same keys as the app's, which F1 lists; these first leave this screen.
         *(Binding(key, f"leave('{name}')", text, show=False) for key, name, text in TASK_KEYS),
@@ -303,7 +303,7 @@ class RequestScreen(DeskScreen):
             return Text()
         text = section(_("Work orders"))
         if not card.work_orders:
-            text.append("  " + _("None yet: ctrl+r opens one.") + "\n")
+            text.append("  " + _("None yet: ctrl+g opens one.") + "\n")
         for order in card.work_orders:
             charge = (_("paid") + f" ¥{workorders.format_fen(order.material_cost_fen)}"
                       + (" ✓" if order.cost_agreed else " (" + _("not yet agreed") + ")")
@@ -768,5 +768,5 @@ class RequestScreen(DeskScreen):
             technician=str(values["technician"]), paid=values["paid"] == "paid",
             material_cost_fen=parse_yuan(str(values["material_cost"]), field="material_cost"),
         )
-        return _("Work order opened; ctrl+g prints it.")
+        return _("Work order opened; ctrl+r prints it.")
 

@@ -181,7 +181,7 @@ async def test_a_repair_work_order_from_opening_to_print(staffed: Desk) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_request(pilot, repair.id or 0)
         # an appointment in the past is refused beside its field
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+g")
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, StepModal)
@@ -204,19 +204,19 @@ async def test_a_repair_work_order_from_opening_to_print(staffed: Desk) -> None:
             assert (order.technician, order.status) == ("刘师傅", "open")
         assert "technician arrives" in text_of(screen, "deadlines")
 
-        await pilot.press("ctrl+r")  # next: the technician arrived (now)
+        await pilot.press("ctrl+g")  # next: the technician arrived (now)
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        await pilot.press("ctrl+r")  # work started
+        await pilot.press("ctrl+g")  # work started
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        await pilot.press("ctrl+r")  # completed
+        await pilot.press("ctrl+g")  # completed
         await pilot.pause()
         await pilot.press(*"换了阀芯", "ctrl+s")
         await pilot.pause()
-        await pilot.press("ctrl+r")  # confirmation and rating
+        await pilot.press("ctrl+g")  # confirmation and rating
         await pilot.pause()
         rating = app.screen
         assert isinstance(rating, StepModal)
@@ -230,7 +230,7 @@ async def test_a_repair_work_order_from_opening_to_print(staffed: Desk) -> None:
             assert (order.status, order.rating, order.confirmed_by) == ("confirmed", 5, "王芳")
             assert order.completion_result == "换了阀芯"
 
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+r")
         await pilot.pause()
         prints = Path(staffed.settings.data_dir) / "prints"
         pdfs = sorted(prints.glob("work-order-*.pdf"))

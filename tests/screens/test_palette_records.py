@@ -1,0 +1,65 @@
+"""The palette opens records by what a person reads out: a request number, a code."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from deskapp.app import DeskApp
+from deskapp.db import transaction
+from deskapp.desk import Desk
+from deskapp.models import Operator
+from deskapp.services import requests, storage
+from tests.screens.helpers import sign_in
+
+
+def _records(desk: Desk) -> tuple[str, str]:
+    with transaction(desk.engine) as session:
+        wang = session.exec(select(Operator).where(Operator.login == "wang")).one()
+        request = requests.create_request(
+            session, site_id=desk.site_id, settings=desk.settings, now=desk.clock.now(),
+            actor=wang, kind="repair", summary="厨房水龙头漏水", unit_code="1-1-101",
+        )
+        item = storage.deposit(
+            session, site_id=desk.site_id, now=desk.clock.now(), actor=wang,
+            form=storage.StorageForm(
+                depositor_name="王芳", description="雨伞", shelf="B2", phone="13812345678",
+                unit="1-1-101", depositor_confirmed=True,
+            ),
+        )
+        return request.number, item.code
+
+
+async def _palette(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*text)
+    await pilot.pause(0.5)
+    await pilot.press("enter")
+    await pilot.pause(0.3)
+
+
+async def test_a_request_number_opens_the_request(staffed: Desk) -> None:
+    from deskapp.screens.request_detail import RequestScreen
+
+    number, _code = _records(staffed)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot)
+        await _palette(pilot, number)
+        assert isinstance(app.screen, RequestScreen)
+        assert app.screen.card is not None and app.screen.card.request.number == number
+
+
+async def test_a_ticket_code_opens_the_item_ready_for_collection(staffed: Desk) -> None:
+    from deskapp.screens.storage import StorageScreen
+
+    _number, code = _records(staffed)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot)
+        await _palette(pilot, code.lower())
+        assert isinstance(app.screen, StorageScreen)
+        assert app.screen.mode == "collect"
+        assert code in str(app.screen.query_one("#storage-record-body").render())

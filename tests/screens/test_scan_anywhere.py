@@ -1,0 +1,58 @@
+"""Scanning anywhere: a scanner's burst on any screen opens the record of its code."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from deskapp.app import DeskApp
+from deskapp.db import transaction
+from deskapp.desk import Desk
+from deskapp.models import Operator
+from deskapp.services import codes, parcels
+from tests.screens.helpers import sign_in
+from tests.screens.test_scanner import scan
+
+
+def _parcel(desk: Desk) -> str:
+    with transaction(desk.engine) as session:
+        wang = session.exec(select(Operator).where(Operator.login == "wang")).one()
+        parcel = parcels.log_parcel(
+            session, site_id=desk.site_id, consent=True, now=desk.clock.now(), actor=wang,
+            form=parcels.ParcelForm(carrier="顺丰", tracking_number="SF1234567890",
+                                    unit="1-1-101", resident_name="王芳", shelf="P1"),
+        )
+        return parcel.code or ""
+
+
+async def test_a_parcel_code_scanned_on_the_dashboard_opens_its_pickup(staffed: Desk) -> None:
+    from deskapp.screens.ledgers import LedgersScreen
+
+    code = _parcel(staffed)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot)
+        await scan(pilot, code)
+        await pilot.pause(0.3)
+        ledgers = app.desk_screen("ledgers")
+        assert isinstance(ledgers, LedgersScreen)
+        assert ledgers.tab == "parcels"
+        # The parcel's pickup form is open over the ledgers screen.
+        assert app.screen is not app.desk_screen("dashboard")
+        assert code in str(app.screen.render()) or app.screen_stack[-2] is ledgers
+
+
+async def test_a_code_with_a_typo_is_refused_with_the_reason(staffed: Desk) -> None:
+    code = _parcel(staffed)
+    wrong = code[:-1] + ("X" if code[-1] != "X" else "Y")
+    assert codes.SCAN_PATTERN.fullmatch(wrong)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot)
+        dashboard = app.screen
+        await scan(pilot, wrong)
+        await pilot.pause(0.3)
+        assert app.screen is dashboard
+        messages = [notification.message for notification in app._notifications]
+        assert any("check character" in message for message in messages), messages
