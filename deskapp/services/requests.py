@@ -40,7 +40,6 @@ from deskapp.services import audit, deadlines, directory, request_rules, search
 from deskapp.services.clock import as_utc
 from deskapp.services.request_checks import clean_text, parse_choice, required_reason
 from deskapp.services.request_labels import (
-    CHANNEL_LABELS,
     DEPARTMENT_LABELS,
     SEVERITY_LABELS,
     label,
@@ -306,8 +305,8 @@ def create_request(
     session.add(request)
     session.flush()
     add_event(session, request, now=now, actor=actor, kind=EventKind.RECEIVED,
-              to_status=RequestStatus.RECEIVED.value,
-              details=label(CHANNEL_LABELS, request.channel))
+              to_status=RequestStatus.RECEIVED.value)
+    # (The channel is on the request itself, shown in the reader's language.)
     deadlines.add_deadline(
         session, request, kind=DeadlineKind.RESIDENT_REPLY, now=now,
         due_at=deadlines.due_at_for(DeadlineKind.RESIDENT_REPLY, now, settings),
