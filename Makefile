@@ -15,7 +15,7 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff check deskapp tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # Refresh the snapshot SVGs after a deliberate change of a screen.
 snapshots: $(DEV_STAMP)

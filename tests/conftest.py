@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlmodel import SQLModel
 
 from deskapp import i18n
@@ -20,7 +20,26 @@ from deskapp.desk import Desk, open_desk
 from deskapp.services import operators
 from deskapp.services.clock import FixedClock
 
-PG_URL = os.environ.get("DESKAPP_TEST_DATABASE_URL", "")
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own (``<name>_gw0``...),
+    created on first use: the fixtures drop and truncate what they use."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    server = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(os.environ.get("DESKAPP_TEST_DATABASE_URL", ""))
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 # Monday 2026-11-23 10:00 in Beijing: inside office hours, on a working day.
 DESK_MORNING = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
