@@ -5,10 +5,13 @@ Stored times are UTC; the desk's zone comes from settings.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from deskapp.errors import InvalidInput
 from deskapp.i18n import _
+from deskapp.services.clock import as_utc
 
 
 def desk_zone(name: str) -> tzinfo:
@@ -44,3 +47,35 @@ def format_duration(delta: timedelta) -> str:
     if hours:
         return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
     return _("{minutes} min").format(minutes=minutes)
+
+
+# A time as the desk types it: 14:30 today, 11-24 09:00, 2026-11-24 09:00 (full-width colon too).
+_TIME = re.compile(r"^(?:(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+)?(\d{1,2})[:：](\d{2})$")
+
+
+def parse_local_time(text: str, *, now: datetime, zone: tzinfo, field: str) -> datetime | None:
+    """``14:30`` today, ``11-24 09:00`` or ``2026-11-24 09:00`` as aware UTC; empty is None."""
+    value = " ".join(text.split())
+    if not value:
+        return None
+    match = _TIME.match(value)
+    if match is None:
+        raise InvalidInput(
+            _("{text} is not a time: type 14:30, 11-24 09:00 or 2026-11-24 09:00.").format(
+                text=value[:40]),
+            field=field,
+        )
+    year, month, day, hour, minute = match.groups()
+    today = local_day_start(now, zone)
+    try:
+        local = today.replace(
+            year=int(year) if year else today.year,
+            month=int(month) if month else today.month,
+            day=int(day) if day else today.day,
+            hour=int(hour), minute=int(minute),
+        )
+    except ValueError:
+        raise InvalidInput(
+            _("{text} is not a valid date and time.").format(text=value), field=field
+        ) from None
+    return as_utc(local)

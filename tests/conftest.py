@@ -20,6 +20,7 @@ from deskapp.desk import Desk, open_desk
 from deskapp.services import operators
 from deskapp.services.clock import FixedClock
 
+
 def _worker_database(url: str) -> str:
     """Under pytest-xdist each worker gets a database of its own (``<name>_gw0``...),
     created on first use: the fixtures drop and truncate what they use."""

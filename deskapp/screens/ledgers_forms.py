@@ -8,10 +8,9 @@ them without touching what the operator typed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -27,11 +26,10 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from deskapp.db import transaction
 from deskapp.errors import DeskError, InvalidInput
-from deskapp.formatting import format_duration, local_day_start
+from deskapp.formatting import format_duration
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.services import operators
-from deskapp.services.clock import as_utc
 from deskapp.services.custody import Page
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.footer import DeskFooter
@@ -88,37 +86,6 @@ def done(text: str) -> Text:
 
 def code_cell(code: str, *, overdue: bool) -> Text:
     return Text(code, style=tone("error", bold=True) if overdue else "bold")
-
-
-_TIME = re.compile(r"^(?:(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+)?(\d{1,2})[:：](\d{2})$")
-
-
-def parse_local_time(text: str, *, now: datetime, zone: tzinfo, field: str) -> datetime | None:
-    """``14:30`` today, ``11-24 09:00`` or ``2026-11-24 09:00`` as aware UTC; empty is None."""
-    value = " ".join(text.split())
-    if not value:
-        return None
-    match = _TIME.match(value)
-    if match is None:
-        raise InvalidInput(
-            _("{text} is not a time: type 14:30, 11-24 09:00 or 2026-11-24 09:00.").format(
-                text=value[:40]),
-            field=field,
-        )
-    year, month, day, hour, minute = match.groups()
-    today = local_day_start(now, zone)
-    try:
-        local = today.replace(
-            year=int(year) if year else today.year,
-            month=int(month) if month else today.month,
-            day=int(day) if day else today.day,
-            hour=int(hour), minute=int(minute),
-        )
-    except ValueError:
-        raise InvalidInput(
-            _("{text} is not a valid date and time.").format(text=value), field=field
-        ) from None
-    return as_utc(local)
 
 
 class FormBody(VerticalScroll, can_focus=False):

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from deskapp.db import reading
 from deskapp.errors import DeskError
-from deskapp.formatting import desk_zone, format_when
+from deskapp.formatting import desk_zone, format_when, parse_local_time
 from deskapp.i18n import N_, _
 from deskapp.models import Operator, Role
 from deskapp.models.custody import BorrowerKind, KeyLoan, KeyRecord, KeyStatus
@@ -26,7 +26,6 @@ from deskapp.screens.ledgers_forms import (
     done,
     flagged,
     lines,
-    parse_local_time,
     text_input,
     tone,
     yes_no,

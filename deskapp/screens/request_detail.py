@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from deskapp.db import reading, transaction
 from deskapp.errors import DeskError, InvalidInput
-from deskapp.formatting import format_duration, format_when
+from deskapp.formatting import format_duration, format_when, parse_local_time
 from deskapp.i18n import N_, _
 from deskapp.models.requests import (
     RequestKind,
@@ -38,7 +38,6 @@ from deskapp.screens.request_dialogs import (
     StepMenu,
     StepModal,
     Values,
-    parse_local_time,
     parse_rating,
     parse_yuan,
     suggest_appointment,

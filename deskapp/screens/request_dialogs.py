@@ -230,36 +230,6 @@ class StepModal(ModalScreen[bool]):
 
 # --- reading what was typed ------------------------------------------------------------
 
-_DAY_TIME = re.compile(r"^(?:(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+)?(\d{1,2}):(\d{2})$")
-
-
-def parse_local_time(text: str, *, now: datetime, zone: tzinfo, field: str) -> datetime | None:
-    """``14:30`` (today), ``11-24 09:00`` or ``2026-11-24 09:00`` in the desk's zone.
-
-    Empty text is ``None`` (the caller's default, usually "now").
-    """
-    cleaned = " ".join(text.split())
-    if not cleaned:
-        return None
-    match = _DAY_TIME.match(cleaned)
-    if match is None:
-        raise InvalidInput(
-            _("Write the time as 14:30, 11-24 14:30 or 2026-11-24 14:30."), field=field
-        )
-    year, month, day, hour, minute = match.groups()
-    local_now = now.astimezone(zone)
-    try:
-        moment = local_now.replace(
-            year=int(year) if year else local_now.year,
-            month=int(month) if month else local_now.month,
-            day=int(day) if day else local_now.day,
-            hour=int(hour), minute=int(minute), second=0, microsecond=0,
-        )
-    except ValueError:
-        raise InvalidInput(_("There is no such day or time."), field=field) from None
-    return moment
-
-
 def suggest_appointment(now: datetime, zone: tzinfo) -> str:
     """The next full hour after the next half hour: a time the resident can be home."""
     local = now.astimezone(zone) + timedelta(minutes=90)
