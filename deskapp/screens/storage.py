@@ -40,12 +40,11 @@ from deskapp.screens.storage_forms import CollectorForm, DepositForm
 from deskapp.screens.storage_supervisor import SupervisorModal
 from deskapp.screens.storage_views import (
     Colours,
-    operator_names,
     record_text,
     row_cells,
     unit_code_of,
 )
-from deskapp.services import custody, directory, storage
+from deskapp.services import custody, directory, operators, storage
 from deskapp.services.printing import render_text
 from deskapp.services.storage_ticket import RECEIPT_WIDTH, save_ticket, ticket_document
 from deskapp.widgets.confirm import ConfirmModal
@@ -483,7 +482,7 @@ class StorageScreen(DeskScreen):
                                         ledger=Ledger.STORAGE.value)
                 text = record_text(
                     item, unit_code=unit_code_of(session, item),
-                    names=operator_names(session, site_id=desk.site_id),
+                    names=operators.display_names(session, site_id=desk.site_id),
                     events=custody.timeline(session, site_id=desk.site_id, item_id=item_id),
                     now=now, zone=self.desk_app.zone,
                     overdue=storage.is_overdue(item, now=now, settings=desk.settings),

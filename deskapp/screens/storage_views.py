@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from rich.text import Text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from deskapp.formatting import format_duration, format_when
 from deskapp.i18n import _
-from deskapp.models import Operator, Unit
+from deskapp.models import Unit
 from deskapp.models.custody import CustodyEvent, CustodyItem, ItemStatus
 from deskapp.services import custody, storage
 from deskapp.services.custody import ItemRow
@@ -63,13 +63,6 @@ def unit_code_of(session: Session, item: CustodyItem) -> str:
         return ""
     unit = session.get(Unit, item.unit_id)
     return unit.code if unit else ""
-
-
-def operator_names(session: Session, *, site_id: int) -> dict[int, str]:
-    rows = session.exec(
-        select(Operator.id, Operator.display_name).where(Operator.site_id == site_id)
-    ).all()
-    return {operator_id: name for operator_id, name in rows if operator_id is not None}
 
 
 def _yes(value: bool) -> str:

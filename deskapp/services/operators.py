@@ -143,6 +143,14 @@ def get_operator(session: Session, *, site_id: int, login: str) -> Operator:
     return operator
 
 
+def display_names(session: Session, *, site_id: int) -> dict[int, str]:
+    """Every operator's name by id, for timelines and records (disabled ones too)."""
+    rows = session.exec(
+        select(Operator.id, Operator.display_name).where(Operator.site_id == site_id)
+    ).all()
+    return {operator_id: name for operator_id, name in rows if operator_id is not None}
+
+
 def list_operators(
     session: Session, *, site_id: int, include_disabled: bool = True
 ) -> list[Operator]:
