@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, Static, TextArea
+from textual.widgets import DataTable, Input, Static, TextArea
 from textual.widgets.data_table import RowDoesNotExist
 
 from deskapp.db import transaction
@@ -29,7 +29,6 @@ from deskapp.errors import DeskError, InvalidInput
 from deskapp.formatting import format_duration
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
-from deskapp.services import operators
 from deskapp.services.custody import Page
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.footer import DeskFooter
@@ -237,96 +236,6 @@ class LedgerForm(ModalScreen[Any]):
     def write(self, session: Session, *, desk: Desk, now: datetime,
               actor: Operator | None) -> Any:
         raise NotImplementedError
-
-
-class StaffPinModal(ModalScreen[Operator | None]):
-    """A member of staff confirms with their own sign-in name and PIN.
-
-    Checked by ``operators.sign_in`` (same lockout, same audit); the operator on
-    duty stays signed in. ``roles`` limits who may confirm (a manager approving).
-    """
-
-    DEFAULT_CSS = """
-    StaffPinModal { align: center middle; }
-    #pin-box { width: 60; height: auto; border: thick $warning; padding: 1 2;
-               background: $surface; }
-    #pin-why { margin-bottom: 1; height: auto; }
-    #pin-message { color: $error; height: auto; }
-    #pin-keys { color: $text-muted; margin-top: 1; }
-    """
-
-    BINDINGS = [
-        Binding("enter", "next_or_submit", N_("Next / confirm"), show=False, priority=True),
-        Binding("escape", "cancel", N_("Cancel")),
-    ]
-
-    def __init__(self, why: str, *, roles: Sequence[str] = (), refusal: str = "") -> None:
-        super().__init__()
-        self._why = why
-        self._roles = tuple(roles)
-        self._refusal = refusal
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="pin-box"):
-            yield Static(self._why, id="pin-why")
-            yield Label(_("Sign-in name"), classes="field-label")
-            yield Input(id="pin-login", max_length=32)
-            yield Label(_("PIN"), classes="field-label")
-            yield Input(id="pin-secret", password=True, max_length=128)
-            yield Static("", id="pin-message")
-            yield Static(_("Enter: next field, confirm · Esc: cancel"), id="pin-keys")
-
-    def on_mount(self) -> None:
-        self.query_one("#pin-login", Input).focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_next_or_submit(self) -> None:
-        login = self.query_one("#pin-login", Input)
-        if self.focused is login:
-            self.set_focus(self.query_one("#pin-secret", Input))
-        else:
-            self.call_after_refresh(self._submit)
-
-    def _submit(self) -> None:
-        login = self.query_one("#pin-login", Input).value.strip()
-        if not login:
-            self._refused(_("Type the sign-in name first."), "login")
-            return
-        self._check(login, self.query_one("#pin-secret", Input).value)
-
-    @work(exclusive=True, thread=True)
-    def _check(self, login: str, secret: str) -> None:
-        # The PIN hash takes ~0.1 s on purpose: off the UI thread.
-        desk = self.app.desk  # type: ignore[attr-defined]
-        try:
-            with transaction(desk.engine) as session:
-                person = operators.sign_in(
-                    session, site_id=desk.site_id, login=login, secret=secret,
-                    now=desk.clock.now(), max_failures=desk.settings.max_failed_sign_ins,
-                    lockout=desk.lockout, confirming=True,
-                )
-        except DeskError as error:
-            self.app.call_from_thread(self._refused, error.message, error.field or "secret")
-            return
-        if self._roles and person.role not in self._roles:
-            message = self._refusal or _("{name} may not confirm this.").format(
-                name=person.display_name)
-            self.app.call_from_thread(self._refused, message, "login")
-            return
-        self.app.call_from_thread(self.dismiss, person)
-
-    def _refused(self, message: str, field: str) -> None:
-        self.query_one("#pin-message", Static).update(Text("✗ " + message))
-        secret = self.query_one("#pin-secret", Input)
-        secret.value = ""
-        if field == "login":
-            login = self.query_one("#pin-login", Input)
-            login.value = ""
-            login.focus()
-        else:
-            secret.focus()
 
 
 @dataclass

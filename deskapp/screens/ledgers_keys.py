@@ -21,7 +21,6 @@ from deskapp.models.custody import BorrowerKind, KeyLoan, KeyRecord, KeyStatus
 from deskapp.screens.ledgers_forms import (
     LedgerDesk,
     LedgerForm,
-    StaffPinModal,
     code_cell,
     done,
     flagged,
@@ -34,6 +33,7 @@ from deskapp.services import custody, keys
 from deskapp.services.custody import Page
 from deskapp.services.keys import Borrower, KeyRow
 from deskapp.widgets.form import ChoiceBar, FormField
+from deskapp.widgets.staff_pin import StaffPinModal
 from deskapp.widgets.unit_picker import UnitPicker
 
 if TYPE_CHECKING:

@@ -22,7 +22,6 @@ from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
 from deskapp.screens.ledgers_forms import (
     LedgerDesk,
     LedgerForm,
-    StaffPinModal,
     code_cell,
     done,
     flagged,
@@ -35,6 +34,7 @@ from deskapp.services import custody, lostfound, lostfound_print, printing
 from deskapp.services.custody import Collector, ItemRow, Page
 from deskapp.services.lostfound import FoundForm
 from deskapp.widgets.form import FormField
+from deskapp.widgets.staff_pin import StaffPinModal
 
 if TYPE_CHECKING:
     from deskapp.desk import Desk

@@ -37,7 +37,6 @@ from deskapp.models import Operator, Resident
 from deskapp.models.custody import CustodyItem, DepositorKind, ItemStatus, Ledger, StorageCategory
 from deskapp.screens.base import DeskScreen
 from deskapp.screens.storage_forms import CollectorForm, DepositForm
-from deskapp.screens.storage_supervisor import SupervisorModal
 from deskapp.screens.storage_views import (
     Colours,
     record_text,
@@ -49,6 +48,7 @@ from deskapp.services.printing import render_text
 from deskapp.services.storage_ticket import RECEIPT_WIDTH, save_ticket, ticket_document
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.form import ChoiceBar, FormField, clear_errors, show_error
+from deskapp.widgets.staff_pin import StaffPinModal
 from deskapp.widgets.unit_picker import UnitPicker
 
 PAGE = 50
@@ -361,15 +361,22 @@ class StorageScreen(DeskScreen):
         elif self.mode == LOST_ITEM:
             self._save_lost_release()
 
+    @staticmethod
+    def _supervisor_modal(why: str) -> StaffPinModal:
+        return StaffPinModal(
+            why, roles=custody.SUPERVISORS, login_label=_("Supervisor's sign-in name"),
+            refusal=_("{name} is not a supervisor or manager; ask one to confirm."),
+        )
+
     def action_supervisor(self) -> None:
         if self.mode == DEPOSIT:
             category = storage.category_label(self.query_one(DepositForm).category)
             why = _("{category}: a supervisor notes an exception to take it.").format(
                 category=category.capitalize())
-            self.app.push_screen(SupervisorModal(why), self._exception_signed)
+            self.app.push_screen(self._supervisor_modal(why), self._exception_signed)
         elif self.mode == LOST_ITEM:
             why = _("No ticket: a supervisor approves the release.")
-            self.app.push_screen(SupervisorModal(why), self._lost_signed)
+            self.app.push_screen(self._supervisor_modal(why), self._lost_signed)
 
     def _exception_signed(self, supervisor: Operator | None) -> None:
         if supervisor is None:

@@ -150,7 +150,7 @@ async def test_cash_with_a_supervisors_exception_is_saved(staffed: Desk) -> None
         await type_into(pilot, "li")  # an operator, not a supervisor
         await pilot.press("enter", *"1234", "enter")
         await settle(pilot)
-        assert "not a supervisor" in str(app.screen.query_one("#supervisor-message").render())
+        assert "not a supervisor" in str(app.screen.query_one("#pin-message").render())
         await pilot.press("escape")
         await pilot.press("ctrl+g")
         await pilot.pause()
