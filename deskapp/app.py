@@ -54,10 +54,10 @@ class DeskApp(App[None]):
     # Task screens by name: "module:Class", imported when first opened (start-up stays fast).
     SCREEN_FACTORIES: ClassVar[dict[str, str]] = {
         "dashboard": "deskapp.screens.dashboard:DashboardScreen",
-        "intake": "deskapp.screens.intake:IntakeScreen",
-        "queue": "deskapp.screens.queue:QueueScreen",
-        "storage": "deskapp.screens.storage:StorageScreen",
-        "ledgers": "deskapp.screens.ledgers:LedgersScreen",
+        "intake": "deskapp.screens.requests.intake:IntakeScreen",
+        "queue": "deskapp.screens.requests.queue:QueueScreen",
+        "storage": "deskapp.screens.custody.storage:StorageScreen",
+        "ledgers": "deskapp.screens.custody.ledgers:LedgersScreen",
         "directory": "deskapp.screens.directory:DirectoryScreen",
     }
 
@@ -150,11 +150,11 @@ class DeskApp(App[None]):
         """A scanned ticket, parcel, found-item or key code opens its record (ux.md, Scanning)."""
         if self.operator is None:
             return
-        from deskapp.services import custody
+        from deskapp.services.custody import core
 
         try:
             with reading(self.desk.engine) as session:
-                ledger, record_id = custody.find_by_code(
+                ledger, record_id = core.find_by_code(
                     session, site_id=self.desk.site_id, text=text
                 )
         except DeskError as error:

@@ -344,7 +344,7 @@ def build_cli() -> typer.Typer:
     @guarded
     def sweep(ctx: typer.Context) -> None:
         from deskapp.db import transaction
-        from deskapp.services import request_rules
+        from deskapp.services.requests import rules as request_rules
 
         desk = _open(ctx)
         with transaction(desk.engine) as session:

@@ -11,7 +11,9 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from deskapp.db import reading
 from deskapp.errors import DeskError
 from deskapp.i18n import _
-from deskapp.services import codes, custody, directory, request_views
+from deskapp.services import codes, directory
+from deskapp.services.custody import core
+from deskapp.services.requests import views
 
 # A request number as read out: the day (YYMMDD), perhaps the dash and the sequence.
 REQUEST_NUMBER = re.compile(r"^\d{6}(-\d{0,4})?$")
@@ -70,19 +72,19 @@ class RecordsProvider(Provider):
             try:
                 code = codes.check_code(text)
                 with reading(app.desk.engine) as session:
-                    ledger, _record = custody.find_by_code(
+                    ledger, _record = core.find_by_code(
                         session, site_id=app.desk.site_id, text=code.text
                     )
             except DeskError:
                 return
-            label = f"{code.text}  {custody.ledger_label(ledger)}"
+            label = f"{code.text}  {core.ledger_label(ledger)}"
             yield Hit(1.0, label, partial(app.open_scanned, code.text), text=label,
                       help=_("Open the record"))
             return
         if not REQUEST_NUMBER.match(text):
             return
         with reading(app.desk.engine) as session:
-            rows = request_views.search_requests(
+            rows = views.search_requests(
                 session, site_id=app.desk.site_id, query=text, now=app.desk.clock.now(),
                 limit=5,
             )

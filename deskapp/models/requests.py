@@ -2,7 +2,7 @@
 work orders (维修单), revisits (回访) and the standing instructions of a unit.
 
 Field constraints only; the rules (transitions, severity, deadlines) live in
-``deskapp.services.requests`` and its sibling modules.
+``deskapp.services.requests.lifecycle`` and its sibling modules.
 """
 
 from __future__ import annotations

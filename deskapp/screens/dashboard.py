@@ -12,8 +12,9 @@ from deskapp.db import reading, transaction
 from deskapp.formatting import format_when, local_day_start
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
-from deskapp.services import audit, dashboard, request_rules
-from deskapp.services.request_labels import ESCALATION_LABELS, label
+from deskapp.services import audit, dashboard
+from deskapp.services.requests import rules as request_rules
+from deskapp.services.requests.labels import ESCALATION_LABELS, label
 
 TILES: tuple[tuple[str, str], ...] = (
     ("requests_due", N_("Due this shift")),

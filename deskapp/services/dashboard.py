@@ -15,7 +15,9 @@ from sqlmodel import Session, col, select
 from deskapp.config import Settings
 from deskapp.models import AuditEntry, Operator
 from deskapp.models.requests import Escalation, ServiceRequest
-from deskapp.services import custody, deadlines, directory
+from deskapp.services import directory
+from deskapp.services.custody import core
+from deskapp.services.requests import deadlines
 from deskapp.services.workcalendar import WorkCalendar
 
 
@@ -124,6 +126,6 @@ def _request_counts(
 def _custody_counts(
     session: Session, *, site_id: int, now: datetime, settings: Settings
 ) -> dict[str, int | None]:
-    counts = custody.dashboard_counts(session, site_id=site_id, now=now, settings=settings)
+    counts = core.dashboard_counts(session, site_id=site_id, now=now, settings=settings)
     wanted = ("items_held", "items_overdue", "keys_out", "keys_overdue", "parcels_waiting")
     return {key: counts.get(key) for key in wanted}

@@ -23,7 +23,9 @@ from deskapp.errors import Conflict
 from deskapp.formatting import desk_zone, local_day_start
 from deskapp.i18n import _
 from deskapp.models import Operator, Relation, Role, Site, Unit
-from deskapp.services import audit, custody_demo, directory, operators, requests_demo
+from deskapp.services import audit, directory, operators
+from deskapp.services.custody import demo as custody_demo
+from deskapp.services.requests import demo as requests_demo
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from deskapp.models import Operator, Unit
 from deskapp.models.requests import RequestEvent, ServiceRequest
-from deskapp.services import custody
+from deskapp.services.custody import core
 from deskapp.services.export import Exporter, Table, Window, local_text
 from deskapp.services.privacy import mask_phone
 
@@ -80,4 +80,4 @@ def export_requests(session: Session, site_id: int, window: Window) -> Iterable[
     return [requests, timeline]
 
 
-EXPORTERS: list[Exporter] = [export_requests, custody.export_tables]
+EXPORTERS: list[Exporter] = [export_requests, core.export_tables]

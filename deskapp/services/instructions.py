@@ -18,8 +18,8 @@ from deskapp.i18n import _
 from deskapp.models import Operator, Unit
 from deskapp.models.requests import InstructionKind, StandingInstruction
 from deskapp.services import audit
-from deskapp.services.request_checks import clean_text, parse_choice, required_reason
-from deskapp.services.request_timeline import require_actor
+from deskapp.services.requests.checks import clean_text, parse_choice, required_reason
+from deskapp.services.requests.timeline import require_actor
 
 MAX_TEXT = 500
 MAX_VALID_DAYS = 366 * 2

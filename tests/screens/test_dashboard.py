@@ -76,7 +76,8 @@ async def test_overdue_items_and_requests_show_with_a_warning_sign(staffed: Desk
     from sqlmodel import select
 
     from deskapp.models import Operator
-    from deskapp.services import requests, storage
+    from deskapp.services.custody import storage
+    from deskapp.services.requests import lifecycle
 
     with transaction(staffed.engine) as session:
         wang = session.exec(select(Operator).where(Operator.login == "wang")).one()
@@ -87,7 +88,7 @@ async def test_overdue_items_and_requests_show_with_a_warning_sign(staffed: Desk
                 unit="1-1-101", depositor_confirmed=True,
             ),
         )
-        requests.create_request(
+        lifecycle.create_request(
             session, site_id=staffed.site_id, settings=staffed.settings, now=staffed.clock.now(),
             actor=wang, kind="complaint", summary="电梯停运", unit_code="3-2-1201",
         )

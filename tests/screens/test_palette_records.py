@@ -8,14 +8,15 @@ from deskapp.app import DeskApp
 from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.models import Operator
-from deskapp.services import requests, storage
+from deskapp.services.custody import storage
+from deskapp.services.requests import lifecycle
 from tests.screens.helpers import sign_in
 
 
 def _records(desk: Desk) -> tuple[str, str]:
     with transaction(desk.engine) as session:
         wang = session.exec(select(Operator).where(Operator.login == "wang")).one()
-        request = requests.create_request(
+        request = lifecycle.create_request(
             session, site_id=desk.site_id, settings=desk.settings, now=desk.clock.now(),
             actor=wang, kind="repair", summary="厨房水龙头漏水", unit_code="1-1-101",
         )
@@ -39,7 +40,7 @@ async def _palette(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_a_request_number_opens_the_request(staffed: Desk) -> None:
-    from deskapp.screens.request_detail import RequestScreen
+    from deskapp.screens.requests.detail import RequestScreen
 
     number, _code = _records(staffed)
     app = DeskApp(staffed)
@@ -52,7 +53,7 @@ async def test_a_request_number_opens_the_request(staffed: Desk) -> None:
 
 
 async def test_a_ticket_code_opens_the_item_ready_for_collection(staffed: Desk) -> None:
-    from deskapp.screens.storage import StorageScreen
+    from deskapp.screens.custody.storage import StorageScreen
 
     _number, code = _records(staffed)
     app = DeskApp(staffed)

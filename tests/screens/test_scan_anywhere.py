@@ -8,7 +8,8 @@ from deskapp.app import DeskApp
 from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.models import Operator
-from deskapp.services import codes, parcels
+from deskapp.services import codes
+from deskapp.services.custody import parcels
 from tests.screens.helpers import sign_in
 from tests.screens.test_scanner import scan
 
@@ -25,7 +26,7 @@ def _parcel(desk: Desk) -> str:
 
 
 async def test_a_parcel_code_scanned_on_the_dashboard_opens_its_pickup(staffed: Desk) -> None:
-    from deskapp.screens.ledgers import LedgersScreen
+    from deskapp.screens.custody.ledgers import LedgersScreen
 
     code = _parcel(staffed)
     app = DeskApp(staffed)

@@ -1,0 +1,363 @@
+"""Lost and found (物品拾遗): register, claim with ID, notice, hand-over, disposal.
+
+Staff hand a found item to the desk at once; the desk registers where and
+when it was found, what it is and who found it (《拾遗物品登记表》). A claimant
+shows ID and describes the item: the ID number is recorded in full on the
+record (masked in every list), the description check noted, and the claimant
+signs. Each week the unclaimed items are posted in a notice; valuables not
+claimed the same day go to the admin office; each month the unclaimed items
+are handed to admin; after three months unclaimed they are disposed of,
+signed by two staff as witnesses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col
+
+from deskapp.config import Settings
+from deskapp.errors import Conflict, InvalidInput
+from deskapp.formatting import local_day_start
+from deskapp.i18n import N_, _
+from deskapp.models import Operator
+from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
+from deskapp.services import audit, directory
+from deskapp.services.clock import as_utc
+from deskapp.services.custody import core
+from deskapp.services.custody.core import Collector, ItemRow, Page
+
+audit.register_action_labels(
+    {
+        "lost.register": N_("Found item registered"),
+        "lost.claim": N_("Found item claimed"),
+        "lost.admin": N_("Found item handed to the admin office"),
+        "lost.dispose": N_("Found item disposed of"),
+    }
+)
+
+UNCLAIMED = (ItemStatus.HELD, ItemStatus.ADMIN)
+_UNCLAIMED_VALUES = [status.value for status in UNCLAIMED]
+MAX_LIST = 500
+
+
+@dataclass(frozen=True)
+class FoundForm:
+    """The register line of a found item (《拾遗物品登记表》)."""
+
+    description: str
+    found_where: str
+    finder: str
+    found_at: datetime | None = None
+    """When it was found; empty means now."""
+    valuable: bool = False
+    """Cash, a phone, jewellery, documents: to the admin office if not claimed the same day."""
+    pieces: int = 1
+    place: str = ""
+    condition: str = ""
+    owner_hint: str = ""
+    """A name on the item, if any (a card, a label)."""
+    unit: str = ""
+
+
+def register_found(
+    session: Session, *, site_id: int, form: FoundForm, now: datetime, actor: Operator | None
+) -> CustodyItem:
+    """Register an item handed to the desk; it gets an ``L-`` tag code."""
+    description = core.clean_text(
+        form.description, field="description", label=_("the description"),
+        max_length=core.MAX_DESCRIPTION, required=True,
+    )
+    found_where = core.clean_text(
+        form.found_where, field="found_where", label=_("where it was found"),
+        max_length=core.MAX_SHORT, required=True,
+    )
+    finder = core.clean_name(form.finder, field="finder", label=_("the finder"))
+    found_at = as_utc(form.found_at) if form.found_at is not None else now
+    if found_at > now:
+        raise InvalidInput(_("The time found cannot be in the future."), field="found_at")
+    pieces = core.clean_pieces(form.pieces)
+    place = core.clean_text(form.place, field="place", label=_("the shelf"),
+                               max_length=core.MAX_PLACE)
+    condition = core.clean_text(form.condition, field="condition", label=_("the condition"),
+                                   max_length=core.MAX_SHORT)
+    owner = core.clean_name(form.owner_hint, field="owner_hint", label=_("the owner's name"),
+                               required=False)
+    unit_id = None
+    if form.unit.strip():
+        unit_id = directory.get_unit(session, site_id=site_id, code=form.unit).id
+    return core.receive(
+        session, site_id=site_id, ledger=Ledger.LOST, now=now, actor=actor,
+        fields={
+            "description": description, "found_where": found_where, "received_from": finder,
+            "found_at": found_at, "valuable": form.valuable, "pieces": pieces, "place": place,
+            "condition": condition, "owner_name": owner, "unit_id": unit_id,
+        },
+        action="lost.register",
+    )
+
+
+def claim(
+    session: Session,
+    *,
+    site_id: int,
+    item_id: int,
+    claimant: Collector,
+    description_check: str,
+    now: datetime,
+    actor: Operator | None,
+    settings: Settings | None = None,
+) -> CustodyItem:
+    """The owner claims the item: ID shown and recorded, description checked, signed.
+
+    Refused without the claimant's ID number (field ``id_number``) or without a note
+    of how the description matched (field ``description_check``).
+    """
+    item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.LOST.value)
+    zone = core.zone_of(settings) if settings else None
+    core.ensure_status(item, allowed=UNCLAIMED, zone=zone)
+    checked = core.check_collector(claimant, require_id_check=True, require_id_number=True)
+    note = core.clean_text(
+        description_check, field="description_check",
+        label=_("how the claimant described the item"), max_length=core.MAX_NOTE,
+        required=True, multiline=True,
+    )
+    return core.release(
+        session, site_id=site_id, item=item, collector=checked, now=now, actor=actor,
+        note=note, allowed=UNCLAIMED, zone=zone, action="lost.claim",
+    )
+
+
+def _unclaimed(*extra: Any) -> list[Any]:
+    return [CustodyItem.ledger == Ledger.LOST.value,
+            col(CustodyItem.status).in_(_UNCLAIMED_VALUES), *extra]
+
+
+def _valuable_unclaimed_since_yesterday(now: datetime, settings: Settings) -> Any:
+    day_start = as_utc(local_day_start(now, core.zone_of(settings)))
+    return lambda item: (
+        item.valuable
+        and item.status == ItemStatus.HELD.value
+        and as_utc(item.received_at) < day_start
+    )
+
+
+def lost_items(
+    session: Session,
+    *,
+    site_id: int,
+    now: datetime,
+    settings: Settings,
+    status: str | None = None,
+    limit: int = core.DEFAULT_PAGE,
+    offset: int = 0,
+) -> Page[ItemRow]:
+    """Found items, newest first, of one status (``held``, ``released``…) or all.
+
+    ``overdue`` on a row flags a valuable still at the desk after the day it came in.
+    """
+    where: list[Any] = [CustodyItem.ledger == Ledger.LOST.value]
+    if status:
+        where.append(CustodyItem.status == status)
+    return core.item_page(
+        session, site_id=site_id, where=where, now=now, overdue_after=None,
+        limit=limit, offset=offset, newest_first=True,
+        overdue_if=_valuable_unclaimed_since_yesterday(now, settings),
+    )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The weekly notice of unclaimed items (失物招领启事), as data for a printable list."""
+
+    rows: list[ItemRow]
+    posted_at: datetime
+    posted_until: datetime
+
+
+def weekly_notice(
+    session: Session, *, site_id: int, now: datetime, settings: Settings
+) -> Notice:
+    """Every unclaimed item (at the desk or the admin office), found first listed first.
+
+    The notice stays up ``lost_found_notice_days`` (one week).
+    """
+    page = core.item_page(
+        session, site_id=site_id, where=_unclaimed(), now=now, overdue_after=None,
+        limit=MAX_LIST,
+    )
+    return Notice(rows=page.rows, posted_at=now,
+                  posted_until=now + timedelta(days=settings.lost_found_notice_days))
+
+
+def valuables_for_admin(
+    session: Session, *, site_id: int, now: datetime, settings: Settings
+) -> list[ItemRow]:
+    """Valuables still at the desk that came in before today (local): to the admin office."""
+    day_start = as_utc(local_day_start(now, core.zone_of(settings)))
+    page = core.item_page(
+        session, site_id=site_id,
+        where=[CustodyItem.ledger == Ledger.LOST.value,
+               CustodyItem.status == ItemStatus.HELD.value,
+               col(CustodyItem.valuable).is_(True),
+               col(CustodyItem.received_at) < day_start],
+        now=now, overdue_after=None, limit=MAX_LIST,
+        overdue_if=lambda _item: True,
+    )
+    return page.rows
+
+
+def handover_list(
+    session: Session,
+    *,
+    site_id: int,
+    now: datetime,
+    settings: Settings,
+    before: datetime | None = None,
+) -> list[ItemRow]:
+    """The monthly hand-over list: items still at the desk that came in before ``before``.
+
+    ``before`` defaults to the start of today (local): everything but today's finds.
+    """
+    cutoff = before if before is not None else as_utc(
+        local_day_start(now, core.zone_of(settings))
+    )
+    page = core.item_page(
+        session, site_id=site_id,
+        where=[CustodyItem.ledger == Ledger.LOST.value,
+               CustodyItem.status == ItemStatus.HELD.value,
+               col(CustodyItem.received_at) < cutoff],
+        now=now, overdue_after=None, limit=MAX_LIST,
+        overdue_if=_valuable_unclaimed_since_yesterday(now, settings),
+    )
+    return page.rows
+
+
+def hand_over(
+    session: Session,
+    *,
+    site_id: int,
+    item_ids: list[int],
+    receiver: str,
+    now: datetime,
+    actor: Operator | None,
+    settings: Settings | None = None,
+) -> list[CustodyItem]:
+    """Record that the admin office took these items; all of them or none."""
+    receiver = core.clean_name(receiver, field="receiver",
+                                  label=_("who received them at the admin office"))
+    if not item_ids:
+        raise InvalidInput(_("Choose the items handed over."), field="items")
+    zone = core.zone_of(settings) if settings else None
+    items = [
+        core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.LOST.value)
+        for item_id in dict.fromkeys(item_ids)
+    ]
+    for item in items:
+        core.ensure_status(item, zone=zone)
+    # A savepoint: if another desk takes one of them meanwhile, none is marked as handed over.
+    with session.begin_nested():
+        for item in items:
+            core.hand_to_admin(session, site_id=site_id, item=item, receiver=receiver,
+                                  now=now, actor=actor, action="lost.admin")
+    return items
+
+
+def disposal_cutoff(*, now: datetime, settings: Settings) -> datetime:
+    """Items received at or before this instant have waited the disposal months."""
+    return core.months_before(now, settings.lost_found_disposal_months,
+                                 core.zone_of(settings))
+
+
+def disposal_list(
+    session: Session, *, site_id: int, now: datetime, settings: Settings
+) -> list[ItemRow]:
+    """Items unclaimed for ``lost_found_disposal_months`` (3) or more, at the desk or admin."""
+    cutoff = disposal_cutoff(now=now, settings=settings)
+    page = core.item_page(
+        session, site_id=site_id, where=_unclaimed(col(CustodyItem.received_at) <= cutoff),
+        now=now, overdue_after=None, limit=MAX_LIST, overdue_if=lambda _item: True,
+    )
+    return page.rows
+
+
+def dispose(
+    session: Session,
+    *,
+    site_id: int,
+    item_id: int,
+    witness_a: Operator | None,
+    witness_b: Operator | None,
+    note: str,
+    now: datetime,
+    actor: Operator | None,
+    settings: Settings,
+) -> CustodyItem:
+    """Dispose of an item unclaimed for three months, signed by two different staff."""
+    item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.LOST.value)
+    zone = core.zone_of(settings)
+    core.ensure_status(item, allowed=UNCLAIMED, zone=zone)
+    if as_utc(item.received_at) > disposal_cutoff(now=now, settings=settings):
+        raise Conflict(
+            _("{code} has not waited {months} months yet; it may not be disposed of.").format(
+                code=item.code, months=settings.lost_found_disposal_months
+            ),
+            field="code",
+        )
+    first, second = core.check_witnesses(
+        session, site_id=site_id, witness_a=witness_a, witness_b=witness_b
+    )
+    text = core.clean_text(
+        note, field="note", label=_("how it was disposed of"), max_length=core.MAX_NOTE,
+        required=True, multiline=True,
+    )
+    return core.dispose(
+        session, site_id=site_id, item=item, witness_a=first, witness_b=second, note=text,
+        now=now, actor=actor, action="lost.dispose",
+    )
+
+
+def search(
+    session: Session, *, site_id: int, query: str, now: datetime, settings: Settings,
+    limit: int = 20,
+) -> list[ItemRow]:
+    """Unclaimed items whose description or place found mentions ``query`` (a claimant asks)."""
+    text = " ".join(query.split())
+    if not text:
+        return []
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    page = core.item_page(
+        session, site_id=site_id,
+        where=_unclaimed(or_(col(CustodyItem.description).like(pattern, escape="\\"),
+                             col(CustodyItem.found_where).like(pattern, escape="\\"))),
+        now=now, overdue_after=None, limit=limit, newest_first=True,
+    )
+    return page.rows
+
+
+LOST_COLUMNS: list[core.ItemColumn] = [
+    *core.COMMON_HEAD,
+    ("found_at", lambda i, u, o, z: core.export_time(i.found_at, z)),
+    ("found_where", lambda i, u, o, z: i.found_where),
+    ("valuable", lambda i, u, o, z: "1" if i.valuable else "0"),
+    ("admin_at", lambda i, u, o, z: core.export_time(i.admin_at, z)),
+    ("admin_receiver", lambda i, u, o, z: i.admin_receiver),
+    ("disposed_at", lambda i, u, o, z: core.export_time(i.disposed_at, z)),
+    ("disposal_note", lambda i, u, o, z: i.disposal_note),
+    ("witness_a", lambda i, u, o, z: o.get(i.witness_a_id or 0, "")),
+    ("witness_b", lambda i, u, o, z: o.get(i.witness_b_id or 0, "")),
+    *core.COMMON_TAIL,
+]
+
+
+def export_rows(
+    session: Session, *, site_id: int, since: datetime, until: datetime,
+    zone: tzinfo | None = None,
+) -> tuple[list[str], list[list[str]]]:
+    """Found items registered or closed in [since, until), claimant IDs masked."""
+    return core.export_items(session, site_id=site_id, ledger=Ledger.LOST, since=since,
+                                until=until, columns=LOST_COLUMNS, zone=zone)

@@ -1,0 +1,323 @@
+"""Parcels and mail (快件、邮件代收): logged with consent, scanned fast, picked up signed.
+
+The desk accepts a parcel on a resident's behalf only with the resident's
+consent: said at the time, or a standing instruction of the unit to hold
+parcels (代收快件, ``deskapp.services.instructions``). Every parcel is logged
+with a ``P-`` code, the resident notified, and the collector signs on pickup.
+
+Check-in of a pile takes one scanned tracking number at a time; a parcel of
+the same carrier and tracking number already waiting is refused as scanned
+twice (the database refuses it too, so two desks cannot log it both).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from deskapp.config import Settings
+from deskapp.errors import Conflict, InvalidInput
+from deskapp.i18n import N_, _
+from deskapp.models import Operator
+from deskapp.models.custody import CustodyItem, EventKind, ItemStatus, Ledger
+from deskapp.models.requests import InstructionKind
+from deskapp.services import audit, directory, instructions
+from deskapp.services.clock import as_utc
+from deskapp.services.custody import core
+from deskapp.services.custody.core import Collector, ItemRow, Page
+
+audit.register_action_labels(
+    {
+        "parcel.log": N_("Parcel logged"),
+        "parcel.pick_up": N_("Parcel picked up"),
+    }
+)
+
+CARRIERS = ("顺丰", "京东", "中通", "圆通", "韵达", "申通", "极兔", "邮政EMS", "德邦")
+"""Carriers offered first in the form; any other name may be typed."""
+
+CONSENT_EXPLICIT = "explicit"
+CONSENT_STANDING = "standing"
+_TRACKING = re.compile(r"^[0-9A-Z][0-9A-Z\-]{5,39}$")
+
+
+@dataclass(frozen=True)
+class ParcelForm:
+    """One parcel as logged at the desk."""
+
+    carrier: str
+    tracking_number: str
+    unit: str
+    resident_name: str
+    shelf: str
+    phone: str = ""
+    description: str = ""
+    pieces: int = 1
+
+
+def normalize_tracking(text: str) -> str:
+    """A tracking number as scanned or typed: upper case, no spaces."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split()).upper()
+
+
+def _clean_tracking(text: str) -> str:
+    tracking = normalize_tracking(text)
+    if not tracking:
+        raise InvalidInput(_("Scan or type the tracking number."), field="tracking_number")
+    if not _TRACKING.match(tracking):
+        raise InvalidInput(
+            _("{text} is not a tracking number: 6 to 40 letters and digits.").format(
+                text=text.strip()[:60]
+            ),
+            field="tracking_number",
+        )
+    return tracking
+
+
+def _open_key(carrier: str, tracking: str) -> str:
+    return f"parcel|{carrier.casefold()}|{tracking}"
+
+
+def has_standing_consent(
+    session: Session, *, site_id: int, unit_id: int, now: datetime, settings: Settings | None
+) -> bool:
+    """The unit has an active standing instruction to hold parcels (代收快件)."""
+    return any(
+        instruction.kind == InstructionKind.HOLD_PARCELS.value
+        for instruction in instructions.active_instructions(
+            session, site_id=site_id, unit_id=unit_id, now=now, settings=settings
+        )
+    )
+
+
+def _waiting_duplicate(
+    session: Session, *, site_id: int, key: str
+) -> CustodyItem | None:
+    return session.exec(
+        select(CustodyItem).where(CustodyItem.site_id == site_id, CustodyItem.open_key == key)
+    ).first()
+
+
+def _scanned_twice(item: CustodyItem, settings: Settings | None) -> Conflict:
+    zone = core.zone_of(settings) if settings else None
+    at = as_utc(item.received_at).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return Conflict(
+        _("{carrier} {tracking} is already waiting as {code} (logged {at}, shelf {shelf}) — "
+          "scanned twice?").format(carrier=item.carrier, tracking=item.tracking_number,
+                                   code=item.code, at=at, shelf=item.place or "-"),
+        field="tracking_number",
+    )
+
+
+def log_parcel(
+    session: Session,
+    *,
+    site_id: int,
+    form: ParcelForm,
+    consent: bool,
+    now: datetime,
+    actor: Operator | None,
+    settings: Settings | None = None,
+) -> CustodyItem:
+    """Log a parcel taken in for a resident; it gets a ``P-`` pickup code.
+
+    ``consent`` is the resident's consent given now; without it, a standing
+    instruction of the unit to hold parcels counts; with neither, refused.
+    """
+    tracking = _clean_tracking(form.tracking_number)
+    carrier = core.clean_text(form.carrier, field="carrier", label=_("the carrier"),
+                                 max_length=32, required=True, allow_emoji=False)
+    existing = _waiting_duplicate(session, site_id=site_id, key=_open_key(carrier, tracking))
+    if existing is not None:
+        raise _scanned_twice(existing, settings)
+    unit = directory.get_unit(session, site_id=site_id, code=form.unit)
+    name = core.clean_name(form.resident_name, field="resident_name",
+                              label=_("the resident's name"))
+    phone = core.clean_phone(form.phone, field="phone")
+    shelf = core.clean_text(form.shelf, field="shelf", label=_("the shelf"),
+                               max_length=core.MAX_PLACE, required=True)
+    description = core.clean_text(
+        form.description, field="description", label=_("the description"),
+        max_length=core.MAX_DESCRIPTION,
+    ) or _("parcel")
+    pieces = core.clean_pieces(form.pieces)
+    if consent:
+        consent_kind = CONSENT_EXPLICIT
+    elif has_standing_consent(session, site_id=site_id, unit_id=unit.id or 0, now=now,
+                              settings=settings):
+        consent_kind = CONSENT_STANDING
+    else:
+        raise InvalidInput(
+            _("Parcels are taken in only with the resident's consent: ask {unit}, or record "
+              "their standing instruction to hold parcels.").format(unit=unit.code),
+            field="consent",
+        )
+    key = _open_key(carrier, tracking)
+    try:
+        # A savepoint: if another desk logged the same parcel a moment ago, the unique
+        # index refuses this one and the rest of the caller's work stays intact.
+        with session.begin_nested():
+            return core.receive(
+                session, site_id=site_id, ledger=Ledger.PARCEL, now=now, actor=actor,
+                fields={
+                    "carrier": carrier, "tracking_number": tracking, "unit_id": unit.id,
+                    "owner_name": name, "owner_phone": phone, "owner_phone_tail": phone[-4:],
+                    "place": shelf, "description": description, "pieces": pieces,
+                    "consent": consent_kind, "received_from": carrier,
+                },
+                open_key=key, action="parcel.log",
+            )
+    except IntegrityError:
+        existing = _waiting_duplicate(session, site_id=site_id, key=key)
+        if existing is None:
+            raise
+        raise _scanned_twice(existing, settings) from None
+
+
+def check_in(
+    session: Session,
+    *,
+    site_id: int,
+    scan: str,
+    carrier: str,
+    unit: str,
+    resident_name: str,
+    shelf: str,
+    consent: bool,
+    now: datetime,
+    actor: Operator | None,
+    settings: Settings | None = None,
+    phone: str = "",
+) -> CustodyItem:
+    """Fast check-in of a pile: one scanned tracking number (a scanner burst) at a time.
+
+    The carrier and shelf stay the same through a pile; the unit and name are read
+    off each label. A parcel scanned twice is refused (field ``tracking_number``).
+    """
+    return log_parcel(
+        session, site_id=site_id,
+        form=ParcelForm(carrier=carrier, tracking_number=scan, unit=unit,
+                        resident_name=resident_name, shelf=shelf, phone=phone),
+        consent=consent, now=now, actor=actor, settings=settings,
+    )
+
+
+def notify(
+    session: Session, *, site_id: int, item_id: int, how: str, now: datetime,
+    actor: Operator | None,
+) -> None:
+    """Note that the resident was told (a call, a text, the owners' group)."""
+    core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.PARCEL.value)
+    core.add_note(session, site_id=site_id, item_id=item_id, note=how or _("notified"),
+                     now=now, actor=actor, kind=EventKind.NOTIFIED)
+
+
+def pick_up(
+    session: Session,
+    *,
+    site_id: int,
+    item_id: int,
+    collector: Collector,
+    now: datetime,
+    actor: Operator | None,
+    settings: Settings | None = None,
+) -> CustodyItem:
+    """Hand the parcel over; the collector gives a name and signs."""
+    item = core.get_item(session, site_id=site_id, item_id=item_id,
+                            ledger=Ledger.PARCEL.value)
+    zone = core.zone_of(settings) if settings else None
+    core.ensure_status(item, zone=zone)
+    checked = core.check_collector(collector, require_id_check=False)
+    return core.release(session, site_id=site_id, item=item, collector=checked, now=now,
+                           actor=actor, zone=zone, action="parcel.pick_up")
+
+
+def pick_up_by_code(
+    session: Session,
+    *,
+    site_id: int,
+    code: str,
+    collector: Collector,
+    now: datetime,
+    actor: Operator | None,
+    settings: Settings | None = None,
+) -> CustodyItem:
+    """Pickup by the ``P-`` code the resident was sent (typed or scanned)."""
+    item = core.get_by_code(session, site_id=site_id, text=code, ledger=Ledger.PARCEL.value)
+    return pick_up(session, site_id=site_id, item_id=item.id or 0, collector=collector,
+                   now=now, actor=actor, settings=settings)
+
+
+def overdue_after(settings: Settings) -> timedelta:
+    return timedelta(days=settings.parcel_overdue_days)
+
+
+def waiting(
+    session: Session,
+    *,
+    site_id: int,
+    now: datetime,
+    settings: Settings,
+    overdue_only: bool = False,
+    unit: str = "",
+    limit: int = core.DEFAULT_PAGE,
+    offset: int = 0,
+) -> Page[ItemRow]:
+    """Parcels waiting, oldest first (by age); ``unit`` narrows to one unit's parcels.
+
+    ``overdue`` rows have waited longer than ``parcel_overdue_days``.
+    """
+    where: list[Any] = [CustodyItem.ledger == Ledger.PARCEL.value,
+                        CustodyItem.status == ItemStatus.HELD.value]
+    if overdue_only:
+        where.append(col(CustodyItem.received_at) < now - overdue_after(settings))
+    if unit.strip():
+        found = directory.find_unit(session, site_id=site_id, code=unit)
+        if found is None:
+            return Page(rows=[], total=0, offset=0, limit=limit)
+        where.append(CustodyItem.unit_id == found.id)
+    return core.item_page(
+        session, site_id=site_id, where=where, now=now, overdue_after=overdue_after(settings),
+        limit=limit, offset=offset,
+    )
+
+
+def find_tracking(
+    session: Session, *, site_id: int, text: str, now: datetime, settings: Settings,
+    limit: int = 20,
+) -> list[ItemRow]:
+    """Parcels whose tracking number ends with what was typed (a courier asks)."""
+    tail = normalize_tracking(text)
+    if len(tail) < 4:
+        return []
+    page = core.item_page(
+        session, site_id=site_id,
+        where=[CustodyItem.ledger == Ledger.PARCEL.value,
+               col(CustodyItem.tracking_number).endswith(tail)],
+        now=now, overdue_after=overdue_after(settings), limit=limit, newest_first=True,
+    )
+    return page.rows
+
+
+PARCEL_COLUMNS: list[core.ItemColumn] = [
+    *core.COMMON_HEAD,
+    ("carrier", lambda i, u, o, z: i.carrier),
+    ("tracking_number", lambda i, u, o, z: i.tracking_number),
+    ("consent", lambda i, u, o, z: i.consent),
+    *core.COMMON_TAIL,
+]
+
+
+def export_rows(
+    session: Session, *, site_id: int, since: datetime, until: datetime,
+    zone: tzinfo | None = None,
+) -> tuple[list[str], list[list[str]]]:
+    """Parcels logged or picked up in [since, until), phones masked."""
+    return core.export_items(session, site_id=site_id, ledger=Ledger.PARCEL, since=since,
+                                until=until, columns=PARCEL_COLUMNS, zone=zone)

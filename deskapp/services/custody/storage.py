@@ -1,0 +1,330 @@
+"""Item storage (物品寄存): the storage form, the claim ticket, collection.
+
+A customer leaves an item; the operator fills the storage form (物品寄存表),
+the depositor confirms it by signature and takes a ticket with a short code
+(``S-7K3M-Q``). Collection is by the code, with the collector's identity
+checked and signed for. A lost ticket is a supervisor's matter: the item is
+found by the depositor's name, phone or ID number and released with a note.
+Cash, valuables, perishables and dangerous goods are refused unless a
+supervisor notes an exception. Items held longer than a set number of days
+(default 7) are flagged.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col
+
+from deskapp.config import Settings
+from deskapp.errors import InvalidInput
+from deskapp.i18n import N_, _
+from deskapp.models import Operator
+from deskapp.models.custody import (
+    CustodyItem,
+    DepositorKind,
+    ItemStatus,
+    Ledger,
+    StorageCategory,
+)
+from deskapp.services import audit, directory
+from deskapp.services.clock import as_utc
+from deskapp.services.custody import core
+from deskapp.services.custody.core import Collector, ItemRow, Page
+from deskapp.services.privacy import mask_id_number
+
+audit.register_action_labels(
+    {
+        "storage.deposit": N_("Item left for storage"),
+        "storage.collect": N_("Stored item collected"),
+        "storage.release_lost_ticket": N_("Stored item released without its ticket"),
+    }
+)
+
+_CATEGORY_LABELS = {
+    StorageCategory.ORDINARY.value: N_("ordinary item"),
+    StorageCategory.CASH.value: N_("cash"),
+    StorageCategory.VALUABLES.value: N_("valuables"),
+    StorageCategory.PERISHABLE.value: N_("perishables"),
+    StorageCategory.DANGEROUS.value: N_("dangerous goods"),
+}
+_DEPOSITOR_LABELS = {
+    DepositorKind.RESIDENT.value: N_("resident"),
+    DepositorKind.VISITOR.value: N_("visitor"),
+}
+
+
+def category_label(category: str) -> str:
+    label = _CATEGORY_LABELS.get(category)
+    return _(label) if label else category
+
+
+def depositor_kind_label(kind: str) -> str:
+    label = _DEPOSITOR_LABELS.get(kind)
+    return _(label) if label else kind
+
+
+@dataclass(frozen=True)
+class StorageForm:
+    """The storage form (物品寄存表) as the operator filled it."""
+
+    depositor_name: str
+    description: str
+    shelf: str
+    phone: str
+    depositor_kind: str = DepositorKind.RESIDENT.value
+    unit: str = ""
+    """Unit code (``3-2-1201``); required for a resident, optional for a visitor."""
+    id_number: str = ""
+    """Optional: lets a lost ticket be found by the depositor's ID."""
+    may_collect: str = ""
+    pieces: int = 1
+    condition: str = ""
+    category: str = StorageCategory.ORDINARY.value
+    depositor_confirmed: bool = False
+    """The depositor confirmed the form by signature."""
+
+
+def _parse_kind(value: str) -> DepositorKind:
+    try:
+        return DepositorKind(value.strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            _("Choose resident or visitor for the depositor."), field="depositor_kind"
+        ) from None
+
+
+def _parse_category(value: str) -> StorageCategory:
+    try:
+        return StorageCategory(value.strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            _("Choose what kind of item it is: ordinary, cash, valuables, perishables or "
+              "dangerous goods."),
+            field="category",
+        ) from None
+
+
+def deposit(
+    session: Session,
+    *,
+    site_id: int,
+    form: StorageForm,
+    now: datetime,
+    actor: Operator | None,
+    exception_by: Operator | None = None,
+    exception_note: str = "",
+) -> CustodyItem:
+    """Take an item for storage and give it a claim ticket code (``item.code``).
+
+    Cash, valuables, perishables and dangerous goods need ``exception_by`` (a
+    supervisor or manager) and ``exception_note``; otherwise they are refused.
+    """
+    kind = _parse_kind(form.depositor_kind)
+    name = core.clean_name(form.depositor_name, field="depositor_name",
+                              label=_("the depositor's name"))
+    phone = core.clean_phone(form.phone, field="phone", required=True)
+    unit_id = None
+    if form.unit.strip():
+        unit_id = directory.get_unit(session, site_id=site_id, code=form.unit).id
+    elif kind == DepositorKind.RESIDENT:
+        raise InvalidInput(_("Give the depositor's unit, or choose visitor."), field="unit")
+    id_number = core.clean_id_number(form.id_number, field="id_number")
+    may_collect = core.clean_text(
+        form.may_collect, field="may_collect", label=_("who may collect"),
+        max_length=core.MAX_SHORT,
+    )
+    description = core.clean_text(
+        form.description, field="description", label=_("the description"),
+        max_length=core.MAX_DESCRIPTION, required=True,
+    )
+    pieces = core.clean_pieces(form.pieces)
+    condition = core.clean_text(
+        form.condition, field="condition", label=_("the condition"),
+        max_length=core.MAX_SHORT,
+    )
+    shelf = core.clean_text(
+        form.shelf, field="shelf", label=_("the shelf"), max_length=core.MAX_PLACE,
+        required=True,
+    )
+    category = _parse_category(form.category)
+    note = ""
+    if category != StorageCategory.ORDINARY:
+        core.require_role(
+            exception_by, core.SUPERVISORS, site_id=site_id, field="category",
+            message=_("{category} is not taken for storage unless a supervisor notes an "
+                      "exception.").format(category=category_label(category.value).capitalize()),
+        )
+        note = core.clean_text(
+            exception_note, field="exception_note", label=_("the supervisor's note"),
+            max_length=core.MAX_NOTE, required=True, multiline=True,
+        )
+    if not form.depositor_confirmed:
+        raise InvalidInput(
+            _("The depositor confirms the form by signature before the item is taken."),
+            field="depositor_confirmed",
+        )
+    item = core.receive(
+        session, site_id=site_id, ledger=Ledger.STORAGE, now=now, actor=actor,
+        fields={
+            "description": description, "pieces": pieces, "condition": condition,
+            "place": shelf, "unit_id": unit_id, "owner_name": name, "owner_phone": phone,
+            "owner_phone_tail": phone[-4:], "owner_id_number": id_number,
+            "owner_id_tail": id_number[-4:], "received_from": name,
+            "depositor_kind": kind.value, "may_collect": may_collect,
+            "depositor_confirmed": True, "category": category.value,
+            "exception_note": note,
+            "exception_by_id": exception_by.id if note and exception_by else None,
+        },
+        action="storage.deposit",
+    )
+    return item
+
+
+def collect(
+    session: Session,
+    *,
+    site_id: int,
+    code: str,
+    collector: Collector,
+    now: datetime,
+    actor: Operator | None,
+    settings: Settings | None = None,
+) -> CustodyItem:
+    """Hand the item of ticket ``code`` to the collector, identity checked and signed.
+
+    A code with a typo is refused (field ``code``), a code already collected is
+    refused with who took it and when; nothing is handed out twice.
+    """
+    item = core.get_by_code(session, site_id=site_id, text=code, ledger=Ledger.STORAGE.value)
+    zone = core.zone_of(settings) if settings else None
+    core.ensure_status(item, zone=zone)
+    checked = core.check_collector(collector, require_id_check=True)
+    return core.release(session, site_id=site_id, item=item, collector=checked, now=now,
+                           actor=actor, zone=zone, action="storage.collect")
+
+
+def release_without_ticket(
+    session: Session,
+    *,
+    site_id: int,
+    item_id: int,
+    collector: Collector,
+    supervisor: Operator | None,
+    note: str,
+    now: datetime,
+    actor: Operator | None,
+    settings: Settings | None = None,
+) -> CustodyItem:
+    """A lost ticket: release with the collector's ID checked and a supervisor's note."""
+    item = core.get_item(session, site_id=site_id, item_id=item_id,
+                            ledger=Ledger.STORAGE.value)
+    zone = core.zone_of(settings) if settings else None
+    core.ensure_status(item, zone=zone)
+    approver = core.require_role(
+        supervisor, core.SUPERVISORS, site_id=site_id, field="supervisor",
+        message=_("Without the ticket, a supervisor approves the release with a note."),
+    )
+    text = core.clean_text(
+        note, field="note", label=_("the supervisor's note"), max_length=core.MAX_NOTE,
+        required=True, multiline=True,
+    )
+    checked = core.check_collector(collector, require_id_check=True)
+    return core.release(
+        session, site_id=site_id, item=item, collector=checked, now=now, actor=actor,
+        note=text, approved_by=approver, zone=zone, action="storage.release_lost_ticket",
+    )
+
+
+def find_lost_ticket(
+    session: Session, *, site_id: int, query: str, now: datetime, settings: Settings,
+    limit: int = 20,
+) -> list[ItemRow]:
+    """Items still held for a depositor found by name, phone digits or ID number."""
+    text = unicodedata.normalize("NFKC", query).strip()
+    if not text:
+        return []
+    compact = "".join(text.split()).replace("-", "").upper()
+    clauses = []
+    if compact.isdigit() and len(compact) >= 4:
+        clauses.append(col(CustodyItem.owner_phone).endswith(compact))
+    if len(compact) >= 4 and compact[:-1].isdigit():
+        clauses.append(col(CustodyItem.owner_id_number).endswith(compact))
+    if not compact.isdigit():
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(col(CustodyItem.owner_name).like(f"%{escaped}%", escape="\\"))
+    if not clauses:
+        return []
+    page = core.item_page(
+        session, site_id=site_id,
+        where=[CustodyItem.ledger == Ledger.STORAGE.value,
+               CustodyItem.status == ItemStatus.HELD.value, or_(*clauses)],
+        now=now, overdue_after=overdue_after(settings), limit=limit,
+    )
+    return page.rows
+
+
+def overdue_after(settings: Settings) -> timedelta:
+    return timedelta(days=settings.storage_overdue_days)
+
+
+def is_overdue(item: CustodyItem, *, now: datetime, settings: Settings) -> bool:
+    """Held longer than ``storage_overdue_days`` (exactly that long is not yet overdue)."""
+    return (
+        item.status == ItemStatus.HELD.value
+        and now - as_utc(item.received_at) > overdue_after(settings)
+    )
+
+
+def held(
+    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    overdue_only: bool = False, limit: int = core.DEFAULT_PAGE, offset: int = 0,
+) -> Page[ItemRow]:
+    """Items held for storage, oldest first; ``overdue_only`` keeps the flagged ones."""
+    where: list[Any] = [CustodyItem.ledger == Ledger.STORAGE.value,
+                        CustodyItem.status == ItemStatus.HELD.value]
+    if overdue_only:
+        where.append(col(CustodyItem.received_at) < now - overdue_after(settings))
+    return core.item_page(
+        session, site_id=site_id, where=where, now=now, overdue_after=overdue_after(settings),
+        limit=limit, offset=offset,
+    )
+
+
+def history(
+    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    limit: int = core.DEFAULT_PAGE, offset: int = 0,
+) -> Page[ItemRow]:
+    """Every storage record, newest first (collected and voided ones too)."""
+    return core.item_page(
+        session, site_id=site_id, where=[CustodyItem.ledger == Ledger.STORAGE.value],
+        now=now, overdue_after=overdue_after(settings), limit=limit, offset=offset,
+        newest_first=True,
+    )
+
+
+STORAGE_COLUMNS: list[core.ItemColumn] = [
+    *core.COMMON_HEAD,
+    ("depositor_kind", lambda i, u, o, z: i.depositor_kind),
+    ("owner_id_number",
+     lambda i, u, o, z: mask_id_number(i.owner_id_number) if i.owner_id_number else ""),
+    ("may_collect", lambda i, u, o, z: i.may_collect),
+    ("condition", lambda i, u, o, z: i.condition),
+    ("category", lambda i, u, o, z: i.category),
+    ("depositor_confirmed", lambda i, u, o, z: "1" if i.depositor_confirmed else "0"),
+    ("exception_note", lambda i, u, o, z: i.exception_note),
+    *core.COMMON_TAIL,
+]
+
+
+def export_rows(
+    session: Session, *, site_id: int, since: datetime, until: datetime,
+    zone: tzinfo | None = None,
+) -> tuple[list[str], list[list[str]]]:
+    """Storage records received or closed in [since, until), phones and IDs masked."""
+    return core.export_items(session, site_id=site_id, ledger=Ledger.STORAGE, since=since,
+                                until=until, columns=STORAGE_COLUMNS, zone=zone)

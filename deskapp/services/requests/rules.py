@@ -1,0 +1,409 @@
+"""Severity of complaints (一般 / 重要 / 热点 / 重大): the rules of domain.md §1.
+
+The rules only ever raise. A raise is a timeline event with its reason, and a
+hot complaint is put before the supervisor, a major one before the manager
+(escalation rows). Lowering needs a supervisor, a reason, and may not go
+below what the rules themselves say.
+
+Rules (numbers from ``Settings``; they apply to complaints):
+
+- lawsuit or media exposure → major; could lead to one → hot;
+- collective complaint of ``collective_major_people`` → major,
+  of ``collective_hot_people`` → hot;
+- ``repeat_subject_residents`` different complainants with the same complaint
+  subject within ``repeat_subject_window_days`` → hot (complainants are counted
+  by unit, visitors without a unit by phone: a household calling twice is one);
+- unresolved ``unresolved_major_days`` after receipt and a valid complaint (our
+  fault) → major; unresolved ``unresolved_hot_days`` → hot (``sweep`` applies these);
+- complaint again after the same matter was closed (a related request that is
+  resolved or closed, or a closed complaint of the same unit and subject within
+  ``Settings.repeat_complaint_days``) → important; needs outside help → important.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from deskapp.config import Settings
+from deskapp.errors import Conflict, InvalidInput
+from deskapp.i18n import _
+from deskapp.models import Operator, Role
+from deskapp.models.requests import (
+    SEVERITY_RANK,
+    UNRESOLVED_STATUSES,
+    DeadlineKind,
+    Escalation,
+    EscalationLevel,
+    EventKind,
+    Exposure,
+    Nature,
+    RequestDeadline,
+    RequestKind,
+    RequestStatus,
+    ServiceRequest,
+    Severity,
+)
+from deskapp.services.clock import as_utc
+from deskapp.services.requests import deadlines
+from deskapp.services.requests.checks import parse_choice, required_reason
+from deskapp.services.requests.labels import SEVERITY_LABELS, SUBJECT_LABELS, label
+from deskapp.services.requests.timeline import add_event, audit_request, get_request, require_actor
+
+_DONE_STATUSES = frozenset(
+    {RequestStatus.RESOLVED, RequestStatus.REVISITED, RequestStatus.CLOSED}
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule that applies: the severity it asks for and why."""
+
+    severity: Severity
+    rule: str
+    reason: str
+
+
+@dataclass
+class SeverityChange:
+    request_id: int
+    number: str
+    before: str
+    after: str
+    reason: str
+    escalations: list[Escalation] = field(default_factory=list)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep changed; empty when run again at the same time (idempotent)."""
+
+    raised: list[SeverityChange] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.raised or self.escalations)
+
+
+def rank(severity: str) -> int:
+    return SEVERITY_RANK.get(severity, 0)
+
+
+def _complainant_key(request: ServiceRequest) -> str:
+    if request.unit_id is not None:
+        return f"unit:{request.unit_id}"
+    if request.contact_phone:
+        return f"phone:{request.contact_phone}"
+    return f"request:{request.id}"
+
+
+def subject_group(
+    session: Session, request: ServiceRequest, *, now: datetime, settings: Settings
+) -> list[ServiceRequest]:
+    """Complaints of the same subject received within the window (voided ones left out)."""
+    if not request.complaint_subject:
+        return []
+    since = now - timedelta(days=settings.repeat_subject_window_days)
+    return list(
+        session.exec(
+            select(ServiceRequest).where(
+                ServiceRequest.site_id == request.site_id,
+                ServiceRequest.complaint_subject == request.complaint_subject,
+                ServiceRequest.kind == RequestKind.COMPLAINT.value,
+                col(ServiceRequest.received_at) >= since,
+                col(ServiceRequest.received_at) <= now,
+                ServiceRequest.status != RequestStatus.VOIDED.value,
+            )
+        ).all()
+    )
+
+
+def _repeat_of_closed(
+    session: Session, request: ServiceRequest, now: datetime, days: int
+) -> str | None:
+    """The number of the closed complaint this one repeats, if any."""
+    if request.related_request_id is not None:
+        related = session.get(ServiceRequest, request.related_request_id)
+        if related is not None and related.status in _DONE_STATUSES:
+            return related.number
+    if request.unit_id is None or not request.complaint_subject:
+        return None
+    since = now - timedelta(days=days)
+    earlier = session.exec(
+        select(ServiceRequest).where(
+            ServiceRequest.site_id == request.site_id,
+            ServiceRequest.unit_id == request.unit_id,
+            ServiceRequest.kind == RequestKind.COMPLAINT.value,
+            ServiceRequest.complaint_subject == request.complaint_subject,
+            ServiceRequest.status == RequestStatus.CLOSED.value,
+            ServiceRequest.id != request.id,
+            col(ServiceRequest.closed_at) >= since,
+        )
+    ).first()
+    return earlier.number if earlier is not None else None
+
+
+def evaluate(
+    session: Session, request: ServiceRequest, *, now: datetime, settings: Settings
+) -> list[Finding]:
+    """Every rule that applies to the request now, highest severity first."""
+    if request.kind != RequestKind.COMPLAINT:
+        return []
+    findings: list[Finding] = []
+    if request.exposure == Exposure.ACTUAL:
+        findings.append(Finding(Severity.MAJOR, "exposure", _("Lawsuit or media exposure")))
+    elif request.exposure == Exposure.RISK:
+        findings.append(Finding(Severity.HOT, "exposure", _("Could lead to lawsuit or media")))
+    people = request.collective_people
+    if people >= settings.collective_major_people:
+        findings.append(Finding(Severity.MAJOR, "collective",
+                                _("Collective complaint of {count} people").format(count=people)))
+    elif people >= settings.collective_hot_people:
+        findings.append(Finding(Severity.HOT, "collective",
+                                _("Collective complaint of {count} people").format(count=people)))
+    group = subject_group(session, request, now=now, settings=settings)
+    complainants = {_complainant_key(member) for member in group}
+    if len(complainants) >= settings.repeat_subject_residents:
+        findings.append(Finding(
+            Severity.HOT, "same_subject",
+            _("{count} different residents complained about {subject} within {days} days")
+            .format(count=len(complainants), subject=label(SUBJECT_LABELS,
+                                                           request.complaint_subject),
+                    days=settings.repeat_subject_window_days),
+        ))
+    if request.status in UNRESOLVED_STATUSES:
+        age = now - as_utc(request.received_at)
+        if age >= timedelta(days=settings.unresolved_major_days) and request.nature == Nature.VALID:
+            findings.append(Finding(
+                Severity.MAJOR, "age",
+                _("Unresolved {days} days after receipt through our fault").format(
+                    days=settings.unresolved_major_days),
+            ))
+        elif age >= timedelta(days=settings.unresolved_hot_days):
+            findings.append(Finding(
+                Severity.HOT, "age",
+                _("Unresolved {days} days after receipt").format(days=settings.unresolved_hot_days),
+            ))
+    repeated = _repeat_of_closed(session, request, now, settings.repeat_complaint_days)
+    if repeated is not None:
+        findings.append(Finding(
+            Severity.IMPORTANT, "repeat",
+            _("Complained again after {number} was closed").format(number=repeated),
+        ))
+    if request.needs_outside_help:
+        findings.append(Finding(Severity.IMPORTANT, "outside_help", _("Needs outside help")))
+    findings.sort(key=lambda finding: -rank(finding.severity))
+    return findings
+
+
+def _set_severity(
+    session: Session, request: ServiceRequest, *, to: Severity, reason: str, now: datetime,
+    actor: Operator | None, settings: Settings, lowered: bool = False,
+) -> SeverityChange:
+    before = request.severity
+    request.severity = to.value
+    request.updated_at = now
+    session.add(request)
+    if to == Severity.MAJOR and before != Severity.MAJOR:
+        # The desk has 48 h instead of 24 h to answer a major one (reporting it upward).
+        extra = timedelta(
+            hours=settings.resident_reply_hours_major - settings.resident_reply_hours
+        )
+        assert request.id is not None
+        for deadline in deadlines.pending_deadlines(session, request.id):
+            if deadline.kind == DeadlineKind.RESIDENT_REPLY and extra > timedelta(0):
+                deadline.due_at = as_utc(deadline.due_at) + extra
+                session.add(deadline)
+    session.flush()
+    deadlines.refresh_next_due(session, request)
+    details = _("{before} → {after}: {reason}").format(
+        before=label(SEVERITY_LABELS, before), after=label(SEVERITY_LABELS, to.value), reason=reason
+    )
+    add_event(
+        session, request, now=now, actor=actor,
+        kind=EventKind.SEVERITY_LOWERED if lowered else EventKind.SEVERITY_RAISED, details=details,
+    )
+    audit_request(
+        session, request, action="request.severity_lower" if lowered else "request.severity_raise",
+        now=now, actor=actor, extra={"severity_before": before, "reason": reason},
+    )
+    escalations = [] if lowered else escalate_for_severity(
+        session, request, reason=reason, now=now, actor=actor
+    )
+    assert request.id is not None
+    return SeverityChange(request.id, request.number, before, to.value, reason, escalations)
+
+
+def escalate_for_severity(
+    session: Session, request: ServiceRequest, *, reason: str, now: datetime,
+    actor: Operator | None,
+) -> list[Escalation]:
+    """Hot → the supervisor; major → the manager (each once)."""
+    raised = []
+    if request.severity == Severity.HOT:
+        escalation = deadlines.escalate(
+            session, request, level=EscalationLevel.SUPERVISOR, cause="severity:hot",
+            reason=reason, now=now, actor=actor,
+        )
+        raised.append(escalation)
+    elif request.severity == Severity.MAJOR:
+        escalation = deadlines.escalate(
+            session, request, level=EscalationLevel.MANAGER, cause="severity:major",
+            reason=reason, now=now, actor=actor,
+        )
+        raised.append(escalation)
+    return [escalation for escalation in raised if escalation is not None]
+
+
+def apply_rules(
+    session: Session, request: ServiceRequest, *, now: datetime, settings: Settings,
+    actor: Operator | None,
+) -> SeverityChange | None:
+    """Raise the request to what the rules say, if that is higher; never lower it."""
+    findings = evaluate(session, request, now=now, settings=settings)
+    if not findings or rank(findings[0].severity) <= rank(request.severity):
+        return None
+    top = findings[0].severity
+    reason = "; ".join(finding.reason for finding in findings if finding.severity == top)
+    return _set_severity(session, request, to=top, reason=reason, now=now, actor=actor,
+                         settings=settings)
+
+
+def apply_rules_with_group(
+    session: Session, request: ServiceRequest, *, now: datetime, settings: Settings,
+    actor: Operator | None,
+) -> list[SeverityChange]:
+    """Rules for a new or reclassified complaint, and for the open complaints of its subject
+    group: when the third resident complains, the earlier ones become hot as well."""
+    changes = []
+    change = apply_rules(session, request, now=now, settings=settings, actor=actor)
+    if change is not None:
+        changes.append(change)
+    if request.kind != RequestKind.COMPLAINT or not request.complaint_subject:
+        return changes
+    for member in subject_group(session, request, now=now, settings=settings):
+        if member.id == request.id or member.status not in UNRESOLVED_STATUSES:
+            continue
+        change = apply_rules(session, member, now=now, settings=settings, actor=actor)
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
+def raise_severity(
+    session: Session, *, site_id: int, request_id: int, severity: str, reason: str,
+    now: datetime, actor: Operator | None, settings: Settings,
+) -> ServiceRequest:
+    """Raise by hand, with the reason on the timeline (e.g. a resident threatens the press)."""
+    actor = require_actor(actor)
+    target = parse_choice(Severity, severity, field="severity", label=_("severity"))
+    reason = required_reason(reason)
+    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    if not request.is_open:
+        raise Conflict(_("Request {number} is closed: its severity stays as it was.")
+                       .format(number=request.number), field="severity")
+    if rank(target) <= rank(request.severity):
+        raise InvalidInput(
+            _("{number} is already {severity}; choose a higher severity to raise it.").format(
+                number=request.number, severity=label(SEVERITY_LABELS, request.severity)),
+            field="severity",
+        )
+    _set_severity(session, request, to=target, reason=reason, now=now, actor=actor,
+                  settings=settings)
+    return request
+
+
+def lower_severity(
+    session: Session, *, site_id: int, request_id: int, severity: str, reason: str,
+    now: datetime, actor: Operator | None, settings: Settings,
+) -> ServiceRequest:
+    """A supervisor lowers a severity raised by hand, never below what the rules say."""
+    actor = require_actor(actor)
+    if actor.role not in (Role.SUPERVISOR, Role.MANAGER):
+        raise Conflict(_("Only a supervisor or manager can lower a severity."), field="severity")
+    target = parse_choice(Severity, severity, field="severity", label=_("severity"))
+    reason = required_reason(reason)
+    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    if rank(target) >= rank(request.severity):
+        raise InvalidInput(_("Choose a lower severity than the present one."), field="severity")
+    findings = evaluate(session, request, now=now, settings=settings)
+    if findings and rank(findings[0].severity) > rank(target):
+        raise Conflict(
+            _("The rules make {number} {severity} ({reason}); it cannot be lowered below that.")
+            .format(number=request.number, severity=label(SEVERITY_LABELS, findings[0].severity),
+                    reason=findings[0].reason),
+            field="severity",
+        )
+    _set_severity(session, request, to=target, reason=reason, now=now, actor=actor,
+                  settings=settings, lowered=True)
+    return request
+
+
+def sweep(session: Session, *, site_id: int, now: datetime, settings: Settings) -> SweepReport:
+    """Apply the age rules, escalate overdue deadlines and hot/major complaints.
+
+    Idempotent: a second run at the same ``now`` changes nothing. The screens
+    call it on refresh; ``deskapp`` can run it nightly.
+    """
+    report = SweepReport()
+    hot_since = now - timedelta(days=settings.unresolved_hot_days)
+    aged = session.exec(
+        select(ServiceRequest).where(
+            ServiceRequest.site_id == site_id,
+            col(ServiceRequest.is_open).is_(True),
+            ServiceRequest.kind == RequestKind.COMPLAINT.value,
+            col(ServiceRequest.status).in_([status.value for status in UNRESOLVED_STATUSES]),
+            ServiceRequest.severity != Severity.MAJOR.value,
+            col(ServiceRequest.received_at) <= hot_since,
+        )
+    ).all()
+    for request in aged:
+        change = apply_rules(session, request, now=now, settings=settings, actor=None)
+        if change is not None:
+            report.raised.append(change)
+            report.escalations.extend(change.escalations)
+    overdue = session.exec(
+        select(RequestDeadline, ServiceRequest)
+        .join(ServiceRequest, col(ServiceRequest.id) == col(RequestDeadline.request_id))
+        .where(
+            RequestDeadline.site_id == site_id,
+            col(RequestDeadline.pending).is_(True),
+            col(RequestDeadline.paused_at).is_(None),
+            col(RequestDeadline.due_at) < now,
+        )
+        .order_by(col(RequestDeadline.due_at))
+    ).all()
+    for deadline, request in overdue:
+        escalation = deadlines.escalate(
+            session, request, level=EscalationLevel.SUPERVISOR,
+            cause=deadlines.overdue_cause(deadline), reason=deadlines.overdue_reason(deadline),
+            now=now, actor=None,
+        )
+        if escalation is not None:
+            report.escalations.append(escalation)
+    severe = session.exec(
+        select(ServiceRequest).where(
+            ServiceRequest.site_id == site_id,
+            col(ServiceRequest.is_open).is_(True),
+            col(ServiceRequest.severity).in_([Severity.HOT.value, Severity.MAJOR.value]),
+        )
+    ).all()
+    for request in severe:
+        report.escalations.extend(escalate_for_severity(
+            session, request, reason=label(SEVERITY_LABELS, request.severity), now=now, actor=None,
+        ))
+    return report
+
+
+def raise_by_rule(
+    session: Session, request: ServiceRequest, *, to: Severity, reason: str, now: datetime,
+    actor: Operator | None, settings: Settings,
+) -> SeverityChange | None:
+    """Raise to ``to`` for a rule outside ``evaluate`` (a closed complaint reopened)."""
+    if rank(to) <= rank(request.severity):
+        return None
+    return _set_severity(session, request, to=to, reason=reason, now=now, actor=actor,
+                         settings=settings)

@@ -1,0 +1,147 @@
+"""Parcels desk (F8, third tab), driven by keys: the fast check-in of a pile with a
+parcel scanned twice in the middle, the pickup, and one parcel logged by its form."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, RichLog
+
+from deskapp.app import DeskApp
+from deskapp.db import reading, transaction
+from deskapp.desk import Desk
+from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
+from deskapp.screens.custody.ledgers import LedgersScreen
+from deskapp.screens.custody.parcels import CheckInForm, LogParcelForm, PickupForm
+from deskapp.services.custody import parcels
+from tests.screens.custody.test_ledgers_lost import field_error
+from tests.screens.helpers import sign_in
+
+
+def waiting(desk: Desk) -> list[CustodyItem]:
+    with reading(desk.engine) as session:
+        return list(session.exec(
+            select(CustodyItem).where(CustodyItem.ledger == Ledger.PARCEL.value)
+            .order_by(CustodyItem.id)  # type: ignore[arg-type]
+        ).all())
+
+
+def log(desk: Desk, tracking: str, *, days_ago: int = 0, unit: str = "3-2-1201",
+        name: str = "张伟") -> CustodyItem:
+    with transaction(desk.engine) as session:
+        return parcels.check_in(session, site_id=desk.site_id, scan=tracking, carrier="顺丰",
+                                unit=unit, resident_name=name, shelf="B-2", consent=True,
+                                now=desk.clock.now() - timedelta(days=days_ago), actor=None,
+                                settings=desk.settings)
+
+
+async def open_parcels(pilot: Pilot[None]) -> LedgersScreen:
+    await pilot.pause()
+    await sign_in(pilot)
+    await pilot.press("f8")
+    await pilot.pause()
+    await pilot.press("ctrl+t", "ctrl+t")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, LedgersScreen) and screen.tab == "parcels"
+    return screen
+
+
+async def _label(pilot: Pilot[None], unit: str, name_on_label: str) -> None:
+    """After a scan: the unit from the label, Enter, the resident, Enter logs."""
+    app = pilot.app
+    assert app.focused is not None and app.focused.id == "checkin-unit-input"
+    await pilot.press(*unit)
+    await pilot.pause(0.2)
+    await pilot.press("enter")
+    await pilot.pause()
+    name = app.screen.query_one("#checkin-name", Input)
+    assert app.focused is name
+    if not name.value:  # a room matches the unit, not one of its people
+        await pilot.press(*name_on_label)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_fast_check_in_with_a_parcel_scanned_twice_then_pickup(staffed: Desk) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_parcels(pilot)
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CheckInForm)
+        await pilot.press(*"顺丰", "enter", *"B-2", "enter", "y", "enter")
+        tracking = form.query_one("#checkin-tracking", Input)
+        assert app.focused is tracking
+
+        await pilot.press(*"SF1000000001", "enter")
+        await pilot.pause()
+        await _label(pilot, "3-2-1201", "张伟")
+        assert len(waiting(staffed)) == 1 and app.focused is tracking and tracking.value == ""
+
+        await pilot.press(*"SF1000000001", "enter")  # the same parcel again
+        await pilot.pause()
+        assert "scanned twice" in field_error(form, "tracking_number")
+        assert app.focused is tracking and tracking.value == ""
+        assert len(waiting(staffed)) == 1
+
+        await pilot.press(*"SF1000000003", "enter")
+        await pilot.pause()
+        await _label(pilot, "1-1-102", "李明")
+        logged = waiting(staffed)
+        assert [(p.tracking_number, p.owner_name, p.place, p.carrier) for p in logged] == [
+            ("SF1000000001", "张伟", "B-2", "顺丰"), ("SF1000000003", "李明", "B-2", "顺丰")]
+        lines = "\n".join(str(line.text) for line in form.query_one(RichLog).lines)
+        assert lines.count("✓") == 2 and "scanned twice" in lines
+
+        await pilot.press("escape")  # nothing half-typed: back to the list at once
+        await pilot.pause()
+        assert app.screen is screen
+        table = screen.query_one("#desk-parcels-table", DataTable)
+        assert table.row_count == 2
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PickupForm)
+        await pilot.press(*"张伟", "enter", *"本人", "enter", "enter")
+        await pilot.press("ctrl+s")  # not signed yet: refused
+        await pilot.pause()
+        assert "signs" in field_error(app.screen, "signed")
+        await pilot.press("y", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        assert table.row_count == 1
+    first = waiting(staffed)[0]
+    assert first.status == ItemStatus.RELEASED.value and first.released_to == "张伟"
+    assert first.signed
+
+
+async def test_log_one_parcel_without_consent_is_refused_beside_the_field(
+    staffed: Desk,
+) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_parcels(pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, LogParcelForm)
+        await pilot.press(*"京东", "enter", *"JD0012345678", "enter", *"1-1-101")
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await pilot.pause()
+        if not app.screen.query_one("#parcel-name", Input).value:
+            await pilot.press(*"王芳")
+        await pilot.press("enter", "enter", *"C-1", "enter")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "consent" in field_error(app.screen, "consent")
+        assert waiting(staffed) == []
+        await pilot.press("y", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, LedgersScreen)
+    [parcel] = waiting(staffed)
+    assert (parcel.owner_name, parcel.place, parcel.consent) == ("王芳", "C-1", "explicit")

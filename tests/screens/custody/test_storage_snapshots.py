@@ -1,0 +1,60 @@
+"""Snapshots of item storage: the storage form filled in, and the new claim ticket,
+in English and Chinese at 120x40 (issue 4 asks for both)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rich.text import Text
+from textual.widgets import Static
+from textual.worker import WorkerCancelled
+
+from deskapp import i18n
+from deskapp.app import DeskApp
+from deskapp.desk import Desk
+from tests.screens.custody.test_storage_screen import fill_deposit
+from tests.screens.helpers import sign_in
+
+
+async def _storage(pilot: Any) -> None:
+    try:
+        await sign_in(pilot)
+    except WorkerCancelled:
+        await pilot.pause()
+    await pilot.press("f5")
+    await pilot.pause()
+
+
+async def _filled_form(pilot: Any) -> None:
+    await _storage(pilot)
+    await fill_deposit(pilot)
+    await pilot.press("y")
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+async def _new_ticket(pilot: Any) -> None:
+    await _filled_form(pilot)
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    screen = pilot.app.screen
+    # The files are saved under the test's temporary folder: show it as <data> so the
+    # snapshot is the same on every machine.
+    files = screen.query_one("#storage-ticket-files", Static)
+    folder = str(pilot.app.desk.settings.data_dir)
+    files.update(Text(str(files.render()).replace(folder, "<data>")))
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_storage_form_filled_in(snap_compare: Any, snapshot_desk: Desk, language: str) -> None:
+    i18n.set_language(language)
+    assert snap_compare(DeskApp(snapshot_desk), terminal_size=(120, 40), run_before=_filled_form)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_storage_new_ticket(snap_compare: Any, snapshot_desk: Desk, language: str) -> None:
+    i18n.set_language(language)
+    assert snap_compare(DeskApp(snapshot_desk), terminal_size=(120, 40), run_before=_new_ticket)

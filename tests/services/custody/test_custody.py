@@ -1,0 +1,403 @@
+"""The custody engine: one life for every item, nothing handed out twice.
+
+The helpers at the top (``make_staff``, ``make_unit``, ``counts``) are shared by the
+tests of the four ledgers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from deskapp.db import reading, transaction
+from deskapp.desk import Desk
+from deskapp.errors import Conflict, InvalidInput, NotFound
+from deskapp.models import AuditEntry, Operator
+from deskapp.models.custody import CustodyEvent, CustodyItem, ItemStatus, Ledger
+from deskapp.services import audit, codes, directory, operators
+from deskapp.services.custody import core, storage
+from deskapp.services.custody.core import Collector
+
+
+@dataclass(frozen=True)
+class Staff:
+    operator: Operator
+    operator2: Operator
+    supervisor: Operator
+    manager: Operator
+    guard: Operator
+
+
+def make_staff(desk: Desk) -> Staff:
+    made = {}
+    with transaction(desk.engine) as session:
+        for login, name, role in (
+            ("wangfang", "王芳", "operator"),
+            ("liuyang", "刘洋", "operator"),
+            ("zhaomin", "赵敏", "supervisor"),
+            ("chenjie", "陈杰", "manager"),
+            ("sunqiang", "孙强", "guard"),
+        ):
+            made[login] = operators.add_operator(
+                session, site_id=desk.site_id, login=login, display_name=name, role=role,
+                secret="1234", now=desk.clock.now(), actor=None,
+            )
+    return Staff(made["wangfang"], made["liuyang"], made["zhaomin"], made["chenjie"],
+                 made["sunqiang"])
+
+
+def make_unit(desk: Desk, code: str = "3-2-1201") -> None:
+    with transaction(desk.engine) as session:
+        if directory.find_unit(session, site_id=desk.site_id, code=code) is None:
+            directory.add_unit(session, site_id=desk.site_id, code=code,
+                               now=desk.clock.now(), actor=None)
+
+
+def counts(desk: Desk) -> tuple[int, int, int]:
+    """Items, events and audit entries: what a refused call must leave unchanged."""
+    with reading(desk.engine) as session:
+        return (
+            int(session.exec(select(func.count()).select_from(CustodyItem)).one()),
+            int(session.exec(select(func.count()).select_from(CustodyEvent)).one()),
+            int(session.exec(select(func.count()).select_from(AuditEntry)).one()),
+        )
+
+
+def storage_form(**changes: object) -> storage.StorageForm:
+    values: dict[str, object] = {
+        "depositor_name": "王建国", "description": "行李箱一个（黑色）", "shelf": "A-3",
+        "phone": "13812345678", "unit": "3-2-1201", "depositor_confirmed": True,
+    }
+    values.update(changes)
+    return storage.StorageForm(**values)  # type: ignore[arg-type]
+
+
+def deposit(desk: Desk, staff: Staff, **changes: object) -> CustodyItem:
+    with transaction(desk.engine) as session:
+        return storage.deposit(session, site_id=desk.site_id, form=storage_form(**changes),
+                               now=desk.clock.now(), actor=staff.operator)
+
+
+SIGNED = Collector(name="王丽", relation="家属", id_checked=True, signed=True)
+
+
+@pytest.fixture
+def staff(desk: Desk) -> Staff:
+    make_unit(desk)
+    return make_staff(desk)
+
+
+# --- the life of an item ----------------------------------------------------------------
+
+
+def test_received_item_has_a_code_an_event_and_an_audit_entry(desk: Desk, staff: Staff) -> None:
+    item = deposit(desk, staff)
+    assert item.code is not None and codes.check_code(item.code).prefix == "S"
+    with reading(desk.engine) as session:
+        events = core.timeline(session, site_id=desk.site_id, item_id=item.id or 0)
+        assert [event.kind for event in events] == ["received"]
+        entry = audit.recent(session, site_id=desk.site_id, limit=1)[0]
+        assert entry.action == "storage.deposit"
+        assert "13812345678" not in entry.after  # phone masked in the trail
+        assert audit.describe_action("storage.deposit") == "Item left for storage"
+
+
+def test_find_by_code_for_every_ledger_kind(desk: Desk, staff: Staff) -> None:
+    item = deposit(desk, staff)
+    with reading(desk.engine) as session:
+        assert core.find_by_code(session, site_id=desk.site_id, text=item.code or "") == (
+            "storage", item.id,
+        )
+        lower = (item.code or "").replace("-", "").lower()
+        assert core.find_by_code(session, site_id=desk.site_id, text=lower)[1] == item.id
+        with pytest.raises(NotFound):
+            core.find_by_code(session, site_id=desk.site_id, text=codes.make_code("P", 999))
+        with pytest.raises(NotFound):
+            core.find_by_code(session, site_id=desk.site_id, text=codes.make_code("R", 1))
+
+
+def test_find_by_code_refuses_a_typo_with_the_reason(desk: Desk, staff: Staff) -> None:
+    item = deposit(desk, staff)
+    code = item.code or ""
+    typo = code[:-1] + ("0" if code[-1] != "0" else "1")
+    with reading(desk.engine) as session, pytest.raises(InvalidInput) as refused:
+        core.find_by_code(session, site_id=desk.site_id, text=typo)
+    assert refused.value.field == "code"
+    assert "check character" in refused.value.message
+
+
+def test_codes_are_per_site(desk: Desk, staff: Staff) -> None:
+    item = deposit(desk, staff)
+    with reading(desk.engine) as session, pytest.raises(NotFound):
+        core.find_by_code(session, site_id=desk.site_id + 1000, text=item.code or "")
+
+
+def test_move_void_and_note_are_on_the_timeline(desk: Desk, staff: Staff) -> None:
+    item = deposit(desk, staff)
+    with transaction(desk.engine) as session:
+        core.move(session, site_id=desk.site_id, item_id=item.id or 0, place="B-1",
+                     now=desk.clock.now(), actor=staff.operator)
+        core.add_note(session, site_id=desk.site_id, item_id=item.id or 0,
+                         note="电话通知王先生", now=desk.clock.now(), actor=staff.operator)
+        core.void(session, site_id=desk.site_id, item_id=item.id or 0, reason="录入错误",
+                     now=desk.clock.now(), actor=staff.operator)
+    with reading(desk.engine) as session:
+        kinds = [e.kind for e in core.timeline(session, site_id=desk.site_id,
+                                                  item_id=item.id or 0)]
+        assert kinds == ["received", "moved", "note", "voided"]
+        voided = core.get_item(session, site_id=desk.site_id, item_id=item.id or 0)
+        assert voided.status == ItemStatus.VOID and voided.place == "B-1"
+    with transaction(desk.engine) as session, pytest.raises(Conflict) as refused:
+        storage.collect(session, site_id=desk.site_id, code=item.code or "", collector=SIGNED,
+                        now=desk.clock.now(), actor=staff.operator)
+    assert "voided" in refused.value.message
+
+
+def test_void_needs_a_reason(desk: Desk, staff: Staff) -> None:
+    item = deposit(desk, staff)
+    before = counts(desk)
+    with transaction(desk.engine) as session, pytest.raises(InvalidInput) as refused:
+        core.void(session, site_id=desk.site_id, item_id=item.id or 0, reason="  ",
+                     now=desk.clock.now(), actor=staff.operator)
+    assert refused.value.field == "reason"
+    assert counts(desk) == before
+
+
+def test_a_stale_copy_cannot_hand_out_an_item_a_second_desk_already_gave(
+    desk: Desk, staff: Staff
+) -> None:
+    """Two desks: both loaded the item as held; the second one's update finds nothing."""
+    item = deposit(desk, staff)
+    with reading(desk.engine) as session:
+        stale = core.get_item(session, site_id=desk.site_id, item_id=item.id or 0)
+    with transaction(desk.engine) as session:
+        storage.collect(session, site_id=desk.site_id, code=item.code or "", collector=SIGNED,
+                        now=desk.clock.now(), actor=staff.operator)
+    before = counts(desk)
+    checked = core.check_collector(SIGNED, require_id_check=True)
+    with transaction(desk.engine) as session, pytest.raises(Conflict) as refused:
+        session.add(stale)
+        assert stale.status == ItemStatus.HELD  # what the second desk still believes
+        core.release(session, site_id=desk.site_id, item=stale, collector=checked,
+                        now=desk.clock.now(), actor=staff.operator2)
+    assert "already handed over to 王丽" in refused.value.message
+    assert counts(desk) == before
+
+
+def test_unknown_item_is_not_found(desk: Desk, staff: Staff) -> None:
+    with reading(desk.engine) as session, pytest.raises(NotFound):
+        core.get_item(session, site_id=desk.site_id, item_id=12345)
+
+
+def test_item_of_another_ledger_is_not_found(desk: Desk, staff: Staff) -> None:
+    item = deposit(desk, staff)
+    with reading(desk.engine) as session, pytest.raises(NotFound):
+        core.get_item(session, site_id=desk.site_id, item_id=item.id or 0,
+                         ledger=Ledger.PARCEL.value)
+
+
+# --- what was typed ---------------------------------------------------------------------
+
+
+def test_text_limits_and_control_characters() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        core.clean_text("x" * 10_000, field="description", label="the description",
+                           max_length=500)
+    assert refused.value.field == "description" and "10000" in refused.value.message
+    with pytest.raises(InvalidInput):
+        core.clean_text("a\x07b", field="f", label="f", max_length=50)
+    assert core.clean_text("第一行\n第二行", field="f", label="f", max_length=50,
+                              multiline=True) == "第一行\n第二行"
+    assert core.clean_text("  a   b ", field="f", label="f", max_length=5) == "a b"
+    with pytest.raises(InvalidInput):
+        core.clean_name("王😀", field="name", label="name")
+    assert core.clean_name("王喆", field="name", label="name") == "王喆"
+
+
+def test_resident_id_numbers_are_checked() -> None:
+    assert core.clean_id_number("11010519491231002x") == "11010519491231002X"
+    with pytest.raises(InvalidInput) as refused:
+        core.clean_id_number("110105194912310021")
+    assert refused.value.field == "id_number" and "typo" in refused.value.message
+    assert core.clean_id_number("E12345678") == "E12345678"  # a passport
+    with pytest.raises(InvalidInput):
+        core.clean_id_number("12-34")
+    with pytest.raises(InvalidInput):
+        core.clean_id_number("", required=True)
+
+
+def test_collector_must_sign_and_have_id_checked() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        core.check_collector(Collector(name="王丽", id_checked=True), require_id_check=True)
+    assert refused.value.field == "signed"
+    with pytest.raises(InvalidInput) as refused:
+        core.check_collector(Collector(name="王丽", signed=True), require_id_check=True)
+    assert refused.value.field == "id_checked"
+    with pytest.raises(InvalidInput) as refused:
+        core.check_collector(Collector(name=" ", signed=True), require_id_check=False)
+    assert refused.value.field == "collector"
+
+
+def test_witnesses_must_be_two_different_staff(desk: Desk, staff: Staff) -> None:
+    with reading(desk.engine) as session:
+        with pytest.raises(InvalidInput) as refused:
+            core.check_witnesses(session, site_id=desk.site_id, witness_a=staff.operator,
+                                    witness_b=staff.operator)
+        assert refused.value.field == "witness_b"
+        with pytest.raises(InvalidInput) as refused:
+            core.check_witnesses(session, site_id=desk.site_id, witness_a=None,
+                                    witness_b=staff.operator)
+        assert refused.value.field == "witness_a"
+        pair = core.check_witnesses(session, site_id=desk.site_id,
+                                       witness_a=staff.operator, witness_b=staff.guard)
+        assert pair == (staff.operator, staff.guard)
+
+
+def test_the_audit_chain_holds_after_a_life(desk: Desk, staff: Staff) -> None:
+    item = deposit(desk, staff)
+    desk.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+    with transaction(desk.engine) as session:
+        storage.collect(session, site_id=desk.site_id, code=item.code or "", collector=SIGNED,
+                        now=desk.clock.now(), actor=staff.operator)
+    with reading(desk.engine) as session:
+        assert audit.verify(session).ok
+
+
+# --- dashboard and export -------------------------------------------------------------------
+
+
+def test_dashboard_counts_every_ledger(desk: Desk, staff: Staff) -> None:
+    from datetime import UTC, datetime
+
+    from deskapp.services.custody import keys, lostfound, parcels
+
+    clock = desk.clock
+    deposit(desk, staff)
+    clock.advance(timedelta(days=7, minutes=1))  # type: ignore[attr-defined]
+    fresh = deposit(desk, staff, description="雨伞")
+    with transaction(desk.engine) as session:
+        key = keys.register_key(session, site_id=desk.site_id, unit="3-2-1201", label="入户门",
+                                place="A-1", custodian="赵敏", now=clock.now(),
+                                actor=staff.operator)
+        keys.lend_key(session, site_id=desk.site_id, key_id=key.id or 0,
+                      borrower=keys.Borrower(name="刘师傅", kind="contractor", signed=True),
+                      purpose="维修", due_at=clock.now() + timedelta(hours=1),
+                      now=clock.now(), actor=staff.operator, settings=desk.settings)
+        parcels.check_in(session, site_id=desk.site_id, scan="SF1234567890123", carrier="顺丰",
+                         unit="3-2-1201", resident_name="王建国", shelf="B-2", consent=True,
+                         now=clock.now(), actor=staff.operator)
+        lostfound.register_found(
+            session, site_id=desk.site_id,
+            form=lostfound.FoundForm(description="手机", found_where="大堂", finder="保安",
+                                     valuable=True),
+            now=clock.now(), actor=staff.operator)
+    with reading(desk.engine) as session:
+        counted = core.dashboard_counts(session, site_id=desk.site_id, now=clock.now(),
+                                           settings=desk.settings)
+        assert counted == {
+            "items_held": 2, "items_overdue": 1, "keys_out": 1, "keys_overdue": 0,
+            "parcels_waiting": 1, "parcels_overdue": 0, "lost_unclaimed": 1,
+            "lost_for_admin": 0,
+        }
+        later = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
+        counted = core.dashboard_counts(session, site_id=desk.site_id, now=later,
+                                           settings=desk.settings)
+    assert counted["keys_overdue"] == 1 and counted["parcels_overdue"] == 1
+    assert counted["lost_for_admin"] == 1 and counted["items_overdue"] == 2
+    assert fresh.id is not None
+
+
+def test_export_rows_mask_phones_and_ids(desk: Desk, staff: Staff) -> None:
+    from datetime import date
+
+    from deskapp.formatting import desk_zone
+    from deskapp.services import export
+    from deskapp.services.custody import keys
+
+    item = deposit(desk, staff, id_number="11010519491231002X")
+    with transaction(desk.engine) as session:
+        storage.collect(
+            session, site_id=desk.site_id, code=item.code or "",
+            collector=Collector(name="王丽", id_checked=True, id_number="E12345678",
+                                phone="13987650001", signed=True),
+            now=desk.clock.now(), actor=staff.operator)
+        key = keys.register_key(session, site_id=desk.site_id, unit="3-2-1201", label="入户门",
+                                place="A-1", custodian="赵敏", now=desk.clock.now(),
+                                actor=staff.operator)
+        keys.lend_key(session, site_id=desk.site_id, key_id=key.id or 0,
+                      borrower=keys.Borrower(name="王建国", kind="owner", phone="13812345678",
+                                             id_checked=True, id_number="11010519491231002X",
+                                             signed=True),
+                      purpose="", due_at=desk.clock.now() + timedelta(days=1),
+                      now=desk.clock.now(), actor=staff.operator, settings=desk.settings)
+    zone = desk_zone("Asia/Shanghai")
+    window = export.day_window(date(2026, 11, 23), zone)  # type: ignore[arg-type]
+    with reading(desk.engine) as session:
+        header, rows = storage.export_rows(session, site_id=desk.site_id, since=window.since,
+                                           until=window.until, zone=zone)
+        tables = core.export_tables(session, desk.site_id, window)
+        next_day = export.day_window(date(2026, 11, 24), zone)  # type: ignore[arg-type]
+        empty = core.export_tables(session, desk.site_id, next_day)
+    line = dict(zip(header, rows[0], strict=True))
+    assert line["code"] == item.code and line["owner_phone"] == "138****5678"
+    assert line["owner_id_number"] == "**************002X"
+    assert line["released_id_number"] == "*****5678"
+    assert line["received_at"] == "2026-11-23T10:00+08:00"
+    assert line["received_by"] == "wangfang" and line["released_to"] == "王丽"
+    text = repr([table.rows for table in tables])
+    for secret in ("13812345678", "11010519491231002X", "E12345678", "13987650001"):
+        assert secret not in text
+    assert [table.name for table in tables] == ["storage", "lost_found", "parcels", "key_loans"]
+    assert [len(table.rows) for table in tables] == [1, 0, 0, 1]
+    assert [len(table.rows) for table in empty] == [0, 0, 0, 0]
+    assert all(isinstance(cell, str) for table in tables for row in table.rows for cell in row)
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+
+def test_demo_week_fills_every_ledger_with_some_overdue(desk: Desk, staff: Staff) -> None:
+    import random
+    from datetime import UTC, datetime
+
+    from deskapp.formatting import desk_zone
+    from deskapp.models import Unit
+    from deskapp.services.custody import demo as custody_demo
+    from deskapp.services.custody import lostfound
+
+    names = ["王建国", "李明", "张伟", "刘洋", "陈静", "杨帆", "赵雷", "黄丽", "周杰", "吴敏"]
+    with transaction(desk.engine) as session:
+        for index, name in enumerate(names):
+            code = f"1-1-{index + 1}01"
+            unit = directory.add_unit(session, site_id=desk.site_id, code=code,
+                                      now=desk.clock.now(), actor=None)
+            directory.add_resident(session, site_id=desk.site_id, unit=unit, name=name,
+                                   relation="owner", phone=f"138{index:04d}5678",
+                                   now=desk.clock.now(), actor=None)
+    now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Monday 11:00 in Beijing
+    with transaction(desk.engine) as session:
+        units = list(session.exec(select(Unit).where(Unit.site_id == desk.site_id)).all())
+        steps = custody_demo.seed_custody(
+            session, site_id=desk.site_id, now=now, rng=random.Random(7),
+            zone=desk_zone("Asia/Shanghai"),
+            operators=[staff.operator, staff.operator2, staff.supervisor, staff.manager,
+                       staff.guard],
+            units=units,
+        )
+    assert steps > 50
+    with reading(desk.engine) as session:
+        counted = core.dashboard_counts(session, site_id=desk.site_id, now=now,
+                                           settings=desk.settings)
+        assert counted["items_held"] >= 2 and counted["items_overdue"] == 2
+        assert counted["keys_out"] == 2 and counted["keys_overdue"] == 1
+        assert counted["parcels_waiting"] > 0 and counted["parcels_overdue"] > 0
+        assert counted["lost_for_admin"] == 2
+        assert len(lostfound.weekly_notice(session, site_id=desk.site_id, now=now,
+                                           settings=desk.settings).rows) == 4
+        assert audit.verify(session).ok
+        entries = session.exec(select(AuditEntry).where(AuditEntry.action.startswith("key."))  # type: ignore[attr-defined]
+                               .order_by(AuditEntry.seq)).all()
+        assert [e.at for e in entries] == sorted(e.at for e in entries)
