@@ -15,7 +15,7 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff check deskapp tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --durations=15
 
 # Refresh the snapshot SVGs after a deliberate change of a screen.
 snapshots: $(DEV_STAMP)

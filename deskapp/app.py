@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Iterable
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,27 +16,39 @@ from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from deskapp import i18n
+from deskapp import i18n, recovery
 from deskapp.commands import DirectoryProvider, RecordsProvider, ScreensProvider
 from deskapp.db import reading
 from deskapp.desk import Desk
 from deskapp.errors import DeskError
 from deskapp.formatting import desk_zone
 from deskapp.i18n import N_, _
-from deskapp.models import Operator, Site
+from deskapp.models import Operator
 from deskapp.screens.base import DeskScreen
 from deskapp.screens.directory import DirectoryScreen
 from deskapp.screens.help import HelpScreen
 from deskapp.screens.login import LoginScreen
-from deskapp.services import codes
+from deskapp.services import codes, operators, sites
+from deskapp.widgets.confirm import ConfirmModal
+from deskapp.widgets.key_order import install_key_order
 from deskapp.widgets.scanner import install_scanner
 
 # Codes begin with their ledger's capital letter (codes.CodePrefix); other keys never wait.
 SCAN_PREFIXES = frozenset(prefix.value for prefix in codes.CodePrefix)
+#: The mode of the sign-in screen; every task key has a mode (a screen stack) of its own.
+SIGN_IN = "sign-in"
+#: Actions that belong to a signed-in operator: refused while the sign-in screen is up.
+OPERATOR_ACTIONS = frozenset({"go", "switch_operator", "command_palette"})
 
 
 class DeskApp(App[None]):
-    """The front desk. One key per task screen, the same on every screen."""
+    """The front desk. One key per task screen, the same on every screen.
+
+    Each task screen is a Textual mode (one screen stack per task key), so a key
+    always shows its screen as it was left, redrawn. The sign-in screen is a mode of
+    its own; while it is up no task key, palette entry or scan acts, and signing out
+    throws every task screen away, so the next operator starts from empty screens.
+    """
 
     CSS_PATH = Path(__file__).parent / "desk.tcss"
     TITLE = "deskapp"
@@ -63,31 +77,105 @@ class DeskApp(App[None]):
 
     operator: reactive[Operator | None] = reactive(None)
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, *, survive_errors: bool | None = None) -> None:
+        """``survive_errors``: end cleanly after an unexpected error, drafts kept and one
+        line shown. ``None`` means yes in a terminal and no headless, so a test fails."""
         super().__init__()
         self.desk = desk
         self.zone = desk_zone(desk.settings.timezone)
+        self.survive_errors = survive_errors
+        self.error_log = Path(desk.settings.data_dir) / "logs" / "deskapp-errors.log"
         with reading(desk.engine) as session:
-            site = session.get(Site, desk.site_id)
+            site = sites.get_site(session, desk.site_id)
             self.site_name = site.name if site else desk.settings.site_name
-        self._screens: dict[str, DeskScreen] = {}
+        self._task_screens: dict[str, DeskScreen] = {}
+        for name in self.SCREEN_FACTORIES:
+            if self.has_screen(name):
+                self.add_mode(name, self._screen_factory(name))
+        self.add_mode(SIGN_IN, LoginScreen)
         self.scanner = install_scanner(
             self,
             matches=lambda text: codes.SCAN_PATTERN.fullmatch(text) is not None,
             on_scan=self.open_scanned,
             could_start=lambda text: text[:1] in SCAN_PREFIXES,
         )
+        self.key_order = install_key_order(self)
 
     def on_mount(self) -> None:
-        self.push_screen(LoginScreen(), self._signed_in)
+        self.switch_mode(SIGN_IN)
+
+    # --- who is at the desk ------------------------------------------------------------
+
+    @property
+    def signed_in(self) -> bool:
+        """Someone is signed in and the sign-in screen is not up."""
+        return self.operator is not None and self.current_mode != SIGN_IN
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Task keys are hidden until someone is signed in, and for screens not installed."""
-        if action in {"go", "switch_operator"} and self.operator is None:
+        """Task keys, the palette and ctrl+l belong to a signed-in operator; a task key
+        shows only once its screen exists."""
+        if action in OPERATOR_ACTIONS and not self.signed_in:
             return False
         if action == "go" and parameters:
             return self.has_screen(str(parameters[0]))
         return True
+
+    def signed_in_as(self, operator: Operator) -> None:
+        """The sign-in screen's PIN was right: the desk is ``operator``'s, from the dashboard."""
+        self.operator = operator
+        self.switch_mode("dashboard")
+        self.refresh_bindings()
+        self.notify(_("Welcome, {name}.").format(name=operator.display_name), timeout=3)
+
+    def on_duty(self) -> bool:
+        """Whether the operator may act now; one disabled or locked since is signed out."""
+        operator = self.operator
+        if operator is None or operator.id is None:
+            return False
+        try:
+            with reading(self.desk.engine) as session:
+                self.operator = operators.on_duty(
+                    session, operator_id=operator.id, now=self.desk.clock.now()
+                )
+        except operators.NotOnDuty as error:
+            self.sign_out(error.message)
+            return False
+        except DeskError as error:  # the database cannot answer: say so, do not act
+            self.show_failure(error)
+            return False
+        return True
+
+    def action_switch_operator(self) -> None:
+        """ctrl+l: sign out, asking first when a form holds typing."""
+        typing = [screen for screen in self._task_screens.values() if screen.has_typing()]
+        if not typing:
+            self.sign_out()
+            return
+        names = ", ".join(_(screen.TITLE_TEXT) for screen in typing)
+
+        def answered(sign_out: bool | None) -> None:
+            if sign_out:
+                self.sign_out()
+
+        self.push_screen(ConfirmModal(
+            _("{screens}: what is typed there will be lost. Switch operator anyway?")
+            .format(screens=names)
+        ), answered)
+
+    def sign_out(self, reason: str = "") -> None:
+        """Back to the sign-in screen; every task screen starts empty for the next operator."""
+        self.operator = None
+        self.switch_mode(SIGN_IN)
+        login = self.screen
+        if isinstance(login, LoginScreen):
+            login.reset(reason)
+        for name in list(self._task_screens):
+            self.remove_mode(name)
+            self.add_mode(name, self._screen_factory(name))
+        self._task_screens.clear()
+        self.refresh_bindings()
+
+    # --- task screens ------------------------------------------------------------------
 
     def has_screen(self, name: str) -> bool:
         target = self.SCREEN_FACTORIES.get(name)
@@ -95,44 +183,37 @@ class DeskApp(App[None]):
             return False
         return importlib.util.find_spec(target.split(":", 1)[0]) is not None
 
-    def _signed_in(self, operator: Operator | None) -> None:
-        if operator is None:
-            return
-        self.operator = operator
-        self.refresh_bindings()
-        for screen in self._screens.values():
-            screen.refresh_duty()
-        if not isinstance(self.screen, DeskScreen):
-            self.go("dashboard")
-        self.notify(_("Welcome, {name}.").format(name=operator.display_name), timeout=3)
-
-    def desk_screen(self, name: str) -> DeskScreen:
-        if name not in self._screens:
+    def _screen_factory(self, name: str) -> Callable[[], DeskScreen]:
+        def build() -> DeskScreen:
             module_name, class_name = self.SCREEN_FACTORIES[name].split(":", 1)
             screen_class = getattr(importlib.import_module(module_name), class_name)
-            self._screens[name] = screen_class()
-        return self._screens[name]
+            screen: DeskScreen = screen_class()
+            self._task_screens[name] = screen
+            return screen
+
+        return build
+
+    def desk_screen(self, name: str) -> DeskScreen:
+        """The task screen of ``name``; one built before its first visit becomes the base
+        of its mode when the key is pressed."""
+        if name not in self._task_screens:
+            screen = self._screen_factory(name)()
+            self.remove_mode(name)
+            self.add_mode(name, lambda: screen)
+        return self._task_screens[name]
 
     def action_go(self, name: str) -> None:
         self.go(name)
 
     def go(self, name: str) -> None:
-        if self.operator is None or not self.has_screen(name):
+        """Show the task screen of ``name``; a record opened over a task screen (a request
+        over the queue) closes first, so screens never pile up."""
+        if not self.signed_in or not self.has_screen(name) or not self.on_duty():
             return
-        target = self.desk_screen(name)
-        if self.screen is target:
-            return
-        if isinstance(self.screen, DeskScreen) and self.screen not in self._screens.values():
-            # A record opened over a task screen (a request over the queue) closes first,
-            # so screens never pile up.
-            below = self.screen_stack[-2] if len(self.screen_stack) > 1 else None
+        while len(self.screen_stack) > 1 and isinstance(self.screen, DeskScreen):
             self.pop_screen()
-            if below is target:
-                return
-        if isinstance(self.screen, DeskScreen):
-            self.switch_screen(target)
-        else:
-            self.push_screen(target)
+        if self.current_mode != name:
+            self.switch_mode(name)
 
     def open_unit(self, unit_id: int, unit_code: str) -> None:
         self.go("directory")
@@ -143,18 +224,20 @@ class DeskApp(App[None]):
     def open_request(self, request_id: int) -> None:
         """Open one request over the queue (from the palette or a record elsewhere)."""
         self.go("queue")
+        if self.current_mode != "queue":
+            return
         screen: Any = self.desk_screen("queue")
         screen.open_request(request_id)
 
     def open_scanned(self, text: str) -> None:
         """A scanned ticket, parcel, found-item or key code opens its record (ux.md, Scanning)."""
-        if self.operator is None:
+        if not self.signed_in:
             return
-        from deskapp.services.custody import core
+        from deskapp.services.custody import lists as custody
 
         try:
             with reading(self.desk.engine) as session:
-                ledger, record_id = core.find_by_code(
+                ledger, record_id = custody.find_by_code(
                     session, site_id=self.desk.site_id, text=text
                 )
         except DeskError as error:
@@ -166,21 +249,85 @@ class DeskApp(App[None]):
             self.notify(text)
             return
         self.go(screen_name)
+        if self.current_mode != screen_name:
+            return
         screen: Any = self.desk_screen(screen_name)
         if screen_name == "storage":
             screen.open_code(codes.check_code(text).text)
         else:
             screen.open_record(ledger, record_id)
 
+    # --- failures ------------------------------------------------------------------------
+
+    def show_failure(self, error: DeskError) -> None:
+        """A refusal or a database in trouble, in one line; the form keeps its typing."""
+        if isinstance(error, operators.NotOnDuty):
+            self.sign_out(error.message)
+            return
+        self.bell()
+        self.notify(error.message, severity="error", timeout=8)
+
+    def unexpected_error(self, error: BaseException) -> None:
+        """Anything no refusal explains: the details go to the log, the operator gets one
+        line saying where, and the screen (with what was typed) stays as it is."""
+        where = self._log_error(error)
+        self.bell()
+        if where is None:
+            text = _("Something went wrong and could not be logged. What you typed is still here.")
+        else:
+            text = _("Something went wrong; what you typed is still here. "
+                     "Details for IT: {path}").format(path=where)
+        self.notify(text, severity="error", timeout=15)
+
+    def _log_error(self, error: BaseException) -> Path | None:
+        try:
+            self.error_log.parent.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+            details = "".join(traceback.format_exception(error))
+            screen = type(self.screen_stack[-1]).__name__ if self.screen_stack else "-"
+            with self.error_log.open("a", encoding="utf-8") as log:
+                log.write(f"--- {stamp} screen={screen}\n{details}\n")
+        except OSError:
+            return None
+        return self.error_log
+
+    def _handle_exception(self, error: Exception) -> None:
+        # An error nobody foresaw, raised in a message handler: Textual stops that
+        # widget's message loop, so the desk cannot safely go on. Keep every draft, log
+        # the details and end with one line (not a traceback); the draft comes back when
+        # its screen next opens. Headless (tests) it fails as Textual does, unless asked.
+        survive = self.survive_errors if self.survive_errors is not None else not self.is_headless
+        where = self._log_error(error)
+        if not survive:
+            super()._handle_exception(error)
+            return
+        kept = self._keep_drafts()
+        self._return_code = 1
+        line = _("deskapp stopped after an unexpected error; details for IT: {path}.").format(
+            path=where or self.error_log)
+        if kept:
+            line += " " + _("What was typed is kept and comes back when you open {screens}."
+                            ).format(screens=", ".join(kept))
+        self.exit(return_code=1, message=line)
+
+    def _keep_drafts(self) -> list[str]:
+        kept: list[str] = []
+        for name, screen in self._task_screens.items():
+            try:
+                draft = screen.recovery_draft()
+                if draft:
+                    recovery.keep(self.desk.settings.data_dir, name, draft)
+                    kept.append(_(screen.TITLE_TEXT))
+            except Exception as failure:  # the crash path must not crash: log and go on
+                self._log_error(failure)
+        return kept
+
+    # --- help, language, palette ---------------------------------------------------------
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.screen))
-
-    def action_switch_operator(self) -> None:
-        if isinstance(self.screen, LoginScreen):
-            return
-        self.push_screen(LoginScreen(can_cancel=self.operator is not None), self._signed_in)
 
     async def action_toggle_language(self) -> None:
         language = "en" if i18n.current_language() == "zh_CN" else "zh_CN"
@@ -195,6 +342,8 @@ class DeskApp(App[None]):
         current.refresh_bindings()
 
     def action_command_palette(self) -> None:
+        if not self.signed_in or not self.on_duty():
+            return
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(
                 CommandPalette(

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from deskapp import i18n
 from deskapp.config import Settings, load_settings, normalize_language
 from deskapp.errors import DeskError, StorageError
-from deskapp.i18n import _
+from deskapp.i18n import N_, _, counted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -210,8 +210,11 @@ def build_cli() -> typer.Typer:
         if not rows:
             typer.echo(_("No operators yet: add one with deskapp operator add."))
             return
+        from deskapp.formatting import desk_zone
+
+        now, zone = desk.clock.now(), desk_zone(desk.settings.timezone)
         for row in rows:
-            state = _("active") if row.active else _("disabled")
+            state = operators.state_label(row, now=now, zone=zone)
             typer.echo(f"{row.login:<16} {row.display_name:<12} "
                        f"{operators.role_label(row.role):<12} {state}")
 
@@ -273,8 +276,11 @@ def build_cli() -> typer.Typer:
             typer.secho(_("line {line}: {reason}").format(
                 line=rejected.line, reason=rejected.reason), err=True, fg="yellow")
         if not report.written:
-            _fail(_("{count} lines rejected; nothing was written. Fix them, or use "
-                    "--skip-bad to import the good lines.").format(count=len(report.rejected)))
+            _fail(counted(len(report.rejected),
+                          N_("1 line rejected; nothing was written. Fix it, or use "
+                             "--skip-bad to import the good lines."),
+                          N_("{count} lines rejected; nothing was written. Fix them, or use "
+                             "--skip-bad to import the good lines.")))
         typer.echo(_("{units} units and {residents} residents added; {rejected} lines "
                      "rejected.").format(units=report.units_added,
                                          residents=report.residents_added,
@@ -293,7 +299,8 @@ def build_cli() -> typer.Typer:
         with reading(desk.engine) as session:
             result = audit.verify(session)
         if result.ok:
-            typer.echo(_("OK: {count} entries, chain intact.").format(count=result.checked))
+            typer.echo(counted(result.checked, N_("OK: 1 entry, chain intact."),
+                               N_("OK: {count} entries, chain intact.")))
             return
         _fail(_("Audit entry {seq} breaks the chain: {reason}.").format(
             seq=result.broken_seq, reason=result.reason))

@@ -12,7 +12,7 @@ from deskapp.db import reading
 from deskapp.errors import DeskError
 from deskapp.i18n import _
 from deskapp.services import codes, directory
-from deskapp.services.custody import core
+from deskapp.services.custody import core, lists
 from deskapp.services.requests import views
 
 # A request number as read out: the day (YYMMDD), perhaps the dash and the sequence.
@@ -72,7 +72,7 @@ class RecordsProvider(Provider):
             try:
                 code = codes.check_code(text)
                 with reading(app.desk.engine) as session:
-                    ledger, _record = core.find_by_code(
+                    ledger, _record = lists.find_by_code(
                         session, site_id=app.desk.site_id, text=code.text
                     )
             except DeskError:

@@ -13,11 +13,17 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+)
 from sqlmodel import Session, create_engine
 
 from deskapp.errors import StorageError
-from deskapp.i18n import _
+from deskapp.i18n import N_, _
 
 # Execution option that marks a unit of work (see ``transaction``).
 WRITE_OPTION = "deskapp_write"
@@ -143,18 +149,66 @@ def check_connection(engine: Engine) -> None:
         raise describe_connection_error(engine, error) from error
 
 
+#: What the database driver says, and what the operator is told (in order: first match wins).
+_STORAGE_TROUBLES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("database is locked", "database is busy", "database table is locked",
+      "lock timeout", "could not obtain lock", "deadlock detected"),
+     N_("The database is busy: another desk or a backup is holding it. "
+        "Nothing was saved; wait a moment and try again.")),
+    (("disk is full", "no space left", "disk full", "could not extend file"),
+     N_("The disk of the database is full. Nothing was saved; free some space "
+        "(or call IT) and try again.")),
+    (("readonly database", "read-only", "read only"),
+     N_("The database is read-only. Nothing was saved; check the file's permissions "
+        "or the server's mode, then try again.")),
+    (("connection", "server closed", "terminating", "could not connect", "network",
+      "timeout expired", "connection refused", "no route"),
+     N_("The connection to the database was lost. Nothing was saved; check that the "
+        "database server is running and try again.")),
+    (("disk i/o error", "malformed", "not a database", "unable to open"),
+     N_("The database file cannot be read or written. Nothing was saved; call IT "
+        "and keep this desk's data folder as it is.")),
+)
+
+
+def storage_trouble(error: BaseException) -> StorageError | None:
+    """The one line for a database that cannot do its work now, or ``None``.
+
+    Only the failures of the storage itself (locked, busy, disk full, read-only,
+    connection lost) are translated; a constraint the code broke is a defect and
+    goes on as it is, to the app's error handler.
+    """
+    if not isinstance(error, (OperationalError, InterfaceError, InternalError)):
+        return None
+    reason = str(getattr(error, "orig", None) or error).lower()
+    for needles, message in _STORAGE_TROUBLES:
+        if any(needle in reason for needle in needles):
+            return StorageError(_(message))
+    if isinstance(error, InternalError):
+        return None
+    return StorageError(
+        _("The database could not do this now ({reason}). Nothing was saved; try again.")
+        .format(reason=reason.splitlines()[0][:120] if reason else type(error).__name__)
+    )
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit when the block ends, roll back on any exception.
 
     On SQLite it begins IMMEDIATE, so concurrent desks queue for the write lock.
+    A storage failure (locked, busy, full, read-only, connection lost) leaves as a
+    ``StorageError`` with one line a person can act on; nothing of the unit is kept.
     """
     session = Session(engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
     try:
         yield session
         session.commit()
-    except BaseException:
-        session.rollback()
+    except BaseException as error:
+        _quiet_rollback(session)
+        trouble = storage_trouble(error)
+        if trouble is not None:
+            raise trouble from error
         raise
     finally:
         session.close()
@@ -162,10 +216,26 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
-    """A session for queries only; nothing it does is committed."""
+    """A session for queries only; nothing it does is committed.
+
+    Storage failures leave as a ``StorageError``, as in ``transaction``.
+    """
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
+    except Exception as error:
+        trouble = storage_trouble(error)
+        if trouble is not None:
+            raise trouble from error
+        raise
     finally:
         # close() (not rollback()) keeps loaded objects readable after the block.
         session.close()
+
+
+def _quiet_rollback(session: Session) -> None:
+    """Roll back; a connection that is already gone has nothing left to undo."""
+    try:
+        session.rollback()
+    except (OperationalError, InterfaceError):
+        session.invalidate()

@@ -49,6 +49,15 @@ def format_duration(delta: timedelta) -> str:
     return _("{minutes} min").format(minutes=minutes)
 
 
+def format_age(delta: timedelta) -> str:
+    """How long an item has waited: ``3 d 2 h`` beyond a day, else ``2 h 10 min``."""
+    days = int(delta.total_seconds() // 86400)
+    if days < 1:
+        return format_duration(delta)
+    hours = int((delta.total_seconds() - days * 86400) // 3600)
+    return _("{days} d {hours} h").format(days=days, hours=hours)
+
+
 # A time as the desk types it: 14:30 today, 11-24 09:00, 2026-11-24 09:00 (full-width colon too).
 _TIME = re.compile(r"^(?:(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+)?(\d{1,2})[:：](\d{2})$")
 

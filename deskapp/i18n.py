@@ -51,8 +51,10 @@ def _(message: str) -> str:
     return _load(_current_language).gettext(message)
 
 
-def ngettext(singular: str, plural: str, count: int) -> str:
-    return _load(_current_language).ngettext(singular, plural, count)
+def counted(count: int, one: str, many: str) -> str:
+    """``one`` (an ``N_`` msgid for exactly one thing) or ``many`` (with ``{count}``),
+    translated and filled in: "1 parcel", "2 parcels"; Chinese needs no plural."""
+    return _(one if count == 1 else many).format(count=count)
 
 
 def N_(message: str) -> str:

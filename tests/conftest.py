@@ -19,6 +19,13 @@ from deskapp.db import make_engine
 from deskapp.desk import Desk, open_desk
 from deskapp.services import operators
 from deskapp.services.clock import FixedClock
+from tests import support
+from tests.support import (  # noqa: F401 (fixtures)
+    demo_desk,
+    demo_report,
+    homes_fixture,
+    staff_fixture,
+)
 
 
 def _worker_database(url: str) -> str:
@@ -118,3 +125,17 @@ def desk(
     opened = open_desk(settings, clock=clock)
     yield opened
     opened.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+                ) -> support.SeededDemo:
+    """The demo site seeded once per worker on SQLite; ``demo_desk`` copies its file."""
+    return support.sqlite_demo(sqlite_template, tmp_path_factory.mktemp("demo"),
+                               FixedClock(DESK_MORNING))
+
+
+@pytest.fixture(scope="session")
+def demo_postgresql(tmp_path_factory: pytest.TempPathFactory) -> support.SeededDemo:
+    """The demo site seeded once per worker on PostgreSQL, kept as a template database."""
+    return support.pg_demo(PG_URL, tmp_path_factory.mktemp("demo-pg"), FixedClock(DESK_MORNING))

@@ -3,17 +3,25 @@ recompose when the language changed while the screen was out of sight."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from deskapp import i18n
+from deskapp.errors import DeskError
 from deskapp.widgets.duty_bar import DutyBar
 from deskapp.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from deskapp.app import DeskApp
+
+T = TypeVar("T")
+Done = Callable[[Any], object]
+Failed = Callable[[DeskError], object]
+_FINISHED = frozenset({WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED})
 
 
 class DeskScreen(Screen[None]):
@@ -24,6 +32,7 @@ class DeskScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._composed_language = i18n.current_language()
+        self._db_work: dict[Worker[Any], tuple[Done | None, Failed | None]] = {}
 
     @property
     def desk_app(self) -> DeskApp:
@@ -48,6 +57,62 @@ class DeskScreen(Screen[None]):
 
     def refresh_view(self) -> None:
         """Bring what the screen shows up to date (on return, after a language switch)."""
+
+    def has_typing(self) -> bool:
+        """Whether a form here holds typing that switching operator would throw away."""
+        return False
+
+    def recovery_draft(self) -> dict[str, Any] | None:
+        """What to keep of this screen's typing if the app must stop (``deskapp.recovery``)."""
+        return None
+
+    # --- database work off the event loop -----------------------------------------------
+
+    def run_db(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], object] | None = None,
+        *,
+        failed: Failed | None = None,
+        name: str = "db",
+    ) -> Worker[T] | None:
+        """Run ``work`` (a service call in its own unit of work) in a thread.
+
+        The screen keeps drawing while the database waits for a lock. ``done`` gets
+        the result on the event loop; a ``DeskError`` (a refusal, a locked or lost
+        database) goes to ``failed`` (default: one error line) and anything else to
+        the app's error handler. The form is never touched here, so a failure keeps
+        every character typed. Returns ``None`` while work of the same name is still
+        running (a second ctrl+s while the first save waits for the lock).
+        """
+        if not self.desk_app.on_duty():
+            return None
+        if self.db_busy(name):
+            self.app.bell()
+            self.notify(i18n._("Still working on the last step…"), timeout=3)
+            return None
+        worker: Worker[T] = self.run_worker(
+            work, name=name, group="db", thread=True, exit_on_error=False
+        )
+        self._db_work[worker] = (done, failed)
+        return worker
+
+    def db_busy(self, name: str = "db") -> bool:
+        return any(worker.name == name and not worker.is_finished for worker in self._db_work)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker not in self._db_work or event.state not in _FINISHED:
+            return
+        done, failed = self._db_work.pop(event.worker)
+        if event.state == WorkerState.SUCCESS:
+            if done is not None:
+                done(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            if isinstance(error, DeskError):
+                (failed or self.desk_app.show_failure)(error)
+            elif isinstance(error, Exception):
+                self.desk_app.unexpected_error(error)
 
     def refresh_duty(self) -> None:
         for bar in self.query(DutyBar):

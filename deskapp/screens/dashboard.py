@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -9,6 +10,7 @@ from textual.containers import Grid, Vertical
 from textual.widgets import DataTable, Static
 
 from deskapp.db import reading, transaction
+from deskapp.errors import DeskError
 from deskapp.formatting import format_when, local_day_start
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
@@ -33,8 +35,21 @@ TILES: tuple[tuple[str, str], ...] = (
 ALERT_TILES = frozenset({"requests_overdue", "escalations", "items_overdue", "keys_overdue"})
 
 
+@dataclass(frozen=True)
+class DeskView:
+    """What one refresh read: the counts, the open escalations, and a sweep that could
+    not run (another desk held the write lock)."""
+
+    now: datetime
+    summary: dashboard.DeskSummary
+    escalations: list[dashboard.EscalationLine]
+    swept: DeskError | None
+
+
 class DashboardScreen(DeskScreen):
     TITLE_TEXT = N_("Dashboard")
+    # Below 100 columns the tiles take four a row, so no label breaks mid-word (80x24).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="dashboard"):
@@ -43,6 +58,9 @@ class DashboardScreen(DeskScreen):
                     with Vertical(classes="tile", id=f"tile-{key}"):
                         yield Static("…", classes="tile-value")
                         yield Static(_(label), classes="tile-label")
+            note = Static("", id="dashboard-note", classes="field-error")
+            note.display = False
+            yield note
             yield Static(_("Open escalations"), classes="section-title", id="escalations-title")
             yield DataTable(id="escalations", cursor_type="row", zebra_stripes=True)
             yield Static(_("Recent activity"), classes="section-title")
@@ -53,18 +71,47 @@ class DashboardScreen(DeskScreen):
                           self.refresh_view)
 
     def refresh_view(self) -> None:
+        if self.db_busy("refresh"):
+            return  # the last refresh is still waiting for the database
         app = self.desk_app
-        now = app.desk.clock.now()
-        # Age rules raise severities and open escalations; the sweep is idempotent.
-        with transaction(app.desk.engine) as session:
-            request_rules.sweep(session, site_id=app.desk.site_id, now=now,
-                                settings=app.desk.settings)
-        with reading(app.desk.engine) as session:
+        desk = app.desk
+        now = desk.clock.now()
+        self.run_db(lambda: self._read_desk(now), self._show_desk, failed=self._not_refreshed,
+                    name="refresh")
+
+    def _read_desk(self, now: datetime) -> DeskView:
+        """In a thread: the age rules, then the counts (the sweep is idempotent)."""
+        desk = self.desk_app.desk
+        swept: DeskError | None = None
+        try:
+            # Age rules raise severities and open escalations. While another desk holds
+            # the write lock the counts are still worth showing; the next tick sweeps.
+            with transaction(desk.engine) as session:
+                request_rules.sweep(session, site_id=desk.site_id, now=now,
+                                    settings=desk.settings)
+        except DeskError as error:
+            swept = error
+        with reading(desk.engine) as session:
             summary = dashboard.desk_summary(
-                session, site_id=app.desk.site_id, now=now,
-                day_start=local_day_start(now, app.zone), settings=app.desk.settings,
+                session, site_id=desk.site_id, now=now,
+                day_start=local_day_start(now, self.desk_app.zone), settings=desk.settings,
             )
-            escalations = dashboard.open_escalations(session, site_id=app.desk.site_id)
+            escalations = dashboard.open_escalations(session, site_id=desk.site_id)
+        return DeskView(now, summary, escalations, swept)
+
+    def _not_refreshed(self, error: DeskError) -> None:
+        self._note("⚠ " + error.message)
+
+    def _note(self, text: str) -> None:
+        """A line above the tiles' details when the database could not do all of it."""
+        note = self.query_one("#dashboard-note", Static)
+        note.update(text)
+        note.display = bool(text)
+
+    def _show_desk(self, view: DeskView) -> None:
+        app = self.desk_app
+        now, summary = view.now, view.summary
+        self._note("" if view.swept is None else "⚠ " + view.swept.message)
         for key, _label in TILES:
             value = getattr(summary, key)
             tile = self.query_one(f"#tile-{key}", Vertical)
@@ -73,7 +120,7 @@ class DashboardScreen(DeskScreen):
             tile.query_one(".tile-value", Static).update(text)
             tile.set_class(value is None, "-unused")
             tile.set_class(alert, "-alert")
-        self._show_escalations(escalations, now)
+        self._show_escalations(view.escalations, now)
         table = self.query_one("#recent", DataTable)
         table.clear(columns=True)
         table.add_columns(_("When"), _("Who"), _("What"), _("Record"))

@@ -15,6 +15,7 @@ from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
 from deskapp.services import directory
 from deskapp.services.privacy import mask_phone
+from deskapp.widgets.form import TextInput
 
 
 class DirectoryScreen(DeskScreen):
@@ -29,7 +30,7 @@ class DirectoryScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="directory"):
             with Vertical(id="directory-list"):
-                yield Input(
+                yield TextInput(
                     id="directory-search",
                     placeholder=_("Room (3-2-1201), name, or last 4 digits of a phone"),
                 )
@@ -74,7 +75,7 @@ class DirectoryScreen(DeskScreen):
         for hit in hits:
             table.add_row(
                 hit.unit_code,
-                hit.name or "—",
+                hit.name or hit.people or "—",
                 directory.relation_label(hit.relation) if hit.relation else "",
                 hit.masked_phone,
                 key=str(hit.unit_id) + ":" + str(hit.resident_id or ""),

@@ -10,6 +10,9 @@ from textual.widgets import DataTable, Static
 
 from deskapp.i18n import N_, _
 
+#: Textual's own bindings that help lists (Screen: Tab, shift+Tab, ctrl+c), marked here
+#: so that they are in both catalogs and shown in the operator's language.
+TEXTUAL_DESCRIPTIONS = (N_("Focus Next"), N_("Focus Previous"), N_("Copy selected text"))
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [

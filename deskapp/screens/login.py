@@ -1,4 +1,8 @@
-"""Sign-in (登录): at start and on ctrl+l, so operators change without quitting."""
+"""Sign-in (登录): at start and on ctrl+l, so operators change without quitting.
+
+The screen is the base of the app's sign-in mode: the app switches to it, and
+it hands the operator to ``DeskApp.signed_in_as`` when the PIN is right.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,14 @@ from deskapp import i18n
 from deskapp.db import reading, transaction
 from deskapp.errors import DeskError
 from deskapp.i18n import N_, _
-from deskapp.models import Operator, Site
+from deskapp.models import Operator
 from deskapp.services import operators
 from deskapp.widgets.footer import DeskFooter
+from deskapp.widgets.form import TextInput
 
 
-class LoginScreen(Screen[Operator]):
-    """Dismissed with the signed-in operator."""
+class LoginScreen(Screen[None]):
+    """Name, PIN, Enter. Nothing else of the desk is reachable from here."""
 
     BINDINGS = [
         # A priority binding moves focus before the next key is routed, so a name,
@@ -31,10 +36,10 @@ class LoginScreen(Screen[Operator]):
         Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
 
-    def __init__(self, *, can_cancel: bool = False) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self._composed_language = i18n.current_language()
-        self.can_cancel = can_cancel
+        self._message = ""
 
     def compose(self) -> ComposeResult:
         from deskapp.app import DeskApp
@@ -46,10 +51,10 @@ class LoginScreen(Screen[Operator]):
             yield Static(app.site_name, id="login-site")
             yield Static(_("Front desk sign-in"), id="login-title")
             yield Label(_("Sign-in name"), classes="field-label")
-            yield Input(id="login-name", placeholder=_("e.g. wangfang"), max_length=32)
+            yield TextInput(id="login-name", placeholder=_("e.g. wangfang"), max_length=32)
             yield Label(_("PIN"), classes="field-label")
-            yield Input(id="login-pin", password=True, max_length=128)
-            yield Static("", id="login-message", classes="field-error")
+            yield TextInput(id="login-pin", password=True, max_length=128)
+            yield Static(self._message, id="login-message", classes="field-error")
             yield Static(_("Enter: next field, sign in"), id="login-keys")
             hint = self._demo_hint()
             if hint:
@@ -61,13 +66,13 @@ class LoginScreen(Screen[Operator]):
 
         app = self.app
         assert isinstance(app, DeskApp)
-        with reading(app.desk.engine) as session:
-            site = session.get(Site, app.desk.site_id)
-            if site is None or not site.is_demo:
-                return ""
-        from deskapp.services.demo import DEMO_OPERATORS
+        from deskapp.services.demo import offered_sign_ins
 
-        pairs = "  ".join(f"{entry.login}/{entry.pin}" for entry in DEMO_OPERATORS)
+        with reading(app.desk.engine) as session:
+            offered = offered_sign_ins(session, site_id=app.desk.site_id)
+        if not offered:
+            return ""
+        pairs = "  ".join(f"{entry.login}/{entry.pin}" for entry in offered)
         return _("Demo site: {pairs}").format(pairs=pairs)
 
     def on_mount(self) -> None:
@@ -76,11 +81,21 @@ class LoginScreen(Screen[Operator]):
     async def on_screen_resume(self) -> None:
         if self._composed_language != i18n.current_language():
             await self.recompose()
-            self.query_one("#login-name", Input).focus()
+        elif self.query("#login-demo"):
+            # Back after a sign-out: an operator may have been disabled meanwhile.
+            demo = self.query_one("#login-demo", Static)
+            hint = self._demo_hint()
+            demo.update(hint)
+            demo.display = bool(hint)
+        self.query_one("#login-name", Input).focus()
 
-    def key_escape(self) -> None:
-        if self.can_cancel:
-            self.dismiss(None)
+    def reset(self, message: str = "") -> None:
+        """Empty fields for the next operator, with why the last one was signed out."""
+        self._message = message
+        if self.query("#login-name"):
+            self.query_one("#login-name", Input).value = ""
+            self.query_one("#login-pin", Input).value = ""
+            self._show(message)
 
     def action_next_or_submit(self) -> None:
         name = self.query_one("#login-name", Input)
@@ -124,7 +139,14 @@ class LoginScreen(Screen[Operator]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.name == "sign-in" and event.state == WorkerState.SUCCESS and worker.result:
-            self.dismiss(worker.result)
+            from deskapp.app import DeskApp
+
+            app = self.app
+            assert isinstance(app, DeskApp)
+            self._message = ""
+            self.query_one("#login-pin", Input).value = ""
+            self._show("")
+            app.signed_in_as(worker.result)
 
     def _refused(self, message: str) -> None:
         self._show(message)

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from deskapp.config import Settings
+from deskapp.formatting import local_day_start
 from deskapp.models import AuditEntry, Operator
+from deskapp.models.custody import CustodyItem, ItemStatus, KeyLoan, Ledger
 from deskapp.models.requests import Escalation, ServiceRequest
 from deskapp.services import directory
-from deskapp.services.custody import core
+from deskapp.services.clock import as_utc
+from deskapp.services.custody import core, lists, parcels, storage
 from deskapp.services.requests import deadlines
 from deskapp.services.workcalendar import WorkCalendar
 
@@ -123,9 +127,50 @@ def _request_counts(
     return {"requests_due": due, "requests_overdue": overdue, "escalations": escalations}
 
 
+def custody_counts(
+    session: Session, *, site_id: int, now: datetime, settings: Settings
+) -> dict[str, int]:
+    """The custody counts of the dashboard.
+
+    ``items_held`` / ``items_overdue`` are the storage ledger (overdue by
+    ``storage.overdue_rule``, the rule of its list and record); ``keys_out`` /
+    ``keys_overdue`` loans not returned (and past due); ``parcels_waiting`` /
+    ``parcels_overdue`` parcels not picked up (overdue by ``parcels.overdue_rule``);
+    ``lost_unclaimed`` found items at the desk, ``lost_for_admin`` valuables not
+    claimed the day they came in.
+    """
+
+    def items(ledger: Ledger, *extra: Any) -> int:
+        return lists.count_items(session, site_id=site_id,
+                                where=[CustodyItem.ledger == ledger.value,
+                                       CustodyItem.status == ItemStatus.HELD.value, *extra])
+
+    def loans(*extra: Any) -> int:
+        return int(session.exec(
+            select(func.count()).select_from(KeyLoan).where(
+                KeyLoan.site_id == site_id, col(KeyLoan.returned_at).is_(None),
+                col(KeyLoan.permanent).is_(False), *extra)
+        ).one())
+
+    day_start = as_utc(local_day_start(now, core.zone_of(settings)))
+    return {
+        "items_held": items(Ledger.STORAGE),
+        "items_overdue": storage.overdue_count(session, site_id=site_id, now=now,
+                                               settings=settings),
+        "keys_out": loans(),
+        "keys_overdue": loans(col(KeyLoan.due_at) < now),
+        "parcels_waiting": items(Ledger.PARCEL),
+        "parcels_overdue": parcels.overdue_count(session, site_id=site_id, now=now,
+                                                 settings=settings),
+        "lost_unclaimed": items(Ledger.LOST),
+        "lost_for_admin": items(Ledger.LOST, col(CustodyItem.valuable).is_(True),
+                                col(CustodyItem.received_at) < day_start),
+    }
+
+
 def _custody_counts(
     session: Session, *, site_id: int, now: datetime, settings: Settings
 ) -> dict[str, int | None]:
-    counts = core.dashboard_counts(session, site_id=site_id, now=now, settings=settings)
+    counts = custody_counts(session, site_id=site_id, now=now, settings=settings)
     wanted = ("items_held", "items_overdue", "keys_out", "keys_overdue", "parcels_waiting")
     return {key: counts.get(key) for key in wanted}

@@ -46,6 +46,17 @@ DEMO_OPERATORS: tuple[DemoOperator, ...] = (
     DemoOperator("sunqiang", "孙强", Role.GUARD, "5555"),
 )
 
+def offered_sign_ins(session: Session, *, site_id: int) -> list[DemoOperator]:
+    """The demo sign-ins the sign-in screen may show: none off a demo site, and none
+    of an operator disabled since (their PIN must not stay on the screen)."""
+    site = session.get(Site, site_id)
+    if site is None or not site.is_demo:
+        return []
+    active = {op.login for op in operators.list_operators(
+        session, site_id=site_id, include_disabled=False)}
+    return [entry for entry in DEMO_OPERATORS if entry.login in active]
+
+
 DEMO_SITE_NAME = "锦绣花园物业服务中心"
 DEMO_ZONE = "Asia/Shanghai"
 DEMO_DAYS = 7

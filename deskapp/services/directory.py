@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ UNIT_PATTERN = re.compile(r"^([0-9A-Z]{1,4})-([0-9A-Z]{1,3})-([0-9]{2,5})$")
 _SEPARATORS = re.compile(r"[\s\-－—–_/]+")
 _PHONE_NOISE = re.compile(r"[\s\-()（）]+")
 MAX_NAME_LENGTH = 64
+"""The longest name of a person the desk keeps (resident, caller, depositor, collector)."""
 
 RELATION_WORDS = {
     "owner": Relation.OWNER,
@@ -99,6 +100,19 @@ def find_unit(session: Session, *, site_id: int, code: str) -> Unit | None:
     return session.exec(
         select(Unit).where(Unit.site_id == site_id, Unit.code == normalize_unit_code(code))
     ).first()
+
+
+def unit_code(session: Session, unit_id: int | None) -> str:
+    """The code (``3-2-1201``) of the unit with ``unit_id``; empty for none (a visitor)."""
+    if unit_id is None:
+        return ""
+    unit = session.get(Unit, unit_id)
+    return unit.code if unit else ""
+
+
+def find_resident(session: Session, *, site_id: int, resident_id: int) -> Resident | None:
+    resident = session.get(Resident, resident_id)
+    return resident if resident is not None and resident.site_id == site_id else None
 
 
 def get_unit(session: Session, *, site_id: int, code: str) -> Unit:
@@ -198,6 +212,8 @@ class LookupHit:
     name: str
     relation: str
     masked_phone: str
+    people: str = ""
+    """For a unit matched by its room: the names of its residents (张伟、张小红)."""
 
 
 def _id(value: int | None) -> int:
@@ -286,7 +302,27 @@ def lookup(session: Session, *, site_id: int, query: str, limit: int = 10) -> li
             )
         for resident, unit in rows:
             add(unit, resident)
-    return hits
+    return _with_people(session, hits)
+
+
+def _with_people(session: Session, hits: list[LookupHit]) -> list[LookupHit]:
+    """A unit matched by its room shows who lives there (one query for all of them)."""
+    unit_ids = {hit.unit_id for hit in hits if hit.resident_id is None}
+    if not unit_ids:
+        return hits
+    rank = {relation.value: place for place, relation in enumerate(Relation)}
+    rows = session.exec(
+        select(Resident.unit_id, Resident.relation, Resident.name)
+        .where(col(Resident.unit_id).in_(unit_ids), col(Resident.active).is_(True))
+    ).all()
+    names: dict[int, list[str]] = {}
+    for unit_id, _relation, name in sorted(rows, key=lambda row: (rank.get(row[1], 9), row[2])):
+        names.setdefault(unit_id, []).append(name)
+    return [
+        replace(hit, people="、".join(names.get(hit.unit_id, []))) if hit.resident_id is None
+        else hit
+        for hit in hits
+    ]
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta, tzinfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import CHEAPEST
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
+from deskapp.db import transaction
 from deskapp.errors import AuthError, Conflict, InvalidInput, NotFound
+from deskapp.formatting import format_when
 from deskapp.i18n import _
 from deskapp.models import Operator, Role
 from deskapp.services import audit
@@ -26,6 +31,7 @@ from deskapp.services.clock import as_utc
 LOGIN_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
 MIN_SECRET_LENGTH = 4
 _SECRET_FIELDS = frozenset({"secret_hash"})
+MAX_TRIED_LOGIN = 64  # AuditEntry.actor: the longest sign-in name tried that is audited whole
 
 _hasher = PasswordHasher()
 
@@ -200,31 +206,42 @@ def sign_in(
     ``confirming``: the PIN approves or witnesses a step (a supervisor's exception,
     a disposal's witness) without taking over the desk; audited as such.
 
-    Every attempt is audited. A wrong PIN is itself the change of state (the
-    failure count, perhaps a lockout), so it is committed before the refusal
-    is raised: the caller's rollback must not forget a failed attempt.
+    Every attempt is audited, the refused ones with the sign-in name tried (never
+    the PIN). A wrong PIN and an unknown name get the same answer, so the answer
+    does not tell a stranger which names exist. A refusal is itself a change of
+    state (the failure count, perhaps a lockout, the audit entry): it is written
+    in a unit of work of its own on the same engine, once the caller's has ended
+    (``_after_callers_unit``), so the caller's rollback does not forget it and the
+    caller's own uncommitted work is neither committed nor lost by it.
     """
+    tried = login.strip().lower()
     operator = find_operator(session, site_id=site_id, login=login)
     if operator is None:
-        _hasher.hash(secret)  # same cost either way: no hint whether the name exists
-        raise AuthError(_("Wrong sign-in name or PIN."), field="secret")
+        _hasher.hash(secret)  # same cost as a wrong PIN: no hint whether the name exists
+        _record_refusal(session, site_id=site_id, tried=tried, operator_id=None,
+                        action="operator.sign_in_unknown", now=now, confirming=confirming)
+        raise SignInRefused(_wrong_name_or_pin(), field="secret")
     if not operator.active:
-        raise AuthError(
+        _record_refusal(session, site_id=site_id, tried=tried, operator_id=operator.id,
+                        action="operator.sign_in_disabled", now=now, confirming=confirming)
+        raise SignInRefused(
             _("Operator {login} is disabled; ask a supervisor.").format(login=operator.login),
             field="login",
         )
-    if operator.locked_until is not None and as_utc(operator.locked_until) > now:
+    if is_locked(operator, now=now):
+        assert operator.locked_until is not None
         seconds_left = (as_utc(operator.locked_until) - now).total_seconds()
-        minutes = max(1, math.ceil(seconds_left / 60))
-        raise AuthError(
-            _("Too many wrong PINs: {login} is locked for {minutes} more minutes. "
-              "A supervisor can unlock it now.").format(login=operator.login, minutes=minutes),
+        _record_refusal(session, site_id=site_id, tried=tried, operator_id=operator.id,
+                        action="operator.sign_in_locked", now=now, confirming=confirming)
+        raise SignInRefused(
+            _locked_message(operator.login, max(1, math.ceil(seconds_left / 60)), more=True),
             field="secret",
         )
     try:
         _hasher.verify(operator.secret_hash, secret)
     except (VerificationError, InvalidHashError):
-        return _refuse(session, operator, now=now, max_failures=max_failures, lockout=lockout)
+        return _refuse(session, operator, tried=tried, now=now, max_failures=max_failures,
+                       lockout=lockout, confirming=confirming)
     if _hasher.check_needs_rehash(operator.secret_hash):
         operator.secret_hash = _hasher.hash(secret)
     operator.failed_sign_ins = 0
@@ -239,34 +256,119 @@ def sign_in(
 
 
 class SignInRefused(AuthError):
-    """A wrong PIN: the failure is recorded, so the caller commits before showing it."""
+    """A refused sign-in; the attempt is recorded on its own, whatever the caller does next."""
+
+
+def _wrong_name_or_pin() -> str:
+    """The one answer to a wrong PIN and to an unknown sign-in name alike."""
+    return _("Wrong sign-in name or PIN.")
+
+
+def _locked_message(login: str, minutes: int, *, more: bool) -> str:
+    """The lockout, with its minutes in the right English number (one minute, 2 minutes)."""
+    if more:
+        if minutes == 1:
+            text = _("Too many wrong PINs: {login} is locked for 1 more minute. "
+                     "A supervisor can unlock it now.")
+        else:
+            text = _("Too many wrong PINs: {login} is locked for {minutes} more minutes. "
+                     "A supervisor can unlock it now.")
+    elif minutes == 1:
+        text = _("Too many wrong PINs: {login} is locked for 1 minute. "
+                 "A supervisor can unlock it now.")
+    else:
+        text = _("Too many wrong PINs: {login} is locked for {minutes} minutes. "
+                 "A supervisor can unlock it now.")
+    return text.format(login=login, minutes=minutes)
+
+
+_PENDING = "deskapp.sign_in.pending"
+"""``session.info`` key: the refusals to write once the caller's unit of work ends."""
+
+
+def _after_callers_unit(session: Session, write: Callable[[Engine], None]) -> None:
+    """Run ``write`` with the session's engine once the caller's transaction has ended.
+
+    Ended whichever way: committed, rolled back (the usual case: the refusal is an
+    exception) or closed. Only then are the caller's locks released (SQLite's write
+    lock, the audit chain's head row), so the refusal's own unit of work can take them.
+    """
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    pending: list[Callable[[], None]] | None = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = []
+        event.listen(session, "after_transaction_end", _write_pending)
+    pending.append(lambda: write(engine))
+
+
+def _write_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:  # a savepoint ended, not the caller's unit of work
+        return
+    pending = session.info.get(_PENDING) or []
+    while pending:
+        pending.pop(0)()
+
+
+def _tried_values(tried: str, confirming: bool) -> dict[str, object]:
+    """The sign-in name as typed (to the column's width) - never the PIN."""
+    values: dict[str, object] = {"login": tried[:MAX_TRIED_LOGIN]}
+    if len(tried) > MAX_TRIED_LOGIN:
+        values["login_length"] = len(tried)
+    if confirming:
+        values["confirming"] = True
+    return values
+
+
+def _record_refusal(
+    session: Session, *, site_id: int, tried: str, operator_id: int | None, action: str,
+    now: datetime, confirming: bool,
+) -> None:
+    """Audit a refused attempt (unknown name, disabled or locked operator) on its own."""
+    after = _tried_values(tried, confirming)
+
+    def write(engine: Engine) -> None:
+        with transaction(engine) as own:
+            audit.record(
+                own, now=now, actor=None, actor_label=tried[:MAX_TRIED_LOGIN] or "?",
+                action=action, entity="operator",
+                entity_id=operator_id if operator_id is not None else "",
+                site_id=site_id, after=after,
+            )
+
+    _after_callers_unit(session, write)
 
 
 def _refuse(
-    session: Session, operator: Operator, *, now: datetime, max_failures: int, lockout: timedelta
+    session: Session, operator: Operator, *, tried: str, now: datetime, max_failures: int,
+    lockout: timedelta, confirming: bool,
 ) -> Operator:
-    operator.failed_sign_ins += 1
-    locked = operator.failed_sign_ins >= max_failures
-    if locked:
-        operator.locked_until = now + lockout
-        operator.failed_sign_ins = 0
-    session.add(operator)
-    audit.record(
-        session, now=now, actor=None, actor_label=operator.login,
-        action="operator.lockout" if locked else "operator.sign_in_failed",
-        entity="operator", entity_id=operator.id, site_id=operator.site_id,
-    )
-    session.commit()
-    if locked:
-        message = _(
-            "Too many wrong PINs: {login} is locked for {minutes} minutes. "
-            "A supervisor can unlock it now."
-        ).format(login=operator.login, minutes=int(lockout.total_seconds() // 60))
+    """A wrong PIN: count it (perhaps lock the operator out) and audit it, on its own."""
+    operator_id, login, site_id = operator.id, operator.login, operator.site_id
+    after = _tried_values(tried, confirming)
+
+    def write(engine: Engine) -> None:
+        with transaction(engine) as own:
+            row = own.exec(
+                select(Operator).where(Operator.id == operator_id).with_for_update()
+            ).one()
+            row.failed_sign_ins += 1
+            locked = row.failed_sign_ins >= max_failures
+            if locked:
+                row.locked_until = now + lockout
+                row.failed_sign_ins = 0
+            own.add(row)
+            audit.record(
+                own, now=now, actor=None, actor_label=login,
+                action="operator.lockout" if locked else "operator.sign_in_failed",
+                entity="operator", entity_id=operator_id, site_id=site_id, after=after,
+            )
+
+    _after_callers_unit(session, write)
+    if operator.failed_sign_ins + 1 >= max_failures:
+        message = _locked_message(login, int(lockout.total_seconds() // 60), more=False)
     else:
-        left = max_failures - operator.failed_sign_ins
-        message = _("Wrong sign-in name or PIN. {left} tries left before a lockout.").format(
-            left=left
-        )
+        message = _wrong_name_or_pin()
     raise SignInRefused(message, field="secret")
 
 
@@ -285,3 +387,37 @@ def unlock_operator(
         entity_id=operator.id, site_id=site_id,
     )
     return operator
+
+
+class NotOnDuty(AuthError):
+    """The operator signed in at this desk was disabled or locked since: sign them out."""
+
+
+def on_duty(session: Session, *, operator_id: int, now: datetime) -> Operator:
+    """The signed-in operator as the database has them now; refused once disabled or locked.
+
+    Checked at every action of the desk, so a supervisor's ``operator disable`` (or a
+    lockout from another desk) ends a session that is still open.
+    """
+    operator = session.get(Operator, operator_id)
+    if operator is None or not operator.active:
+        raise NotOnDuty(_("Your operator account was disabled: sign in again."))
+    if is_locked(operator, now=now):
+        raise NotOnDuty(_("Your operator account is locked: sign in again."))
+    return operator
+
+
+def is_locked(operator: Operator, *, now: datetime) -> bool:
+    """Locked out by too many wrong PINs, and the lockout not over yet."""
+    return operator.locked_until is not None and as_utc(operator.locked_until) > now
+
+
+def state_label(operator: Operator, *, now: datetime, zone: tzinfo) -> str:
+    """How ``operator list`` names an operator's state: active, disabled, locked until …"""
+    if not operator.active:
+        return _("disabled")
+    if is_locked(operator, now=now):
+        assert operator.locked_until is not None
+        return _("locked until {time}").format(
+            time=format_when(as_utc(operator.locked_until), now, zone))
+    return _("active")

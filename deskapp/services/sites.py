@@ -33,3 +33,8 @@ def ensure_site(session: Session, *, code: str, name: str, now: datetime) -> Sit
 
 def find_site(session: Session, code: str) -> Site | None:
     return session.exec(select(Site).where(Site.code == code)).first()
+
+
+def get_site(session: Session, site_id: int) -> Site | None:
+    """The site a desk serves, by id (its name heads the screens and the prints)."""
+    return session.get(Site, site_id)

@@ -8,6 +8,7 @@ field the service named (``DeskError.field``) and the cursor goes there.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import events
@@ -17,9 +18,21 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 from deskapp.errors import DeskError
+
+
+class TextInput(Input):
+    """A text field that keeps what is in it when the cursor arrives.
+
+    Textual's ``Input`` selects all of its text on focus, so the next key replaces
+    it: a name filled from the directory was wiped by the first letter typed after
+    Tab. Here the cursor goes to the end instead, as in every desk form.
+    """
+
+    def __init__(self, *args: Any, select_on_focus: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, select_on_focus=select_on_focus, **kwargs)
 
 
 class FormField(Vertical):

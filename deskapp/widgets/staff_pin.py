@@ -27,6 +27,7 @@ from deskapp.errors import DeskError
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.services import operators
+from deskapp.widgets.form import TextInput
 
 
 class StaffPinModal(ModalScreen[Operator | None]):
@@ -64,9 +65,9 @@ class StaffPinModal(ModalScreen[Operator | None]):
         with Vertical(id="pin-box"):
             yield Static(self._why, id="pin-why")
             yield Label(self._login_label or _("Sign-in name"), classes="field-label")
-            yield Input(id="pin-login", max_length=32)
+            yield TextInput(id="pin-login", max_length=32)
             yield Label(_("PIN"), classes="field-label")
-            yield Input(id="pin-secret", password=True, max_length=128)
+            yield TextInput(id="pin-secret", password=True, max_length=128)
             yield Static("", id="pin-message")
             yield Static(_("Enter: next field, confirm · Esc: cancel"), id="pin-keys")
 

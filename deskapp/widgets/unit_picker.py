@@ -26,6 +26,7 @@ from deskapp.db import reading
 from deskapp.i18n import _
 from deskapp.services import directory
 from deskapp.services.directory import LookupHit
+from deskapp.widgets.form import TextInput
 
 MAX_MATCHES = 10
 
@@ -130,7 +131,7 @@ class UnitPicker(Widget):
         self.picked: PickedUnit | None = None
 
     def compose(self) -> ComposeResult:
-        field = Input(
+        field = TextInput(
             placeholder=self._placeholder
             or _("Room (3-2-1201), name, or last 4 digits of a phone"),
             id=f"{self.id}-input" if self.id else None,

@@ -46,6 +46,31 @@ def test_operator_add_list_disable(data_dir: Path) -> None:
     assert "disabled" in out
 
 
+def test_operator_list_shows_a_locked_out_operator_as_locked(data_dir: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from deskapp.config import load_settings
+    from deskapp.db import transaction
+    from deskapp.desk import open_desk
+    from deskapp.services import operators
+
+    code, out = run(data_dir, "operator", "add", "wang", "--name", "王芳", "--pin", "1234")
+    assert code == 0, out
+    desk = open_desk(load_settings(data_dir=data_dir))
+    with transaction(desk.engine) as session:
+        wang = operators.get_operator(session, site_id=desk.site_id, login="wang")
+        wang.locked_until = datetime.now(UTC) + timedelta(minutes=15)
+        session.add(wang)
+    desk.engine.dispose()
+    code, out = run(data_dir, "operator", "list")
+    assert code == 0
+    assert "locked until" in out and " active" not in out
+    code, out = run(data_dir, "operator", "unlock", "wang")
+    assert code == 0, out
+    code, out = run(data_dir, "operator", "list")
+    assert "active" in out and "locked" not in out
+
+
 def test_operator_add_asks_for_the_pin_twice(data_dir: Path) -> None:
     code, out = run(data_dir, "operator", "add", "li", "--name", "李娜", stdin="4321\n4321\n")
     assert code == 0, out

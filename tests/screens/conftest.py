@@ -1,7 +1,16 @@
-"""A staffed desk for driving screens: two operators, a supervisor, a few units."""
+"""A staffed desk for driving screens: two operators, a supervisor, a few units.
+
+The screens run on SQLite only. A screen holds no SQL of its own (it calls the
+services, and lint-imports keeps sqlmodel and sqlalchemy out of screens and
+widgets); the services' tests run on every engine in BACKENDS. Running each
+screen test again on PostgreSQL would prove nothing more and doubled the suite's
+longest part. A screen whose own queries differ by engine would need its tests
+parametrized over ``tests.conftest.BACKENDS`` again.
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,45 +18,23 @@ import pytest
 
 from deskapp import i18n
 from deskapp.config import load_settings
-from deskapp.db import transaction
 from deskapp.desk import Desk, open_desk
-from deskapp.services import directory, operators
 from deskapp.services.clock import FixedClock
 from tests.conftest import DESK_MORNING
+from tests.support import PEOPLE, staff_desk
 
-PEOPLE = (
-    ("1-1-101", "王芳", "owner", "13812345678"),
-    ("1-1-102", "李明", "tenant", "13987654321"),
-    ("3-2-1201", "张伟", "owner", "15011112222"),
-    ("3-2-1201", "张小红", "household", ""),
-)
+__all__ = ["PEOPLE", "staff"]
 
 
 def staff(desk: Desk) -> Desk:
-    now = desk.clock.now()
-    with transaction(desk.engine) as session:
-        for login, name, role in (
-            ("wang", "王芳", "operator"),
-            ("li", "李娜", "operator"),
-            ("zhao", "赵主管", "supervisor"),
-        ):
-            operators.add_operator(
-                session, site_id=desk.site_id, login=login, display_name=name, role=role,
-                secret="1234", now=now, actor=None,
-            )
-        units: dict[str, object] = {}
-        for code, name, relation, phone in PEOPLE:
-            unit = directory.find_unit(session, site_id=desk.site_id, code=code)
-            if unit is None:
-                unit = directory.add_unit(
-                    session, site_id=desk.site_id, code=code, now=now, actor=None
-                )
-            units[code] = unit
-            directory.add_resident(
-                session, site_id=desk.site_id, unit=unit, name=name, relation=relation,
-                phone=phone, now=now, actor=None,
-            )
-    return desk
+    """Operators wang, li (operators) and zhao (supervisor), PIN 1234, and ``PEOPLE``."""
+    return staff_desk(desk)
+
+
+@pytest.fixture
+def backend() -> str:
+    """SQLite only for the screens (see above): overrides the parametrized ``backend``."""
+    return "sqlite"
 
 
 @pytest.fixture
@@ -58,8 +45,6 @@ def staffed(desk: Desk) -> Desk:
 @pytest.fixture
 def snapshot_desk(sqlite_template: Path, tmp_path: Path) -> Iterator[Desk]:
     """SQLite only and a fixed clock, so a snapshot is the same on every machine."""
-    import shutil
-
     shutil.copy(sqlite_template, tmp_path / "desk.db")
     settings = load_settings(data_dir=tmp_path, password_hash_profile="cheapest")
     desk = open_desk(settings, clock=FixedClock(DESK_MORNING))

@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Static
 from deskapp.app import DeskApp
 from deskapp.desk import Desk
 from deskapp.screens.directory import DirectoryScreen
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import palette_search, settle, sign_in
 
 
 async def _open_directory(app: DeskApp, pilot: object) -> None:
@@ -61,12 +61,9 @@ async def test_command_palette_finds_a_resident_and_opens_the_unit(staffed: Desk
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await sign_in(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"5678")
-        await pilot.pause(0.5)
+        await palette_search(pilot, "5678")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, DirectoryScreen)
         card = str(app.screen.query_one("#unit-card-body", Static).render())
         assert "1-1-101" in card and "王芳" in card

@@ -9,7 +9,7 @@ from deskapp.app import DeskApp
 from deskapp.desk import Desk
 from deskapp.screens.dashboard import DashboardScreen
 from deskapp.screens.login import LoginScreen
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import sign_in_by_keys
 
 
 async def test_sign_in_by_keys_opens_the_dashboard_with_the_operator_on_duty(
@@ -19,7 +19,7 @@ async def test_sign_in_by_keys_opens_the_dashboard_with_the_operator_on_duty(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
-        await sign_in(pilot)
+        await sign_in_by_keys(pilot)
         assert isinstance(app.screen, DashboardScreen)
         assert app.operator is not None and app.operator.login == "wang"
         duty = str(app.screen.query_one("#duty-operator", Static).render())
@@ -32,10 +32,10 @@ async def test_wrong_pin_is_refused_with_tries_left_and_the_pin_field_cleared(
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await sign_in(pilot, pin="9999")
+        await sign_in_by_keys(pilot, pin="9999")
         assert isinstance(app.screen, LoginScreen)
         message = str(app.screen.query_one("#login-message", Static).render())
-        assert "4 tries left" in message
+        assert message == "Wrong sign-in name or PIN."
         assert app.screen.query_one("#login-pin", Input).value == ""
         assert app.focused is app.screen.query_one("#login-pin", Input)
 
@@ -44,7 +44,7 @@ async def test_fifth_wrong_pin_locks_out_even_the_right_pin(staffed: Desk) -> No
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await sign_in(pilot, pin="0000")
+        await sign_in_by_keys(pilot, pin="0000")
         for _attempt in range(4):
             await pilot.press(*"0000", "enter")
             await app.workers.wait_for_complete()
@@ -60,12 +60,12 @@ async def test_ctrl_l_switches_operator_without_quitting(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await sign_in(pilot)
+        await sign_in_by_keys(pilot)
         await pilot.press("f9")
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
-        await sign_in(pilot, login="li")
+        await sign_in_by_keys(pilot, login="li")
         assert app.operator is not None and app.operator.login == "li"
         assert not isinstance(app.screen, LoginScreen)
         duty = str(app.screen.query_one("#duty-operator", Static).render())

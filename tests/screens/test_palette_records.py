@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel import select
+from textual.pilot import Pilot
 
 from deskapp.app import DeskApp
 from deskapp.db import transaction
@@ -10,7 +11,7 @@ from deskapp.desk import Desk
 from deskapp.models import Operator
 from deskapp.services.custody import storage
 from deskapp.services.requests import lifecycle
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import palette_search, settle, sign_in
 
 
 def _records(desk: Desk) -> tuple[str, str]:
@@ -30,13 +31,10 @@ def _records(desk: Desk) -> tuple[str, str]:
         return request.number, item.code
 
 
-async def _palette(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    await pilot.press(*text)
-    await pilot.pause(0.5)
+async def _palette(pilot: Pilot[None], text: str) -> None:
+    await palette_search(pilot, text)
     await pilot.press("enter")
-    await pilot.pause(0.3)
+    await settle(pilot)
 
 
 async def test_a_request_number_opens_the_request(staffed: Desk) -> None:

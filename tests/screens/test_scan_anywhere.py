@@ -10,7 +10,7 @@ from deskapp.desk import Desk
 from deskapp.models import Operator
 from deskapp.services import codes
 from deskapp.services.custody import parcels
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import settle, sign_in, wait_until
 from tests.screens.test_scanner import scan
 
 
@@ -33,8 +33,10 @@ async def test_a_parcel_code_scanned_on_the_dashboard_opens_its_pickup(staffed: 
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await sign_in(pilot)
+        dashboard = app.screen
         await scan(pilot, code)
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.screen is not dashboard, "the scanned record")
+        await settle(pilot)
         ledgers = app.desk_screen("ledgers")
         assert isinstance(ledgers, LedgersScreen)
         assert ledgers.tab == "parcels"
@@ -53,7 +55,11 @@ async def test_a_code_with_a_typo_is_refused_with_the_reason(staffed: Desk) -> N
         await sign_in(pilot)
         dashboard = app.screen
         await scan(pilot, wrong)
-        await pilot.pause(0.3)
+
+        def messages() -> list[str]:
+            return [notification.message for notification in app._notifications]
+
+        await wait_until(pilot, lambda: any("check character" in m for m in messages()),
+                         "the refusal")
+        # Refused with the reason (the wait above fails otherwise), and nothing opened.
         assert app.screen is dashboard
-        messages = [notification.message for notification in app._notifications]
-        assert any("check character" in message for message in messages), messages

@@ -1,4 +1,9 @@
-"""The demo site: believable, every role, a week of activity, only into an empty database."""
+"""The demo site: believable, every role, a week of activity, only into an empty database.
+
+``demo_desk`` is the demo as ``_seed(desk)`` leaves it (seed 2026, at the desk's morning),
+seeded once per worker and copied for each test (tests/support.py); ``demo_report`` is
+what that seeding reported.
+"""
 
 from __future__ import annotations
 
@@ -68,8 +73,10 @@ def test_demo_operators_cover_every_role_with_distinct_pins() -> None:
     assert all(CJK.match(entry.display_name) for entry in entries)
 
 
-def test_demo_seeds_a_few_hundred_units_with_chinese_residents(desk: Desk) -> None:
-    report = _seed(desk)
+def test_demo_seeds_a_few_hundred_units_with_chinese_residents(
+    demo_desk: Desk, demo_report: demo.DemoReport
+) -> None:
+    desk, report = demo_desk, demo_report
     codes = _unit_codes(desk, desk.site_id)
     people = _residents(desk, desk.site_id)
     assert 200 <= len(codes) <= 500 and len(codes) == report.units
@@ -86,8 +93,10 @@ def test_demo_seeds_a_few_hundred_units_with_chinese_residents(desk: Desk) -> No
     assert all(rare in names for rare in "喆堃犇淼昊玥")
 
 
-def test_demo_residents_have_owners_relations_and_mobile_phones(desk: Desk) -> None:
-    report = _seed(desk)
+def test_demo_residents_have_owners_relations_and_mobile_phones(
+    demo_desk: Desk, demo_report: demo.DemoReport
+) -> None:
+    desk, report = demo_desk, demo_report
     people = _residents(desk, desk.site_id)
     relations = Counter(person.relation for person in people)
     assert set(relations) == {relation.value for relation in Relation}
@@ -101,8 +110,10 @@ def test_demo_residents_have_owners_relations_and_mobile_phones(desk: Desk) -> N
     assert all(p.phone_tail == p.phone[-4:] for p in people)
 
 
-def test_demo_has_every_role_and_each_operator_signs_in_with_its_pin(desk: Desk) -> None:
-    report = _seed(desk)
+def test_demo_has_every_role_and_each_operator_signs_in_with_its_pin(
+    demo_desk: Desk, demo_report: demo.DemoReport
+) -> None:
+    desk, report = demo_desk, demo_report
     assert report.operators == list(demo.DEMO_OPERATORS)
     with reading(desk.engine) as session:
         roles = set(session.exec(select(Operator.role)).all())
@@ -117,9 +128,9 @@ def test_demo_has_every_role_and_each_operator_signs_in_with_its_pin(desk: Desk)
         assert signed.role == entry.role.value
 
 
-def test_demo_marks_the_site_and_leaves_a_verified_week_of_audit(desk: Desk) -> None:
+def test_demo_marks_the_site_and_leaves_a_verified_week_of_audit(demo_desk: Desk) -> None:
+    desk = demo_desk
     now = desk.clock.now()
-    _seed(desk)
     with reading(desk.engine) as session:
         site = session.get(Site, desk.site_id)
         assert site is not None and site.is_demo
@@ -158,8 +169,8 @@ def test_demo_marks_the_site_and_leaves_a_verified_week_of_audit(desk: Desk) -> 
     assert signed_in == {entry.login for entry in demo.DEMO_OPERATORS}
 
 
-def test_demo_is_refused_on_a_database_with_data_and_writes_nothing(desk: Desk) -> None:
-    _seed(desk)
+def test_demo_is_refused_on_a_database_with_data_and_writes_nothing(demo_desk: Desk) -> None:
+    desk = demo_desk
     with reading(desk.engine) as session:
         before = session.exec(select(func.count()).select_from(AuditEntry)).one()
     with pytest.raises(Conflict):
@@ -184,8 +195,8 @@ def test_demo_is_refused_when_the_site_has_only_an_operator(desk: Desk) -> None:
         assert site is not None and not site.is_demo
 
 
-def test_demo_is_the_same_for_the_same_seed_whatever_the_zone_of_now(desk: Desk) -> None:
-    _seed(desk)
+def test_demo_is_the_same_for_the_same_seed_whatever_the_zone_of_now(demo_desk: Desk) -> None:
+    desk = demo_desk  # seeded with the same seed at desk.clock.now(), given in UTC
     other_id = _other_site(desk, "other")
     # The same instant, given in Beijing time: the same demo, at the same stored times.
     _seed(desk, site_id=other_id, now=desk.clock.now().astimezone(SHANGHAI))
@@ -209,10 +220,32 @@ def test_demo_is_the_same_for_the_same_seed_whatever_the_zone_of_now(desk: Desk)
         assert found(desk.site_id, query)
 
 
-def test_demo_differs_with_another_seed(desk: Desk) -> None:
-    _seed(desk)
+def test_demo_differs_with_another_seed(demo_desk: Desk) -> None:
+    desk = demo_desk  # seeded with rng_seed=2026
     other_id = _other_site(desk, "other")
     _seed(desk, site_id=other_id, rng_seed=7)
     assert _unit_codes(desk, desk.site_id) == _unit_codes(desk, other_id)
     names = [p.name for p in _residents(desk, desk.site_id)]
     assert names != [p.name for p in _residents(desk, other_id)]
+
+
+def test_the_sign_in_screen_stops_offering_a_demo_login_once_it_is_disabled(
+    demo_desk: Desk,
+) -> None:
+    with reading(demo_desk.engine) as session:
+        offered = [entry.login for entry in demo.offered_sign_ins(
+            session, site_id=demo_desk.site_id)]
+    assert offered == [entry.login for entry in demo.DEMO_OPERATORS]
+    with transaction(demo_desk.engine) as session:
+        manager = operators.get_operator(session, site_id=demo_desk.site_id, login="chenjie")
+        operators.disable_operator(session, site_id=demo_desk.site_id, login="liuyang",
+                                   reason="left", now=demo_desk.clock.now(), actor=manager)
+    with reading(demo_desk.engine) as session:
+        offered = [entry.login for entry in demo.offered_sign_ins(
+            session, site_id=demo_desk.site_id)]
+    assert "liuyang" not in offered and "wangfang" in offered
+
+
+def test_a_site_that_is_not_a_demo_offers_no_sign_in(desk: Desk) -> None:
+    with reading(desk.engine) as session:
+        assert demo.offered_sign_ins(session, site_id=desk.site_id) == []

@@ -284,6 +284,13 @@ def test_lookup_by_unit_prefix_lists_the_units_shortest_first(people: Desk) -> N
     assert [hit.unit_code for hit in _lookup(people, "１２-１")] == ["12-1-301"]
 
 
+def test_a_unit_found_by_its_room_names_the_people_living_there(people: Desk) -> None:
+    hits = {hit.unit_code: hit.people for hit in _lookup(people, "3-2-120")}
+    # Owner before household (relation order), then by name; an empty unit names nobody.
+    assert hits == {"3-2-1201": "王建国、王丽", "3-2-1202": "李明"}
+    assert all(hit.people == "" for hit in _lookup(people, "王"))
+
+
 def test_lookup_by_name_prefix(people: Desk) -> None:
     hits = _lookup(people, "王")
     assert sorted(hit.name for hit in hits) == ["王丽", "王建国"]

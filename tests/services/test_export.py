@@ -66,12 +66,12 @@ def test_a_day_of_requests_is_exported_with_phones_masked(desk: Desk, tmp_path: 
     number = _request(desk, operator, "卫生间漏水")
     report = _export(desk, tmp_path)
     assert report.folder == tmp_path / "main" / "2026-11-23"
-    rows = _read(report.folder / "lifecycle.csv")
+    rows = _read(report.folder / "requests.csv")
     assert [row["number"] for row in rows] == [number]
     assert rows[0]["summary"] == "卫生间漏水"
     assert rows[0]["unit"] == "3-2-1201"
     assert rows[0]["contact_phone"] == "150****2222"
-    assert "15011112222" not in (report.folder / "lifecycle.csv").read_text(encoding="utf-8")
+    assert "15011112222" not in (report.folder / "requests.csv").read_text(encoding="utf-8")
     assert rows[0]["received_at"] == "2026-11-23T10:00+08:00"
     events = _read(report.folder / "request_events.csv")
     assert events and events[0]["number"] == number and events[0]["operator"] == "wang"
@@ -95,23 +95,23 @@ def test_the_day_ends_at_local_midnight(desk: Desk, tmp_path: Path) -> None:
     late = _request(desk, operator, "噪音扰民")
     desk.clock.advance(timedelta(minutes=1))  # 00:00 the next day
     next_day = _request(desk, operator, "门禁故障")
-    today = _read(_export(desk, tmp_path).folder / "lifecycle.csv")
-    tomorrow = _read(_export(desk, tmp_path, DAY + timedelta(days=1)).folder / "lifecycle.csv")
+    today = _read(_export(desk, tmp_path).folder / "requests.csv")
+    tomorrow = _read(_export(desk, tmp_path, DAY + timedelta(days=1)).folder / "requests.csv")
     assert [row["number"] for row in today] == [late]
     assert [row["number"] for row in tomorrow] == [next_day]
 
 
 def test_an_empty_day_still_writes_headers_and_a_manifest(desk: Desk, tmp_path: Path) -> None:
     report = _export(desk, tmp_path, date(2026, 1, 1))
-    assert _read(report.folder / "lifecycle.csv") == []
-    header = (report.folder / "lifecycle.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert _read(report.folder / "requests.csv") == []
+    header = (report.folder / "requests.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("number,received_at,unit")
     assert (report.folder / "manifest.csv").exists()
 
 
 def test_excel_files_start_with_a_byte_order_mark(desk: Desk, tmp_path: Path) -> None:
     report = _export(desk, tmp_path, excel=True)
-    assert (report.folder / "lifecycle.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert (report.folder / "requests.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert not (report.folder / "manifest.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 

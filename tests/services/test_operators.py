@@ -13,8 +13,8 @@ from sqlmodel import col, func, select
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import AuthError, Conflict, InvalidInput
-from deskapp.models import AuditEntry, Operator
-from deskapp.services import operators
+from deskapp.models import AuditEntry, Operator, Unit
+from deskapp.services import directory, operators
 from deskapp.services.clock import FixedClock, as_utc
 
 PIN = "2468"
@@ -48,6 +48,13 @@ def _sign_in(desk: Desk, login: str = "li.na", secret: str = PIN) -> Operator:
 def _refused(desk: Desk, login: str = "li.na", secret: str = WRONG) -> AuthError:
     with pytest.raises(AuthError) as refusal:
         _sign_in(desk, login, secret)
+    return refusal.value
+
+
+def _refused_with(desk: Desk, *, lockout: timedelta) -> AuthError:
+    with pytest.raises(AuthError) as refusal, transaction(desk.engine) as session:
+        operators.sign_in(session, site_id=desk.site_id, login="li.na", secret=WRONG,
+                          now=desk.clock.now(), max_failures=5, lockout=lockout)
     return refusal.value
 
 
@@ -186,19 +193,20 @@ def test_the_right_pin_signs_in(desk: Desk) -> None:
 def test_an_unknown_login_is_refused_like_a_wrong_pin(desk: Desk) -> None:
     _add(desk)
     refusal = _refused(desk, "nobody", PIN)
+    assert isinstance(refusal, operators.SignInRefused)
     assert refusal.field == "secret"
-    assert refusal.message.startswith("Wrong sign-in name or PIN.")
+    assert refusal.message == "Wrong sign-in name or PIN."
 
 
-def test_a_wrong_pin_says_how_many_tries_are_left(desk: Desk) -> None:
+def test_a_wrong_pin_and_an_unknown_login_get_one_and_the_same_answer(desk: Desk) -> None:
+    """No count of tries left for a known name: it would tell a stranger the name exists."""
     _add(desk)
-    first = _refused(desk)
-    assert isinstance(first, operators.SignInRefused)
-    assert first.field == "secret"
-    assert "4 tries left" in first.message
-    _refused(desk)
-    _refused(desk)
-    assert "1 tries left" in _refused(desk).message
+    unknown = _refused(desk, "nobody", WRONG)
+    for _attempt in range(desk.settings.max_failed_sign_ins - 1):
+        wrong = _refused(desk, "li.na", WRONG)
+        assert (type(wrong), wrong.message, wrong.field) == (
+            type(unknown), unknown.message, unknown.field)
+        assert "left" not in wrong.message
 
 
 def test_the_right_pin_resets_the_failure_counter(desk: Desk) -> None:
@@ -254,25 +262,39 @@ def test_after_a_lockout_ends_the_count_of_wrong_pins_starts_again(
     _add(desk)
     _lock_out(desk)
     clock.advance(desk.lockout)
-    assert "4 tries left" in _refused(desk).message
+    for _attempt in range(desk.settings.max_failed_sign_ins - 1):
+        assert _refused(desk).message == "Wrong sign-in name or PIN."
+    assert "locked" in _refused(desk).message
 
 
 @pytest.mark.parametrize(
     ("left", "minutes"),
     [
-        pytest.param(timedelta(minutes=15), 15, id="15m00s"),
-        pytest.param(timedelta(minutes=14, seconds=30), 15, id="14m30s"),
-        pytest.param(timedelta(minutes=1), 1, id="1m00s"),
-        pytest.param(timedelta(seconds=1), 1, id="0m01s"),
+        pytest.param(timedelta(minutes=15), "15 more minutes.", id="15m00s"),
+        pytest.param(timedelta(minutes=14, seconds=30), "15 more minutes.", id="14m30s"),
+        pytest.param(timedelta(minutes=1, seconds=1), "2 more minutes.", id="1m01s"),
+        pytest.param(timedelta(minutes=1), "1 more minute.", id="1m00s"),
+        pytest.param(timedelta(seconds=1), "1 more minute.", id="0m01s"),
     ],
 )
-def test_a_locked_out_operator_is_told_the_minutes_left_rounded_up(
-    desk: Desk, clock: FixedClock, left: timedelta, minutes: int
+def test_a_locked_out_operator_is_told_the_minutes_left_rounded_up_in_good_english(
+    desk: Desk, clock: FixedClock, left: timedelta, minutes: str
 ) -> None:
     _add(desk)
     _lock_out(desk)
     clock.advance(desk.lockout - left)
-    assert f"locked for {minutes} more minutes" in _refused(desk, "li.na", PIN).message
+    assert f"is locked for {minutes} A supervisor" in _refused(desk, "li.na", PIN).message
+
+
+@pytest.mark.parametrize(("lockout", "told"), [(1, "locked for 1 minute."),
+                                                (2, "locked for 2 minutes.")])
+def test_the_lockout_names_its_minutes_in_good_english(
+    desk: Desk, lockout: int, told: str
+) -> None:
+    _add(desk)
+    for _attempt in range(4):
+        _refused_with(desk, lockout=timedelta(minutes=lockout))
+    assert told in _refused_with(desk, lockout=timedelta(minutes=lockout)).message
 
 
 def test_a_wrong_pin_is_remembered_although_the_callers_transaction_rolls_back(
@@ -297,6 +319,42 @@ def test_a_lockout_is_remembered_although_each_callers_transaction_rolls_back(
     stored = _stored(desk)
     assert stored.locked_until is not None
     assert stored.failed_sign_ins == 0
+
+
+def _units(desk: Desk) -> list[str]:
+    with reading(desk.engine) as session:
+        return list(session.exec(select(Unit.code)).all())
+
+
+def test_a_refusal_does_not_commit_the_callers_earlier_work(desk: Desk) -> None:
+    """The failure has a unit of work of its own: the caller's rollback takes back
+    the caller's work, and only that."""
+    _add(desk)
+    with pytest.raises(operators.SignInRefused), transaction(desk.engine) as session:
+        directory.add_unit(session, site_id=desk.site_id, code="3-2-1201",
+                           now=desk.clock.now(), actor=None)
+        operators.sign_in(session, site_id=desk.site_id, login="li.na", secret=WRONG,
+                          now=desk.clock.now())
+    assert _units(desk) == []
+    assert _stored(desk).failed_sign_ins == 1
+    assert _actions(desk)[-2:] == ["operator.add", "operator.sign_in_failed"]
+
+
+def test_a_refusal_leaves_the_callers_earlier_work_uncommitted_but_not_lost(
+    desk: Desk,
+) -> None:
+    _add(desk)
+    with transaction(desk.engine) as session:
+        directory.add_unit(session, site_id=desk.site_id, code="3-2-1201",
+                           now=desk.clock.now(), actor=None)
+        with pytest.raises(operators.SignInRefused):
+            operators.sign_in(session, site_id=desk.site_id, login="li.na", secret=WRONG,
+                              now=desk.clock.now())
+        assert _units(desk) == []  # another connection does not see it yet
+        assert session.exec(select(Unit.code)).all() == ["3-2-1201"]  # the caller still has it
+    assert _units(desk) == ["3-2-1201"]
+    assert _stored(desk).failed_sign_ins == 1
+    assert _actions(desk)[-2:] == ["unit.add", "operator.sign_in_failed"]
 
 
 def test_a_disabled_operator_cannot_sign_in(desk: Desk) -> None:
@@ -354,6 +412,59 @@ def test_sign_ins_wrong_pins_and_the_lockout_are_audited(desk: Desk) -> None:
     assert failed.operator_id is None and failed.actor == "li.na"
     assert failed.entity == "operator" and failed.entity_id == str(added.id)
     assert lockout.entity_id == str(added.id) and lockout.site_id == desk.site_id
+
+
+def _last_entry(desk: Desk) -> AuditEntry:
+    with reading(desk.engine) as session:
+        return session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc())).first()
+
+
+def test_an_attempt_with_an_unknown_login_is_audited_with_the_login_and_not_the_pin(
+    desk: Desk,
+) -> None:
+    _refused(desk, "Stranger", "97531")
+    entry = _last_entry(desk)
+    assert entry.action == "operator.sign_in_unknown"
+    assert entry.operator_id is None and entry.actor == "stranger"
+    assert json.loads(entry.after)["login"] == "stranger"
+    assert entry.site_id == desk.site_id
+    assert "97531" not in entry.before + entry.after + entry.actor + entry.entity_id
+
+
+def test_an_attempt_on_a_disabled_operator_is_audited(desk: Desk) -> None:
+    added = _add(desk)
+    with transaction(desk.engine) as session:
+        operators.disable_operator(
+            session, site_id=desk.site_id, login="li.na", reason="left the company",
+            now=desk.clock.now(), actor=None,
+        )
+    _refused(desk, "li.na", PIN)
+    entry = _last_entry(desk)
+    assert entry.action == "operator.sign_in_disabled"
+    assert entry.entity_id == str(added.id) and json.loads(entry.after)["login"] == "li.na"
+    assert PIN not in entry.after
+
+
+def test_an_attempt_during_a_lockout_is_audited_although_the_caller_rolls_back(
+    desk: Desk,
+) -> None:
+    added = _add(desk)
+    _lock_out(desk)
+    _refused(desk, "li.na", PIN)
+    entry = _last_entry(desk)
+    assert entry.action == "operator.sign_in_locked"
+    assert entry.entity_id == str(added.id) and json.loads(entry.after)["login"] == "li.na"
+    assert PIN not in entry.after
+
+
+def test_an_overlong_login_tried_is_audited_to_the_columns_width_with_its_length(
+    desk: Desk,
+) -> None:
+    _refused(desk, "x" * 65, PIN)
+    entry = _last_entry(desk)
+    assert entry.action == "operator.sign_in_unknown"
+    assert entry.actor == "x" * 64
+    assert json.loads(entry.after) == {"login": "x" * 64, "login_length": 65}
 
 
 # --- disabling and unlocking ------------------------------------------------------------

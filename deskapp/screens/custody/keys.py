@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
@@ -29,14 +28,18 @@ from deskapp.screens.custody.ledger_forms import (
     tone,
     yes_no,
 )
+from deskapp.services import directory
 from deskapp.services.custody import core, keys
-from deskapp.services.custody.core import Page
 from deskapp.services.custody.keys import Borrower, KeyRow
+from deskapp.services.custody.lists import Page
+from deskapp.services.directory import MAX_NAME_LENGTH
 from deskapp.widgets.form import ChoiceBar, FormField
 from deskapp.widgets.staff_pin import StaffPinModal
 from deskapp.widgets.unit_picker import UnitPicker
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from deskapp.desk import Desk
 
 REGISTER, OUT, OVERDUE = "register", "out", "overdue"
@@ -60,7 +63,7 @@ class RegisterKeyForm(LedgerForm):
         yield FormField(_("Where kept"), text_input("key-place", max_length=64,
                                                     placeholder=_("e.g. cabinet A, hook 12")),
                         field="place")
-        yield FormField(_("Custodian"), text_input("key-custodian", max_length=64),
+        yield FormField(_("Custodian"), text_input("key-custodian", max_length=MAX_NAME_LENGTH),
                         field="custodian")
         yield FormField(_("Pieces"), text_input("key-pieces", kind="integer"), field="pieces")
 
@@ -97,7 +100,8 @@ class LendKeyForm(LedgerForm):
         kinds.append((ISSUE, _("owner, for good")))
         yield FormField(_("Who takes it (one key)"), ChoiceBar(kinds, id="lend-kind"),
                         field="borrower_kind")
-        yield FormField(_("Name"), text_input("lend-name", max_length=64), field="borrower")
+        yield FormField(_("Name"), text_input("lend-name", max_length=MAX_NAME_LENGTH),
+                        field="borrower")
         yield FormField(_("Phone"), text_input("lend-phone", max_length=20),
                         field="borrower_phone")
         yield FormField(_("Company"), text_input("lend-company", max_length=64),
@@ -165,7 +169,7 @@ class ReturnKeyForm(LedgerForm):
 
     def compose_fields(self) -> ComposeResult:
         yield FormField(_("Returned by (empty: the borrower)"),
-                        text_input("return-by", max_length=64), field="returned_by")
+                        text_input("return-by", max_length=MAX_NAME_LENGTH), field="returned_by")
         yield FormField(_("Note"), text_input("return-note", max_length=500), field="note")
 
     def write(self, session: Session, *, desk: Desk, now: datetime,
@@ -291,7 +295,7 @@ class KeysDesk(LedgerDesk):
         try:
             with reading(desk.engine) as session:
                 key = keys.get_key(session, site_id=desk.site_id, key_id=record_id)
-                unit_code = self._unit_code(session, key)
+                unit_code = directory.unit_code(session, key.unit_id)
         except DeskError as error:
             self.app.notify(error.message, severity="error")
             return
@@ -303,13 +307,6 @@ class KeysDesk(LedgerDesk):
         else:
             self.app.notify(_("{code} is {status}: nothing more to do.").format(
                 code=key.code, status=keys.key_status_label(key.status)))
-
-    @staticmethod
-    def _unit_code(session: Session, key: KeyRecord) -> str:
-        from deskapp.models import Unit
-
-        unit = session.get(Unit, key.unit_id) if key.unit_id else None
-        return unit.code if unit else ""
 
     def action_register(self) -> None:
         self.app.push_screen(RegisterKeyForm(), self.after_form)

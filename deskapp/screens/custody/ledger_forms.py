@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import on, work
 from textual._context import active_app
 from textual.app import ComposeResult
@@ -26,15 +25,16 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from deskapp.db import transaction
 from deskapp.errors import DeskError, InvalidInput
-from deskapp.formatting import format_duration
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
-from deskapp.services.custody.core import Page
+from deskapp.services.custody.lists import Page
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.footer import DeskFooter
-from deskapp.widgets.form import ChoiceBar, clear_errors, show_error
+from deskapp.widgets.form import ChoiceBar, TextInput, clear_errors, show_error
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from deskapp.app import DeskApp
     from deskapp.desk import Desk
 
@@ -44,22 +44,13 @@ PAGE = 100
 
 def text_input(id: str, *, placeholder: str = "", max_length: int = 0,
                kind: str = "text") -> Input:
-    return Input(id=id, placeholder=placeholder, max_length=max_length, compact=True,
-                 type=kind)  # type: ignore[arg-type]
+    return TextInput(id=id, placeholder=placeholder, max_length=max_length, compact=True,
+                     type=kind)
 
 
 def yes_no(id: str, yes_label: str, no_label: str) -> ChoiceBar:
     """A yes/no answer by one key (y / n): not a text field, so letters are safe."""
     return ChoiceBar([(NO, no_label), (YES, yes_label)], keys=["n", "y"], value=NO, id=id)
-
-
-def age_text(delta: timedelta) -> str:
-    """``3 d 2 h`` beyond a day, else ``2 h 10 min``."""
-    days = int(delta.total_seconds() // 86400)
-    if days < 1:
-        return format_duration(delta)
-    hours = int((delta.total_seconds() - days * 86400) // 3600)
-    return _("{days} d {hours} h").format(days=days, hours=hours)
 
 
 _FALLBACK_TONES = {"error": "red", "warning": "yellow", "success": "green"}

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
@@ -16,7 +15,7 @@ from textual.widgets import Static
 from deskapp.db import reading
 from deskapp.errors import DeskError
 from deskapp.formatting import desk_zone, format_when, parse_local_time
-from deskapp.i18n import N_, _
+from deskapp.i18n import N_, _, counted
 from deskapp.models import Operator
 from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
 from deskapp.screens.custody.ledger_forms import (
@@ -32,12 +31,16 @@ from deskapp.screens.custody.ledger_forms import (
 )
 from deskapp.services import printing
 from deskapp.services.custody import core, lostfound, lostfound_print
-from deskapp.services.custody.core import Collector, ItemRow, Page
+from deskapp.services.custody.checks import Collector
+from deskapp.services.custody.lists import ItemRow, Page
 from deskapp.services.custody.lostfound import FoundForm
+from deskapp.services.directory import MAX_NAME_LENGTH
 from deskapp.widgets.form import FormField
 from deskapp.widgets.staff_pin import StaffPinModal
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from deskapp.desk import Desk
 
 HELD, ADMIN, CLAIMED, DISPOSED, ALL = "held", "admin", "released", "disposed", "all"
@@ -72,7 +75,7 @@ class FoundItemForm(LedgerForm):
         yield FormField(_("When found (empty: now)"),
                         text_input("found-at", max_length=20, placeholder="14:30"),
                         field="found_at")
-        yield FormField(_("Finder"), text_input("found-finder", max_length=64),
+        yield FormField(_("Finder"), text_input("found-finder", max_length=MAX_NAME_LENGTH),
                         field="finder")
         yield FormField(_("Valuable (cash, phone, jewellery, documents)"),
                         yes_no("found-valuable", _("Valuable"), _("Ordinary")),
@@ -113,7 +116,7 @@ class ClaimForm(LedgerForm):
         self.item_id = item_id
 
     def compose_fields(self) -> ComposeResult:
-        yield FormField(_("Claimant"), text_input("claim-name", max_length=64),
+        yield FormField(_("Claimant"), text_input("claim-name", max_length=MAX_NAME_LENGTH),
                         field="collector")
         yield FormField(_("Phone"), text_input("claim-phone", max_length=20),
                         field="collector_phone")
@@ -152,7 +155,8 @@ class HandoverForm(LedgerForm):
 
     def compose_fields(self) -> ComposeResult:
         yield FormField(_("Received by (admin office)"),
-                        text_input("handover-receiver", max_length=64), field="receiver")
+                        text_input("handover-receiver", max_length=MAX_NAME_LENGTH),
+                        field="receiver")
         yield Static("", id="field-items")
 
     def write(self, session: Session, *, desk: Desk, now: datetime,
@@ -350,13 +354,15 @@ class LostDesk(LedgerDesk):
         if not ids:
             self.app.notify(_("Nothing to hand over."))
             return
-        about = _("{count} items on the hand-over list.").format(count=self.table.paging.total)
+        about = counted(self.table.paging.total, N_("1 item on the hand-over list."),
+                        N_("{count} items on the hand-over list."))
         self.app.push_screen(HandoverForm(ids, about), self.after_form)
 
     def after_form(self, result: Any) -> None:
         if isinstance(result, list):
-            self.app.notify(_("{count} items recorded as handed to the admin office.").format(
-                count=len(result)))
+            self.app.notify(counted(
+                len(result), N_("1 item recorded as handed to the admin office."),
+                N_("{count} items recorded as handed to the admin office.")))
             self.table.focus()
             self.refresh_list()
             return

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,15 +14,14 @@ from textual.widgets import Input, RichLog, Static
 
 from deskapp.db import reading, transaction
 from deskapp.errors import DeskError
-from deskapp.formatting import desk_zone, format_when
-from deskapp.i18n import N_, _
+from deskapp.formatting import desk_zone, format_age, format_when
+from deskapp.i18n import N_, _, counted
 from deskapp.models import Operator
 from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
 from deskapp.screens.custody.ledger_forms import (
     YES,
     LedgerDesk,
     LedgerForm,
-    age_text,
     code_cell,
     done,
     flagged,
@@ -33,12 +31,16 @@ from deskapp.screens.custody.ledger_forms import (
     yes_no,
 )
 from deskapp.services.custody import core, parcels
-from deskapp.services.custody.core import Collector, ItemRow, Page
+from deskapp.services.custody.checks import Collector
+from deskapp.services.custody.lists import ItemRow, Page
 from deskapp.services.custody.parcels import ParcelForm
-from deskapp.widgets.form import FormField, clear_errors, show_error
+from deskapp.services.directory import MAX_NAME_LENGTH
+from deskapp.widgets.form import ChoiceBar, FormField, clear_errors, show_error
 from deskapp.widgets.unit_picker import UnitPicker
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from deskapp.desk import Desk
 
 WAITING, OVERDUE = "waiting", "overdue"
@@ -60,7 +62,7 @@ class LogParcelForm(LedgerForm):
         yield FormField(_("Tracking number"), text_input("parcel-tracking", max_length=60),
                         field="tracking_number")
         yield FormField(_("Unit"), UnitPicker(id="parcel-unit"), field="unit")
-        yield FormField(_("Resident"), text_input("parcel-name", max_length=64),
+        yield FormField(_("Resident"), text_input("parcel-name", max_length=MAX_NAME_LENGTH),
                         field="resident_name")
         yield FormField(_("Phone"), text_input("parcel-phone", max_length=20), field="phone")
         yield FormField(_("Shelf"), text_input("parcel-shelf", max_length=64), field="shelf")
@@ -118,7 +120,7 @@ class CheckInForm(LedgerForm):
                                                                 max_length=60),
                         field="tracking_number")
         yield FormField(_("Unit"), UnitPicker(id="checkin-unit"), field="unit")
-        yield FormField(_("Resident"), text_input("checkin-name", max_length=64),
+        yield FormField(_("Resident"), text_input("checkin-name", max_length=MAX_NAME_LENGTH),
                         field="resident_name")
         yield Static("", id="checkin-count")
         yield RichLog(id="checkin-log", markup=False, max_lines=200)
@@ -145,8 +147,15 @@ class CheckInForm(LedgerForm):
             self.dismiss(self.logged)
 
     def _count(self) -> None:
-        self.query_one("#checkin-count", Static).update(
-            _("{count} parcels checked in").format(count=len(self.logged)))
+        count = len(self.logged)
+        text = counted(count, N_("1 parcel checked in"), N_("{count} parcels checked in"))
+        self.query_one("#checkin-count", Static).update(text)
+
+    @on(ChoiceBar.Changed, "#parcel-consent")
+    def _consent_answered(self, event: ChoiceBar.Changed) -> None:
+        # The answer is one key; the next thing in the operator's hand is the scanner,
+        # so the cursor waits in the tracking number (a scan into the choice was lost).
+        self.query_one("#checkin-tracking", Input).focus()
 
     @on(Input.Submitted, "#checkin-tracking")
     def _scanned(self, event: Input.Submitted) -> None:
@@ -229,7 +238,7 @@ class PickupForm(LedgerForm):
         self.item_id = item_id
 
     def compose_fields(self) -> ComposeResult:
-        yield FormField(_("Collector"), text_input("pickup-name", max_length=64),
+        yield FormField(_("Collector"), text_input("pickup-name", max_length=MAX_NAME_LENGTH),
                         field="collector")
         yield FormField(_("Relation to the resident"),
                         text_input("pickup-relation", max_length=32,
@@ -272,7 +281,7 @@ class ParcelsDesk(LedgerDesk):
         else:
             status = done(core.status_label(row.status))
         return [code_cell(row.code, overdue=row.overdue), status,
-                Text(age_text(row.age), style=tone("error") if row.overdue else ""),
+                Text(format_age(row.age), style=tone("error") if row.overdue else ""),
                 row.unit_code, row.owner_name, row.place, row.carrier, row.tracking_number,
                 row.owner_phone, format_when(row.received_at, desk.clock.now(), zone)]
 
@@ -319,7 +328,7 @@ class ParcelsDesk(LedgerDesk):
         except DeskError as error:
             self.app.notify(error.message, severity="error")
             return
-        if item.status != ItemStatus.HELD.value:
+        if not parcels.awaiting_pickup(item):
             self.app.notify(_("{code} is {status}: nothing more to do.").format(
                 code=item.code, status=core.status_label(item.status)))
             return
@@ -335,7 +344,8 @@ class ParcelsDesk(LedgerDesk):
 
     def after_form(self, result: Any) -> None:
         if isinstance(result, list):
-            self.app.notify(_("{count} parcels checked in.").format(count=len(result)))
+            self.app.notify(counted(len(result), N_("1 parcel checked in."),
+                                    N_("{count} parcels checked in.")))
             result = result[-1] if result else None
         elif isinstance(result, CustodyItem):
             self.app.notify(f"{result.code}: {core.status_label(result.status)}")

@@ -31,24 +31,24 @@ from textual.coordinate import Coordinate
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Static
 
 from deskapp.db import reading, transaction
-from deskapp.errors import DeskError, InvalidInput
+from deskapp.errors import DeskError
 from deskapp.i18n import N_, _
-from deskapp.models import Operator, Resident
-from deskapp.models.custody import CustodyItem, DepositorKind, ItemStatus, Ledger, StorageCategory
+from deskapp.models import Operator
+from deskapp.models.custody import CustodyItem, DepositorKind
 from deskapp.screens.base import DeskScreen
 from deskapp.screens.custody.storage_forms import CollectorForm, DepositForm
 from deskapp.screens.custody.storage_views import (
+    DEPOSITOR_CELLS,
+    ITEM_CELLS,
     Colours,
     record_text,
     row_cells,
-    unit_code_of,
 )
-from deskapp.services import directory, operators
-from deskapp.services.custody import core, storage
+from deskapp.services.custody import checks, lists, storage
 from deskapp.services.custody.storage_ticket import RECEIPT_WIDTH, save_ticket, ticket_document
 from deskapp.services.printing import render_text
 from deskapp.widgets.confirm import ConfirmModal
-from deskapp.widgets.form import ChoiceBar, FormField, clear_errors, show_error
+from deskapp.widgets.form import ChoiceBar, FormField, TextInput, clear_errors, show_error
 from deskapp.widgets.staff_pin import StaffPinModal
 from deskapp.widgets.unit_picker import UnitPicker
 
@@ -123,6 +123,8 @@ class StorageScreen(DeskScreen):
         self._lost_supervisor: Operator | None = None
         self._ticket: TicketShown | None = None
         self._pending_code: str | None = None
+        self._collect_code = ""
+        """The ticket code of the item in the collect pane (what the depositor showed)."""
         self._loaded = 0
         self._total = 0
 
@@ -134,7 +136,7 @@ class StorageScreen(DeskScreen):
                 with Horizontal(id="storage-top"):
                     yield FormField(
                         _("Ticket code: type or scan it, Enter to hand the item over"),
-                        Input(id="storage-code", placeholder="S-7K3M-Q", max_length=32,
+                        TextInput(id="storage-code", placeholder="S-7K3M-Q", max_length=32,
                               compact=True),
                         field="code",
                     )
@@ -157,7 +159,7 @@ class StorageScreen(DeskScreen):
             with Vertical(id="storage-lost"):
                 yield FormField(
                     _("Lost ticket: the depositor's name, phone digits or ID number"),
-                    Input(id="storage-lost-query", max_length=64, compact=True),
+                    TextInput(id="storage-lost-query", max_length=64, compact=True),
                     field="query",
                 )
                 yield DataTable(id="storage-lost-hits", cursor_type="row", zebra_stripes=True)
@@ -201,7 +203,7 @@ class StorageScreen(DeskScreen):
         if values.get("picked") is not None:
             self.query_one("#deposit-unit", UnitPicker).picked = values["picked"]
         form = self.query_one(DepositForm)
-        form.show_exception(form.category != StorageCategory.ORDINARY.value)
+        form.show_exception(storage.needs_exception(form.category))
         form.show_supervisor(self._exception_by)
         self.query_one(CollectorForm).show_supervisor(self._lost_supervisor)
         if self._ticket is not None:
@@ -230,15 +232,15 @@ class StorageScreen(DeskScreen):
     def _list_columns() -> list[tuple[str, int | None]]:
         return [
             (_("Ticket"), None), (_("Deposited"), None), (_("Held for"), None),
-            (_("Depositor"), None), (_("Unit"), None), (_("Phone"), None),
-            (_("Item"), 22), (_("Pcs"), None), (_("Shelf"), None), (_("Status"), None),
+            (_("Depositor"), DEPOSITOR_CELLS), (_("Unit"), None), (_("Phone"), None),
+            (_("Item"), ITEM_CELLS), (_("Pcs"), None), (_("Shelf"), None), (_("Status"), None),
         ]
 
     @staticmethod
     def _lost_columns() -> list[tuple[str, int | None]]:
         return [
             (_("Ticket"), None), (_("Deposited"), None), (_("Held for"), None),
-            (_("Depositor"), None), (_("Unit"), None), (_("Phone"), None),
+            (_("Depositor"), DEPOSITOR_CELLS), (_("Unit"), None), (_("Phone"), None),
             (_("Item"), 30), (_("Shelf"), None),
         ]
 
@@ -270,11 +272,11 @@ class StorageScreen(DeskScreen):
             return mode in (LIST, ITEM, TICKET)
         if action == "reprint":
             return mode in (LIST, ITEM, COLLECT, TICKET)
-        if action in ("cycle_view", "focus_code"):
+        if action == "cycle_view":
             return mode == LIST
         if action == "supervisor":
             if mode == DEPOSIT:
-                return self.query_one(DepositForm).category != StorageCategory.ORDINARY.value
+                return storage.needs_exception(self.query_one(DepositForm).category)
             return mode == LOST_ITEM
         if action == "back":
             return mode != LIST
@@ -284,9 +286,6 @@ class StorageScreen(DeskScreen):
         self._item_id = None
         self._set_mode(LIST)
         self._reload()
-        self.query_one("#storage-code", Input).focus()
-
-    def action_focus_code(self) -> None:
         self.query_one("#storage-code", Input).focus()
 
     def action_new_deposit(self) -> None:
@@ -365,7 +364,7 @@ class StorageScreen(DeskScreen):
     @staticmethod
     def _supervisor_modal(why: str) -> StaffPinModal:
         return StaffPinModal(
-            why, roles=core.SUPERVISORS, login_label=_("Supervisor's sign-in name"),
+            why, roles=checks.SUPERVISORS, login_label=_("Supervisor's sign-in name"),
             refusal=_("{name} is not a supervisor or manager; ask one to confirm."),
         )
 
@@ -405,7 +404,7 @@ class StorageScreen(DeskScreen):
         self.view = event.value
         self._reload()
 
-    def _page(self, offset: int) -> core.Page[core.ItemRow]:
+    def _page(self, offset: int) -> lists.Page[lists.ItemRow]:
         desk = self.desk_app.desk
         with reading(desk.engine) as session:
             if self.view == "all":
@@ -435,8 +434,8 @@ class StorageScreen(DeskScreen):
     def _show_count(self) -> None:
         desk = self.desk_app.desk
         with reading(desk.engine) as session:
-            overdue = storage.held(session, site_id=desk.site_id, now=desk.clock.now(),
-                                   settings=desk.settings, overdue_only=True, limit=1).total
+            overdue = storage.overdue_count(session, site_id=desk.site_id, now=desk.clock.now(),
+                                            settings=desk.settings)
         text = Text(_("{shown} of {total} shown").format(shown=self._loaded, total=self._total))
         if self._loaded < self._total:
             text.append("  " + _("(more load as you move down)"))
@@ -486,16 +485,9 @@ class StorageScreen(DeskScreen):
         now = desk.clock.now()
         try:
             with reading(desk.engine) as session:
-                item = core.get_item(session, site_id=desk.site_id, item_id=item_id,
-                                        ledger=Ledger.STORAGE.value)
-                text = record_text(
-                    item, unit_code=unit_code_of(session, item),
-                    names=operators.display_names(session, site_id=desk.site_id),
-                    events=core.timeline(session, site_id=desk.site_id, item_id=item_id),
-                    now=now, zone=self.desk_app.zone,
-                    overdue=storage.is_overdue(item, now=now, settings=desk.settings),
-                    colours=self._colours(),
-                )
+                shown = storage.record(session, site_id=desk.site_id, item_id=item_id, now=now,
+                                       settings=desk.settings)
+            text = record_text(shown, now=now, zone=self.desk_app.zone, colours=self._colours())
         except DeskError as error:
             text = Text(error.message)
         self.query_one("#storage-record-body", Static).update(text)
@@ -525,9 +517,8 @@ class StorageScreen(DeskScreen):
         desk = self.desk_app.desk
         try:
             with reading(desk.engine) as session:
-                item = core.get_by_code(session, site_id=desk.site_id, text=text,
-                                           ledger=Ledger.STORAGE.value)
-                core.ensure_status(item, zone=self.desk_app.zone)
+                item = storage.to_collect(session, site_id=desk.site_id, code=text,
+                                          zone=self.desk_app.zone)
         except DeskError as error:
             if self.mode != LIST:
                 self._to_list()
@@ -541,18 +532,13 @@ class StorageScreen(DeskScreen):
             field.value = ""
         self._clear_collector()
         assert item.id is not None
+        self._collect_code = item.code or ""
         self._open_item(item.id, COLLECT)
 
     def _form_has_text(self) -> bool:
         if self.mode == DEPOSIT:
             return self.query_one(DepositForm).has_text()
         return self.query_one(CollectorForm).has_text()
-
-    def _item_code(self) -> str:
-        desk = self.desk_app.desk
-        assert self._item_id is not None
-        with reading(desk.engine) as session:
-            return core.get_item(session, site_id=desk.site_id, item_id=self._item_id).code or ""
 
     def _save_collection(self) -> None:
         collector_form = self.query_one(CollectorForm)
@@ -561,10 +547,10 @@ class StorageScreen(DeskScreen):
         message.update("")
         desk, operator = self.desk_app.desk, self.desk_app.operator
         try:
-            code = self._item_code()
             with transaction(desk.engine) as session:
                 item = storage.collect(
-                    session, site_id=desk.site_id, code=code, collector=collector_form.read(),
+                    session, site_id=desk.site_id, code=self._collect_code,
+                    collector=collector_form.read(),
                     now=desk.clock.now(), actor=operator, settings=desk.settings,
                 )
         except DeskError as error:
@@ -633,8 +619,7 @@ class StorageScreen(DeskScreen):
 
     @on(ChoiceBar.Changed, "#deposit-category")
     def _category_changed(self, event: ChoiceBar.Changed) -> None:
-        self.query_one(DepositForm).show_exception(
-            event.value != StorageCategory.ORDINARY.value)
+        self.query_one(DepositForm).show_exception(storage.needs_exception(event.value))
         self.refresh_bindings()
 
     @on(ChoiceBar.Changed, "#deposit-kind")
@@ -656,26 +641,20 @@ class StorageScreen(DeskScreen):
         """A picked person fills name and phone; a unit of one person does the same."""
         self.query_one("#field-unit", FormField).clear_error()
         desk = self.desk_app.desk
-        hint = ""
         with reading(desk.engine) as session:
-            if event.unit.resident_id is not None:
-                resident = session.get(Resident, event.unit.resident_id)
-                chosen, overwrite = resident, True
-            else:
-                card = directory.unit_card(session, site_id=desk.site_id,
-                                           unit_id=event.unit.unit_id)
-                chosen = card.residents[0] if len(card.residents) == 1 else None
-                overwrite = False
-                if len(card.residents) > 1:
-                    names = "、".join(resident.name for resident in card.residents)
-                    hint = _("People here: {names}. Type a name to pick one.").format(
-                        names=names)
+            depositor = storage.depositor_from_pick(
+                session, site_id=desk.site_id, unit_id=event.unit.unit_id,
+                resident_id=event.unit.resident_id)
+        hint = ""
+        if depositor.others:
+            hint = _("People here: {names}. Type a name to pick one.").format(
+                names="、".join(depositor.others))
         self.query_one(DepositForm).show_people(hint)
-        if chosen is not None:
-            for selector, value in (("#deposit-name", chosen.name),
-                                    ("#deposit-phone", chosen.phone)):
+        if depositor.name:
+            for selector, value in (("#deposit-name", depositor.name),
+                                    ("#deposit-phone", depositor.phone)):
                 field = self.query_one(selector, Input)
-                if overwrite or not field.value.strip():
+                if depositor.overwrite or not field.value.strip():
                     field.value = value
         self.query_one("#deposit-kind", ChoiceBar).select(DepositorKind.RESIDENT.value)
         self.focus_next()
@@ -694,7 +673,7 @@ class StorageScreen(DeskScreen):
         form = self.query_one(DepositForm)
         clear_errors(form)
         desk, operator = self.desk_app.desk, self.desk_app.operator
-        special = form.category != StorageCategory.ORDINARY.value
+        special = storage.needs_exception(form.category)
         try:
             storage_form = form.read()
             with transaction(desk.engine) as session:
@@ -727,13 +706,8 @@ class StorageScreen(DeskScreen):
         desk = app.desk
         try:
             with reading(desk.engine) as session:
-                item = core.get_item(session, site_id=desk.site_id, item_id=item_id,
-                                        ledger=Ledger.STORAGE.value)
-                unit_code = unit_code_of(session, item)
-            if item.status != ItemStatus.HELD.value:
-                raise InvalidInput(
-                    _("{code} is no longer at the desk: there is no ticket to print.").format(
-                        code=item.code))
+                item, unit_code = storage.ticket_item(session, site_id=desk.site_id,
+                                                      item_id=item_id)
             doc = ticket_document(
                 item, site_name=app.site_name, zone=app.zone, unit_code=unit_code,
                 printed_at=desk.clock.now(),

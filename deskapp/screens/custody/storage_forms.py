@@ -19,17 +19,18 @@ from deskapp.i18n import _
 from deskapp.models import Operator
 from deskapp.models.custody import DepositorKind, StorageCategory
 from deskapp.services.custody import storage
-from deskapp.services.custody.core import Collector
+from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.storage import StorageForm
-from deskapp.widgets.form import ChoiceBar, FormField
+from deskapp.services.directory import MAX_NAME_LENGTH
+from deskapp.widgets.form import ChoiceBar, FormField, TextInput
 from deskapp.widgets.unit_picker import UnitPicker
 
 YES, NO = "yes", "no"
 
 
 def _input(id: str, *, placeholder: str = "", max_length: int = 0, kind: str = "text") -> Input:
-    return Input(id=id, placeholder=placeholder, max_length=max_length, compact=True,
-                 type=kind)  # type: ignore[arg-type]
+    return TextInput(id=id, placeholder=placeholder, max_length=max_length, compact=True,
+                     type=kind)
 
 
 def _yes_no(id: str, yes_label: str, no_label: str) -> ChoiceBar:
@@ -86,7 +87,8 @@ class DepositForm(VerticalScroll):
                     UnitPicker(id="deposit-unit"), field="unit",
                 )
                 yield Static("", id="deposit-unit-people", classes="form-hint")
-                yield FormField(_("Depositor's name"), _input("deposit-name", max_length=64),
+                yield FormField(_("Depositor's name"),
+                                _input("deposit-name", max_length=MAX_NAME_LENGTH),
                                 field="depositor_name")
                 yield FormField(_("Phone"), _input("deposit-phone", max_length=20),
                                 field="phone")
@@ -139,7 +141,7 @@ class DepositForm(VerticalScroll):
         tighten(self)
         self.query_one("#deposit-unit", UnitPicker).input.compact = True
         self.query_one("#deposit-pieces", Input).value = "1"
-        self.show_exception(self.category != StorageCategory.ORDINARY.value)
+        self.show_exception(storage.needs_exception(self.category))
 
     @property
     def category(self) -> str:
@@ -215,7 +217,7 @@ class CollectorForm(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(_("Collector"), classes="section-title")
-        yield FormField(_("Collector's name"), _input("collect-name", max_length=64),
+        yield FormField(_("Collector's name"), _input("collect-name", max_length=MAX_NAME_LENGTH),
                         field="collector")
         yield FormField(_("Relation to the depositor"),
                         _input("collect-relation", max_length=32,

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from rich.text import Text
-from sqlmodel import Session
 
-from deskapp.formatting import format_duration, format_when
+from deskapp.formatting import format_age, format_when
 from deskapp.i18n import _
-from deskapp.models import Unit
-from deskapp.models.custody import CustodyEvent, CustodyItem, ItemStatus
+from deskapp.models.custody import ItemStatus
 from deskapp.services.custody import core, storage
-from deskapp.services.custody.core import ItemRow
+from deskapp.services.custody.lists import ItemRow
+from deskapp.services.custody.storage import StorageRecord
+
+DEPOSITOR_CELLS = 20
+"""The depositor's column in the lists: a long name is cut there, so that at 80
+columns the ticket code, the date and the unit stay whole (the description and
+what follows it give way, and the record shows the name in full)."""
+ITEM_CELLS = 22
+"""The description's column: the first to give way on a narrow terminal."""
 
 
 @dataclass(frozen=True)
@@ -22,15 +28,6 @@ class Colours:
 
     error: str = "red"
     success: str = "green"
-
-
-def age_text(delta: timedelta) -> str:
-    """``3 d 2 h`` beyond a day, else ``2 h 10 min`` as the desk says it."""
-    days = int(delta.total_seconds() // 86400)
-    if days < 1:
-        return format_duration(delta)
-    hours = int((delta.total_seconds() - days * 86400) // 3600)
-    return _("{days} d {hours} h").format(days=days, hours=hours)
 
 
 def status_cell(row: ItemRow, colours: Colours) -> Text:
@@ -47,7 +44,7 @@ def row_cells(row: ItemRow, *, now: datetime, zone: tzinfo, colours: Colours) ->
     code = Text(row.code, style=f"bold {colours.error}" if row.overdue else "bold")
     plain = [
         format_when(row.received_at, now, zone),
-        age_text(row.age),
+        format_age(row.age),
         row.owner_name,
         row.unit_code or "—",
         row.owner_phone,
@@ -58,29 +55,13 @@ def row_cells(row: ItemRow, *, now: datetime, zone: tzinfo, colours: Colours) ->
     return [code, *(Text(cell, no_wrap=True) for cell in plain), status_cell(row, colours)]
 
 
-def unit_code_of(session: Session, item: CustodyItem) -> str:
-    if item.unit_id is None:
-        return ""
-    unit = session.get(Unit, item.unit_id)
-    return unit.code if unit else ""
-
-
 def _yes(value: bool) -> str:
     return _("yes") if value else _("no")
 
 
-def record_text(
-    item: CustodyItem,
-    *,
-    unit_code: str,
-    names: dict[int, str],
-    events: list[CustodyEvent],
-    now: datetime,
-    zone: tzinfo,
-    overdue: bool,
-    colours: Colours,
-) -> Text:
+def record_text(shown: StorageRecord, *, now: datetime, zone: tzinfo, colours: Colours) -> Text:
     """The whole record, numbers in full (this is the record itself), then its timeline."""
+    item, unit_code, names = shown.item, shown.unit_code, shown.names
 
     def who(operator_id: int | None) -> str:
         return names.get(operator_id, "—") if operator_id is not None else "—"
@@ -90,7 +71,7 @@ def record_text(
 
     out = Text()
     out.append(f"{item.code}  ", style="bold")
-    if overdue:
+    if shown.overdue:
         out.append("⚠ " + _("overdue"), style=f"bold {colours.error}")
     else:
         out.append(core.status_label(item.status), style="bold")
@@ -131,7 +112,7 @@ def record_text(
         out.append(f"{label}: ", style="dim")
         out.append(f"{value}\n")
     out.append("\n" + _("Timeline") + "\n", style="bold")
-    for event in events:
+    for event in shown.events:
         line = f"{when(event.at)}  {core.event_label(event.kind)}  {who(event.operator_id)}"
         out.append(line)
         if event.note:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
@@ -25,7 +25,7 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 from deskapp.errors import DeskError, InvalidInput
 from deskapp.i18n import N_, _
 from deskapp.widgets.confirm import ConfirmModal
-from deskapp.widgets.form import ChoiceBar, FormField, clear_errors, show_error
+from deskapp.widgets.form import ChoiceBar, FormField, TextInput, clear_errors, show_error
 
 FieldKind = Literal["text", "area", "choice", "check", "select"]
 Values = dict[str, str | bool]
@@ -63,7 +63,6 @@ class StepForm:
     intro: str = ""
     confirm: str = ""
     """A yes/no question asked before ``run`` (irreversible steps)."""
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class StepMenu(ModalScreen[str | None]):
@@ -159,7 +158,7 @@ class StepModal(ModalScreen[bool]):
             return Select([(text, value) for value, text in spec.choices], id=control_id,
                           prompt=spec.placeholder or _("Choose…"),
                           value=str(spec.value) if spec.value else Select.NULL)
-        return Input(str(spec.value), placeholder=spec.placeholder, id=control_id)
+        return TextInput(str(spec.value), placeholder=spec.placeholder, id=control_id)
 
     def on_mount(self) -> None:
         for spec in self.form.fields:

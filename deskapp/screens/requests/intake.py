@@ -17,6 +17,7 @@ A complaint from a known unit takes 11 keys besides its words
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,6 +26,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
+from deskapp import recovery
 from deskapp.db import reading, transaction
 from deskapp.errors import DeskError, InvalidInput
 from deskapp.formatting import format_when
@@ -36,11 +38,6 @@ from deskapp.screens.requests.intake_choices import NOT_SAID, AdvancingChoiceBar
 from deskapp.screens.requests.intake_draft import IntakeDraft
 from deskapp.screens.requests.intake_instruction import InstructionModal
 from deskapp.screens.requests.intake_side import (
-    PHRASE_ASK_NAME,
-    PHRASE_ASK_UNIT,
-    PHRASE_GREETING,
-    PHRASE_REGISTERED,
-    PHRASE_REPEAT,
     PhraseHint,
     SidePanel,
     empty_lines,
@@ -55,8 +52,9 @@ from deskapp.services.requests.labels import (
     SUBJECT_LABELS,
     label,
 )
+from deskapp.services.requests.phrases import Phrase
 from deskapp.widgets.confirm import ConfirmModal
-from deskapp.widgets.form import FormField, clear_errors, show_error
+from deskapp.widgets.form import FormField, TextInput, clear_errors, show_error
 from deskapp.widgets.unit_picker import PickedUnit, UnitPicker
 
 NOT_CLASSIFIED = ""
@@ -123,17 +121,24 @@ class IntakeScreen(DeskScreen):
         """Number and reply deadline of the last save, shown until the next one."""
         self._refused = ""
         self._restore_pending = False
+        self._recovered: bool | None = None
+        """Whether a draft kept through a crash was restored (None: not looked yet)."""
 
     # --- composition -----------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
+        if self._recovered is None:
+            kept = recovery.take(self.desk_app.desk.settings.data_dir, "intake")
+            self._recovered = kept is not None
+            if kept is not None:
+                self.draft = IntakeDraft.from_json(kept)
         draft = self.draft
         self._restore_pending = True
         with Horizontal(id="intake-body"):
             with _Form(id="intake-form"):
                 yield FormField(_("Unit"), UnitPicker(id="unit"), field="unit")
-                yield FormField(_("Name"), Input(draft.name, id="name"), field="name")
-                yield FormField(_("Phone"), Input(draft.phone, id="phone"), field="phone")
+                yield FormField(_("Name"), TextInput(draft.name, id="name"), field="name")
+                yield FormField(_("Phone"), TextInput(draft.phone, id="phone"), field="phone")
                 yield FormField(_("Caller"), CallerBar(id="caller"), field="resident",
                                 id="field-caller")
                 yield FormField(
@@ -154,7 +159,7 @@ class IntakeScreen(DeskScreen):
 
     def _optional_fields(self, draft: IntakeDraft) -> ComposeResult:
         optional = "-optional"
-        yield FormField(_("Subject line"), Input(draft.subject, id="subject"), field="subject")
+        yield FormField(_("Subject line"), TextInput(draft.subject, id="subject"), field="subject")
         yield FormField(
             _("Channel"),
             AdvancingChoiceBar(_choices(CHANNEL_LABELS), value=draft.channel, id="channel"),
@@ -180,12 +185,12 @@ class IntakeScreen(DeskScreen):
             ("happened_text", _("When it happened"), draft.happened_text),
             ("about", _("Whom it is about"), draft.about),
         ):
-            form_field = FormField(caption, Input(value, id=field), field=field)
+            form_field = FormField(caption, TextInput(value, id=field), field=field)
             form_field.add_class(optional)
             yield form_field
         people = FormField(
             _("People involved"),
-            Input(draft.collective_people, placeholder="1", type="integer",
+            TextInput(draft.collective_people, placeholder="1", type="integer",
                   id="collective_people"),
             field="collective_people",
         )
@@ -226,7 +231,7 @@ class IntakeScreen(DeskScreen):
             self._show_no_unit()
         self._show_classification(draft.kind)
         self._show_status()
-        self.query_one(PhraseHint).show_phrase(PHRASE_GREETING)
+        self.query_one(PhraseHint).show_phrase(Phrase.GREETING)
         self._focus_start()
 
     def _focus_start(self) -> None:
@@ -274,7 +279,7 @@ class IntakeScreen(DeskScreen):
             caller.focus()
         else:
             self.query_one("#kind").focus()
-        self.query_one(PhraseHint).show_phrase(PHRASE_ASK_NAME)
+        self.query_one(PhraseHint).show_phrase(Phrase.ASK_NAME)
 
     @on(UnitPicker.Cleared)
     def _visitor(self) -> None:
@@ -283,7 +288,7 @@ class IntakeScreen(DeskScreen):
         self._clear_autofill()
         self._show_no_unit(visitor=True)
         self.query_one("#name", Input).focus()
-        self.query_one(PhraseHint).show_phrase(PHRASE_ASK_NAME)
+        self.query_one(PhraseHint).show_phrase(Phrase.ASK_NAME)
 
     @on(UnitPicker.NotFound)
     def _no_such_unit(self, event: UnitPicker.NotFound) -> None:
@@ -369,7 +374,7 @@ class IntakeScreen(DeskScreen):
 
     @on(AdvancingChoiceBar.Advanced, "#kind")
     def _kind_done(self) -> None:
-        self.query_one(PhraseHint).show_phrase(PHRASE_REPEAT)
+        self.query_one(PhraseHint).show_phrase(Phrase.REPEAT)
 
     @on(AdvancingChoiceBar.Changed, "#kind")
     def _kind_changed(self, event: AdvancingChoiceBar.Changed) -> None:
@@ -411,14 +416,21 @@ class IntakeScreen(DeskScreen):
         caller = self.query_one("#caller", CallerBar)
         try:
             people = self._people_count(draft.collective_people)
+        except DeskError as error:
+            self._not_saved(error)
+            return
+        actor = self.desk_app.operator
+        resident_id = caller.resident_id if draft.picked else None
+
+        def save() -> tuple[str, datetime | None]:
             with transaction(desk.engine) as session:
                 request = lifecycle.create_request(
                     session, site_id=desk.site_id, settings=desk.settings,
-                    now=desk.clock.now(), actor=self.desk_app.operator,
+                    now=desk.clock.now(), actor=actor,
                     kind=draft.kind, channel=draft.channel, summary=draft.summary,
                     unit_id=draft.picked.unit_id if draft.picked else None,
                     unit_code=None if draft.picked else draft.unit_text,
-                    resident_id=caller.resident_id if draft.picked else None,
+                    resident_id=resident_id,
                     contact_name=draft.name, contact_phone=draft.phone,
                     subject=draft.subject, wish=draft.wish, location=draft.location,
                     happened_text=draft.happened_text, about=draft.about,
@@ -426,14 +438,30 @@ class IntakeScreen(DeskScreen):
                     nature=(draft.nature or None) if complaint else None,
                     complaint_subject=(draft.complaint_subject or None) if complaint else None,
                 )
-                self._saved = (request.number, request.next_due_at)
-        except DeskError as error:
-            self._refused = error.message
-            self._show_status()
-            show_error(form, error, fallback=self.query_one("#intake-status", Static))
-            return
-        self.query_one(PhraseHint).show_phrase(PHRASE_REGISTERED, number=self._saved[0])
+                return request.number, request.next_due_at
+
+        # The save runs in a thread: a desk waiting for another desk's write lock keeps
+        # drawing, and a refusal or a locked database leaves the form as it was typed.
+        self.run_db(save, self._saved_request, failed=self._not_saved, name="save")
+
+    def _saved_request(self, saved: tuple[str, datetime | None]) -> None:
+        self._saved = saved
+        self.query_one(PhraseHint).show_phrase(Phrase.REGISTERED, number=saved[0])
         self._clear()
+
+    def _not_saved(self, error: DeskError) -> None:
+        self._refused = error.message
+        self._show_status()
+        form = self.query_one("#intake-form", Widget)
+        show_error(form, error, fallback=self.query_one("#intake-status", Static))
+
+    def recovery_draft(self) -> dict[str, Any] | None:
+        return self.read_draft().to_json() if self.has_typing() else None
+
+    def has_typing(self) -> bool:
+        if not self.query("#intake-form"):
+            return self.draft.has_typing()
+        return self.read_draft().has_typing()
 
     def _show_status(self) -> None:
         status = self.query_one("#intake-status", Static)
@@ -441,6 +469,10 @@ class IntakeScreen(DeskScreen):
         status.set_class(not self._refused and self._saved is not None, "-saved")
         if self._refused:
             status.update(_("✗ Not saved: {reason}").format(reason=self._refused))
+            return
+        if self._saved is None and self._recovered:
+            status.update(_("↺ The call typed when the desk stopped is back: check it, "
+                            "then ctrl+s."))
             return
         if self._saved is None:
             status.update(_("A new call: the cursor is in the unit field."))
@@ -475,7 +507,7 @@ class IntakeScreen(DeskScreen):
         self.query_one("#intake-form", Widget).scroll_home(animate=False)
         self._focus_start()
         self.query_one(PhraseHint).show_phrase(
-            PHRASE_REGISTERED if self._saved else PHRASE_ASK_UNIT)
+            Phrase.REGISTERED if self._saved else Phrase.ASK_UNIT)
 
     def action_clear_form(self) -> None:
         if not self.read_draft().has_typing():

@@ -7,7 +7,8 @@ rebuilds it and composed back from it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from deskapp.models.requests import Channel, RequestKind
 from deskapp.widgets.unit_picker import PickedUnit
@@ -51,3 +52,24 @@ class IntakeDraft:
 
     def copy(self) -> IntakeDraft:
         return IntakeDraft(**{item.name: getattr(self, item.name) for item in fields(self)})
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain values, for ``deskapp.recovery`` to keep through a crash."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IntakeDraft:
+        """A draft kept by ``to_json``; unknown or malformed values are left out."""
+        names = {item.name for item in fields(cls)}
+        values = {key: value for key, value in data.items() if key in names}
+        picked = values.pop("picked", None)
+        draft = cls()
+        for key, value in values.items():
+            if isinstance(value, str):
+                setattr(draft, key, value)
+        if isinstance(picked, dict):
+            try:
+                draft.picked = PickedUnit(**picked)
+            except TypeError:
+                draft.picked = None
+        return draft

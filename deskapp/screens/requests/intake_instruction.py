@@ -21,7 +21,7 @@ from deskapp.screens.requests.intake_choices import AdvancingChoiceBar
 from deskapp.services import instructions
 from deskapp.services.requests.labels import INSTRUCTION_LABELS, label
 from deskapp.widgets.confirm import ConfirmModal
-from deskapp.widgets.form import FormField, clear_errors, show_error
+from deskapp.widgets.form import FormField, TextInput, clear_errors, show_error
 
 
 def parse_day(text: str) -> date:
@@ -73,12 +73,12 @@ class InstructionModal(ModalScreen[bool]):
                             field="kind")
             yield FormField(
                 _("Last day it holds"),
-                Input(placeholder=_("year-month-day, e.g. 2026-12-31"), id="instruction-until"),
+                TextInput(placeholder=_("year-month-day, e.g. 2026-12-31"), id="instruction-until"),
                 field="expires_on",
             )
             yield FormField(_("Text (what exactly; needed for 'other')"),
-                            Input(id="instruction-text"), field="text")
-            yield FormField(_("Given by"), Input(id="instruction-given-by"), field="given_by")
+                            TextInput(id="instruction-text"), field="text")
+            yield FormField(_("Given by"), TextInput(id="instruction-given-by"), field="given_by")
             yield Static("", id="instruction-error")
             yield Static(_("Enter: next field · ctrl+s: save · esc: cancel"),
                          id="instruction-keys")

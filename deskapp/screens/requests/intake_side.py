@@ -25,7 +25,13 @@ from deskapp.services.requests.labels import (
     STATUS_LABELS,
     label,
 )
-from deskapp.services.requests.lifecycle import STANDARD_PHRASES
+from deskapp.services.requests.phrases import (
+    STANDARD_PHRASES,
+    Phrase,
+    following,
+    phrase_text,
+    position,
+)
 from deskapp.services.requests.views import UnitContext
 
 CALLER_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
@@ -107,27 +113,18 @@ class PhraseHint(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
-        self.index = 0
+        self.key = Phrase.HELLO
         self.number = ""
 
-    def show_phrase(self, index: int, *, number: str = "") -> None:
-        self.index = index % len(STANDARD_PHRASES)
+    def show_phrase(self, key: Phrase, *, number: str = "") -> None:
+        self.key = key
         if number:
             self.number = number
-        phrase = _(STANDARD_PHRASES[self.index]).format(number=self.number or "…")
         self.update(Content.from_markup(
             "[b]$title[/b] [dim]($place/$count · ctrl+r)[/dim]\n$phrase",
-            title=_("Say:"), place=str(self.index + 1), count=str(len(STANDARD_PHRASES)),
-            phrase=phrase,
+            title=_("Say:"), place=str(position(key)), count=str(len(STANDARD_PHRASES)),
+            phrase=phrase_text(key, number=self.number),
         ))
 
     def next_phrase(self) -> None:
-        self.show_phrase(self.index + 1)
-
-
-# Which phrase fits which moment of the call (indexes into STANDARD_PHRASES).
-PHRASE_GREETING = 1
-PHRASE_ASK_UNIT = 2
-PHRASE_ASK_NAME = 3
-PHRASE_REPEAT = 4
-PHRASE_REGISTERED = 5
+        self.show_phrase(following(self.key))

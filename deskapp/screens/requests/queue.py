@@ -33,7 +33,7 @@ from deskapp.services.requests.labels import (
 )
 from deskapp.services.requests.views import QueueRow, QueueView
 from deskapp.services.workcalendar import WorkCalendar
-from deskapp.widgets.form import ChoiceBar
+from deskapp.widgets.form import ChoiceBar, TextInput
 
 PAGE_SIZE = 50
 
@@ -111,9 +111,9 @@ class QueueScreen(DeskScreen):
                                    self.status)
                 yield self._select("queue-severity", _("Severity: all"), SEVERITY_LABELS,
                                    self.severity)
-                yield Input(self.building, placeholder=_("Building"), id="queue-building",
+                yield TextInput(self.building, placeholder=_("Building"), id="queue-building",
                             compact=True)
-            yield Input(self.query_text, id="queue-search", compact=True,
+            yield TextInput(self.query_text, id="queue-search", compact=True,
                         placeholder=_("/ search: room, name, phone digits, number, words (漏水)"))
             yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="queue-status")
@@ -223,7 +223,7 @@ class QueueScreen(DeskScreen):
         number = Text(row.number, style="bold " + theme.get("error", "red") if row.overdue
                       else "")
         severity = label(SEVERITY_LABELS, row.severity)
-        if row.severity in ("hot", "major"):
+        if request_rules.is_alarming(row.severity):
             severity = "‼ " + severity
         return [
             due, number, row.unit_code or "—", row.contact_name or "—", row.masked_phone or "—",

@@ -29,7 +29,7 @@ from deskapp.config import Settings
 from deskapp.formatting import local_day_start
 from deskapp.models import Operator, Resident, Role, Unit
 from deskapp.services.custody import keys, lostfound, parcels, storage
-from deskapp.services.custody.core import Collector
+from deskapp.services.custody.checks import Collector
 
 Step = tuple[datetime, Callable[[], object]]
 

@@ -34,8 +34,8 @@ from deskapp.models.custody import (
 )
 from deskapp.services import audit, codes, directory
 from deskapp.services.clock import as_utc
-from deskapp.services.custody import core
-from deskapp.services.custody.core import Page
+from deskapp.services.custody import checks, core, export, lists
+from deskapp.services.custody.lists import Page
 from deskapp.services.privacy import mask_id_number, mask_phone
 
 audit.register_action_labels(
@@ -150,12 +150,12 @@ def register_key(
 ) -> KeyRecord:
     """Put a key of a unit on the register; it gets a ``K-`` tag code."""
     unit_record = directory.get_unit(session, site_id=site_id, code=unit)
-    label = core.clean_text(label, field="label", label=_("the label"),
-                               max_length=core.MAX_NAME, required=True)
-    place = core.clean_text(place, field="place", label=_("where it is kept"),
-                               max_length=core.MAX_PLACE, required=True)
-    custodian = core.clean_name(custodian, field="custodian", label=_("the custodian"))
-    pieces = core.clean_pieces(pieces)
+    label = checks.clean_text(label, field="label", label=_("the label"),
+                               max_length=directory.MAX_NAME_LENGTH, required=True)
+    place = checks.clean_text(place, field="place", label=_("where it is kept"),
+                               max_length=checks.MAX_PLACE, required=True)
+    custodian = checks.clean_name(custodian, field="custodian", label=_("the custodian"))
+    pieces = checks.clean_pieces(pieces)
     duplicate = session.exec(
         select(KeyRecord.id).where(
             KeyRecord.site_id == site_id, KeyRecord.unit_id == unit_record.id,
@@ -234,11 +234,11 @@ def _parse_kind(value: str) -> BorrowerKind:
 
 
 def _check_borrower(borrower: Borrower, *, id_required: bool) -> dict[str, Any]:
-    name = core.clean_name(borrower.name, field="borrower", label=_("the borrower's name"))
-    phone = core.clean_phone(borrower.phone, field="borrower_phone")
-    company = core.clean_text(borrower.company, field="company", label=_("the company"),
-                                 max_length=core.MAX_NAME)
-    id_number = core.clean_id_number(borrower.id_number, field="id_number")
+    name = checks.clean_name(borrower.name, field="borrower", label=_("the borrower's name"))
+    phone = checks.clean_phone(borrower.phone, field="borrower_phone")
+    company = checks.clean_text(borrower.company, field="company", label=_("the company"),
+                                 max_length=directory.MAX_NAME_LENGTH)
+    id_number = checks.clean_id_number(borrower.id_number, field="id_number")
     if id_required and not borrower.id_checked:
         raise InvalidInput(
             _("The owner proves identity: check the ID before the key is handed over."),
@@ -273,8 +273,8 @@ def issue_key(
     if key.status != KeyStatus.IN.value:
         raise _refuse_out(session, key, settings)
     fields = _check_borrower(owner, id_required=True)
-    text = core.clean_text(note, field="note", label=_("the note"),
-                              max_length=core.MAX_NOTE, multiline=True)
+    text = checks.clean_text(note, field="note", label=_("the note"),
+                              max_length=checks.MAX_NOTE, multiline=True)
     _take_out(session, key, KeyStatus.ISSUED, settings)
     loan = KeyLoan(
         site_id=site_id, key_id=_id(key.id), permanent=True,
@@ -318,8 +318,8 @@ def lend_key(
     kind = _parse_kind(borrower.kind)
     owner_like = kind in (BorrowerKind.OWNER, BorrowerKind.RESIDENT)
     fields = _check_borrower(borrower, id_required=owner_like)
-    purpose = core.clean_text(purpose, field="purpose", label=_("the purpose"),
-                                 max_length=core.MAX_SHORT,
+    purpose = checks.clean_text(purpose, field="purpose", label=_("the purpose"),
+                                 max_length=checks.MAX_SHORT,
                                  required=kind.value in _NEEDS_PURPOSE)
     day_end = end_of_local_day(now, settings)
     if kind == BorrowerKind.CONTRACTOR:
@@ -337,13 +337,13 @@ def lend_key(
         raise InvalidInput(_("The due time must be later than now."), field="due_at")
     approver_id = None
     if kind == BorrowerKind.SALES:
-        approver = core.require_role(
+        approver = checks.require_role(
             approved_by, (Role.MANAGER.value,), site_id=site_id, field="approved_by",
             message=_("A key lent to sales staff needs a manager's approval."),
         )
         approver_id = approver.id
-    text = core.clean_text(note, field="note", label=_("the note"),
-                              max_length=core.MAX_NOTE, multiline=True)
+    text = checks.clean_text(note, field="note", label=_("the note"),
+                              max_length=checks.MAX_NOTE, multiline=True)
     _take_out(session, key, KeyStatus.OUT, settings)
     loan = KeyLoan(
         site_id=site_id, key_id=_id(key.id), permanent=False, borrower_kind=kind.value,
@@ -378,10 +378,14 @@ def return_key(
             _("Key {code} is not out; there is nothing to return.").format(code=key.code),
             field="key",
         )
-    name = core.clean_name(returned_by, field="returned_by", label=_("who returned it"),
+    name = checks.clean_name(returned_by, field="returned_by", label=_("who returned it"),
                               required=False) or loan.borrower_name
-    text = core.clean_text(note, field="note", label=_("the note"),
-                              max_length=core.MAX_NOTE, multiline=True)
+    text = checks.clean_text(note, field="note", label=_("the note"),
+                              max_length=checks.MAX_NOTE, multiline=True)
+    if text and loan.note:
+        # The return note is added to the loan's note, which holds MAX_NOTE in all.
+        checks.check_length(text, field="note", label=_("the note"),
+                          max_length=max(0, checks.MAX_NOTE - len(loan.note) - 1))
     result = session.exec(
         update(KeyRecord)
         .where(col(KeyRecord.id) == key.id, col(KeyRecord.status) == KeyStatus.OUT.value)
@@ -396,7 +400,7 @@ def return_key(
     loan.returned_by_id = actor.id if actor else None
     loan.returned_from = name
     if text:
-        loan.note = (loan.note + "\n" + text).strip()[: core.MAX_NOTE]
+        loan.note = (loan.note + "\n" + text).strip()
     session.add(loan)
     core.add_event(session, site_id=site_id, kind=EventKind.KEY_RETURNED, now=now,
                       actor=actor, key_id=key.id, loan_id=loan.id, note=name)
@@ -423,8 +427,8 @@ def chase(
     if loan.returned_at is not None or loan.permanent:
         raise Conflict(_("This key is not out on loan; there is nobody to chase."),
                        field="loan")
-    text = core.clean_text(note, field="note", label=_("the note"),
-                              max_length=core.MAX_NOTE, required=True, multiline=True)
+    text = checks.clean_text(note, field="note", label=_("the note"),
+                              max_length=checks.MAX_NOTE, required=True, multiline=True)
     loan.chased_at = now
     loan.chase_count += 1
     session.add(loan)
@@ -448,8 +452,8 @@ def retire_key(
 ) -> KeyRecord:
     """Take a key in the cabinet off the register (lock changed, handed over to the owner…)."""
     key = get_key(session, site_id=site_id, key_id=key_id)
-    text = core.clean_text(reason, field="reason", label=_("the reason"),
-                              max_length=core.MAX_SHORT, required=True)
+    text = checks.clean_text(reason, field="reason", label=_("the reason"),
+                              max_length=checks.MAX_SHORT, required=True)
     before = _key_audit(key)
     _take_out(session, key, KeyStatus.RETIRED, None)
     key.retired_at = now
@@ -511,7 +515,7 @@ def _row(key: KeyRecord, unit_code: str, loan: KeyLoan | None, now: datetime) ->
 
 def register(
     session: Session, *, site_id: int, now: datetime, unit: str = "",
-    limit: int = core.DEFAULT_PAGE, offset: int = 0,
+    limit: int = lists.DEFAULT_PAGE, offset: int = 0,
 ) -> Page[KeyRow]:
     """The key register (keys off the register left out), by unit; ``unit`` a code prefix."""
     limit = max(1, min(limit, 500))
@@ -549,7 +553,7 @@ def _open_loans(session: Session, key_ids: list[int]) -> dict[int, KeyLoan]:
 
 def keys_out(
     session: Session, *, site_id: int, now: datetime, overdue_only: bool = False,
-    limit: int = core.DEFAULT_PAGE, offset: int = 0,
+    limit: int = lists.DEFAULT_PAGE, offset: int = 0,
 ) -> Page[KeyRow]:
     """Keys out on loan, due first; ``overdue_only`` lists those to chase, with who has them."""
     limit = max(1, min(limit, 500))
@@ -599,7 +603,7 @@ def export_rows(
     zone: tzinfo | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """Key issues and loans that went out or came back in [since, until), masked."""
-    logins = core.operator_logins(session, site_id=site_id)
+    logins = export.operator_logins(session, site_id=site_id)
     since, until = as_utc(since), as_utc(until)
     in_window = or_(
         and_(col(KeyLoan.out_at) >= since, col(KeyLoan.out_at) < until),
@@ -623,9 +627,9 @@ def export_rows(
             mask_phone(loan.borrower_phone) if loan.borrower_phone else "",
             loan.borrower_company, "1" if loan.id_checked else "0",
             mask_id_number(loan.id_number) if loan.id_number else "", loan.purpose,
-            core.export_time(loan.out_at, zone), login(loan.out_by_id),
-            core.export_time(loan.due_at, zone), login(loan.approved_by_id),
-            core.export_time(loan.returned_at, zone), login(loan.returned_by_id),
+            export.export_time(loan.out_at, zone), login(loan.out_by_id),
+            export.export_time(loan.due_at, zone), login(loan.approved_by_id),
+            export.export_time(loan.returned_at, zone), login(loan.returned_by_id),
             loan.returned_from, str(loan.chase_count), loan.note,
         ]
         for loan, key, unit_code in rows

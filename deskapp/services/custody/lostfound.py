@@ -27,8 +27,9 @@ from deskapp.models import Operator
 from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
 from deskapp.services import audit, directory
 from deskapp.services.clock import as_utc
-from deskapp.services.custody import core
-from deskapp.services.custody.core import Collector, ItemRow, Page
+from deskapp.services.custody import checks, core, export, lists
+from deskapp.services.custody.checks import Collector
+from deskapp.services.custody.lists import ItemRow, Page
 
 audit.register_action_labels(
     {
@@ -67,24 +68,24 @@ def register_found(
     session: Session, *, site_id: int, form: FoundForm, now: datetime, actor: Operator | None
 ) -> CustodyItem:
     """Register an item handed to the desk; it gets an ``L-`` tag code."""
-    description = core.clean_text(
+    description = checks.clean_text(
         form.description, field="description", label=_("the description"),
-        max_length=core.MAX_DESCRIPTION, required=True,
+        max_length=checks.MAX_DESCRIPTION, required=True,
     )
-    found_where = core.clean_text(
+    found_where = checks.clean_text(
         form.found_where, field="found_where", label=_("where it was found"),
-        max_length=core.MAX_SHORT, required=True,
+        max_length=checks.MAX_SHORT, required=True,
     )
-    finder = core.clean_name(form.finder, field="finder", label=_("the finder"))
+    finder = checks.clean_name(form.finder, field="finder", label=_("the finder"))
     found_at = as_utc(form.found_at) if form.found_at is not None else now
     if found_at > now:
         raise InvalidInput(_("The time found cannot be in the future."), field="found_at")
-    pieces = core.clean_pieces(form.pieces)
-    place = core.clean_text(form.place, field="place", label=_("the shelf"),
-                               max_length=core.MAX_PLACE)
-    condition = core.clean_text(form.condition, field="condition", label=_("the condition"),
-                                   max_length=core.MAX_SHORT)
-    owner = core.clean_name(form.owner_hint, field="owner_hint", label=_("the owner's name"),
+    pieces = checks.clean_pieces(form.pieces)
+    place = checks.clean_text(form.place, field="place", label=_("the shelf"),
+                               max_length=checks.MAX_PLACE)
+    condition = checks.clean_text(form.condition, field="condition", label=_("the condition"),
+                                   max_length=checks.MAX_SHORT)
+    owner = checks.clean_name(form.owner_hint, field="owner_hint", label=_("the owner's name"),
                                required=False)
     unit_id = None
     if form.unit.strip():
@@ -119,10 +120,10 @@ def claim(
     item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.LOST.value)
     zone = core.zone_of(settings) if settings else None
     core.ensure_status(item, allowed=UNCLAIMED, zone=zone)
-    checked = core.check_collector(claimant, require_id_check=True, require_id_number=True)
-    note = core.clean_text(
+    checked = checks.check_collector(claimant, require_id_check=True, require_id_number=True)
+    note = checks.clean_text(
         description_check, field="description_check",
-        label=_("how the claimant described the item"), max_length=core.MAX_NOTE,
+        label=_("how the claimant described the item"), max_length=checks.MAX_NOTE,
         required=True, multiline=True,
     )
     return core.release(
@@ -152,7 +153,7 @@ def lost_items(
     now: datetime,
     settings: Settings,
     status: str | None = None,
-    limit: int = core.DEFAULT_PAGE,
+    limit: int = lists.DEFAULT_PAGE,
     offset: int = 0,
 ) -> Page[ItemRow]:
     """Found items, newest first, of one status (``held``, ``released``…) or all.
@@ -162,8 +163,8 @@ def lost_items(
     where: list[Any] = [CustodyItem.ledger == Ledger.LOST.value]
     if status:
         where.append(CustodyItem.status == status)
-    return core.item_page(
-        session, site_id=site_id, where=where, now=now, overdue_after=None,
+    return lists.item_page(
+        session, site_id=site_id, where=where, now=now,
         limit=limit, offset=offset, newest_first=True,
         overdue_if=_valuable_unclaimed_since_yesterday(now, settings),
     )
@@ -185,8 +186,8 @@ def weekly_notice(
 
     The notice stays up ``lost_found_notice_days`` (one week).
     """
-    page = core.item_page(
-        session, site_id=site_id, where=_unclaimed(), now=now, overdue_after=None,
+    page = lists.item_page(
+        session, site_id=site_id, where=_unclaimed(), now=now,
         limit=MAX_LIST,
     )
     return Notice(rows=page.rows, posted_at=now,
@@ -198,13 +199,13 @@ def valuables_for_admin(
 ) -> list[ItemRow]:
     """Valuables still at the desk that came in before today (local): to the admin office."""
     day_start = as_utc(local_day_start(now, core.zone_of(settings)))
-    page = core.item_page(
+    page = lists.item_page(
         session, site_id=site_id,
         where=[CustodyItem.ledger == Ledger.LOST.value,
                CustodyItem.status == ItemStatus.HELD.value,
                col(CustodyItem.valuable).is_(True),
                col(CustodyItem.received_at) < day_start],
-        now=now, overdue_after=None, limit=MAX_LIST,
+        now=now, limit=MAX_LIST,
         overdue_if=lambda _item: True,
     )
     return page.rows
@@ -225,12 +226,12 @@ def handover_list(
     cutoff = before if before is not None else as_utc(
         local_day_start(now, core.zone_of(settings))
     )
-    page = core.item_page(
+    page = lists.item_page(
         session, site_id=site_id,
         where=[CustodyItem.ledger == Ledger.LOST.value,
                CustodyItem.status == ItemStatus.HELD.value,
                col(CustodyItem.received_at) < cutoff],
-        now=now, overdue_after=None, limit=MAX_LIST,
+        now=now, limit=MAX_LIST,
         overdue_if=_valuable_unclaimed_since_yesterday(now, settings),
     )
     return page.rows
@@ -247,7 +248,7 @@ def hand_over(
     settings: Settings | None = None,
 ) -> list[CustodyItem]:
     """Record that the admin office took these items; all of them or none."""
-    receiver = core.clean_name(receiver, field="receiver",
+    receiver = checks.clean_name(receiver, field="receiver",
                                   label=_("who received them at the admin office"))
     if not item_ids:
         raise InvalidInput(_("Choose the items handed over."), field="items")
@@ -277,9 +278,9 @@ def disposal_list(
 ) -> list[ItemRow]:
     """Items unclaimed for ``lost_found_disposal_months`` (3) or more, at the desk or admin."""
     cutoff = disposal_cutoff(now=now, settings=settings)
-    page = core.item_page(
+    page = lists.item_page(
         session, site_id=site_id, where=_unclaimed(col(CustodyItem.received_at) <= cutoff),
-        now=now, overdue_after=None, limit=MAX_LIST, overdue_if=lambda _item: True,
+        now=now, limit=MAX_LIST, overdue_if=lambda _item: True,
     )
     return page.rows
 
@@ -307,11 +308,11 @@ def dispose(
             ),
             field="code",
         )
-    first, second = core.check_witnesses(
+    first, second = checks.check_witnesses(
         session, site_id=site_id, witness_a=witness_a, witness_b=witness_b
     )
-    text = core.clean_text(
-        note, field="note", label=_("how it was disposed of"), max_length=core.MAX_NOTE,
+    text = checks.clean_text(
+        note, field="note", label=_("how it was disposed of"), max_length=checks.MAX_NOTE,
         required=True, multiline=True,
     )
     return core.dispose(
@@ -330,27 +331,27 @@ def search(
         return []
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    page = core.item_page(
+    page = lists.item_page(
         session, site_id=site_id,
         where=_unclaimed(or_(col(CustodyItem.description).like(pattern, escape="\\"),
                              col(CustodyItem.found_where).like(pattern, escape="\\"))),
-        now=now, overdue_after=None, limit=limit, newest_first=True,
+        now=now, limit=limit, newest_first=True,
     )
     return page.rows
 
 
-LOST_COLUMNS: list[core.ItemColumn] = [
-    *core.COMMON_HEAD,
-    ("found_at", lambda i, u, o, z: core.export_time(i.found_at, z)),
+LOST_COLUMNS: list[export.ItemColumn] = [
+    *export.COMMON_HEAD,
+    ("found_at", lambda i, u, o, z: export.export_time(i.found_at, z)),
     ("found_where", lambda i, u, o, z: i.found_where),
     ("valuable", lambda i, u, o, z: "1" if i.valuable else "0"),
-    ("admin_at", lambda i, u, o, z: core.export_time(i.admin_at, z)),
+    ("admin_at", lambda i, u, o, z: export.export_time(i.admin_at, z)),
     ("admin_receiver", lambda i, u, o, z: i.admin_receiver),
-    ("disposed_at", lambda i, u, o, z: core.export_time(i.disposed_at, z)),
+    ("disposed_at", lambda i, u, o, z: export.export_time(i.disposed_at, z)),
     ("disposal_note", lambda i, u, o, z: i.disposal_note),
     ("witness_a", lambda i, u, o, z: o.get(i.witness_a_id or 0, "")),
     ("witness_b", lambda i, u, o, z: o.get(i.witness_b_id or 0, "")),
-    *core.COMMON_TAIL,
+    *export.COMMON_TAIL,
 ]
 
 
@@ -359,5 +360,5 @@ def export_rows(
     zone: tzinfo | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """Found items registered or closed in [since, until), claimant IDs masked."""
-    return core.export_items(session, site_id=site_id, ledger=Ledger.LOST, since=since,
+    return export.export_items(session, site_id=site_id, ledger=Ledger.LOST, since=since,
                                 until=until, columns=LOST_COLUMNS, zone=zone)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from deskapp.i18n import _
-from deskapp.services.custody.core import ItemRow, status_label
+from deskapp.i18n import N_, _, counted
+from deskapp.services.custody.core import status_label
+from deskapp.services.custody.lists import ItemRow
 from deskapp.services.custody.lostfound import Notice
 from deskapp.services.printing import (
     Paragraph,
@@ -73,7 +74,8 @@ def handover_document(
         title=_("Found items handed to the admin office"),
         subtitle=site_name,
         blocks=[
-            Paragraph(_("{count} items, unclaimed at the front desk.").format(count=len(rows))),
+            Paragraph(counted(len(rows), N_("1 item, unclaimed at the front desk."),
+                              N_("{count} items, unclaimed at the front desk."))),
             _empty_or(rows, table),
             Signatures([_("Handed over by"), _("Received by (admin office)")]),
         ],

@@ -29,8 +29,9 @@ from deskapp.models.custody import CustodyItem, EventKind, ItemStatus, Ledger
 from deskapp.models.requests import InstructionKind
 from deskapp.services import audit, directory, instructions
 from deskapp.services.clock import as_utc
-from deskapp.services.custody import core
-from deskapp.services.custody.core import Collector, ItemRow, Page
+from deskapp.services.custody import checks, core, export, lists
+from deskapp.services.custody.checks import Collector
+from deskapp.services.custody.lists import HeldTooLong, ItemRow, Page
 
 audit.register_action_labels(
     {
@@ -131,22 +132,22 @@ def log_parcel(
     instruction of the unit to hold parcels counts; with neither, refused.
     """
     tracking = _clean_tracking(form.tracking_number)
-    carrier = core.clean_text(form.carrier, field="carrier", label=_("the carrier"),
-                                 max_length=32, required=True, allow_emoji=False)
+    carrier = checks.clean_text(form.carrier, field="carrier", label=_("the carrier"),
+                                 max_length=32, required=True)
     existing = _waiting_duplicate(session, site_id=site_id, key=_open_key(carrier, tracking))
     if existing is not None:
         raise _scanned_twice(existing, settings)
     unit = directory.get_unit(session, site_id=site_id, code=form.unit)
-    name = core.clean_name(form.resident_name, field="resident_name",
+    name = checks.clean_name(form.resident_name, field="resident_name",
                               label=_("the resident's name"))
-    phone = core.clean_phone(form.phone, field="phone")
-    shelf = core.clean_text(form.shelf, field="shelf", label=_("the shelf"),
-                               max_length=core.MAX_PLACE, required=True)
-    description = core.clean_text(
+    phone = checks.clean_phone(form.phone, field="phone")
+    shelf = checks.clean_text(form.shelf, field="shelf", label=_("the shelf"),
+                               max_length=checks.MAX_PLACE, required=True)
+    description = checks.clean_text(
         form.description, field="description", label=_("the description"),
-        max_length=core.MAX_DESCRIPTION,
+        max_length=checks.MAX_DESCRIPTION,
     ) or _("parcel")
-    pieces = core.clean_pieces(form.pieces)
+    pieces = checks.clean_pieces(form.pieces)
     if consent:
         consent_kind = CONSENT_EXPLICIT
     elif has_standing_consent(session, site_id=site_id, unit_id=unit.id or 0, now=now,
@@ -229,13 +230,25 @@ def pick_up(
     settings: Settings | None = None,
 ) -> CustodyItem:
     """Hand the parcel over; the collector gives a name and signs."""
-    item = core.get_item(session, site_id=site_id, item_id=item_id,
-                            ledger=Ledger.PARCEL.value)
     zone = core.zone_of(settings) if settings else None
-    core.ensure_status(item, zone=zone)
-    checked = core.check_collector(collector, require_id_check=False)
+    item = to_pick_up(session, site_id=site_id, item_id=item_id, zone=zone)
+    checked = checks.check_collector(collector, require_id_check=False)
     return core.release(session, site_id=site_id, item=item, collector=checked, now=now,
                            actor=actor, zone=zone, action="parcel.pick_up")
+
+
+def awaiting_pickup(item: CustodyItem) -> bool:
+    """A parcel can be picked up only while it waits at the desk."""
+    return item.status == ItemStatus.HELD.value
+
+
+def to_pick_up(
+    session: Session, *, site_id: int, item_id: int, zone: tzinfo | None = None
+) -> CustodyItem:
+    """The parcel if it can be picked up now; else refused with who took it and when."""
+    item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.PARCEL.value)
+    core.ensure_status(item, zone=zone)
+    return item
 
 
 def pick_up_by_code(
@@ -254,8 +267,16 @@ def pick_up_by_code(
                    now=now, actor=actor, settings=settings)
 
 
-def overdue_after(settings: Settings) -> timedelta:
-    return timedelta(days=settings.parcel_overdue_days)
+def overdue_rule(settings: Settings) -> HeldTooLong:
+    """Waiting longer than ``parcel_overdue_days`` (exactly that long is not yet overdue):
+    the one rule of the list, its filter, the record and the dashboard."""
+    return HeldTooLong(timedelta(days=settings.parcel_overdue_days))
+
+
+def overdue_count(session: Session, *, site_id: int, now: datetime, settings: Settings) -> int:
+    return lists.count_items(session, site_id=site_id,
+                            where=[CustodyItem.ledger == Ledger.PARCEL.value,
+                                   overdue_rule(settings).clause(now)])
 
 
 def waiting(
@@ -266,24 +287,25 @@ def waiting(
     settings: Settings,
     overdue_only: bool = False,
     unit: str = "",
-    limit: int = core.DEFAULT_PAGE,
+    limit: int = lists.DEFAULT_PAGE,
     offset: int = 0,
 ) -> Page[ItemRow]:
     """Parcels waiting, oldest first (by age); ``unit`` narrows to one unit's parcels.
 
     ``overdue`` rows have waited longer than ``parcel_overdue_days``.
     """
+    rule = overdue_rule(settings)
     where: list[Any] = [CustodyItem.ledger == Ledger.PARCEL.value,
                         CustodyItem.status == ItemStatus.HELD.value]
     if overdue_only:
-        where.append(col(CustodyItem.received_at) < now - overdue_after(settings))
+        where.append(rule.clause(now))
     if unit.strip():
         found = directory.find_unit(session, site_id=site_id, code=unit)
         if found is None:
             return Page(rows=[], total=0, offset=0, limit=limit)
         where.append(CustodyItem.unit_id == found.id)
-    return core.item_page(
-        session, site_id=site_id, where=where, now=now, overdue_after=overdue_after(settings),
+    return lists.item_page(
+        session, site_id=site_id, where=where, now=now, overdue=rule,
         limit=limit, offset=offset,
     )
 
@@ -296,21 +318,21 @@ def find_tracking(
     tail = normalize_tracking(text)
     if len(tail) < 4:
         return []
-    page = core.item_page(
+    page = lists.item_page(
         session, site_id=site_id,
         where=[CustodyItem.ledger == Ledger.PARCEL.value,
                col(CustodyItem.tracking_number).endswith(tail)],
-        now=now, overdue_after=overdue_after(settings), limit=limit, newest_first=True,
+        now=now, overdue=overdue_rule(settings), limit=limit, newest_first=True,
     )
     return page.rows
 
 
-PARCEL_COLUMNS: list[core.ItemColumn] = [
-    *core.COMMON_HEAD,
+PARCEL_COLUMNS: list[export.ItemColumn] = [
+    *export.COMMON_HEAD,
     ("carrier", lambda i, u, o, z: i.carrier),
     ("tracking_number", lambda i, u, o, z: i.tracking_number),
     ("consent", lambda i, u, o, z: i.consent),
-    *core.COMMON_TAIL,
+    *export.COMMON_TAIL,
 ]
 
 
@@ -319,5 +341,5 @@ def export_rows(
     zone: tzinfo | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """Parcels logged or picked up in [since, until), phones masked."""
-    return core.export_items(session, site_id=site_id, ledger=Ledger.PARCEL, since=since,
+    return export.export_items(session, site_id=site_id, ledger=Ledger.PARCEL, since=since,
                                 until=until, columns=PARCEL_COLUMNS, zone=zone)

@@ -25,16 +25,17 @@ from deskapp.errors import InvalidInput
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.models.custody import (
+    CustodyEvent,
     CustodyItem,
     DepositorKind,
     ItemStatus,
     Ledger,
     StorageCategory,
 )
-from deskapp.services import audit, directory
-from deskapp.services.clock import as_utc
-from deskapp.services.custody import core
-from deskapp.services.custody.core import Collector, ItemRow, Page
+from deskapp.services import audit, directory, operators
+from deskapp.services.custody import checks, core, export, lists
+from deskapp.services.custody.checks import Collector
+from deskapp.services.custody.lists import HeldTooLong, ItemRow, Page
 from deskapp.services.privacy import mask_id_number
 
 audit.register_action_labels(
@@ -89,6 +90,12 @@ class StorageForm:
     """The depositor confirmed the form by signature."""
 
 
+def needs_exception(category: str) -> bool:
+    """Only an ordinary item is taken as it is; cash, valuables, perishables and dangerous
+    goods need a supervisor's exception (who signs, and a note)."""
+    return category != StorageCategory.ORDINARY.value
+
+
 def _parse_kind(value: str) -> DepositorKind:
     try:
         return DepositorKind(value.strip().lower())
@@ -125,43 +132,43 @@ def deposit(
     supervisor or manager) and ``exception_note``; otherwise they are refused.
     """
     kind = _parse_kind(form.depositor_kind)
-    name = core.clean_name(form.depositor_name, field="depositor_name",
+    name = checks.clean_name(form.depositor_name, field="depositor_name",
                               label=_("the depositor's name"))
-    phone = core.clean_phone(form.phone, field="phone", required=True)
+    phone = checks.clean_phone(form.phone, field="phone", required=True)
     unit_id = None
     if form.unit.strip():
         unit_id = directory.get_unit(session, site_id=site_id, code=form.unit).id
     elif kind == DepositorKind.RESIDENT:
         raise InvalidInput(_("Give the depositor's unit, or choose visitor."), field="unit")
-    id_number = core.clean_id_number(form.id_number, field="id_number")
-    may_collect = core.clean_text(
+    id_number = checks.clean_id_number(form.id_number, field="id_number")
+    may_collect = checks.clean_text(
         form.may_collect, field="may_collect", label=_("who may collect"),
-        max_length=core.MAX_SHORT,
+        max_length=checks.MAX_SHORT,
     )
-    description = core.clean_text(
+    description = checks.clean_text(
         form.description, field="description", label=_("the description"),
-        max_length=core.MAX_DESCRIPTION, required=True,
+        max_length=checks.MAX_DESCRIPTION, required=True,
     )
-    pieces = core.clean_pieces(form.pieces)
-    condition = core.clean_text(
+    pieces = checks.clean_pieces(form.pieces)
+    condition = checks.clean_text(
         form.condition, field="condition", label=_("the condition"),
-        max_length=core.MAX_SHORT,
+        max_length=checks.MAX_SHORT,
     )
-    shelf = core.clean_text(
-        form.shelf, field="shelf", label=_("the shelf"), max_length=core.MAX_PLACE,
+    shelf = checks.clean_text(
+        form.shelf, field="shelf", label=_("the shelf"), max_length=checks.MAX_PLACE,
         required=True,
     )
     category = _parse_category(form.category)
     note = ""
-    if category != StorageCategory.ORDINARY:
-        core.require_role(
-            exception_by, core.SUPERVISORS, site_id=site_id, field="category",
+    if needs_exception(category.value):
+        checks.require_role(
+            exception_by, checks.SUPERVISORS, site_id=site_id, field="category",
             message=_("{category} is not taken for storage unless a supervisor notes an "
                       "exception.").format(category=category_label(category.value).capitalize()),
         )
-        note = core.clean_text(
+        note = checks.clean_text(
             exception_note, field="exception_note", label=_("the supervisor's note"),
-            max_length=core.MAX_NOTE, required=True, multiline=True,
+            max_length=checks.MAX_NOTE, required=True, multiline=True,
         )
     if not form.depositor_confirmed:
         raise InvalidInput(
@@ -200,12 +207,21 @@ def collect(
     A code with a typo is refused (field ``code``), a code already collected is
     refused with who took it and when; nothing is handed out twice.
     """
-    item = core.get_by_code(session, site_id=site_id, text=code, ledger=Ledger.STORAGE.value)
     zone = core.zone_of(settings) if settings else None
-    core.ensure_status(item, zone=zone)
-    checked = core.check_collector(collector, require_id_check=True)
+    item = to_collect(session, site_id=site_id, code=code, zone=zone)
+    checked = checks.check_collector(collector, require_id_check=True)
     return core.release(session, site_id=site_id, item=item, collector=checked, now=now,
                            actor=actor, zone=zone, action="storage.collect")
+
+
+def to_collect(
+    session: Session, *, site_id: int, code: str, zone: tzinfo | None = None
+) -> CustodyItem:
+    """The item of ticket ``code`` if it can be handed over now; else the refusal
+    (a typo: field ``code``; already collected: who took it and when)."""
+    item = core.get_by_code(session, site_id=site_id, text=code, ledger=Ledger.STORAGE.value)
+    core.ensure_status(item, zone=zone)
+    return item
 
 
 def release_without_ticket(
@@ -225,15 +241,15 @@ def release_without_ticket(
                             ledger=Ledger.STORAGE.value)
     zone = core.zone_of(settings) if settings else None
     core.ensure_status(item, zone=zone)
-    approver = core.require_role(
-        supervisor, core.SUPERVISORS, site_id=site_id, field="supervisor",
+    approver = checks.require_role(
+        supervisor, checks.SUPERVISORS, site_id=site_id, field="supervisor",
         message=_("Without the ticket, a supervisor approves the release with a note."),
     )
-    text = core.clean_text(
-        note, field="note", label=_("the supervisor's note"), max_length=core.MAX_NOTE,
+    text = checks.clean_text(
+        note, field="note", label=_("the supervisor's note"), max_length=checks.MAX_NOTE,
         required=True, multiline=True,
     )
-    checked = core.check_collector(collector, require_id_check=True)
+    checked = checks.check_collector(collector, require_id_check=True)
     return core.release(
         session, site_id=site_id, item=item, collector=checked, now=now, actor=actor,
         note=text, approved_by=approver, zone=zone, action="storage.release_lost_ticket",
@@ -259,56 +275,132 @@ def find_lost_ticket(
         clauses.append(col(CustodyItem.owner_name).like(f"%{escaped}%", escape="\\"))
     if not clauses:
         return []
-    page = core.item_page(
+    page = lists.item_page(
         session, site_id=site_id,
         where=[CustodyItem.ledger == Ledger.STORAGE.value,
                CustodyItem.status == ItemStatus.HELD.value, or_(*clauses)],
-        now=now, overdue_after=overdue_after(settings), limit=limit,
+        now=now, overdue=overdue_rule(settings), limit=limit,
     )
     return page.rows
 
 
-def overdue_after(settings: Settings) -> timedelta:
-    return timedelta(days=settings.storage_overdue_days)
+def overdue_rule(settings: Settings) -> HeldTooLong:
+    """Held longer than ``storage_overdue_days`` (exactly that long is not yet overdue):
+    the one rule of the list, its filter and count, the record view and the dashboard."""
+    return HeldTooLong(timedelta(days=settings.storage_overdue_days))
 
 
 def is_overdue(item: CustodyItem, *, now: datetime, settings: Settings) -> bool:
-    """Held longer than ``storage_overdue_days`` (exactly that long is not yet overdue)."""
-    return (
-        item.status == ItemStatus.HELD.value
-        and now - as_utc(item.received_at) > overdue_after(settings)
-    )
+    return overdue_rule(settings).applies(item, now)
+
+
+def overdue_count(session: Session, *, site_id: int, now: datetime, settings: Settings) -> int:
+    """How many stored items are overdue now (the list's count line, the dashboard)."""
+    return lists.count_items(session, site_id=site_id,
+                            where=[CustodyItem.ledger == Ledger.STORAGE.value,
+                                   overdue_rule(settings).clause(now)])
 
 
 def held(
     session: Session, *, site_id: int, now: datetime, settings: Settings,
-    overdue_only: bool = False, limit: int = core.DEFAULT_PAGE, offset: int = 0,
+    overdue_only: bool = False, limit: int = lists.DEFAULT_PAGE, offset: int = 0,
 ) -> Page[ItemRow]:
     """Items held for storage, oldest first; ``overdue_only`` keeps the flagged ones."""
+    rule = overdue_rule(settings)
     where: list[Any] = [CustodyItem.ledger == Ledger.STORAGE.value,
                         CustodyItem.status == ItemStatus.HELD.value]
     if overdue_only:
-        where.append(col(CustodyItem.received_at) < now - overdue_after(settings))
-    return core.item_page(
-        session, site_id=site_id, where=where, now=now, overdue_after=overdue_after(settings),
+        where.append(rule.clause(now))
+    return lists.item_page(
+        session, site_id=site_id, where=where, now=now, overdue=rule,
         limit=limit, offset=offset,
     )
 
 
 def history(
     session: Session, *, site_id: int, now: datetime, settings: Settings,
-    limit: int = core.DEFAULT_PAGE, offset: int = 0,
+    limit: int = lists.DEFAULT_PAGE, offset: int = 0,
 ) -> Page[ItemRow]:
     """Every storage record, newest first (collected and voided ones too)."""
-    return core.item_page(
+    return lists.item_page(
         session, site_id=site_id, where=[CustodyItem.ledger == Ledger.STORAGE.value],
-        now=now, overdue_after=overdue_after(settings), limit=limit, offset=offset,
+        now=now, overdue=overdue_rule(settings), limit=limit, offset=offset,
         newest_first=True,
     )
 
 
-STORAGE_COLUMNS: list[core.ItemColumn] = [
-    *core.COMMON_HEAD,
+@dataclass(frozen=True)
+class StorageRecord:
+    """One stored item as its record view shows it."""
+
+    item: CustodyItem
+    unit_code: str
+    names: dict[int, str]
+    """Operators' display names by id (who took it in, handed it out, approved)."""
+    events: list[CustodyEvent]
+    overdue: bool
+
+
+def record(
+    session: Session, *, site_id: int, item_id: int, now: datetime, settings: Settings
+) -> StorageRecord:
+    """The whole record of a stored item, its timeline and whether it is overdue."""
+    item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.STORAGE.value)
+    return StorageRecord(
+        item=item,
+        unit_code=directory.unit_code(session, item.unit_id),
+        names=operators.display_names(session, site_id=site_id),
+        events=core.timeline(session, site_id=site_id, item_id=item_id),
+        overdue=is_overdue(item, now=now, settings=settings),
+    )
+
+
+def has_ticket(item: CustodyItem) -> bool:
+    """A claim ticket exists only while the item is held at the desk."""
+    return item.status == ItemStatus.HELD.value
+
+
+def ticket_item(session: Session, *, site_id: int, item_id: int) -> tuple[CustodyItem, str]:
+    """The item and its unit code, for printing its ticket; refused once it left the desk."""
+    item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.STORAGE.value)
+    if not has_ticket(item):
+        raise InvalidInput(
+            _("{code} is no longer at the desk: there is no ticket to print.").format(
+                code=item.code))
+    return item, directory.unit_code(session, item.unit_id)
+
+
+@dataclass(frozen=True)
+class Depositor:
+    """Who a picked unit or person suggests as the depositor."""
+
+    name: str = ""
+    phone: str = ""
+    overwrite: bool = False
+    """A picked person replaces what was typed; a unit's only resident fills empty fields."""
+    others: tuple[str, ...] = ()
+    """The unit's people when there are several (the operator types one of them)."""
+
+
+def depositor_from_pick(
+    session: Session, *, site_id: int, unit_id: int, resident_id: int | None
+) -> Depositor:
+    """The depositor a pick in the unit picker suggests: the person picked, the unit's
+    only resident, or nobody and the names of the unit's people."""
+    if resident_id is not None:
+        person = directory.find_resident(session, site_id=site_id, resident_id=resident_id)
+        if person is None:
+            return Depositor()
+        return Depositor(name=person.name, phone=person.phone, overwrite=True)
+    card = directory.unit_card(session, site_id=site_id, unit_id=unit_id)
+    if len(card.residents) == 1:
+        only = card.residents[0]
+        return Depositor(name=only.name, phone=only.phone)
+    return Depositor(others=tuple(person.name for person in card.residents))
+
+
+STORAGE_COLUMNS: list[export.ItemColumn] = [
+    *export.COMMON_HEAD,
     ("depositor_kind", lambda i, u, o, z: i.depositor_kind),
     ("owner_id_number",
      lambda i, u, o, z: mask_id_number(i.owner_id_number) if i.owner_id_number else ""),
@@ -317,7 +409,7 @@ STORAGE_COLUMNS: list[core.ItemColumn] = [
     ("category", lambda i, u, o, z: i.category),
     ("depositor_confirmed", lambda i, u, o, z: "1" if i.depositor_confirmed else "0"),
     ("exception_note", lambda i, u, o, z: i.exception_note),
-    *core.COMMON_TAIL,
+    *export.COMMON_TAIL,
 ]
 
 
@@ -326,5 +418,5 @@ def export_rows(
     zone: tzinfo | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """Storage records received or closed in [since, until), phones and IDs masked."""
-    return core.export_items(session, site_id=site_id, ledger=Ledger.STORAGE, since=since,
+    return export.export_items(session, site_id=site_id, ledger=Ledger.STORAGE, since=since,
                                 until=until, columns=STORAGE_COLUMNS, zone=zone)

@@ -21,9 +21,6 @@ from deskapp.services.printing import (
     PrintDocument,
     Signatures,
     printed_stamp,
-    render_pdf,
-    render_text,
-    safe_file_name,
     save_print,
 )
 from deskapp.services.privacy import mask_phone
@@ -86,15 +83,8 @@ def save_ticket(
 
     A character the PDF font lacks is refused (InvalidInput naming it) unless
     ``replace_missing``: then it prints as ``〓``, which the operator agreed to.
+    Either way each file is written beside its final name and then renamed over
+    it (``save_print``): a full disk or a crash never leaves half a ticket.
     """
-    name = f"ticket-{code}"
-    if not replace_missing:
-        return save_print(doc, folder=folder, name=name, paper="receipt80", width=RECEIPT_WIDTH)
-    pdf_bytes = render_pdf(doc, paper="receipt80", errors="replace")
-    text = render_text(doc, width=RECEIPT_WIDTH)
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = safe_file_name(name)
-    pdf_path, text_path = folder / f"{stem}.pdf", folder / f"{stem}.txt"
-    pdf_path.write_bytes(pdf_bytes)
-    text_path.write_text(text, encoding="utf-8")
-    return pdf_path, text_path
+    return save_print(doc, folder=folder, name=f"ticket-{code}", paper="receipt80",
+                      width=RECEIPT_WIDTH, errors="replace" if replace_missing else "strict")

@@ -28,18 +28,21 @@ def save_print(
     paper: Literal["a4", "receipt80"] = "a4",
     width: int = 32,
     encoding: str | None = None,
+    errors: Literal["strict", "replace"] = "strict",
 ) -> tuple[Path, Path]:
     """Write ``<name>.pdf`` and ``<name>.txt`` into ``folder`` (created); return both paths.
 
     Both are rendered before either is written, and each file appears whole
     (written aside, then renamed), so a refusal leaves nothing half-written.
     The text file is UTF-8, or ``encoding`` when given (what the printer takes).
+    ``errors="replace"``: characters the font or encoding lacks print as a
+    placeholder (the operator agreed) instead of refusing the print.
     """
     from deskapp.services.printing import render_pdf
     from deskapp.services.printing.text import render_text
 
-    pdf_bytes = render_pdf(doc, paper=paper)
-    text = render_text(doc, width=width, encoding=encoding)
+    pdf_bytes = render_pdf(doc, paper=paper, errors=errors)
+    text = render_text(doc, width=width, encoding=encoding, errors=errors)
     text_bytes = text.encode(encoding or "utf-8")
     folder.mkdir(parents=True, exist_ok=True)
     stem = safe_file_name(name)

@@ -84,9 +84,15 @@ def render_pdf(doc: PrintDocument, *, paper: Paper = "a4", errors: Errors = "str
         return bytes(_render(doc, sheet, missing).output())
     draft = _render(doc, sheet, missing)
     if draft.page == 1:
+        # Cut the roll to the content. A block that asks for room ahead (a signature
+        # line wants two) can still break onto a second page at the exact length, so
+        # grow the cut a little until the ticket is one piece of paper.
         length = max(draft.y + sheet.bottom, 40.0)
-        sheet = _Sheet(**{**sheet.__dict__, "height": length})
-        return bytes(_render(doc, sheet, missing).output())
+        for _attempt in range(8):
+            cut = _render(doc, _Sheet(**{**sheet.__dict__, "height": length}), missing)
+            if cut.page == 1:
+                return bytes(cut.output())
+            length += 2 * sheet.bottom
     return bytes(draft.output())
 
 

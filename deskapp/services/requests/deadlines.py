@@ -21,6 +21,11 @@ How each deadline is counted (domain.md §1, numbers from ``Settings``):
 
 A paused clock (waiting for the resident) freezes every pending deadline;
 resuming moves each one later by the paused time.
+
+This module only keeps time: deadline rows, due times, the paused clock, and
+the escalation record it is told to write. Which escalation a request gets,
+and why, is decided by the rules (``rules.py``), which call down here and are
+never called back.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from deskapp.models.requests import (
 )
 from deskapp.services.clock import as_utc
 from deskapp.services.requests.checks import clean_text, required_reason
-from deskapp.services.requests.labels import DEADLINE_LABELS, ESCALATION_LABELS, label
+from deskapp.services.requests.labels import ESCALATION_LABELS, label
 from deskapp.services.requests.steps import Step, check_step
 from deskapp.services.requests.timeline import (
     add_event,
@@ -55,7 +60,11 @@ from deskapp.services.requests.timeline import (
     get_request,
     require_actor,
 )
+from deskapp.services.text import check_length
 from deskapp.services.workcalendar import WorkCalendar
+
+MAX_REASON = 500  # Escalation.reason
+MAX_NOTE = 500  # Escalation.note
 
 REVISIT_COMPLAINT_KINDS = frozenset({RequestKind.COMPLAINT})
 REVISIT_WORK_KINDS = frozenset({RequestKind.REPAIR, RequestKind.PAID_SERVICE, RequestKind.HELP})
@@ -74,6 +83,38 @@ def resident_reply_hours(severity: str, settings: Settings) -> int:
     if severity == Severity.MAJOR:
         return settings.resident_reply_hours_major
     return settings.resident_reply_hours
+
+
+def resident_reply_due(
+    deadline: RequestDeadline, *, severity: str, settings: Settings
+) -> datetime:
+    """When a pending reply to the resident falls due for ``severity``.
+
+    Counted from the deadline's start (the receipt, or the reopening) plus the
+    time its clock was paused, never from its present due time: raising to major,
+    lowering and raising again gives the major reply time once, not twice.
+    """
+    start = as_utc(deadline.created_at)
+    return (due_at_for(DeadlineKind.RESIDENT_REPLY, start, settings, severity=severity)
+            + timedelta(minutes=deadline.shifted_minutes))
+
+
+def reschedule_resident_reply(
+    session: Session, request: ServiceRequest, *, severity: str, settings: Settings
+) -> None:
+    """Move the pending reply to the resident to the reply time of ``severity``.
+
+    The desk has 48 h instead of 24 h to answer a major complaint (it reports it
+    upward): the reply is due that long after its start, whatever the severity was
+    before (``resident_reply_due``).
+    """
+    assert request.id is not None
+    for deadline in pending_deadlines(session, request.id):
+        if deadline.kind == DeadlineKind.RESIDENT_REPLY:
+            deadline.due_at = resident_reply_due(deadline, severity=severity, settings=settings)
+            session.add(deadline)
+    session.flush()
+    refresh_next_due(session, request)
 
 
 def due_at_for(
@@ -229,12 +270,17 @@ def resume_clock(
     return request
 
 
-def escalate(
+def record_escalation(
     session: Session, request: ServiceRequest, *, level: EscalationLevel, cause: str,
     reason: str, now: datetime, actor: Operator | None,
 ) -> Escalation | None:
-    """Put the request before a supervisor or manager once per ``cause``; ``None`` if done."""
+    """Write the escalation the rules decided, once per ``cause``; ``None`` if already written.
+
+    The row, its timeline event and its audit entry; ``level``, ``cause`` and
+    ``reason`` come from the caller (``rules.Referral``).
+    """
     assert request.id is not None
+    reason = check_length(reason, field="reason", label=_("reason"), max_length=MAX_REASON)
     existing = session.exec(
         select(Escalation).where(
             Escalation.request_id == request.id, Escalation.level == level.value,
@@ -245,7 +291,7 @@ def escalate(
         return None
     escalation = Escalation(
         site_id=request.site_id, request_id=request.id, level=level.value, cause=cause,
-        reason=reason[:500], raised_at=now,
+        reason=reason, raised_at=now,
     )
     session.add(escalation)
     session.flush()
@@ -258,14 +304,6 @@ def escalate(
     return escalation
 
 
-def overdue_cause(deadline: RequestDeadline) -> str:
-    return f"overdue:{deadline.id}"
-
-
-def overdue_reason(deadline: RequestDeadline) -> str:
-    return _("Overdue: {deadline}").format(deadline=label(DEADLINE_LABELS, deadline.kind))
-
-
 def acknowledge_escalation(
     session: Session, *, site_id: int, escalation_id: int, note: str = "", now: datetime,
     actor: Operator | None,
@@ -274,7 +312,7 @@ def acknowledge_escalation(
     actor = require_actor(actor)
     if actor.role not in (Role.SUPERVISOR, Role.MANAGER):
         raise Conflict(_("Only a supervisor or manager can acknowledge an escalation."))
-    note = clean_text(note, field="note", label=_("note"), max_length=500)
+    note = clean_text(note, field="note", label=_("note"), max_length=MAX_NOTE)
     escalation = session.get(Escalation, escalation_id)
     if escalation is None or escalation.site_id != site_id:
         raise Conflict(_("This escalation does not exist."), field="escalation")

@@ -34,16 +34,14 @@ from deskapp.models.requests import (
     ServiceRequest,
     Severity,
     WorkOrder,
-    WorkOrderStatus,
 )
-from deskapp.services import audit, directory, search
+from deskapp.services import audit, directory, operators, search
 from deskapp.services.clock import as_utc
-from deskapp.services.requests import deadlines
+from deskapp.services.requests import deadlines, workorders
 from deskapp.services.requests import rules as request_rules
 from deskapp.services.requests.checks import clean_text, parse_choice, required_reason
 from deskapp.services.requests.labels import (
     DEPARTMENT_LABELS,
-    SEVERITY_LABELS,
     label,
 )
 from deskapp.services.requests.steps import Step, check_step
@@ -61,7 +59,6 @@ MAX_SUBJECT = 120
 MAX_LOCATION = 200
 MAX_HAPPENED_TEXT = 100
 MAX_ABOUT = 120
-MAX_NAME = 64
 MAX_COLLECTIVE = 100_000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -160,6 +157,15 @@ def _check_collective(people: int) -> int:
     return people
 
 
+def _check_visitor_contact(*, name: str, phone: str) -> None:
+    """A visitor without a unit is reached by name and phone: neither may be missing
+    (at intake, nor erased by a correction later)."""
+    if not name:
+        raise InvalidInput(_("A visitor without a unit gives a name."), field="name")
+    if not phone:
+        raise InvalidInput(_("A visitor without a unit gives a phone number."), field="phone")
+
+
 def _phone(text: str | None) -> str:
     return directory.normalize_phone(text) if text and text.strip() else ""
 
@@ -185,7 +191,8 @@ def _texts(
                                max_length=MAX_HAPPENED_TEXT),
         "about": check(about, field="about", label=_("department or person complained about"),
                        max_length=MAX_ABOUT),
-        "contact_name": check(contact_name, field="name", label=_("name"), max_length=MAX_NAME),
+        "contact_name": check(contact_name, field="name", label=_("name"),
+                              max_length=directory.MAX_NAME_LENGTH),
     }
 
 
@@ -279,11 +286,7 @@ def create_request(
     if not phone and resident is not None:
         phone = resident.phone
     if unit is None:
-        if not name:
-            raise InvalidInput(_("A visitor without a unit gives a name."), field="name")
-        if not phone:
-            raise InvalidInput(_("A visitor without a unit gives a phone number."),
-                               field="phone")
+        _check_visitor_contact(name=name, phone=phone)
     related = None
     if related_request_id is not None:
         related = session.get(ServiceRequest, related_request_id)
@@ -354,8 +357,9 @@ def edit_request(
                                           label=_("channel")).value
     request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
     check_step(request, Step.EDIT)
-    if request.unit_id is None and changes.get("contact_phone") == "":
-        raise InvalidInput(_("A visitor without a unit gives a phone number."), field="phone")
+    if request.unit_id is None:
+        _check_visitor_contact(name=changes.get("contact_name", request.contact_name),
+                               phone=changes.get("contact_phone", request.contact_phone))
     changed = {key: value for key, value in changes.items() if getattr(request, key) != value}
     if not changed:
         return request
@@ -461,7 +465,8 @@ def dispatch(
     office hours when it must ask its superior (``needs_superior``)."""
     actor = require_actor(actor)
     parsed = parse_choice(Department, department, field="department", label=_("department"))
-    assignee = clean_text(assignee, field="assignee", label=_("person"), max_length=MAX_NAME)
+    assignee = clean_text(assignee, field="assignee", label=_("person"),
+                          max_length=directory.MAX_NAME_LENGTH)
     note = clean_text(note, field="note", label=_("note"), max_length=500, multiline=True)
     request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
     check_step(request, Step.DISPATCH)
@@ -670,19 +675,35 @@ def void(
     check_step(request, Step.VOID)
     _finish(session, request, now=now)
     request.voided_reason = reason
+    # Each running work order is cancelled as a step of its own: its timeline event
+    # and its audit entry, in this same transaction.
     for order in session.exec(
         select(WorkOrder).where(
             WorkOrder.request_id == request.id,
-            col(WorkOrder.status).in_([WorkOrderStatus.OPEN.value, WorkOrderStatus.ARRIVED.value,
-                                       WorkOrderStatus.STARTED.value]),
-        )
+            col(WorkOrder.status).in_([status.value for status in workorders.ACTIVE]),
+        ).order_by(col(WorkOrder.id))
     ).all():
-        order.status = WorkOrderStatus.CANCELLED.value
-        order.cancelled_reason = reason
-        session.add(order)
+        assert order.id is not None
+        workorders.cancel_work_order(session, site_id=site_id, work_order_id=order.id,
+                                     reason=reason, now=now, actor=actor)
     _move(session, request, Step.VOID, now=now, actor=actor, kind=EventKind.VOIDED,
           details=reason, action="request.void", extra={"reason": reason})
     return request
+
+
+def may_own_requests(operator: Operator) -> bool:
+    """Desk staff own requests; a guard (值岗人员) does not."""
+    return operator.role != Role.GUARD
+
+
+def handover_candidates(session: Session, *, site_id: int, request_id: int) -> list[Operator]:
+    """Whom the request can be handed to: active desk staff other than its owner."""
+    request = get_request(session, site_id=site_id, request_id=request_id)
+    return [
+        person
+        for person in operators.list_operators(session, site_id=site_id, include_disabled=False)
+        if person.id != request.owner_id and may_own_requests(person)
+    ]
 
 
 def hand_over(
@@ -700,7 +721,7 @@ def hand_over(
     target = session.get(Operator, to_operator_id)
     if target is None or target.site_id != site_id or not target.active:
         raise NotFound(_("Choose an active operator of this desk."), field="owner")
-    if target.role == Role.GUARD:
+    if not may_own_requests(target):
         raise InvalidInput(_("A request is handed to desk staff, not to a guard."),
                            field="owner")
     if target.id == request.owner_id:
@@ -732,23 +753,3 @@ def add_note(
     _move(session, request, Step.NOTE, now=now, actor=actor, kind=EventKind.NOTE, details=text,
           action="request.note", extra={"text": text})
     return request
-
-
-def severity_label(severity: str) -> str:
-    return label(SEVERITY_LABELS, severity)
-
-
-STANDARD_PHRASES: tuple[str, ...] = (
-    N_("Hello, how can we help you?"),
-    N_("Hello, this is the property service center. How can we help you?"),
-    N_("May I have your building, entrance and room number?"),
-    N_("May I have your name and a phone number where we can reach you?"),
-    N_("Let me repeat what you said to make sure I have it right."),
-    N_("We have registered your request; the number is {number}."),
-    N_("We will send someone and get back to you within 24 hours."),
-    N_("I am sorry for the trouble this has caused you."),
-    N_("Please wait a moment, I will check for you."),
-    N_("Thank you for your call. Is there anything else we can do for you?"),
-    N_("Thank you for your understanding and support. Goodbye."),
-)
-"""规范用语: what the operator says, shown as hints on the intake form (translate with _)."""

@@ -18,6 +18,11 @@ Rules (numbers from ``Settings``; they apply to complaints):
 - complaint again after the same matter was closed (a related request that is
   resolved or closed, or a closed complaint of the same unit and subject within
   ``Settings.repeat_complaint_days``) → important; needs outside help → important.
+
+Escalations (``Referral``): a hot request goes before the supervisor, a major one
+before the manager, an overdue deadline before the supervisor, each once. The
+rules decide which and why; ``deadlines`` keeps the time and writes the record
+it is told to (calls go one way: rules → deadlines).
 """
 
 from __future__ import annotations
@@ -34,7 +39,6 @@ from deskapp.models import Operator, Role
 from deskapp.models.requests import (
     SEVERITY_RANK,
     UNRESOLVED_STATUSES,
-    DeadlineKind,
     Escalation,
     EscalationLevel,
     EventKind,
@@ -49,7 +53,12 @@ from deskapp.models.requests import (
 from deskapp.services.clock import as_utc
 from deskapp.services.requests import deadlines
 from deskapp.services.requests.checks import parse_choice, required_reason
-from deskapp.services.requests.labels import SEVERITY_LABELS, SUBJECT_LABELS, label
+from deskapp.services.requests.labels import (
+    DEADLINE_LABELS,
+    SEVERITY_LABELS,
+    SUBJECT_LABELS,
+    label,
+)
 from deskapp.services.requests.timeline import add_event, audit_request, get_request, require_actor
 
 _DONE_STATUSES = frozenset(
@@ -88,8 +97,57 @@ class SweepReport:
         return bool(self.raised or self.escalations)
 
 
+@dataclass(frozen=True)
+class Referral:
+    """An escalation the rules decided: before whom, once per what, and why."""
+
+    level: EscalationLevel
+    cause: str
+    """Written once per request and cause: a second sweep finds it and adds nothing."""
+    reason: str
+
+
+def severity_referral(severity: str, *, reason: str) -> Referral | None:
+    """Hot → the supervisor; major → the manager; other severities are not escalated."""
+    if severity == Severity.HOT:
+        return Referral(EscalationLevel.SUPERVISOR, "severity:hot", reason)
+    if severity == Severity.MAJOR:
+        return Referral(EscalationLevel.MANAGER, "severity:major", reason)
+    return None
+
+
+def overdue_referral(deadline: RequestDeadline) -> Referral:
+    """A deadline past due goes before the supervisor, once per deadline."""
+    return Referral(
+        EscalationLevel.SUPERVISOR, f"overdue:{deadline.id}",
+        _("Overdue: {deadline}").format(deadline=label(DEADLINE_LABELS, deadline.kind)),
+    )
+
+
+def _refer(
+    session: Session, request: ServiceRequest, referral: Referral | None, *, now: datetime,
+    actor: Operator | None,
+) -> list[Escalation]:
+    """Have ``deadlines`` write the referral; the escalation if it is new."""
+    if referral is None:
+        return []
+    escalation = deadlines.record_escalation(
+        session, request, level=referral.level, cause=referral.cause, reason=referral.reason,
+        now=now, actor=actor,
+    )
+    return [escalation] if escalation is not None else []
+
+
 def rank(severity: str) -> int:
     return SEVERITY_RANK.get(severity, 0)
+
+
+ALARMING = (Severity.HOT, Severity.MAJOR)
+"""The severities that alarm: marked ‼ on every screen and escalated by the sweep."""
+
+
+def is_alarming(severity: str) -> bool:
+    return severity in ALARMING
 
 
 def _complainant_key(request: ServiceRequest) -> str:
@@ -207,18 +265,7 @@ def _set_severity(
     request.severity = to.value
     request.updated_at = now
     session.add(request)
-    if to == Severity.MAJOR and before != Severity.MAJOR:
-        # The desk has 48 h instead of 24 h to answer a major one (reporting it upward).
-        extra = timedelta(
-            hours=settings.resident_reply_hours_major - settings.resident_reply_hours
-        )
-        assert request.id is not None
-        for deadline in deadlines.pending_deadlines(session, request.id):
-            if deadline.kind == DeadlineKind.RESIDENT_REPLY and extra > timedelta(0):
-                deadline.due_at = as_utc(deadline.due_at) + extra
-                session.add(deadline)
-    session.flush()
-    deadlines.refresh_next_due(session, request)
+    deadlines.reschedule_resident_reply(session, request, severity=to.value, settings=settings)
     details = _("{before} → {after}: {reason}").format(
         before=label(SEVERITY_LABELS, before), after=label(SEVERITY_LABELS, to.value), reason=reason
     )
@@ -230,32 +277,12 @@ def _set_severity(
         session, request, action="request.severity_lower" if lowered else "request.severity_raise",
         now=now, actor=actor, extra={"severity_before": before, "reason": reason},
     )
-    escalations = [] if lowered else escalate_for_severity(
-        session, request, reason=reason, now=now, actor=actor
+    escalations = [] if lowered else _refer(
+        session, request, severity_referral(request.severity, reason=reason), now=now,
+        actor=actor,
     )
     assert request.id is not None
     return SeverityChange(request.id, request.number, before, to.value, reason, escalations)
-
-
-def escalate_for_severity(
-    session: Session, request: ServiceRequest, *, reason: str, now: datetime,
-    actor: Operator | None,
-) -> list[Escalation]:
-    """Hot → the supervisor; major → the manager (each once)."""
-    raised = []
-    if request.severity == Severity.HOT:
-        escalation = deadlines.escalate(
-            session, request, level=EscalationLevel.SUPERVISOR, cause="severity:hot",
-            reason=reason, now=now, actor=actor,
-        )
-        raised.append(escalation)
-    elif request.severity == Severity.MAJOR:
-        escalation = deadlines.escalate(
-            session, request, level=EscalationLevel.MANAGER, cause="severity:major",
-            reason=reason, now=now, actor=actor,
-        )
-        raised.append(escalation)
-    return [escalation for escalation in raised if escalation is not None]
 
 
 def apply_rules(
@@ -293,6 +320,15 @@ def apply_rules_with_group(
     return changes
 
 
+def _open_for_severity(session: Session, *, site_id: int, request_id: int) -> ServiceRequest:
+    """The request, locked, if its severity may still change by hand (raised or lowered)."""
+    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    if not request.is_open:
+        raise Conflict(_("Request {number} is closed: its severity stays as it was.")
+                       .format(number=request.number), field="severity")
+    return request
+
+
 def raise_severity(
     session: Session, *, site_id: int, request_id: int, severity: str, reason: str,
     now: datetime, actor: Operator | None, settings: Settings,
@@ -301,10 +337,7 @@ def raise_severity(
     actor = require_actor(actor)
     target = parse_choice(Severity, severity, field="severity", label=_("severity"))
     reason = required_reason(reason)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
-    if not request.is_open:
-        raise Conflict(_("Request {number} is closed: its severity stays as it was.")
-                       .format(number=request.number), field="severity")
+    request = _open_for_severity(session, site_id=site_id, request_id=request_id)
     if rank(target) <= rank(request.severity):
         raise InvalidInput(
             _("{number} is already {severity}; choose a higher severity to raise it.").format(
@@ -326,7 +359,7 @@ def lower_severity(
         raise Conflict(_("Only a supervisor or manager can lower a severity."), field="severity")
     target = parse_choice(Severity, severity, field="severity", label=_("severity"))
     reason = required_reason(reason)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = _open_for_severity(session, site_id=site_id, request_id=request_id)
     if rank(target) >= rank(request.severity):
         raise InvalidInput(_("Choose a lower severity than the present one."), field="severity")
     findings = evaluate(session, request, now=now, settings=settings)
@@ -377,24 +410,19 @@ def sweep(session: Session, *, site_id: int, now: datetime, settings: Settings) 
         .order_by(col(RequestDeadline.due_at))
     ).all()
     for deadline, request in overdue:
-        escalation = deadlines.escalate(
-            session, request, level=EscalationLevel.SUPERVISOR,
-            cause=deadlines.overdue_cause(deadline), reason=deadlines.overdue_reason(deadline),
-            now=now, actor=None,
-        )
-        if escalation is not None:
-            report.escalations.append(escalation)
+        report.escalations.extend(
+            _refer(session, request, overdue_referral(deadline), now=now, actor=None))
     severe = session.exec(
         select(ServiceRequest).where(
             ServiceRequest.site_id == site_id,
             col(ServiceRequest.is_open).is_(True),
-            col(ServiceRequest.severity).in_([Severity.HOT.value, Severity.MAJOR.value]),
+            col(ServiceRequest.severity).in_([value.value for value in ALARMING]),
         )
     ).all()
     for request in severe:
-        report.escalations.extend(escalate_for_severity(
-            session, request, reason=label(SEVERITY_LABELS, request.severity), now=now, actor=None,
-        ))
+        referral = severity_referral(request.severity,
+                                     reason=label(SEVERITY_LABELS, request.severity))
+        report.escalations.extend(_refer(session, request, referral, now=now, actor=None))
     return report
 
 

@@ -38,14 +38,6 @@ def get_request(
     return request
 
 
-def find_by_number(session: Session, *, site_id: int, number: str) -> ServiceRequest | None:
-    return session.exec(
-        select(ServiceRequest).where(
-            ServiceRequest.site_id == site_id, ServiceRequest.number == number.strip()
-        )
-    ).first()
-
-
 def require_actor(actor: Operator | None) -> Operator:
     """Request steps are always somebody's (first-responder rule): no anonymous changes."""
     if actor is None or actor.id is None:

@@ -10,7 +10,9 @@ the area's staff. Each step is an event on the request's timeline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
@@ -36,8 +38,73 @@ from deskapp.services.requests.steps import Step, check_step
 from deskapp.services.requests.timeline import add_event, get_request, require_actor
 
 WORK_KINDS = frozenset({RequestKind.REPAIR, RequestKind.PAID_SERVICE})
+"""The kinds of request that get work orders."""
 MAX_COST_FEN = 10_000_000  # 100,000 yuan: beyond that it is a project, not a repair
 ACTIVE = (WorkOrderStatus.OPEN, WorkOrderStatus.ARRIVED, WorkOrderStatus.STARTED)
+"""Work still to be done: only one such order per request, and it can be cancelled."""
+PENDING = (*ACTIVE, WorkOrderStatus.COMPLETED)
+"""An order with a step left: the active ones and completed work awaiting confirmation."""
+
+
+class WorkStep(StrEnum):
+    """The steps of a work order, each one service call below."""
+
+    OPEN = "wo_open"  # open_work_order
+    ARRIVE = "wo_arrive"  # record_arrival
+    AGREE_COST = "wo_cost"  # agree_cost
+    START = "wo_start"  # start_work
+    COMPLETE = "wo_complete"  # complete_work
+    CONFIRM = "wo_confirm"  # confirm_work
+    CANCEL = "wo_cancel"  # cancel_work_order
+
+
+def is_work_kind(kind: str) -> bool:
+    """Repairs and paid services get work orders; other requests do not."""
+    return kind in WORK_KINDS
+
+
+def pending_order(orders: Sequence[WorkOrder]) -> WorkOrder | None:
+    """The latest order of a request with a step left (``PENDING``), if any."""
+    for order in reversed(orders):
+        if order.status in PENDING:
+            return order
+    return None
+
+
+def allowed_steps(order: WorkOrder) -> list[WorkStep]:
+    """The steps the service accepts on ``order`` now, the usual next one first.
+
+    The one place that knows the order's state machine: the screens offer these
+    and nothing else, and each step function refuses what is not listed here.
+    """
+    status = order.status
+    steps: list[WorkStep] = []
+    if status == WorkOrderStatus.OPEN:
+        steps.append(WorkStep.ARRIVE)
+    if (status in ACTIVE and order.paid and not order.cost_agreed
+            and order.started_at is None):
+        steps.append(WorkStep.AGREE_COST)
+    if status in (WorkOrderStatus.OPEN, WorkOrderStatus.ARRIVED) and (
+            not order.paid or order.cost_agreed):
+        steps.append(WorkStep.START)
+    if status == WorkOrderStatus.STARTED:
+        steps.append(WorkStep.COMPLETE)
+    if status == WorkOrderStatus.COMPLETED:
+        steps.append(WorkStep.CONFIRM)
+    if status in ACTIVE:
+        steps.append(WorkStep.CANCEL)
+    return steps
+
+
+def request_steps(kind: str, orders: Sequence[WorkOrder], *, may_open: bool) -> list[WorkStep]:
+    """The work-order steps of a request: those of its pending order, else opening one
+    when the lifecycle allows it now (``may_open``: ``Step.WORK_ORDER`` is allowed)."""
+    if not is_work_kind(kind):
+        return []
+    order = pending_order(orders)
+    if order is None:
+        return [WorkStep.OPEN] if may_open else []
+    return allowed_steps(order)
 
 
 def format_fen(fen: int) -> str:
@@ -156,6 +223,9 @@ def agree_cost(
                        field="material_cost")
     if order.started_at is not None:
         raise Conflict(_("Work has started; the cost had to be agreed before."),
+                       field="material_cost")
+    if order.cost_agreed:
+        raise Conflict(_("The resident has already agreed the material cost."),
                        field="material_cost")
     before = audit.snapshot(order)
     order.material_cost_fen = cost

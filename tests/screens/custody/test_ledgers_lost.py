@@ -19,7 +19,7 @@ from deskapp.services import operators
 from deskapp.services.custody import lostfound
 from deskapp.services.custody.lostfound import FoundForm
 from deskapp.widgets.form import FormField
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import pin_checked, sign_in
 
 VALID_ID = "11010519491231002X"
 
@@ -35,15 +35,8 @@ async def open_ledgers(pilot: Pilot[None]) -> LedgersScreen:
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Let a PIN check (a thread) and the form waiting on it finish.
-
-    Not ``workers.wait_for_complete``: the form's save waits on the PIN modal.
-    """
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if not any(worker.is_running and worker.name == "_check" for worker in pilot.app.workers):
-            break
-    await pilot.pause()
+    """Let a PIN check (a thread) and the form waiting on it finish."""
+    await pin_checked(pilot)
 
 
 def lost_items(desk: Desk) -> list[CustodyItem]:

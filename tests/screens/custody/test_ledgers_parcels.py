@@ -17,7 +17,7 @@ from deskapp.screens.custody.ledgers import LedgersScreen
 from deskapp.screens.custody.parcels import CheckInForm, LogParcelForm, PickupForm
 from deskapp.services.custody import parcels
 from tests.screens.custody.test_ledgers_lost import field_error
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import settle, sign_in
 
 
 def waiting(desk: Desk) -> list[CustodyItem]:
@@ -54,7 +54,7 @@ async def _label(pilot: Pilot[None], unit: str, name_on_label: str) -> None:
     app = pilot.app
     assert app.focused is not None and app.focused.id == "checkin-unit-input"
     await pilot.press(*unit)
-    await pilot.pause(0.2)
+    await settle(pilot)  # the unit's matches are in the dropdown
     await pilot.press("enter")
     await pilot.pause()
     name = app.screen.query_one("#checkin-name", Input)
@@ -130,7 +130,7 @@ async def test_log_one_parcel_without_consent_is_refused_beside_the_field(
         await pilot.pause()
         assert isinstance(app.screen, LogParcelForm)
         await pilot.press(*"京东", "enter", *"JD0012345678", "enter", *"1-1-101")
-        await pilot.pause(0.2)
+        await settle(pilot)  # the unit's matches are in the dropdown
         await pilot.press("enter")
         await pilot.pause()
         if not app.screen.query_one("#parcel-name", Input).value:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from sqlmodel import select
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
-from textual.worker import WorkerCancelled
+from textual.widgets import DataTable, Input, Label, Static
 
+from deskapp import i18n
 from deskapp.app import DeskApp
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
@@ -19,29 +18,17 @@ from deskapp.screens.custody.storage import StorageScreen
 from deskapp.screens.custody.storage_forms import DepositForm
 from deskapp.services import operators
 from deskapp.services.custody import storage
-from deskapp.services.custody.core import Collector
+from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.storage import StorageForm
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.form import FormField
-from tests.screens.helpers import sign_in
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait for the PIN checks. A worker of a dismissed screen may count as cancelled:
-    that is not a failure here (the screen's result is asserted instead)."""
-    with contextlib.suppress(WorkerCancelled):
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.screens.helpers import pin_checked, settle, sign_in
 
 
 async def open_storage(pilot: Pilot[None]) -> StorageScreen:
-    await pilot.pause()
-    try:
-        await sign_in(pilot)
-    except WorkerCancelled:
-        await pilot.pause()
+    await sign_in(pilot)
     await pilot.press("f5")
-    await pilot.pause()
+    await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, StorageScreen)
     return screen
@@ -150,14 +137,14 @@ async def test_cash_with_a_supervisors_exception_is_saved(staffed: Desk) -> None
         await pilot.pause()
         await type_into(pilot, "li")  # an operator, not a supervisor
         await pilot.press("enter", *"1234", "enter")
-        await settle(pilot)
+        await pin_checked(pilot)
         assert "not a supervisor" in str(app.screen.query_one("#pin-message").render())
         await pilot.press("escape")
         await pilot.press("ctrl+g")
         await pilot.pause()
         await type_into(pilot, "zhao")
         await pilot.press("enter", *"1234", "enter")
-        await settle(pilot)
+        await pin_checked(pilot)
         assert app.screen is screen
         await type_into(pilot, "密封信封 主管核对金额 500 元")
         await pilot.press("enter", "y", "ctrl+s")
@@ -284,11 +271,7 @@ async def test_open_code_shows_the_item_ready_for_collection(staffed: Desk) -> N
     code = deposit_one(staffed).code or ""
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        try:
-            await sign_in(pilot)
-        except WorkerCancelled:
-            await pilot.pause()
+        await sign_in(pilot)
         app.go("storage")
         screen = app.desk_screen("storage")
         assert isinstance(screen, StorageScreen)
@@ -327,7 +310,7 @@ async def test_a_lost_ticket_is_released_with_a_supervisors_note(staffed: Desk) 
         await pilot.pause()
         await type_into(pilot, "zhao")
         await pilot.press("enter", *"1234", "enter")
-        await settle(pilot)
+        await pin_checked(pilot)
         await type_into(pilot, "凭身份证核对本人, 凭条遗失")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -385,12 +368,19 @@ async def test_the_form_survives_a_language_switch(staffed: Desk) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_storage(pilot)
         await fill_deposit(pilot, category="2")
-        await pilot.press("f12")
-        await pilot.pause()
-        assert screen.mode == "deposit"
-        assert screen.query_one("#deposit-description", Input).value == "行李箱 蓝色"
-        form = screen.query_one(DepositForm)
-        assert form.category == "cash"
-        assert form.query_one("#deposit-exception").display
-        await pilot.press("f12")
-        await pilot.pause()
+
+        def description_label() -> str:
+            return str(screen.query_one("#field-description .field-label", Label).render())
+
+        assert description_label() == "Description"
+        for language, label in (("zh_CN", "物品描述"), ("en", "Description")):
+            await pilot.press("f12")
+            await settle(pilot)
+            assert i18n.current_language() == language
+            assert description_label() == label  # the form is drawn in the new language
+            assert screen.mode == "deposit"
+            assert screen.query_one("#deposit-description", Input).value == "行李箱 蓝色"
+            assert screen.query_one("#deposit-shelf", Input).value == "A-3"
+            form = screen.query_one(DepositForm)
+            assert form.category == "cash"
+            assert form.query_one("#deposit-exception").display

@@ -20,7 +20,7 @@ from deskapp.services import directory
 from deskapp.services.requests import lifecycle
 from deskapp.widgets.form import FormField
 from deskapp.widgets.unit_picker import UnitPicker
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import settle, sign_in, wait_until
 
 SUMMARY_WORDS = "lift stuck again"
 
@@ -95,7 +95,7 @@ async def test_a_phone_complaint_from_a_known_unit_by_keys(staffed: Desk) -> Non
         assert screen.focused is screen.query_one("#summary", TextArea)
         await pilot.press(*SUMMARY_WORDS, "enter", *"since Monday")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
 
         saved = _requests(staffed)
         assert len(saved) == 1
@@ -136,6 +136,7 @@ async def test_keystroke_budget_for_a_complaint_from_a_known_unit(staffed: Desk)
         await keys.press("1")  # kind: complaint
         await keys.type_words(SUMMARY_WORDS)
         await keys.press("ctrl+s")
+        await settle(pilot)
         assert len(_requests(staffed)) == 1
         assert _requests(staffed)[0].kind == "complaint"
         assert keys.keys <= 15, keys.keys
@@ -156,7 +157,7 @@ async def test_a_visitor_without_a_unit_gives_name_and_phone(staffed: Desk) -> N
         assert screen.focused is screen.query_one("#kind", AdvancingChoiceBar)
         await pilot.press("3")  # inquiry
         await pilot.press(*"parking card price", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         saved = _requests(staffed)
         assert len(saved) == 1
         assert saved[0].unit_id is None and saved[0].contact_name == "Chen"
@@ -169,7 +170,7 @@ async def test_a_visitor_without_phone_is_refused_beside_the_phone(staffed: Desk
         await _open_intake(pilot)
         screen = _screen(app)
         await pilot.press("enter", *"Chen", "enter", "enter", "3", *"parking", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert _requests(staffed) == []
         assert "phone" in _error(app, "phone")
         assert screen.focused is screen.query_one("#phone", Input)
@@ -193,7 +194,7 @@ async def test_a_ten_thousand_character_summary_is_refused_and_kept(staffed: Des
         long_text = "水" * 10_000
         screen.query_one("#summary", TextArea).text = long_text  # pasted
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert _requests(staffed) == []
         assert "2000" in _error(app, "summary")
         assert screen.query_one("#summary", TextArea).text == long_text
@@ -209,7 +210,7 @@ async def test_emoji_in_the_summary_is_refused_and_kept(staffed: Desk) -> None:
         await pilot.press(*"tap drips ")
         screen.query_one("#summary", TextArea).insert("😡")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert _requests(staffed) == []
         assert "emoji" in _error(app, "summary")
         assert screen.query_one("#summary", TextArea).text == "tap drips 😡"
@@ -223,7 +224,7 @@ async def test_control_characters_in_the_subject_are_refused_and_kept(staffed: D
         subject = screen.query_one("#subject", Input)
         subject.value = "tap\x07\x1b[2J"  # pasted with a bell and an escape sequence
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert _requests(staffed) == []
         assert _error(app, "subject")
         assert screen.focused is subject
@@ -240,7 +241,7 @@ async def test_a_unit_that_does_not_exist_is_refused_beside_the_unit(staffed: De
         await pilot.pause()
         assert "9-9-999" in _error(app, "unit")
         await pilot.press("tab", "tab", "tab", "2", *"no water", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert _requests(staffed) == []
         assert "9-9-999" in _error(app, "unit")
         assert screen.query_one("#unit", UnitPicker).value == "9-9-999"
@@ -253,7 +254,7 @@ async def test_a_phone_that_is_not_a_phone_is_refused_and_kept(staffed: Desk) ->
         await _open_intake(pilot)
         screen = _screen(app)
         await pilot.press("enter", *"Chen", "enter", *"12ab", "enter", "3", *"parking", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert _requests(staffed) == []
         assert "12ab" in _error(app, "phone")
         assert screen.query_one("#phone", Input).value == "12ab"
@@ -304,7 +305,7 @@ async def test_language_switch_keeps_what_was_typed(staffed: Desk) -> None:
         assert screen.query_one("#kind", AdvancingChoiceBar).value == "repair"
         assert "王芳" in str(screen.query_one("#intake-unit-body", Static).render())
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         saved = _requests(staffed)
         assert len(saved) == 1 and saved[0].subject == "kitchen tap"
         assert saved[0].resident_id is not None
@@ -322,7 +323,7 @@ async def test_nature_and_subject_show_for_complaints_only(staffed: Desk) -> Non
         assert screen.query_one("#field-nature").display
         await pilot.press(*"rude guard", "tab", "tab", "enter", "1", "2")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         saved = _requests(staffed)
         assert len(saved) == 1
         assert saved[0].nature == "valid" and saved[0].complaint_subject == "attitude"
@@ -354,7 +355,7 @@ async def test_the_unit_panel_shows_open_requests_and_instructions(staffed: Desk
         await pilot.press("1")
         await pilot.pause()
         await pilot.press(*"2026-12-31", "enter", *"spare key with guard", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         panel = str(screen.query_one("#intake-unit-body", Static).render())
         assert "permission to enter" in panel and "2026-12-31" in panel
@@ -372,7 +373,7 @@ async def test_an_instruction_in_the_past_is_refused_in_the_dialog(staffed: Desk
         await pilot.press("3")
         await pilot.pause()
         await pilot.press(*"2020-01-01", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "past" in _error(app, "expires_on")
         assert app.screen.query_one("#instruction-until", Input).value == "2020-01-01"
 
@@ -425,7 +426,11 @@ async def test_keys_typed_faster_than_the_cursor_moves_go_to_the_next_field(
         await pilot.pause()
         for character in "11ab":
             app.post_message(events.Key(character, character))
-        await pilot.pause(0.3)
+        screen = _screen(app)
+        await wait_until(
+            pilot, lambda: screen.query_one("#summary", TextArea).text == "ab",
+            "the burst's last keys in the summary",
+        )
         screen = _screen(app)
         assert screen.query_one("#caller", CallerBar).value != ""
         assert screen.query_one("#kind", AdvancingChoiceBar).value == "complaint"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 from rich.text import Text
@@ -18,24 +17,9 @@ from deskapp.screens.requests.queue import QueueScreen
 from deskapp.services import operators
 from deskapp.services.clock import FixedClock
 from deskapp.services.requests import lifecycle
-from tests.screens.helpers import sign_in as shared_sign_in
+from tests.screens.helpers import sign_in
 
-
-async def sign_in(pilot: Pilot[None]) -> None:
-    """The shared sign-in; under load its wait can see the sign-in worker cancelled
-    (the login screen closes while waiting), so wait for the operator instead."""
-    from textual.worker import WorkerCancelled
-
-    with contextlib.suppress(WorkerCancelled):
-        await shared_sign_in(pilot)
-    app = pilot.app
-    assert isinstance(app, DeskApp)
-    for _attempt in range(50):
-        if app.operator is not None:
-            break
-        await pilot.pause(0.05)
-    assert app.operator is not None
-    await pilot.pause()
+__all__ = ["advance", "cells", "new_request", "open_queue", "overdue_and_fresh", "sign_in"]
 
 
 def advance(desk: Desk, delta: timedelta) -> None:

@@ -1,69 +1,27 @@
 """The custody engine: one life for every item, nothing handed out twice.
 
-The helpers at the top (``make_staff``, ``make_unit``, ``counts``) are shared by the
-tests of the four ledgers.
+The helpers at the top (``deposit``, ``storage_form``, ``SIGNED``; and ``make_staff``,
+``make_unit``, ``counts`` from tests/support.py) are shared by the tests of the four ledgers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import select
 
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput, NotFound
-from deskapp.models import AuditEntry, Operator
-from deskapp.models.custody import CustodyEvent, CustodyItem, ItemStatus, Ledger
-from deskapp.services import audit, codes, directory, operators
-from deskapp.services.custody import core, storage
-from deskapp.services.custody.core import Collector
+from deskapp.models import AuditEntry
+from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
+from deskapp.services import audit, codes, dashboard, directory
+from deskapp.services.custody import checks, core, lists, storage
+from deskapp.services.custody.checks import Collector
+from tests.support import Staff, counts, make_staff, make_unit
 
-
-@dataclass(frozen=True)
-class Staff:
-    operator: Operator
-    operator2: Operator
-    supervisor: Operator
-    manager: Operator
-    guard: Operator
-
-
-def make_staff(desk: Desk) -> Staff:
-    made = {}
-    with transaction(desk.engine) as session:
-        for login, name, role in (
-            ("wangfang", "王芳", "operator"),
-            ("liuyang", "刘洋", "operator"),
-            ("zhaomin", "赵敏", "supervisor"),
-            ("chenjie", "陈杰", "manager"),
-            ("sunqiang", "孙强", "guard"),
-        ):
-            made[login] = operators.add_operator(
-                session, site_id=desk.site_id, login=login, display_name=name, role=role,
-                secret="1234", now=desk.clock.now(), actor=None,
-            )
-    return Staff(made["wangfang"], made["liuyang"], made["zhaomin"], made["chenjie"],
-                 made["sunqiang"])
-
-
-def make_unit(desk: Desk, code: str = "3-2-1201") -> None:
-    with transaction(desk.engine) as session:
-        if directory.find_unit(session, site_id=desk.site_id, code=code) is None:
-            directory.add_unit(session, site_id=desk.site_id, code=code,
-                               now=desk.clock.now(), actor=None)
-
-
-def counts(desk: Desk) -> tuple[int, int, int]:
-    """Items, events and audit entries: what a refused call must leave unchanged."""
-    with reading(desk.engine) as session:
-        return (
-            int(session.exec(select(func.count()).select_from(CustodyItem)).one()),
-            int(session.exec(select(func.count()).select_from(CustodyEvent)).one()),
-            int(session.exec(select(func.count()).select_from(AuditEntry)).one()),
-        )
+__all__ = ["SIGNED", "Staff", "counts", "deposit", "make_staff", "make_unit", "storage_form"]
 
 
 def storage_form(**changes: object) -> storage.StorageForm:
@@ -108,15 +66,15 @@ def test_received_item_has_a_code_an_event_and_an_audit_entry(desk: Desk, staff:
 def test_find_by_code_for_every_ledger_kind(desk: Desk, staff: Staff) -> None:
     item = deposit(desk, staff)
     with reading(desk.engine) as session:
-        assert core.find_by_code(session, site_id=desk.site_id, text=item.code or "") == (
+        assert lists.find_by_code(session, site_id=desk.site_id, text=item.code or "") == (
             "storage", item.id,
         )
         lower = (item.code or "").replace("-", "").lower()
-        assert core.find_by_code(session, site_id=desk.site_id, text=lower)[1] == item.id
+        assert lists.find_by_code(session, site_id=desk.site_id, text=lower)[1] == item.id
         with pytest.raises(NotFound):
-            core.find_by_code(session, site_id=desk.site_id, text=codes.make_code("P", 999))
+            lists.find_by_code(session, site_id=desk.site_id, text=codes.make_code("P", 999))
         with pytest.raises(NotFound):
-            core.find_by_code(session, site_id=desk.site_id, text=codes.make_code("R", 1))
+            lists.find_by_code(session, site_id=desk.site_id, text=codes.make_code("R", 1))
 
 
 def test_find_by_code_refuses_a_typo_with_the_reason(desk: Desk, staff: Staff) -> None:
@@ -124,7 +82,7 @@ def test_find_by_code_refuses_a_typo_with_the_reason(desk: Desk, staff: Staff) -
     code = item.code or ""
     typo = code[:-1] + ("0" if code[-1] != "0" else "1")
     with reading(desk.engine) as session, pytest.raises(InvalidInput) as refused:
-        core.find_by_code(session, site_id=desk.site_id, text=typo)
+        lists.find_by_code(session, site_id=desk.site_id, text=typo)
     assert refused.value.field == "code"
     assert "check character" in refused.value.message
 
@@ -132,7 +90,7 @@ def test_find_by_code_refuses_a_typo_with_the_reason(desk: Desk, staff: Staff) -
 def test_codes_are_per_site(desk: Desk, staff: Staff) -> None:
     item = deposit(desk, staff)
     with reading(desk.engine) as session, pytest.raises(NotFound):
-        core.find_by_code(session, site_id=desk.site_id + 1000, text=item.code or "")
+        lists.find_by_code(session, site_id=desk.site_id + 1000, text=item.code or "")
 
 
 def test_move_void_and_note_are_on_the_timeline(desk: Desk, staff: Staff) -> None:
@@ -177,7 +135,7 @@ def test_a_stale_copy_cannot_hand_out_an_item_a_second_desk_already_gave(
         storage.collect(session, site_id=desk.site_id, code=item.code or "", collector=SIGNED,
                         now=desk.clock.now(), actor=staff.operator)
     before = counts(desk)
-    checked = core.check_collector(SIGNED, require_id_check=True)
+    checked = checks.check_collector(SIGNED, require_id_check=True)
     with transaction(desk.engine) as session, pytest.raises(Conflict) as refused:
         session.add(stale)
         assert stale.status == ItemStatus.HELD  # what the second desk still believes
@@ -204,54 +162,54 @@ def test_item_of_another_ledger_is_not_found(desk: Desk, staff: Staff) -> None:
 
 def test_text_limits_and_control_characters() -> None:
     with pytest.raises(InvalidInput) as refused:
-        core.clean_text("x" * 10_000, field="description", label="the description",
+        checks.clean_text("x" * 10_000, field="description", label="the description",
                            max_length=500)
     assert refused.value.field == "description" and "10000" in refused.value.message
     with pytest.raises(InvalidInput):
-        core.clean_text("a\x07b", field="f", label="f", max_length=50)
-    assert core.clean_text("第一行\n第二行", field="f", label="f", max_length=50,
+        checks.clean_text("a\x07b", field="f", label="f", max_length=50)
+    assert checks.clean_text("第一行\n第二行", field="f", label="f", max_length=50,
                               multiline=True) == "第一行\n第二行"
-    assert core.clean_text("  a   b ", field="f", label="f", max_length=5) == "a b"
+    assert checks.clean_text("  a   b ", field="f", label="f", max_length=5) == "a b"
     with pytest.raises(InvalidInput):
-        core.clean_name("王😀", field="name", label="name")
-    assert core.clean_name("王喆", field="name", label="name") == "王喆"
+        checks.clean_name("王😀", field="name", label="name")
+    assert checks.clean_name("王喆", field="name", label="name") == "王喆"
 
 
 def test_resident_id_numbers_are_checked() -> None:
-    assert core.clean_id_number("11010519491231002x") == "11010519491231002X"
+    assert checks.clean_id_number("11010519491231002x") == "11010519491231002X"
     with pytest.raises(InvalidInput) as refused:
-        core.clean_id_number("110105194912310021")
+        checks.clean_id_number("110105194912310021")
     assert refused.value.field == "id_number" and "typo" in refused.value.message
-    assert core.clean_id_number("E12345678") == "E12345678"  # a passport
+    assert checks.clean_id_number("E12345678") == "E12345678"  # a passport
     with pytest.raises(InvalidInput):
-        core.clean_id_number("12-34")
+        checks.clean_id_number("12-34")
     with pytest.raises(InvalidInput):
-        core.clean_id_number("", required=True)
+        checks.clean_id_number("", required=True)
 
 
 def test_collector_must_sign_and_have_id_checked() -> None:
     with pytest.raises(InvalidInput) as refused:
-        core.check_collector(Collector(name="王丽", id_checked=True), require_id_check=True)
+        checks.check_collector(Collector(name="王丽", id_checked=True), require_id_check=True)
     assert refused.value.field == "signed"
     with pytest.raises(InvalidInput) as refused:
-        core.check_collector(Collector(name="王丽", signed=True), require_id_check=True)
+        checks.check_collector(Collector(name="王丽", signed=True), require_id_check=True)
     assert refused.value.field == "id_checked"
     with pytest.raises(InvalidInput) as refused:
-        core.check_collector(Collector(name=" ", signed=True), require_id_check=False)
+        checks.check_collector(Collector(name=" ", signed=True), require_id_check=False)
     assert refused.value.field == "collector"
 
 
 def test_witnesses_must_be_two_different_staff(desk: Desk, staff: Staff) -> None:
     with reading(desk.engine) as session:
         with pytest.raises(InvalidInput) as refused:
-            core.check_witnesses(session, site_id=desk.site_id, witness_a=staff.operator,
+            checks.check_witnesses(session, site_id=desk.site_id, witness_a=staff.operator,
                                     witness_b=staff.operator)
         assert refused.value.field == "witness_b"
         with pytest.raises(InvalidInput) as refused:
-            core.check_witnesses(session, site_id=desk.site_id, witness_a=None,
+            checks.check_witnesses(session, site_id=desk.site_id, witness_a=None,
                                     witness_b=staff.operator)
         assert refused.value.field == "witness_a"
-        pair = core.check_witnesses(session, site_id=desk.site_id,
+        pair = checks.check_witnesses(session, site_id=desk.site_id,
                                        witness_a=staff.operator, witness_b=staff.guard)
         assert pair == (staff.operator, staff.guard)
 
@@ -295,7 +253,7 @@ def test_dashboard_counts_every_ledger(desk: Desk, staff: Staff) -> None:
                                      valuable=True),
             now=clock.now(), actor=staff.operator)
     with reading(desk.engine) as session:
-        counted = core.dashboard_counts(session, site_id=desk.site_id, now=clock.now(),
+        counted = dashboard.custody_counts(session, site_id=desk.site_id, now=clock.now(),
                                            settings=desk.settings)
         assert counted == {
             "items_held": 2, "items_overdue": 1, "keys_out": 1, "keys_overdue": 0,
@@ -303,18 +261,26 @@ def test_dashboard_counts_every_ledger(desk: Desk, staff: Staff) -> None:
             "lost_for_admin": 0,
         }
         later = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
-        counted = core.dashboard_counts(session, site_id=desk.site_id, now=later,
+        counted = dashboard.custody_counts(session, site_id=desk.site_id, now=later,
                                            settings=desk.settings)
     assert counted["keys_overdue"] == 1 and counted["parcels_overdue"] == 1
     assert counted["lost_for_admin"] == 1 and counted["items_overdue"] == 2
-    assert fresh.id is not None
+    # The fresh deposit is the held item that is not overdue: handed over, it leaves the
+    # held count and not the overdue one.
+    with transaction(desk.engine) as session:
+        storage.collect(session, site_id=desk.site_id, code=fresh.code or "", collector=SIGNED,
+                        now=clock.now(), actor=staff.operator)
+    with reading(desk.engine) as session:
+        counted = dashboard.custody_counts(session, site_id=desk.site_id, now=clock.now(),
+                                           settings=desk.settings)
+    assert (counted["items_held"], counted["items_overdue"]) == (1, 1)
 
 
 def test_export_rows_mask_phones_and_ids(desk: Desk, staff: Staff) -> None:
     from datetime import date
 
     from deskapp.formatting import desk_zone
-    from deskapp.services import export
+    from deskapp.services import export, export_ledgers
     from deskapp.services.custody import keys
 
     item = deposit(desk, staff, id_number="11010519491231002X")
@@ -338,9 +304,9 @@ def test_export_rows_mask_phones_and_ids(desk: Desk, staff: Staff) -> None:
     with reading(desk.engine) as session:
         header, rows = storage.export_rows(session, site_id=desk.site_id, since=window.since,
                                            until=window.until, zone=zone)
-        tables = core.export_tables(session, desk.site_id, window)
+        tables = export_ledgers.export_custody(session, desk.site_id, window)
         next_day = export.day_window(date(2026, 11, 24), zone)  # type: ignore[arg-type]
-        empty = core.export_tables(session, desk.site_id, next_day)
+        empty = export_ledgers.export_custody(session, desk.site_id, next_day)
     line = dict(zip(header, rows[0], strict=True))
     assert line["code"] == item.code and line["owner_phone"] == "138****5678"
     assert line["owner_id_number"] == "**************002X"
@@ -378,6 +344,7 @@ def test_demo_week_fills_every_ledger_with_some_overdue(desk: Desk, staff: Staff
                                    relation="owner", phone=f"138{index:04d}5678",
                                    now=desk.clock.now(), actor=None)
     now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Monday 11:00 in Beijing
+    _items, events_before, audited_before = counts(desk)
     with transaction(desk.engine) as session:
         units = list(session.exec(select(Unit).where(Unit.site_id == desk.site_id)).all())
         steps = custody_demo.seed_custody(
@@ -387,9 +354,12 @@ def test_demo_week_fills_every_ledger_with_some_overdue(desk: Desk, staff: Staff
                        staff.guard],
             units=units,
         )
-    assert steps > 50
+    # Each step is one change of a ledger through its service: one event, one audit entry.
+    _items, events, audited = counts(desk)
+    assert steps == events - events_before == audited - audited_before
+    assert steps >= 50  # a week of four ledgers, not a handful
     with reading(desk.engine) as session:
-        counted = core.dashboard_counts(session, site_id=desk.site_id, now=now,
+        counted = dashboard.custody_counts(session, site_id=desk.site_id, now=now,
                                            settings=desk.settings)
         assert counted["items_held"] >= 2 and counted["items_overdue"] == 2
         assert counted["keys_out"] == 2 and counted["keys_overdue"] == 1

@@ -13,7 +13,7 @@ from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.models import Operator
 from deskapp.models.custody import KeyLoan, KeyRecord, KeyStatus
 from deskapp.services.clock import FixedClock
-from deskapp.services.custody import core, keys
+from deskapp.services.custody import keys, lists
 from deskapp.services.custody.keys import Borrower
 from tests.services.custody.test_custody import Staff, counts, make_staff, make_unit
 
@@ -60,7 +60,7 @@ def test_register_gives_a_k_code_and_refuses_a_duplicate(desk: Desk, staff: Staf
     key = _key(desk, staff)
     assert (key.code or "").startswith("K-") and key.status == KeyStatus.IN
     with reading(desk.engine) as session:
-        assert core.find_by_code(session, site_id=desk.site_id, text=key.code or "") == (
+        assert lists.find_by_code(session, site_id=desk.site_id, text=key.code or "") == (
             "key", key.id)
         assert keys.get_key_by_code(session, site_id=desk.site_id, text=key.code or "").id \
             == key.id

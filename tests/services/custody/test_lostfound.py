@@ -12,7 +12,7 @@ from deskapp.errors import Conflict, InvalidInput
 from deskapp.models.custody import CustodyItem, ItemStatus
 from deskapp.services.clock import FixedClock
 from deskapp.services.custody import core, lostfound
-from deskapp.services.custody.core import Collector
+from deskapp.services.custody.checks import Collector
 from tests.services.custody.test_custody import Staff, counts, make_staff, make_unit
 
 ID = "11010519491231002X"

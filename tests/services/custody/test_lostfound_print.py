@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from deskapp.services.custody import lostfound_print
-from deskapp.services.custody.core import ItemRow
+from deskapp.services.custody.lists import ItemRow
 from deskapp.services.custody.lostfound import Notice
 from deskapp.services.printing import Paragraph, Signatures, Table, render_text
 

@@ -14,7 +14,7 @@ from deskapp.models.custody import CustodyItem, ItemStatus
 from deskapp.services import codes, directory, instructions
 from deskapp.services.clock import FixedClock
 from deskapp.services.custody import core, parcels
-from deskapp.services.custody.core import Collector
+from deskapp.services.custody.checks import Collector
 from tests.services.custody.test_custody import Staff, counts, make_staff, make_unit
 
 PICKER = Collector(name="王丽", signed=True)

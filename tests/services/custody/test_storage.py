@@ -12,8 +12,8 @@ from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.models.custody import CustodyItem, ItemStatus
 from deskapp.services import codes
 from deskapp.services.clock import FixedClock
-from deskapp.services.custody import core, storage
-from deskapp.services.custody.core import Collector
+from deskapp.services.custody import checks, core, lists, storage
+from deskapp.services.custody.checks import Collector
 from tests.services.custody.test_custody import (
     SIGNED,
     Staff,
@@ -103,8 +103,8 @@ def test_bad_fields_are_refused_and_nothing_is_saved(
 
 
 def test_longest_description_is_kept(desk: Desk, staff: Staff) -> None:
-    item = deposit(desk, staff, description="箱" * core.MAX_DESCRIPTION)
-    assert len(item.description) == core.MAX_DESCRIPTION
+    item = deposit(desk, staff, description="箱" * checks.MAX_DESCRIPTION)
+    assert len(item.description) == checks.MAX_DESCRIPTION
 
 
 @pytest.mark.parametrize("category", ["cash", "valuables", "perishable", "dangerous"])
@@ -218,7 +218,7 @@ def test_no_identity_check_no_hand_over(desk: Desk, staff: Staff) -> None:
 # --- a lost ticket ---------------------------------------------------------------------------
 
 
-def _find(desk: Desk, query: str) -> list[core.ItemRow]:
+def _find(desk: Desk, query: str) -> list[lists.ItemRow]:
     with reading(desk.engine) as session:
         return storage.find_lost_ticket(session, site_id=desk.site_id, query=query,
                                         now=desk.clock.now(), settings=desk.settings)

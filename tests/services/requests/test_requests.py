@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
-from deskapp.errors import DeskError, InvalidInput, NotFound
+from deskapp.errors import InvalidInput, NotFound
 from deskapp.models import AuditEntry
 from deskapp.models.requests import (
     RequestDeadline,
@@ -214,10 +214,11 @@ def test_resident_of_another_unit_is_refused(desk: Desk, staff: Staff, homes: Ho
 
 
 def test_no_anonymous_intake(desk: Desk, homes: Homes):
-    with pytest.raises(DeskError), transaction(desk.engine) as session:
+    with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
         lifecycle.create_request(session, site_id=desk.site_id, settings=desk.settings,
                                 now=desk.clock.now(), actor=None, kind="repair",
                                 summary="灯不亮", unit_id=homes.a.id)
+    assert "Sign in first" in refused.value.message  # refused for who, not for what
     _nothing_saved(desk)
 
 
@@ -239,6 +240,37 @@ def test_edit_changes_details_and_logs_them(desk: Desk, staff: Staff, homes: Hom
         lifecycle.edit_request(session, site_id=desk.site_id, request_id=request.id,
                               now=desk.clock.now(), actor=staff.operator, summary="x" * 2001)
     assert load(desk, request.id).summary == "厨房漏水"
+
+
+@pytest.mark.parametrize("erased", ["", "   "])
+def test_edit_may_not_erase_the_name_of_a_visitor_without_a_unit(desk: Desk, staff: Staff,
+                                                                  erased: str):
+    visitor = new_request(desk, staff.operator, kind="inquiry", contact_name="路人甲",
+                          contact_phone="13800001234")
+    with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
+        lifecycle.edit_request(session, site_id=desk.site_id, request_id=visitor.id,
+                               now=desk.clock.now(), actor=staff.operator, contact_name=erased)
+    assert refused.value.field == "name"
+    assert refused.value.message == "A visitor without a unit gives a name."
+    assert load(desk, visitor.id).contact_name == "路人甲"
+
+
+def test_edit_may_not_erase_the_phone_of_a_visitor_without_a_unit(desk: Desk, staff: Staff):
+    visitor = new_request(desk, staff.operator, kind="inquiry", contact_name="路人甲",
+                          contact_phone="13800001234")
+    with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
+        lifecycle.edit_request(session, site_id=desk.site_id, request_id=visitor.id,
+                               now=desk.clock.now(), actor=staff.operator, contact_phone="")
+    assert refused.value.field == "phone"
+    assert load(desk, visitor.id).contact_phone == "13800001234"
+
+
+def test_edit_may_erase_the_name_given_for_a_unit(desk: Desk, staff: Staff, homes: Homes):
+    request = new_request(desk, staff.operator, unit_id=homes.a.id, contact_name="张先生")
+    with transaction(desk.engine) as session:
+        lifecycle.edit_request(session, site_id=desk.site_id, request_id=request.id,
+                               now=desk.clock.now(), actor=staff.operator, contact_name="")
+    assert load(desk, request.id).contact_name == ""
 
 
 def test_queue_views_and_filters(desk: Desk, staff: Staff, homes: Homes):
@@ -319,7 +351,3 @@ def test_search_by_number_room_name_phone_and_text(desk: Desk, staff: Staff, hom
         assert found("") == []
         assert found("火灾") == []
 
-
-def test_standard_phrases_are_marked_for_translation():
-    assert "Hello, how can we help you?" in lifecycle.STANDARD_PHRASES
-    assert len(lifecycle.STANDARD_PHRASES) >= 5

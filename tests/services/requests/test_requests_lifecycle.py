@@ -10,7 +10,7 @@ import pytest
 
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
-from deskapp.errors import Conflict, DeskError, InvalidInput, NotFound
+from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.models.requests import RequestEvent, RequestStatus
 from deskapp.services.requests import deadlines, revisits, workorders
 from deskapp.services.requests import lifecycle as requests
@@ -306,9 +306,10 @@ def test_a_request_of_another_site_is_not_found(desk: Desk, staff: Staff, homes:
 
 def test_unauthenticated_steps_are_refused(desk: Desk, staff: Staff, homes: Homes):
     request = new_request(desk, staff.operator, unit_id=homes.a.id)
-    with pytest.raises(DeskError), transaction(desk.engine) as session:
+    with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
         requests.add_note(session, site_id=desk.site_id, request_id=request.id,
                           now=desk.clock.now(), actor=None, text="x")
+    assert "Sign in first" in refused.value.message  # refused for who, not for what
 
 
 def test_severity_helpers_are_reachable(desk: Desk, staff: Staff, homes: Homes):

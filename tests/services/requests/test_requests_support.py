@@ -2,85 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
 from deskapp.config import Settings
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
-from deskapp.models import AuditEntry, Operator, Resident, Unit
+from deskapp.models import AuditEntry, Operator
 from deskapp.models.requests import ServiceRequest
-from deskapp.services import directory, operators
 from deskapp.services.requests import lifecycle
+from tests.support import Homes, Staff, homes_fixture, staff_fixture
 
-
-@dataclass
-class Staff:
-    operator: Operator
-    colleague: Operator
-    supervisor: Operator
-    manager: Operator
-    guard: Operator
-
-
-@dataclass
-class Homes:
-    """Units with residents: 3-2-1201 (张伟 13812345678, 李娜), 3-2-1202 (王芳), 1-1-101 (赵强),
-    2-1-301 (陈杰), 2-1-302 (no one)."""
-
-    a: Unit
-    b: Unit
-    c: Unit
-    d: Unit
-    empty: Unit
-    zhang: Resident
-    li: Resident
-    wang: Resident
-    zhao: Resident
-    chen: Resident
-
-
-@pytest.fixture(name="staff")
-def staff_fixture(desk: Desk) -> Staff:
-    now = desk.clock.now()
-    made = {}
-    with transaction(desk.engine) as session:
-        for login, name, role in (
-            ("wangfang", "王芳", "operator"), ("liuyang", "刘洋", "operator"),
-            ("zhaomin", "赵敏", "supervisor"), ("chenjie", "陈杰", "manager"),
-            ("sunqiang", "孙强", "guard"),
-        ):
-            made[login] = operators.add_operator(
-                session, site_id=desk.site_id, login=login, display_name=name, role=role,
-                secret="1234", now=now, actor=None,
-            )
-    return Staff(made["wangfang"], made["liuyang"], made["zhaomin"], made["chenjie"],
-                 made["sunqiang"])
-
-
-@pytest.fixture(name="homes")
-def homes_fixture(desk: Desk) -> Homes:
-    now = desk.clock.now()
-    with transaction(desk.engine) as session:
-        def unit(code: str) -> Unit:
-            return directory.add_unit(session, site_id=desk.site_id, code=code, now=now,
-                                      actor=None)
-
-        def person(u: Unit, name: str, phone: str) -> Resident:
-            return directory.add_resident(session, site_id=desk.site_id, unit=u, name=name,
-                                          relation="owner", phone=phone, now=now, actor=None)
-
-        a, b, c, d, empty = (unit(code) for code in
-                             ("3-2-1201", "3-2-1202", "1-1-101", "2-1-301", "2-1-302"))
-        return Homes(a, b, c, d, empty,
-                     person(a, "张伟", "13812345678"), person(a, "李娜", "13900001111"),
-                     person(b, "王芳", "13700002222"), person(c, "赵强", "15000003333"),
-                     person(d, "陈杰", "18600004444"))
+# The staff and homes live in tests/support.py with the other shared builders.
+__all__ = ["Homes", "Staff", "audit_actions", "count", "homes_fixture", "load", "new_request",
+           "settings_of", "staff_fixture"]
 
 
 def settings_of(desk: Desk, **changes: Any) -> Settings:

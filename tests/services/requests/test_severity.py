@@ -11,7 +11,8 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput
 from deskapp.models.requests import Escalation
-from deskapp.services.requests import lifecycle
+from deskapp.services.clock import FixedClock
+from deskapp.services.requests import deadlines, lifecycle
 from deskapp.services.requests import rules as request_rules
 from deskapp.services.requests.views import request_card
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
@@ -246,3 +247,64 @@ def test_severity_of_a_closed_request_is_not_raised(desk: Desk, staff: Staff, ho
                       actor=staff.operator, reason="打错电话")
     with pytest.raises(Conflict):
         _raise(desk, staff.operator, request.id, "hot")
+
+
+def test_lowering_the_severity_of_a_closed_request_is_refused_like_raising_it(
+    desk: Desk, staff: Staff, homes: Homes
+):
+    request = new_request(desk, staff.operator, unit_id=homes.a.id)
+    _raise(desk, staff.operator, request.id, "hot")
+    with transaction(desk.engine) as session:
+        lifecycle.void(session, site_id=desk.site_id, request_id=request.id, now=desk.clock.now(),
+                       actor=staff.operator, reason="打错电话")
+    with pytest.raises(Conflict) as raising:
+        _raise(desk, staff.operator, request.id, "major")
+    with pytest.raises(Conflict) as lowering:
+        _lower(desk, staff.supervisor, request.id, "general")
+    assert lowering.value.field == raising.value.field == "severity"
+    assert lowering.value.message == raising.value.message == (
+        f"Request {request.number} is closed: its severity stays as it was.")
+    assert _severity(desk, request.id) == "hot"
+
+
+def _reply_due(desk: Desk, request_id: int | None) -> datetime:
+    with reading(desk.engine) as session:
+        card = request_card(session, site_id=desk.site_id, request_id=request_id or 0,
+                            now=desk.clock.now())
+    return {d.kind: d.due_at for d in card.pending_deadlines}["resident_reply"]
+
+
+def test_the_major_reply_time_is_counted_from_receipt_and_does_not_compound(
+    desk: Desk, staff: Staff, homes: Homes, clock: FixedClock
+):
+    received = desk.clock.now()
+    request = new_request(desk, staff.operator, unit_id=homes.a.id)
+    assert _reply_due(desk, request.id) == received + timedelta(hours=24)
+    clock.advance(timedelta(hours=1))
+    _raise(desk, staff.operator, request.id, "major")
+    assert _reply_due(desk, request.id) == received + timedelta(hours=48)
+    clock.advance(timedelta(hours=1))
+    _lower(desk, staff.supervisor, request.id, "hot")
+    assert _reply_due(desk, request.id) == received + timedelta(hours=24)
+    clock.advance(timedelta(hours=1))
+    _raise(desk, staff.operator, request.id, "major")
+    assert _reply_due(desk, request.id) == received + timedelta(hours=48)
+
+
+def test_the_major_reply_time_keeps_the_time_the_clock_was_paused(
+    desk: Desk, staff: Staff, homes: Homes, clock: FixedClock
+):
+    received = desk.clock.now()
+    request = new_request(desk, staff.operator, unit_id=homes.a.id)
+    with transaction(desk.engine) as session:
+        deadlines.pause_clock(session, site_id=desk.site_id, request_id=request.id or 0,
+                              reason="等业主回电", now=desk.clock.now(), actor=staff.operator)
+    clock.advance(timedelta(minutes=90))
+    with transaction(desk.engine) as session:
+        deadlines.resume_clock(session, site_id=desk.site_id, request_id=request.id or 0,
+                               now=desk.clock.now(), actor=staff.operator)
+    assert _reply_due(desk, request.id) == received + timedelta(hours=25, minutes=30)
+    _raise(desk, staff.operator, request.id, "major")
+    _lower(desk, staff.supervisor, request.id, "hot")
+    _raise(desk, staff.operator, request.id, "major")
+    assert _reply_due(desk, request.id) == received + timedelta(hours=49, minutes=30)

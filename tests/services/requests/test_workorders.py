@@ -173,3 +173,26 @@ def test_cancel_needs_a_reason(desk: Desk, staff: Staff, homes: Homes):
     order = _step(desk, staff, "cancel_work_order", order, reason="业主自行修好")
     assert order.status == "cancelled"
     _open(desk, staff, request.id)  # a new one may follow
+
+
+def test_voiding_the_request_cancels_its_work_order_with_its_event_and_audit_entry(
+    desk: Desk, staff: Staff, homes: Homes
+):
+    from deskapp.services.requests import lifecycle
+    from tests.services.requests.test_requests_support import audit_actions
+
+    request = new_request(desk, staff.operator, unit_id=homes.a.id, kind="repair")
+    order = _open(desk, staff, request.id)
+    with transaction(desk.engine) as session:
+        lifecycle.void(session, site_id=desk.site_id, request_id=request.id or 0,
+                       now=desk.clock.now(), actor=staff.operator, reason="重复登记")
+    with reading(desk.engine) as session:
+        stored = session.get(WorkOrder, order.id)
+        card = request_card(session, site_id=desk.site_id, request_id=request.id or 0,
+                            now=desk.clock.now())
+    assert stored is not None
+    assert (stored.status, stored.cancelled_reason) == ("cancelled", "重复登记")
+    assert audit_actions(desk, "work_order.") == ["work_order.open", "work_order.cancel"]
+    lines = [(line.kind, line.details) for line in card.timeline]
+    assert lines[-2:] == [("work_order", "Work order cancelled: 重复登记"),
+                          ("voided", "重复登记")]

@@ -1,0 +1,150 @@
+"""Keys typed in a burst arrive in the order they were typed.
+
+A fast typist, or a scanner, sends "本人", Tab, "B-2" in one read of the
+terminal. Textual hands every key to the focused field at once; a letter is
+typed by the field itself, but Tab and Enter only move the cursor after they
+have bubbled up to the screen's or the app's handlers. By then the field has
+already taken "B-2", so it read "本人B-2" (the desk's own finding, in tmux).
+
+``install_key_order`` therefore wraps the app's ``on_event`` (like the scanner,
+see ``scanner.py``): after a key that moves between fields (Tab, shift+Tab,
+Enter) reaches a text field, or any key reaches another widget (a one-key
+choice moves on when answered: "y", then the scan), the keys that follow are
+held until that key has had its effect, then replayed in order. Likewise a key
+after typed characters (ctrl+s after "换了阀芯") waits until the field has taken
+them, so a screen's binding never reads a field that is still filling.
+
+The effect is known to be done when a ``Fence`` sent behind the key has
+travelled the same way: every message pump handles its queue in order, so a
+fence queued at the field bubbles up to the app behind the key; sent round a
+second time, it comes behind the message the key's binding posted (Enter's
+``Submitted``) and its handler. Nothing is lost or reordered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.widget import Widget
+
+from deskapp.widgets.scanner import is_text_field
+
+EventHandler = Callable[[events.Event], Awaitable[None]]
+
+#: Keys whose effect (focus moves, a field is submitted) is applied after it bubbles.
+FIELD_KEYS = frozenset({"tab", "shift+tab", "enter"})
+#: Rounds a fence makes: a key bubbles to the app, whose binding (Input's ``enter``:
+#: submit) posts a message at the field, which bubbles to the screen's handler.
+FENCE_ROUNDS = 2
+#: Longest the keys behind a field key are held, should the fence never arrive
+#: (a handler stopped it); a removed field is noticed every ``WATCH_EVERY`` seconds.
+MAX_HOLD = 0.5
+WATCH_EVERY = 0.02
+
+
+def _types_text(event: events.Key) -> bool:
+    """A key that a text field takes as a character (not a binding's key)."""
+    return event.is_printable and event.key not in FIELD_KEYS
+
+
+class Fence(events.Event, bubble=True):
+    """Sent behind a field key; when it reaches the app the key has had its effect."""
+
+    def __init__(self, number: int, field: Widget, rounds: int) -> None:
+        super().__init__()
+        self.number = number
+        self.field = field
+        self.rounds = rounds
+
+    def send(self) -> None:
+        """Queue this fence at its field, behind everything queued there now."""
+        self.field.call_later(self.field.post_message, self)
+
+
+class KeyOrder:
+    def __init__(self, app: App[Any], handle: EventHandler) -> None:
+        self.app = app
+        self._handle = handle
+        self._held: list[events.Key] = []
+        self._waiting = False
+        self._fence = 0  # which wait a callback belongs to; a stale one must not release
+        self._typed_into: Widget | None = None
+        """The text field the last key typed a character into (still in its queue)."""
+        self.idle = asyncio.Event()
+        """Set while no key is held (tests await it instead of sleeping)."""
+        self.idle.set()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, Fence):
+            if event.rounds > 1 and event.field.is_attached:
+                Fence(event.number, event.field, event.rounds - 1).send()
+            else:
+                await self._release(event.number)
+            return
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await self._handle(event)
+            return
+        if self._waiting:
+            self._held.append(event)
+            return
+        await self._pass(event)
+
+    async def _pass(self, event: events.Key) -> None:
+        field = self.app.focused
+        if self._typed_into is not None and not _types_text(event):
+            # Characters went to a field just now and sit in its queue; a key handled
+            # by a binding of the screen (ctrl+s) must wait until the field has them.
+            typed_into, self._typed_into = self._typed_into, None
+            self._held.insert(0, event)
+            self._hold_behind(typed_into)
+            return
+        await self._handle(event)
+        if field is None:
+            return
+        if is_text_field(field) and event.key not in FIELD_KEYS:
+            self._typed_into = field if _types_text(event) else None
+        else:
+            self._typed_into = None
+            self._hold_behind(field)
+
+    def _hold_behind(self, field: Widget) -> None:
+        """Hold the keys that follow until a fence sent through ``field`` comes back."""
+        self._waiting = True
+        self.idle.clear()
+        self._fence += 1
+        fence = self._fence
+        Fence(fence, field, FENCE_ROUNDS).send()
+        self._watch(fence, field, time.monotonic() + MAX_HOLD)
+
+    def _watch(self, fence: int, field: Widget, deadline: float) -> None:
+        """A field removed meanwhile (its dialog closed) never sends its fence on."""
+        if fence != self._fence or not self._waiting:
+            return
+        if not field.is_attached or time.monotonic() >= deadline:
+            self.app.call_later(self._release, fence)
+            return
+        self.app.set_timer(WATCH_EVERY, lambda: self._watch(fence, field, deadline),
+                           name="key-order")
+
+    async def _release(self, fence: int) -> None:
+        if fence != self._fence or not self._waiting:
+            return
+        self._waiting = False
+        if not self.app.is_running or not self.app.screen_stack:
+            self._held.clear()  # the app is closing: nothing left to type into
+        while self._held and not self._waiting:
+            await self._pass(self._held.pop(0))
+        if not self._waiting:
+            self.idle.set()
+
+
+def install_key_order(app: App[Any]) -> KeyOrder:
+    """Keep ``app``'s keys in typed order across field changes (call after the scanner)."""
+    order = KeyOrder(app, app.on_event)
+    setattr(app, "on_event", order.on_event)  # noqa: B010
+    return order
