@@ -39,8 +39,10 @@ EventHandler = Callable[[events.Event], Awaitable[None]]
 #: Keys whose effect (focus moves, a field is submitted) is applied after it bubbles.
 FIELD_KEYS = frozenset({"tab", "shift+tab", "enter"})
 #: Rounds a fence makes: a key bubbles to the app, whose binding (Input's ``enter``:
-#: submit) posts a message at the field, which bubbles to the screen's handler.
-FENCE_ROUNDS = 2
+#: submit) posts a message at the field, which bubbles to a handler that may post
+#: another (the unit picker's Submitted -> Picked -> the form moves on). Each round
+#: comes back behind one more link of such a chain; a round costs a few hops.
+FENCE_ROUNDS = 4
 #: Longest the keys behind a field key are held, should the fence never arrive
 #: (a handler stopped it); a removed field is noticed every ``WATCH_EVERY`` seconds.
 MAX_HOLD = 0.5

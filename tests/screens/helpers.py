@@ -21,7 +21,8 @@ async def settle(pilot: Pilot[None]) -> None:
     are not waited for: they finish only when the test answers the dialog.
     """
     key_order = getattr(pilot.app, "key_order", None)
-    for _ in range(20):
+    quiet = 0
+    for _ in range(40):
         if key_order is not None:
             await key_order.idle.wait()
         threads = [worker for worker in pilot.app.workers if _in_a_thread(worker)]
@@ -31,8 +32,12 @@ async def settle(pilot: Pilot[None]) -> None:
             with suppress(WorkerFailed):
                 await worker.wait()
         await pilot.pause()
-        if not any(_in_a_thread(worker) and not worker.is_finished
-                   for worker in pilot.app.workers):
+        busy = (key_order is not None and not key_order.idle.is_set()) or any(
+            _in_a_thread(worker) and not worker.is_finished for worker in pilot.app.workers)
+        # Quiet twice in a row: a key still queued at a screen may start work after
+        # the first look.
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 2:
             return
 
 

@@ -106,3 +106,22 @@ async def test_text_then_ctrl_s_in_one_burst_saves_the_whole_text(staffed: Desk)
     with reading(staffed.engine) as session:
         summaries = [request.summary for request in session.exec(select(ServiceRequest))]
     assert summaries == ["厨房漏水"]
+
+
+async def test_a_whole_call_typed_in_one_burst_is_saved(staffed: Desk) -> None:
+    """Unit, Enter (the picker picks, the form moves on), caller, kind, words, ctrl+s."""
+    from sqlmodel import select
+
+    from deskapp.db import reading
+    from deskapp.models.requests import ServiceRequest
+
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await burst(pilot, *"1-1-101", "enter", "1", "2", *"厨房水管漏水", "ctrl+s")
+    with reading(staffed.engine) as session:
+        saved = [(request.summary, request.kind) for request in
+                 session.exec(select(ServiceRequest))]
+    assert saved == [("厨房水管漏水", "repair")]
