@@ -43,9 +43,9 @@ FIELD_KEYS = frozenset({"tab", "shift+tab", "enter"})
 #: another (the unit picker's Submitted -> Picked -> the form moves on). Each round
 #: comes back behind one more link of such a chain; a round costs a few hops.
 FENCE_ROUNDS = 4
-#: Longest the keys behind a field key are held, should the fence never arrive (it is
-#: generous: a loaded machine can stall the event loop for half a second)
-#: (a handler stopped it); a removed field is noticed every ``WATCH_EVERY`` seconds.
+#: Longest the keys behind a field key are held should the fence never come back. A
+#: removed field (its dialog closed) is noticed every ``WATCH_EVERY`` seconds; the cap
+#: is generous because a loaded machine can stall the event loop for half a second.
 MAX_HOLD = 2.0
 WATCH_EVERY = 0.02
 
