@@ -19,19 +19,21 @@ if TYPE_CHECKING:
     from deskapp.app import DeskApp
 
 T = TypeVar("T")
+R = TypeVar("R")
 Done = Callable[[Any], object]
 Failed = Callable[[DeskError], object]
 _FINISHED = frozenset({WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED})
 
 
-class DeskScreen(Screen[None]):
-    """A task screen. Subclasses give ``TITLE_TEXT`` (an ``N_`` msgid) and ``compose_body``."""
+class DatabaseWork(Screen[R]):
+    """Database work off the event loop, for a task screen or a modal form.
 
-    TITLE_TEXT = ""
+    The screen keeps drawing while the database waits for a lock (another desk,
+    a backup), and a failure becomes one line instead of a frozen or stopped desk.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self._composed_language = i18n.current_language()
         self._db_work: dict[Worker[Any], tuple[Done | None, Failed | None]] = {}
 
     @property
@@ -40,33 +42,6 @@ class DeskScreen(Screen[None]):
 
         assert isinstance(self.app, DeskApp)
         return self.app
-
-    def compose(self) -> ComposeResult:
-        self._composed_language = i18n.current_language()
-        yield DutyBar(i18n._(self.TITLE_TEXT))
-        yield from self.compose_body()
-        yield DeskFooter()
-
-    def compose_body(self) -> ComposeResult:
-        yield from ()
-
-    async def on_screen_resume(self) -> None:
-        if self._composed_language != i18n.current_language():
-            await self.recompose()
-        self.refresh_view()
-
-    def refresh_view(self) -> None:
-        """Bring what the screen shows up to date (on return, after a language switch)."""
-
-    def has_typing(self) -> bool:
-        """Whether a form here holds typing that switching operator would throw away."""
-        return False
-
-    def recovery_draft(self) -> dict[str, Any] | None:
-        """What to keep of this screen's typing if the app must stop (``deskapp.recovery``)."""
-        return None
-
-    # --- database work off the event loop -----------------------------------------------
 
     def run_db(
         self,
@@ -78,12 +53,12 @@ class DeskScreen(Screen[None]):
     ) -> Worker[T] | None:
         """Run ``work`` (a service call in its own unit of work) in a thread.
 
-        The screen keeps drawing while the database waits for a lock. ``done`` gets
-        the result on the event loop; a ``DeskError`` (a refusal, a locked or lost
-        database) goes to ``failed`` (default: one error line) and anything else to
-        the app's error handler. The form is never touched here, so a failure keeps
-        every character typed. Returns ``None`` while work of the same name is still
-        running (a second ctrl+s while the first save waits for the lock).
+        ``done`` gets the result on the event loop; a ``DeskError`` (a refusal, a
+        locked or lost database) goes to ``failed`` (default: one error line) and
+        anything else to the app's error handler. ``work`` must not touch widgets:
+        read the form before, so a failure keeps every character typed. Returns
+        ``None`` while work of the same name is still running (a second ctrl+s
+        while the first save waits for the lock).
         """
         if not self.desk_app.on_duty():
             return None
@@ -113,6 +88,41 @@ class DeskScreen(Screen[None]):
                 (failed or self.desk_app.show_failure)(error)
             elif isinstance(error, Exception):
                 self.desk_app.unexpected_error(error)
+
+
+class DeskScreen(DatabaseWork[None]):
+    """A task screen. Subclasses give ``TITLE_TEXT`` (an ``N_`` msgid) and ``compose_body``."""
+
+    TITLE_TEXT = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._composed_language = i18n.current_language()
+
+    def compose(self) -> ComposeResult:
+        self._composed_language = i18n.current_language()
+        yield DutyBar(i18n._(self.TITLE_TEXT))
+        yield from self.compose_body()
+        yield DeskFooter()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    async def on_screen_resume(self) -> None:
+        if self._composed_language != i18n.current_language():
+            await self.recompose()
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Bring what the screen shows up to date (on return, after a language switch)."""
+
+    def has_typing(self) -> bool:
+        """Whether a form here holds typing that switching operator would throw away."""
+        return False
+
+    def recovery_draft(self) -> dict[str, Any] | None:
+        """What to keep of this screen's typing if the app must stop (``deskapp.recovery``)."""
+        return None
 
     def refresh_duty(self) -> None:
         for bar in self.query(DutyBar):

@@ -20,6 +20,7 @@ from deskapp.models.custody import BorrowerKind, KeyLoan, KeyRecord, KeyStatus
 from deskapp.screens.custody.ledger_forms import (
     LedgerDesk,
     LedgerForm,
+    Write,
     code_cell,
     done,
     flagged,
@@ -75,13 +76,13 @@ class RegisterKeyForm(LedgerForm):
         event.stop()
         self.focus_next()
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> KeyRecord:
-        return keys.register_key(
-            session, site_id=desk.site_id, unit=self.query_one(UnitPicker).value,
-            label=self.value("#key-label"), place=self.value("#key-place"),
-            custodian=self.value("#key-custodian"),
-            pieces=self.number("#key-pieces", field="pieces"), now=now, actor=actor,
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
+        unit, label = self.query_one(UnitPicker).value, self.value("#key-label")
+        place, custodian = self.value("#key-place"), self.value("#key-custodian")
+        pieces = self.number("#key-pieces", field="pieces")
+        return lambda session: keys.register_key(
+            session, site_id=desk.site_id, unit=unit, label=label, place=place,
+            custodian=custodian, pieces=pieces, now=now, actor=actor,
         )
 
 
@@ -137,9 +138,8 @@ class LendKeyForm(LedgerForm):
         # Without a manager the service still refuses, with its reason beside the field.
         return True
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> KeyLoan:
-        kind = self.choice("#lend-kind")
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
+        kind, key_id = self.choice("#lend-kind"), self.key_id
         borrower = Borrower(
             name=self.value("#lend-name"),
             kind=BorrowerKind.OWNER.value if kind == ISSUE else kind,
@@ -148,15 +148,16 @@ class LendKeyForm(LedgerForm):
             id_number=self.value("#lend-id-number"), signed=self.said_yes("#lend-signed"),
         )
         if kind == ISSUE:
-            return keys.issue_key(session, site_id=desk.site_id, key_id=self.key_id,
-                                  owner=borrower, now=now, actor=actor, settings=desk.settings)
+            return lambda session: keys.issue_key(
+                session, site_id=desk.site_id, key_id=key_id, owner=borrower, now=now,
+                actor=actor, settings=desk.settings)
         due = parse_local_time(self.value("#lend-due"), now=now,
                                zone=desk_zone(desk.settings.timezone), field="due_at")
-        return keys.lend_key(
-            session, site_id=desk.site_id, key_id=self.key_id, borrower=borrower,
-            purpose=self.value("#lend-purpose"), due_at=due, now=now, actor=actor,
-            settings=desk.settings,
-            approved_by=self.manager if kind == BorrowerKind.SALES.value else None,
+        purpose = self.value("#lend-purpose")
+        approved_by = self.manager if kind == BorrowerKind.SALES.value else None
+        return lambda session: keys.lend_key(
+            session, site_id=desk.site_id, key_id=key_id, borrower=borrower, purpose=purpose,
+            due_at=due, now=now, actor=actor, settings=desk.settings, approved_by=approved_by,
         )
 
 
@@ -172,11 +173,12 @@ class ReturnKeyForm(LedgerForm):
                         text_input("return-by", max_length=MAX_NAME_LENGTH), field="returned_by")
         yield FormField(_("Note"), text_input("return-note", max_length=500), field="note")
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> KeyLoan:
-        return keys.return_key(session, site_id=desk.site_id, key_id=self.key_id, now=now,
-                               actor=actor, returned_by=self.value("#return-by"),
-                               note=self.value("#return-note"))
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
+        key_id, returned_by = self.key_id, self.value("#return-by")
+        note = self.value("#return-note")
+        return lambda session: keys.return_key(
+            session, site_id=desk.site_id, key_id=key_id, now=now, actor=actor,
+            returned_by=returned_by, note=note)
 
 
 class ChaseForm(LedgerForm):
@@ -192,10 +194,10 @@ class ChaseForm(LedgerForm):
                                    placeholder=_("e.g. called, returns by 17:00")),
                         field="note")
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> KeyLoan:
-        return keys.chase(session, site_id=desk.site_id, loan_id=self.loan_id,
-                          note=self.value("#chase-note"), now=now, actor=actor)
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
+        loan_id, note = self.loan_id, self.value("#chase-note")
+        return lambda session: keys.chase(session, site_id=desk.site_id, loan_id=loan_id,
+                                          note=note, now=now, actor=actor)
 
 
 def status_cell(row: KeyRow) -> Text:

@@ -27,7 +27,9 @@ from deskapp.db import transaction
 from deskapp.errors import DeskError, InvalidInput
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
+from deskapp.screens.base import DatabaseWork
 from deskapp.services.custody.lists import Page
+from deskapp.services.operators import NotOnDuty
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.footer import DeskFooter
 from deskapp.widgets.form import ChoiceBar, TextInput, clear_errors, show_error
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
 
 YES, NO = "yes", "no"
 PAGE = 100
+
+Write = Callable[["Session"], Any]
+"""A form read into one service call, given the transaction's session."""
 
 
 def text_input(id: str, *, placeholder: str = "", max_length: int = 0,
@@ -82,11 +87,11 @@ class FormBody(VerticalScroll, can_focus=False):
     """Scrolls with the cursor; never takes the cursor itself (Enter goes field to field)."""
 
 
-class LedgerForm(ModalScreen[Any]):
+class LedgerForm(DatabaseWork[Any], ModalScreen[Any]):
     """A form over the ledgers screen: enter moves on, ctrl+s saves, esc backs out.
 
-    Subclasses give ``compose_fields`` and ``write`` (one service call in the
-    transaction given); ``prepare`` may ask for PINs first. A refusal shows
+    Subclasses give ``compose_fields`` and ``write`` (the form read into one
+    service call, made in a thread); ``prepare`` may ask for PINs first. A refusal shows
     beside the field the service named and keeps everything typed.
     """
 
@@ -117,10 +122,6 @@ class LedgerForm(ModalScreen[Any]):
         super().__init__()
         self.about = about
         self._initial: dict[int, str] = {}
-
-    @property
-    def desk_app(self) -> DeskApp:
-        return self.app  # type: ignore[return-value]
 
     @property
     def desk(self) -> Desk:
@@ -206,26 +207,37 @@ class LedgerForm(ModalScreen[Any]):
         return True
 
     def submit(self) -> None:
+        """Read the form here, write it in a thread: the desk keeps drawing while the
+        database waits, and a refusal or a locked database keeps every character."""
         clear_errors(self)
-        message = self.query_one("#form-message", Static)
-        message.update("")
+        self.query_one("#form-message", Static).update("")
         desk = self.desk
         try:
-            with transaction(desk.engine) as session:
-                result = self.write(session, desk=desk, now=desk.clock.now(),
-                                    actor=self.desk_app.operator)
+            write = self.write(desk=desk, now=desk.clock.now(), actor=self.desk_app.operator)
         except DeskError as error:
-            self.app.bell()
-            self.refused(error)
-            show_error(self, error, fallback=message)
+            self._refused(error)
             return
-        self.dismiss(result)
+
+        def save() -> Any:
+            with transaction(desk.engine) as session:
+                return write(session)
+
+        self.run_db(save, self.dismiss, failed=self._refused, name="save")
+
+    def _refused(self, error: DeskError) -> None:
+        if isinstance(error, NotOnDuty):
+            self.desk_app.show_failure(error)
+            return
+        self.app.bell()
+        self.refused(error)
+        show_error(self, error, fallback=self.query_one("#form-message", Static))
 
     def refused(self, error: DeskError) -> None:
         """A hook: forget what the refusal made stale (a witness who is not valid)."""
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> Any:
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
+        """Read the form (a typing mistake is refused here) and give the one service
+        call to make in the transaction; it runs in a thread, so it reads no widget."""
         raise NotImplementedError
 
 

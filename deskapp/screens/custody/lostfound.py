@@ -21,6 +21,7 @@ from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
 from deskapp.screens.custody.ledger_forms import (
     LedgerDesk,
     LedgerForm,
+    Write,
     code_cell,
     done,
     flagged,
@@ -87,8 +88,7 @@ class FoundItemForm(LedgerForm):
         yield FormField(_("Name on the item, if any"),
                         text_input("found-owner", max_length=64), field="owner_hint")
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> CustodyItem:
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
         zone = desk_zone(desk.settings.timezone)
         form = FoundForm(
             description=self.value("#found-description"),
@@ -102,8 +102,8 @@ class FoundItemForm(LedgerForm):
             condition=self.value("#found-condition"),
             owner_hint=self.value("#found-owner"),
         )
-        return lostfound.register_found(session, site_id=desk.site_id, form=form, now=now,
-                                        actor=actor)
+        return lambda session: lostfound.register_found(session, site_id=desk.site_id, form=form,
+                                                        now=now, actor=actor)
 
 
 class ClaimForm(LedgerForm):
@@ -131,17 +131,16 @@ class ClaimForm(LedgerForm):
         yield FormField(_("Claimant signed the register"),
                         yes_no("claim-signed", _("Signed"), _("Not yet")), field="signed")
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> CustodyItem:
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
         claimant = Collector(
             name=self.value("#claim-name"), phone=self.value("#claim-phone"),
             id_number=self.value("#claim-id-number"),
             id_checked=self.said_yes("#claim-id-checked"), signed=self.said_yes("#claim-signed"),
         )
-        return lostfound.claim(session, site_id=desk.site_id, item_id=self.item_id,
-                               claimant=claimant,
-                               description_check=self.value("#claim-description"),
-                               now=now, actor=actor, settings=desk.settings)
+        item_id, description_check = self.item_id, self.value("#claim-description")
+        return lambda session: lostfound.claim(
+            session, site_id=desk.site_id, item_id=item_id, claimant=claimant,
+            description_check=description_check, now=now, actor=actor, settings=desk.settings)
 
 
 class HandoverForm(LedgerForm):
@@ -159,11 +158,11 @@ class HandoverForm(LedgerForm):
                         field="receiver")
         yield Static("", id="field-items")
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> list[CustodyItem]:
-        return lostfound.hand_over(session, site_id=desk.site_id, item_ids=self.item_ids,
-                                   receiver=self.value("#handover-receiver"), now=now,
-                                   actor=actor, settings=desk.settings)
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
+        item_ids, receiver = list(self.item_ids), self.value("#handover-receiver")
+        return lambda session: lostfound.hand_over(
+            session, site_id=desk.site_id, item_ids=item_ids, receiver=receiver, now=now,
+            actor=actor, settings=desk.settings)
 
 
 class DisposeForm(LedgerForm):
@@ -215,13 +214,12 @@ class DisposeForm(LedgerForm):
             self.witnesses = []
         self._show_witnesses()
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> CustodyItem:
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
         first, second = self.witnesses[0], self.witnesses[1]
-        return lostfound.dispose(session, site_id=desk.site_id, item_id=self.item_id,
-                                 witness_a=first, witness_b=second,
-                                 note=self.value("#dispose-note"), now=now, actor=actor,
-                                 settings=desk.settings)
+        item_id, note = self.item_id, self.value("#dispose-note")
+        return lambda session: lostfound.dispose(
+            session, site_id=desk.site_id, item_id=item_id, witness_a=first, witness_b=second,
+            note=note, now=now, actor=actor, settings=desk.settings)
 
 
 class LostDesk(LedgerDesk):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from deskapp.screens.custody.ledger_forms import (
     YES,
     LedgerDesk,
     LedgerForm,
+    Write,
     code_cell,
     done,
     flagged,
@@ -35,6 +37,7 @@ from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.lists import ItemRow, Page
 from deskapp.services.custody.parcels import ParcelForm
 from deskapp.services.directory import MAX_NAME_LENGTH
+from deskapp.services.operators import NotOnDuty
 from deskapp.widgets.form import ChoiceBar, FormField, clear_errors, show_error
 from deskapp.widgets.unit_picker import UnitPicker
 
@@ -81,17 +84,17 @@ class LogParcelForm(LedgerForm):
             name.value = event.unit.name
         self.focus_next()
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> CustodyItem:
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
         form = ParcelForm(
             carrier=self.value("#parcel-carrier"), tracking_number=self.value("#parcel-tracking"),
             unit=self.query_one(UnitPicker).value, resident_name=self.value("#parcel-name"),
             shelf=self.value("#parcel-shelf"), phone=self.value("#parcel-phone"),
             description=self.value("#parcel-description"),
         )
-        return parcels.log_parcel(session, site_id=desk.site_id, form=form,
-                                  consent=self.said_yes("#parcel-consent"), now=now,
-                                  actor=actor, settings=desk.settings)
+        consent = self.said_yes("#parcel-consent")
+        return lambda session: parcels.log_parcel(
+            session, site_id=desk.site_id, form=form, consent=consent, now=now, actor=actor,
+            settings=desk.settings)
 
 
 class CheckInForm(LedgerForm):
@@ -110,6 +113,7 @@ class CheckInForm(LedgerForm):
     def __init__(self) -> None:
         super().__init__(_("Scan one tracking number after another; Esc when the pile is done."))
         self.logged: list[CustodyItem] = []
+        self._waiting: list[Scan] = []
 
     def compose_fields(self) -> ComposeResult:
         yield FormField(_("Carrier"), text_input("checkin-carrier", max_length=32,
@@ -180,54 +184,107 @@ class CheckInForm(LedgerForm):
         self._log()
 
     def _log(self) -> None:
+        """Log the parcel on the form. The values are taken and the fields cleared at
+        once, so the next scan can come while this one is written (in a thread, one
+        after another, in the order scanned)."""
         clear_errors(self)
-        message = self.query_one("#form-message", Static)
-        message.update("")
-        desk = self.desk
-        tracking = self.query_one("#checkin-tracking", Input)
+        self.query_one("#form-message", Static).update("")
+        tracking, unit = self.query_one("#checkin-tracking", Input), self.query_one(UnitPicker)
+        name = self.query_one("#checkin-name", Input)
         if not tracking.value.strip():
             tracking.focus()
             return
-        try:
-            with transaction(desk.engine) as session:
-                item = parcels.check_in(
-                    session, site_id=desk.site_id, scan=tracking.value,
-                    carrier=self.value("#checkin-carrier"),
-                    unit=self.query_one(UnitPicker).value,
-                    resident_name=self.value("#checkin-name"),
-                    shelf=self.value("#checkin-shelf"),
-                    consent=self.choice("#parcel-consent") == YES,
-                    now=desk.clock.now(), actor=self.desk_app.operator, settings=desk.settings,
-                )
-        except DeskError as error:
-            self._refused(error, tracking, message)
-            return
-        self.logged.append(item)
-        self.query_one("#checkin-log", RichLog).write(Text(
-            f"✓ {item.code}  {item.carrier} {item.tracking_number}  "
-            f"{self.query_one(UnitPicker).value}  {item.owner_name}  {item.place}",
-            style="green"))
+        labelled = bool(unit.value.strip() and name.value.strip())
+        self._waiting.append(Scan(
+            tracking=tracking.value, unit=unit.value, resident=name.value,
+            carrier=self.value("#checkin-carrier"), shelf=self.value("#checkin-shelf"),
+            consent=self.choice("#parcel-consent") == YES, cleared=labelled,
+        ))
+        if labelled:
+            self._clear_parcel()
+        self._write_next()
+
+    def _clear_parcel(self) -> None:
+        tracking = self.query_one("#checkin-tracking", Input)
         tracking.value = ""
         self.query_one(UnitPicker).clear()
         self.query_one("#checkin-name", Input).value = ""
-        self._count()
         tracking.focus()
 
-    def _refused(self, error: DeskError, tracking: Input, message: Static) -> None:
-        unit, name = self.query_one(UnitPicker), self.query_one("#checkin-name", Input)
-        waiting_for_label = error.field in ("unit", "resident_name") and (
-            not unit.value.strip() or not name.value.strip())
-        if waiting_for_label and self.focused is tracking:
+    def _write_next(self) -> None:
+        if not self._waiting or self.db_busy("save"):
+            return
+        scan = self._waiting[0]
+        desk, actor = self.desk, self.desk_app.operator
+
+        def save() -> CustodyItem:
+            with transaction(desk.engine) as session:
+                return parcels.check_in(
+                    session, site_id=desk.site_id, scan=scan.tracking, carrier=scan.carrier,
+                    unit=scan.unit, resident_name=scan.resident, shelf=scan.shelf,
+                    consent=scan.consent, now=desk.clock.now(), actor=actor,
+                    settings=desk.settings,
+                )
+
+        if self.run_db(save, lambda item: self._logged(scan, item),
+                       failed=lambda error: self._not_logged(scan, error), name="save") is None:
+            self._waiting.clear()  # signed out or disabled: nothing more is written
+
+    def _logged(self, scan: Scan, item: CustodyItem) -> None:
+        self._waiting.remove(scan)
+        if not scan.cleared and self.value("#checkin-tracking") == scan.tracking:
+            self._clear_parcel()
+        self.logged.append(item)
+        self.query_one("#checkin-log", RichLog).write(Text(
+            f"✓ {item.code}  {item.carrier} {item.tracking_number}  "
+            f"{scan.unit}  {item.owner_name}  {item.place}",
+            style="green"))
+        self._count()
+        self._write_next()
+
+    def _not_logged(self, scan: Scan, error: DeskError) -> None:
+        """A refusal: the log says why. Scanned before its label was typed: the cursor
+        goes to the unit. Refused for its label after the form was cleared: it comes back
+        to the form if the form is empty. Refused for its number: the number clears."""
+        self._waiting.remove(scan)
+        if isinstance(error, NotOnDuty):
+            self._waiting.clear()
+            self.desk_app.show_failure(error)
+            return
+        tracking, unit = self.query_one("#checkin-tracking", Input), self.query_one(UnitPicker)
+        name = self.query_one("#checkin-name", Input)
+        if (error.field in ("unit", "resident_name") and not scan.cleared
+                and tracking.value == scan.tracking):
             # Scanned first: now the unit and the resident from the label.
             (unit if not unit.value.strip() else name).focus()
+            self._write_next()
             return
         self.app.bell()
-        show_error(self, error, fallback=message)
-        if error.field == "tracking_number":
-            self.query_one("#checkin-log", RichLog).write(
-                Text("✗ " + error.message, style="red"))
+        log = self.query_one("#checkin-log", RichLog)
+        log.write(Text(f"✗ {scan.tracking.strip()}  " + error.message, style="red"))
+        if error.field != "tracking_number" and not (tracking.value or unit.value or name.value):
+            tracking.value, name.value = scan.tracking, scan.resident
+            with unit.input.prevent(Input.Changed):
+                unit.input.value = scan.unit
+        show_error(self, error, fallback=self.query_one("#form-message", Static))
+        if error.field == "tracking_number" and tracking.value == scan.tracking:
             tracking.value = ""
             tracking.focus()
+        self._write_next()
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One parcel of the pile as the form held it when Enter was pressed."""
+
+    tracking: str
+    unit: str
+    resident: str
+    carrier: str
+    shelf: str
+    consent: bool
+    cleared: bool
+    """Unit and resident were there, so the form was cleared for the next scan at once."""
 
 
 class PickupForm(LedgerForm):
@@ -249,15 +306,15 @@ class PickupForm(LedgerForm):
         yield FormField(_("Collector signed"), yes_no("pickup-signed", _("Signed"), _("Not yet")),
                         field="signed")
 
-    def write(self, session: Session, *, desk: Desk, now: datetime,
-              actor: Operator | None) -> CustodyItem:
+    def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
         collector = Collector(name=self.value("#pickup-name"),
                               relation=self.value("#pickup-relation"),
                               phone=self.value("#pickup-phone"),
                               signed=self.said_yes("#pickup-signed"))
-        return parcels.pick_up(session, site_id=desk.site_id, item_id=self.item_id,
-                               collector=collector, now=now, actor=actor,
-                               settings=desk.settings)
+        item_id = self.item_id
+        return lambda session: parcels.pick_up(
+            session, site_id=desk.site_id, item_id=item_id, collector=collector, now=now,
+            actor=actor, settings=desk.settings)
 
 
 class ParcelsDesk(LedgerDesk):

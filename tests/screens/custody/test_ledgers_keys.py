@@ -46,14 +46,14 @@ def key_status(desk: Desk, key_id: int) -> str:
 
 
 async def open_keys(pilot: Pilot[None]) -> LedgersScreen:
-    await pilot.pause()
+    await settle(pilot)
     await sign_in(pilot)
     await pilot.press("f8")
-    await pilot.pause()
+    await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, LedgersScreen)
     await pilot.press("ctrl+t")
-    await pilot.pause()
+    await settle(pilot)
     assert screen.tab == "keys"
     return screen
 
@@ -64,12 +64,12 @@ async def test_lend_to_a_contractor_refuse_a_second_loan_and_return(staffed: Des
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_keys(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LendKeyForm)
         await pilot.press("3", "enter", *"刘师傅", "enter", *"13800001111", "enter",
                           *"恒安装修", "enter", "enter", "enter", *"修水管", "enter", "enter", "y")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         [loan] = loans(staffed)
         assert (loan.borrower_name, loan.borrower_kind, loan.purpose) == (
@@ -84,27 +84,27 @@ async def test_lend_to_a_contractor_refuse_a_second_loan_and_return(staffed: Des
 
         # A form opened before the loan (another desk): saving it is refused with who has it.
         app.push_screen(LendKeyForm(key.id or 0, "K"))
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("1", "enter", *"王芳", "enter", "enter", "enter", *VALID, "enter",
                           "y", "enter", "enter", *"18:00", "enter", "y", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LendKeyForm)
         message = str(app.screen.query_one("#form-message", Static).render())
         assert "already out with 刘师傅" in message
         assert len(loans(staffed)) == 1
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("y")  # leave the form with typed text: asked first
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
 
         # Enter on a key that is out: the return.
         table.focus()
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ReturnKeyForm)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
     [loan] = loans(staffed)
     assert loan.returned_at is not None and loan.returned_from == "刘师傅"
@@ -121,11 +121,11 @@ async def test_a_sales_loan_needs_a_manager_with_their_pin(staffed: Desk) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_keys(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("4", "enter", *"孙销售", "enter", "enter", *"置业顾问部", "enter",
                           "enter", "enter", *"带客看房", "enter", *"17:00", "enter", "y")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("escape")  # no manager at hand
         await settle(pilot)
         assert isinstance(app.screen, LendKeyForm)
@@ -133,7 +133,7 @@ async def test_a_sales_loan_needs_a_manager_with_their_pin(staffed: Desk) -> Non
         assert loans(staffed) == []
 
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"wang", "enter", *"1234", "enter")  # an operator: not enough
         await settle(pilot)
         pin_message = str(app.screen.query_one("#pin-message", Static).render())
@@ -164,15 +164,15 @@ async def test_an_overdue_key_is_listed_with_who_has_it_and_chased(staffed: Desk
         screen = await open_keys(pilot)
         screen.query_one("#desk-keys-views").focus()
         await pilot.press("3")
-        await pilot.pause()
+        await settle(pilot)
         table = screen.query_one("#desk-keys-table", DataTable)
         row = [str(cell) for cell in table.get_row_at(0)]
         assert "⚠ overdue" in row and any("刘师傅" in cell for cell in row)
         table.focus()
         await pilot.press("ctrl+e")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"电话催还", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
     [loan] = loans(staffed)
     assert loan.chase_count == 1 and loan.chased_at is not None

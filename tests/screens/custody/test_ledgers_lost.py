@@ -19,24 +19,19 @@ from deskapp.services import operators
 from deskapp.services.custody import lostfound
 from deskapp.services.custody.lostfound import FoundForm
 from deskapp.widgets.form import FormField
-from tests.screens.helpers import pin_checked, sign_in
+from tests.screens.helpers import settle, sign_in
 
 VALID_ID = "11010519491231002X"
 
 
 async def open_ledgers(pilot: Pilot[None]) -> LedgersScreen:
-    await pilot.pause()
+    await settle(pilot)
     await sign_in(pilot)
     await pilot.press("f8")
-    await pilot.pause()
+    await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, LedgersScreen)
     return screen
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let a PIN check (a thread) and the form waiting on it finish."""
-    await pin_checked(pilot)
 
 
 def lost_items(desk: Desk) -> list[CustodyItem]:
@@ -72,12 +67,12 @@ async def test_register_a_found_item_then_claim_it_only_with_an_id(staffed: Desk
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_ledgers(pilot)
         await pilot.press("ctrl+n")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, FoundItemForm)
         await pilot.press(*"黑色钱包", "enter", *"3号楼大堂", "enter", "enter",
                           *"刘阿姨", "enter", "y", "enter", "enter", *"L-1")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         [item] = lost_items(staffed)
         assert (item.description, item.found_where, item.received_from) == (
@@ -88,12 +83,12 @@ async def test_register_a_found_item_then_claim_it_only_with_an_id(staffed: Desk
 
         # Enter on the row: the claim form. Without an ID number it is refused, beside the field.
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ClaimForm)
         await pilot.press(*"王小明", "enter", "enter", "enter", "y", "enter",
                           *"黑色三张卡", "enter", "y")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ClaimForm)
         assert "ID number" in field_error(app.screen, "id_number")
         assert lost_items(staffed)[0].status == ItemStatus.HELD.value
@@ -102,7 +97,7 @@ async def test_register_a_found_item_then_claim_it_only_with_an_id(staffed: Desk
         app.screen.query_one("#claim-id-number").focus()
         await pilot.press(*VALID_ID)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         [item] = lost_items(staffed)
         assert item.status == ItemStatus.RELEASED.value
@@ -110,7 +105,7 @@ async def test_register_a_found_item_then_claim_it_only_with_an_id(staffed: Desk
         assert item.id_checked and item.release_note == "黑色三张卡"
         screen.query_one("#desk-lost-views").focus()
         await pilot.press("3")  # the view bar is no text field: 3 is the Claimed view
-        await pilot.pause()
+        await settle(pilot)
         row = [str(cell) for cell in table.get_row_at(0)]
         assert "**************002X" in row and VALID_ID not in row
 
@@ -126,13 +121,13 @@ async def test_a_valuable_from_yesterday_is_flagged_and_handed_to_admin(staffed:
         assert "⚠ for admin" in cells
         screen.query_one("#desk-lost-views").focus()
         await pilot.press("7")
-        await pilot.pause()
+        await settle(pilot)
         assert table.row_count == 1
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"陈主任")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
     states = {found.description: (found.status, found.admin_receiver)
               for found in lost_items(staffed)}
@@ -147,13 +142,13 @@ async def test_a_disposal_needs_two_different_witnesses_with_their_pins(staffed:
         screen = await open_ledgers(pilot)
         screen.query_one("#desk-lost-views").focus()
         await pilot.press("8")
-        await pilot.pause()
+        await settle(pilot)
         screen.query_one("#desk-lost-table").focus()
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, DisposeForm)
         await pilot.press(*"捐赠", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         for login in ("wang", "wang"):  # the same person twice: refused
             await pilot.press(*login, "enter", *"1234", "enter")
             await settle(pilot)
@@ -161,7 +156,7 @@ async def test_a_disposal_needs_two_different_witnesses_with_their_pins(staffed:
         assert "two different" in field_error(app.screen, "witness_b")
         assert lost_items(staffed)[0].status == ItemStatus.HELD.value
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"li", "enter", *"1234", "enter")
         await settle(pilot)
         assert app.screen is screen
@@ -179,7 +174,7 @@ async def test_the_weekly_notice_is_saved_as_pdf_and_text(staffed: Desk) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         await open_ledgers(pilot)
         await pilot.press("ctrl+r")
-        await pilot.pause()
+        await settle(pilot)
     prints = staffed.settings.data_dir / "prints"
     names = sorted(path.name for path in prints.iterdir())
     assert names == ["lost-notice-2026-11-23-1000.pdf", "lost-notice-2026-11-23-1000.txt"]

@@ -14,7 +14,7 @@ from deskapp.screens.custody.parcels import PickupForm
 from tests.screens.custody.test_ledgers_keys import add_key
 from tests.screens.custody.test_ledgers_lost import register
 from tests.screens.custody.test_ledgers_parcels import log
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import settle, sign_in
 
 
 async def test_a_scanned_parcel_opens_its_pickup_on_a_screen_never_shown(staffed: Desk) -> None:
@@ -22,14 +22,14 @@ async def test_a_scanned_parcel_opens_its_pickup_on_a_screen_never_shown(staffed
     parcel = log(staffed, "SF2000000002", unit="1-1-101", name="王芳")
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         app.open_scanned(parcel.code or "")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         assert isinstance(app.screen, PickupForm) and app.screen.item_id == parcel.id
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, LedgersScreen) and screen.tab == "parcels"
         table = screen.query_one("#desk-parcels-table", DataTable)
@@ -41,19 +41,19 @@ async def test_open_record_switches_tabs_on_an_open_screen(staffed: Desk) -> Non
     key = add_key(staffed)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         await pilot.press("f8")
-        await pilot.pause()
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, LedgersScreen)
         screen.open_record("key", key.id or 0)
-        await pilot.pause()
+        await settle(pilot)
         assert screen.tab == "keys" and isinstance(app.screen, LendKeyForm)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         screen.open_record("lost", item.id or 0)
-        await pilot.pause()
+        await settle(pilot)
         assert screen.tab == "lost" and isinstance(app.screen, ClaimForm)
 
 

@@ -38,12 +38,12 @@ def log(desk: Desk, tracking: str, *, days_ago: int = 0, unit: str = "3-2-1201",
 
 
 async def open_parcels(pilot: Pilot[None]) -> LedgersScreen:
-    await pilot.pause()
+    await settle(pilot)
     await sign_in(pilot)
     await pilot.press("f8")
-    await pilot.pause()
+    await settle(pilot)
     await pilot.press("ctrl+t", "ctrl+t")
-    await pilot.pause()
+    await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, LedgersScreen) and screen.tab == "parcels"
     return screen
@@ -56,13 +56,13 @@ async def _label(pilot: Pilot[None], unit: str, name_on_label: str) -> None:
     await pilot.press(*unit)
     await settle(pilot)  # the unit's matches are in the dropdown
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
     name = app.screen.query_one("#checkin-name", Input)
     assert app.focused is name
     if not name.value:  # a room matches the unit, not one of its people
         await pilot.press(*name_on_label)
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_fast_check_in_with_a_parcel_scanned_twice_then_pickup(staffed: Desk) -> None:
@@ -70,7 +70,7 @@ async def test_fast_check_in_with_a_parcel_scanned_twice_then_pickup(staffed: De
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_parcels(pilot)
         await pilot.press("ctrl+k")
-        await pilot.pause()
+        await settle(pilot)
         form = app.screen
         assert isinstance(form, CheckInForm)
         await pilot.press(*"顺丰", "enter", *"B-2", "enter", "y", "enter")
@@ -78,18 +78,18 @@ async def test_fast_check_in_with_a_parcel_scanned_twice_then_pickup(staffed: De
         assert app.focused is tracking
 
         await pilot.press(*"SF1000000001", "enter")
-        await pilot.pause()
+        await settle(pilot)
         await _label(pilot, "3-2-1201", "张伟")
         assert len(waiting(staffed)) == 1 and app.focused is tracking and tracking.value == ""
 
         await pilot.press(*"SF1000000001", "enter")  # the same parcel again
-        await pilot.pause()
+        await settle(pilot)
         assert "scanned twice" in field_error(form, "tracking_number")
         assert app.focused is tracking and tracking.value == ""
         assert len(waiting(staffed)) == 1
 
         await pilot.press(*"SF1000000003", "enter")
-        await pilot.pause()
+        await settle(pilot)
         await _label(pilot, "1-1-102", "李明")
         logged = waiting(staffed)
         assert [(p.tracking_number, p.owner_name, p.place, p.carrier) for p in logged] == [
@@ -98,21 +98,21 @@ async def test_fast_check_in_with_a_parcel_scanned_twice_then_pickup(staffed: De
         assert lines.count("✓") == 2 and "scanned twice" in lines
 
         await pilot.press("escape")  # nothing half-typed: back to the list at once
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         table = screen.query_one("#desk-parcels-table", DataTable)
         assert table.row_count == 2
         table.focus()
         table.move_cursor(row=0)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, PickupForm)
         await pilot.press(*"张伟", "enter", *"本人", "enter", "enter")
         await pilot.press("ctrl+s")  # not signed yet: refused
-        await pilot.pause()
+        await settle(pilot)
         assert "signs" in field_error(app.screen, "signed")
         await pilot.press("y", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         assert table.row_count == 1
     first = waiting(staffed)[0]
@@ -127,21 +127,21 @@ async def test_log_one_parcel_without_consent_is_refused_beside_the_field(
     async with app.run_test(size=(120, 40)) as pilot:
         await open_parcels(pilot)
         await pilot.press("ctrl+n")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LogParcelForm)
         await pilot.press(*"京东", "enter", *"JD0012345678", "enter", *"1-1-101")
         await settle(pilot)  # the unit's matches are in the dropdown
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         if not app.screen.query_one("#parcel-name", Input).value:
             await pilot.press(*"王芳")
         await pilot.press("enter", "enter", *"C-1", "enter")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "consent" in field_error(app.screen, "consent")
         assert waiting(staffed) == []
         await pilot.press("y", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LedgersScreen)
     [parcel] = waiting(staffed)
     assert (parcel.owner_name, parcel.place, parcel.consent) == ("王芳", "C-1", "explicit")
