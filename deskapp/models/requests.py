@@ -271,6 +271,13 @@ class RequestEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=16)
     to_status: str | None = Field(default=None, max_length=16)
     details: str = Field(default="", sa_column=Column(Text, nullable=False))
+    """What an operator typed, or the system's words rendered in English (for the export
+    and older readers); shown from ``facts`` when those are there."""
+    facts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The system's words as a message key and its arguments (JSON; typed text raw, labels
+    as their codes), rendered in the reader's language by
+    ``services.requests.timeline.describe``. ``None`` on rows written before 0005 and on
+    lines that are only typed text."""
 
 
 class RequestDeadline(SQLModel, table=True):
@@ -311,6 +318,9 @@ class Escalation(SQLModel, table=True):
     level: str = Field(max_length=16)
     cause: str = Field(max_length=48)
     reason: str = Field(default="", max_length=500)
+    """The reason in English (or as typed); shown from ``facts`` when those are there."""
+    facts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The reason as facts (JSON, see ``RequestEvent.facts``); ``None`` before 0005."""
     raised_at: datetime
     is_open: bool = True
     acknowledged_at: datetime | None = None

@@ -22,6 +22,7 @@ from deskapp.services import directory
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import core, lists, parcels, storage
 from deskapp.services.requests import deadlines
+from deskapp.services.requests.timeline import escalation_reason
 from deskapp.services.workcalendar import WorkCalendar
 
 
@@ -111,7 +112,7 @@ def open_escalations(session: Session, *, site_id: int, limit: int = 5) -> list[
     return [
         EscalationLine(
             request_id=request.id or 0, number=request.number, level=escalation.level,
-            reason=escalation.reason, raised_at=escalation.raised_at,
+            reason=escalation_reason(escalation), raised_at=escalation.raised_at,
         )
         for escalation, request in rows
     ]

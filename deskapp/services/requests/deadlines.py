@@ -52,12 +52,17 @@ from deskapp.models.requests import (
 )
 from deskapp.services.clock import as_utc
 from deskapp.services.requests.checks import clean_text, required_reason
-from deskapp.services.requests.labels import ESCALATION_LABELS, label
 from deskapp.services.requests.steps import Step, check_step
 from deskapp.services.requests.timeline import (
+    Fact,
+    Label,
     add_event,
     audit_request,
+    dumps,
+    english,
+    escalation_fact,
     get_request,
+    message,
     require_actor,
 )
 from deskapp.services.text import check_length
@@ -263,8 +268,8 @@ def resume_clock(
     session.flush()
     refresh_next_due(session, request)
     minutes = int(paused_for.total_seconds() // 60)
-    details = _("Paused for {minutes} min; deadlines moved by as much.").format(minutes=minutes)
-    add_event(session, request, now=now, actor=actor, kind=EventKind.RESUMED, details=details)
+    add_event(session, request, now=now, actor=actor, kind=EventKind.RESUMED,
+              details=message("clock_resumed", minutes=minutes))
     audit_request(session, request, action="request.resume", now=now, actor=actor,
                   extra={"paused_minutes": minutes})
     return request
@@ -272,15 +277,17 @@ def resume_clock(
 
 def record_escalation(
     session: Session, request: ServiceRequest, *, level: EscalationLevel, cause: str,
-    reason: str, now: datetime, actor: Operator | None,
+    reason: Fact, now: datetime, actor: Operator | None,
 ) -> Escalation | None:
     """Write the escalation the rules decided, once per ``cause``; ``None`` if already written.
 
     The row, its timeline event and its audit entry; ``level``, ``cause`` and
-    ``reason`` come from the caller (``rules.Referral``).
+    ``reason`` come from the caller (``rules.Referral``). The reason is kept as facts
+    (said in the reader's language) and in English (``Escalation.reason``).
     """
     assert request.id is not None
-    reason = check_length(reason, field="reason", label=_("reason"), max_length=MAX_REASON)
+    reason_text = check_length(english(reason), field="reason", label=_("reason"),
+                               max_length=MAX_REASON)
     existing = session.exec(
         select(Escalation).where(
             Escalation.request_id == request.id, Escalation.level == level.value,
@@ -291,16 +298,16 @@ def record_escalation(
         return None
     escalation = Escalation(
         site_id=request.site_id, request_id=request.id, level=level.value, cause=cause,
-        reason=reason, raised_at=now,
+        reason=reason_text, facts=None if isinstance(reason, str) else dumps(reason),
+        raised_at=now,
     )
     session.add(escalation)
     session.flush()
-    details = _("To the {level}: {reason}").format(
-        level=label(ESCALATION_LABELS, level.value), reason=reason
-    )
-    add_event(session, request, now=now, actor=actor, kind=EventKind.ESCALATED, details=details)
+    add_event(session, request, now=now, actor=actor, kind=EventKind.ESCALATED,
+              details=message("escalated", level=Label("escalation", level.value),
+                              reason=reason))
     audit_request(session, request, action="request.escalate", now=now, actor=actor,
-                  extra={"level": level.value, "cause": cause, "reason": reason})
+                  extra={"level": level.value, "cause": cause, "reason": reason_text})
     return escalation
 
 
@@ -328,7 +335,7 @@ def acknowledge_escalation(
     session.flush()
     request = get_request(session, site_id=site_id, request_id=escalation.request_id)
     add_event(session, request, now=now, actor=actor, kind=EventKind.ESCALATION_ACKNOWLEDGED,
-              details=note or escalation.reason)
+              details=note or escalation_fact(escalation))
     audit_request(session, request, action="request.escalation_acknowledge", now=now,
                   actor=actor, extra={"escalation_id": escalation.id, "note": note})
     return escalation

@@ -40,15 +40,16 @@ from deskapp.services.clock import as_utc
 from deskapp.services.requests import deadlines, workorders
 from deskapp.services.requests import rules as request_rules
 from deskapp.services.requests.checks import clean_text, parse_choice, required_reason
-from deskapp.services.requests.labels import (
-    DEPARTMENT_LABELS,
-    label,
-)
 from deskapp.services.requests.steps import Step, check_step
 from deskapp.services.requests.timeline import (
+    Fact,
+    Label,
     add_event,
     audit_request,
+    english,
     get_request,
+    joined,
+    message,
     require_actor,
 )
 
@@ -436,7 +437,7 @@ def classify(
 
 def _move(
     session: Session, request: ServiceRequest, step: Step, *, now: datetime, actor: Operator,
-    kind: EventKind, details: str = "", action: str, extra: dict[str, Any] | None = None,
+    kind: EventKind, details: Fact = "", action: str, extra: dict[str, Any] | None = None,
     before: dict[str, Any] | None = None,
 ) -> None:
     """Apply the step's target status, then write the event and the audit entry."""
@@ -483,9 +484,10 @@ def dispatch(
         deadlines.add_deadline(session, request, kind=DeadlineKind.DEPARTMENT_REPORT, now=now,
                                due_at=deadlines.due_at_for(DeadlineKind.DEPARTMENT_REPORT, now,
                                                            settings))
-    who = label(DEPARTMENT_LABELS, parsed.value) + (f" · {assignee}" if assignee else "")
+    who = joined([Label("department", parsed.value), assignee], " · ")
     _move(session, request, Step.DISPATCH, now=now, actor=actor, kind=EventKind.DISPATCHED,
-          details=who + (f": {note}" if note else ""), action="request.dispatch", before=before)
+          details=message("with_detail", what=who, detail=note) if note else who,
+          action="request.dispatch", before=before)
     return request
 
 
@@ -640,16 +642,17 @@ def reopen(
     if was_closed and request.kind == RequestKind.COMPLAINT:
         request_rules.raise_by_rule(
             session, request, to=Severity.IMPORTANT, settings=settings, now=now, actor=actor,
-            reason=_("Complained again after it was closed"),
+            reason=message("reopened_after_close"),
         )
     return request
 
 
 def reopen_row(
-    session: Session, request: ServiceRequest, *, reason: str, settings: Settings,
+    session: Session, request: ServiceRequest, *, reason: Fact, settings: Settings,
     now: datetime, actor: Operator,
 ) -> None:
-    """Shared with the unsatisfied revisit: back to work, with a new reply deadline."""
+    """Shared with the unsatisfied revisit: back to work, with a new reply deadline
+    (``reason`` typed, or the revisit's words as facts)."""
     deadlines.settle(session, request, kinds=None, now=now, met=False)
     request.is_open = True
     request.closed_at = None
@@ -661,7 +664,7 @@ def reopen_row(
                                     severity=request.severity),
     )
     _move(session, request, Step.REOPEN, now=now, actor=actor, kind=EventKind.REOPENED,
-          details=reason, action="request.reopen", extra={"reason": reason})
+          details=reason, action="request.reopen", extra={"reason": english(reason)})
 
 
 def void(
@@ -732,10 +735,8 @@ def hand_over(
     previous = session.get(Operator, request.owner_id)
     before = audit.snapshot(request)
     request.owner_id = _id(target.id)
-    details = _("{before} → {after}: {reason}").format(
-        before=previous.display_name if previous else "?", after=target.display_name,
-        reason=reason,
-    )
+    details = message("handed_over", before=previous.display_name if previous else "?",
+                      after=target.display_name, reason=reason)
     _move(session, request, Step.HAND_OVER, now=now, actor=actor, kind=EventKind.HANDED_OVER,
           details=details, action="request.hand_over", before=before, extra={"reason": reason})
     return request

@@ -27,9 +27,15 @@ from deskapp.models.requests import (
 from deskapp.services.clock import as_utc
 from deskapp.services.requests import deadlines, lifecycle
 from deskapp.services.requests.checks import clean_text, parse_choice
-from deskapp.services.requests.labels import REVISIT_RESULT_LABELS, label
 from deskapp.services.requests.steps import Step, check_step
-from deskapp.services.requests.timeline import add_event, audit_request, get_request, require_actor
+from deskapp.services.requests.timeline import (
+    Label,
+    add_event,
+    audit_request,
+    get_request,
+    message,
+    require_actor,
+)
 from deskapp.services.requests.views import QueueRow, rows_by_ids
 
 
@@ -62,15 +68,15 @@ def record_revisit(
     session.add(revisit)
     session.flush()
     deadlines.settle(session, request, kinds=[DeadlineKind.REVISIT], now=now, met=True)
-    details = label(REVISIT_RESULT_LABELS, parsed.value) + (f": {remarks}" if remarks else "")
+    said = Label("revisit_result", parsed.value)
+    details = message("with_detail", what=said, detail=remarks) if remarks else said
     if parsed is RevisitResult.UNSATISFIED:
         add_event(session, request, now=now, actor=actor, kind=EventKind.REVISITED,
                   details=details)
         audit_request(session, request, action="request.revisit", now=now, actor=actor,
                       extra={"revisit": parsed.value, "remarks": remarks})
         lifecycle.reopen_row(session, request, settings=settings, now=now, actor=actor,
-                            reason=_("Unsatisfied at the revisit: {remarks}").format(
-                                remarks=remarks))
+                            reason=message("revisit_unsatisfied", remarks=remarks))
         return revisit
     from_status = request.status
     request.status = check_step(request, Step.REVISIT).target or request.status

@@ -53,13 +53,19 @@ from deskapp.models.requests import (
 from deskapp.services.clock import as_utc
 from deskapp.services.requests import deadlines
 from deskapp.services.requests.checks import parse_choice, required_reason
-from deskapp.services.requests.labels import (
-    DEADLINE_LABELS,
-    SEVERITY_LABELS,
-    SUBJECT_LABELS,
-    label,
+from deskapp.services.requests.labels import SEVERITY_LABELS, label
+from deskapp.services.requests.timeline import (
+    Fact,
+    Label,
+    add_event,
+    audit_request,
+    english,
+    get_request,
+    joined,
+    message,
+    render,
+    require_actor,
 )
-from deskapp.services.requests.timeline import add_event, audit_request, get_request, require_actor
 
 _DONE_STATUSES = frozenset(
     {RequestStatus.RESOLVED, RequestStatus.REVISITED, RequestStatus.CLOSED}
@@ -68,11 +74,16 @@ _DONE_STATUSES = frozenset(
 
 @dataclass(frozen=True)
 class Finding:
-    """One rule that applies: the severity it asks for and why."""
+    """One rule that applies: the severity it asks for and why (``fact``, said by
+    ``reason`` in the reader's language)."""
 
     severity: Severity
     rule: str
-    reason: str
+    fact: Fact
+
+    @property
+    def reason(self) -> str:
+        return render(self.fact)
 
 
 @dataclass
@@ -104,10 +115,11 @@ class Referral:
     level: EscalationLevel
     cause: str
     """Written once per request and cause: a second sweep finds it and adds nothing."""
-    reason: str
+    reason: Fact
+    """Typed text or the system's words as facts (``timeline``), said to each reader."""
 
 
-def severity_referral(severity: str, *, reason: str) -> Referral | None:
+def severity_referral(severity: str, *, reason: Fact) -> Referral | None:
     """Hot → the supervisor; major → the manager; other severities are not escalated."""
     if severity == Severity.HOT:
         return Referral(EscalationLevel.SUPERVISOR, "severity:hot", reason)
@@ -120,7 +132,7 @@ def overdue_referral(deadline: RequestDeadline) -> Referral:
     """A deadline past due goes before the supervisor, once per deadline."""
     return Referral(
         EscalationLevel.SUPERVISOR, f"overdue:{deadline.id}",
-        _("Overdue: {deadline}").format(deadline=label(DEADLINE_LABELS, deadline.kind)),
+        message("overdue", deadline=Label("deadline", deadline.kind)),
     )
 
 
@@ -212,24 +224,23 @@ def evaluate(
         return []
     findings: list[Finding] = []
     if request.exposure == Exposure.ACTUAL:
-        findings.append(Finding(Severity.MAJOR, "exposure", _("Lawsuit or media exposure")))
+        findings.append(Finding(Severity.MAJOR, "exposure", message("finding.exposure_actual")))
     elif request.exposure == Exposure.RISK:
-        findings.append(Finding(Severity.HOT, "exposure", _("Could lead to lawsuit or media")))
+        findings.append(Finding(Severity.HOT, "exposure", message("finding.exposure_risk")))
     people = request.collective_people
     if people >= settings.collective_major_people:
         findings.append(Finding(Severity.MAJOR, "collective",
-                                _("Collective complaint of {count} people").format(count=people)))
+                                message("finding.collective", count=people)))
     elif people >= settings.collective_hot_people:
         findings.append(Finding(Severity.HOT, "collective",
-                                _("Collective complaint of {count} people").format(count=people)))
+                                message("finding.collective", count=people)))
     group = subject_group(session, request, now=now, settings=settings)
     complainants = {_complainant_key(member) for member in group}
     if len(complainants) >= settings.repeat_subject_residents:
         findings.append(Finding(
             Severity.HOT, "same_subject",
-            _("{count} different residents complained about {subject} within {days} days")
-            .format(count=len(complainants), subject=label(SUBJECT_LABELS,
-                                                           request.complaint_subject),
+            message("finding.same_subject", count=len(complainants),
+                    subject=Label("subject", request.complaint_subject or ""),
                     days=settings.repeat_subject_window_days),
         ))
     if request.status in UNRESOLVED_STATUSES:
@@ -237,28 +248,27 @@ def evaluate(
         if age >= timedelta(days=settings.unresolved_major_days) and request.nature == Nature.VALID:
             findings.append(Finding(
                 Severity.MAJOR, "age",
-                _("Unresolved {days} days after receipt through our fault").format(
-                    days=settings.unresolved_major_days),
+                message("finding.unresolved_fault", days=settings.unresolved_major_days),
             ))
         elif age >= timedelta(days=settings.unresolved_hot_days):
             findings.append(Finding(
                 Severity.HOT, "age",
-                _("Unresolved {days} days after receipt").format(days=settings.unresolved_hot_days),
+                message("finding.unresolved", days=settings.unresolved_hot_days),
             ))
     repeated = _repeat_of_closed(session, request, now, settings.repeat_complaint_days)
     if repeated is not None:
         findings.append(Finding(
-            Severity.IMPORTANT, "repeat",
-            _("Complained again after {number} was closed").format(number=repeated),
+            Severity.IMPORTANT, "repeat", message("finding.repeat", number=repeated),
         ))
     if request.needs_outside_help:
-        findings.append(Finding(Severity.IMPORTANT, "outside_help", _("Needs outside help")))
+        findings.append(Finding(Severity.IMPORTANT, "outside_help",
+                                message("finding.outside_help")))
     findings.sort(key=lambda finding: -rank(finding.severity))
     return findings
 
 
 def _set_severity(
-    session: Session, request: ServiceRequest, *, to: Severity, reason: str, now: datetime,
+    session: Session, request: ServiceRequest, *, to: Severity, reason: Fact, now: datetime,
     actor: Operator | None, settings: Settings, lowered: bool = False,
 ) -> SeverityChange:
     before = request.severity
@@ -266,23 +276,23 @@ def _set_severity(
     request.updated_at = now
     session.add(request)
     deadlines.reschedule_resident_reply(session, request, severity=to.value, settings=settings)
-    details = _("{before} → {after}: {reason}").format(
-        before=label(SEVERITY_LABELS, before), after=label(SEVERITY_LABELS, to.value), reason=reason
-    )
+    details = message("severity_changed", before=Label("severity", before),
+                      after=Label("severity", to.value), reason=reason)
     add_event(
         session, request, now=now, actor=actor,
         kind=EventKind.SEVERITY_LOWERED if lowered else EventKind.SEVERITY_RAISED, details=details,
     )
     audit_request(
         session, request, action="request.severity_lower" if lowered else "request.severity_raise",
-        now=now, actor=actor, extra={"severity_before": before, "reason": reason},
+        now=now, actor=actor, extra={"severity_before": before, "reason": english(reason)},
     )
     escalations = [] if lowered else _refer(
         session, request, severity_referral(request.severity, reason=reason), now=now,
         actor=actor,
     )
     assert request.id is not None
-    return SeverityChange(request.id, request.number, before, to.value, reason, escalations)
+    return SeverityChange(request.id, request.number, before, to.value, render(reason),
+                          escalations)
 
 
 def apply_rules(
@@ -294,7 +304,7 @@ def apply_rules(
     if not findings or rank(findings[0].severity) <= rank(request.severity):
         return None
     top = findings[0].severity
-    reason = "; ".join(finding.reason for finding in findings if finding.severity == top)
+    reason = joined([finding.fact for finding in findings if finding.severity == top], "; ")
     return _set_severity(session, request, to=top, reason=reason, now=now, actor=actor,
                          settings=settings)
 
@@ -421,13 +431,13 @@ def sweep(session: Session, *, site_id: int, now: datetime, settings: Settings) 
     ).all()
     for request in severe:
         referral = severity_referral(request.severity,
-                                     reason=label(SEVERITY_LABELS, request.severity))
+                                     reason=Label("severity", request.severity))
         report.escalations.extend(_refer(session, request, referral, now=now, actor=None))
     return report
 
 
 def raise_by_rule(
-    session: Session, request: ServiceRequest, *, to: Severity, reason: str, now: datetime,
+    session: Session, request: ServiceRequest, *, to: Severity, reason: Fact, now: datetime,
     actor: Operator | None, settings: Settings,
 ) -> SeverityChange | None:
     """Raise to ``to`` for a rule outside ``evaluate`` (a closed complaint reopened)."""

@@ -33,7 +33,7 @@ from deskapp.services.clock import as_utc
 from deskapp.services.instructions import active_instructions
 from deskapp.services.privacy import mask_phone
 from deskapp.services.requests.steps import Step, allowed_steps
-from deskapp.services.requests.timeline import get_request
+from deskapp.services.requests.timeline import describe, escalation_reason, get_request
 
 MAX_PAGE = 200
 DEFAULT_DUE_SOON = timedelta(hours=8)
@@ -207,7 +207,11 @@ class DeadlineView:
 class RequestCard:
     """Everything one request shows: the record (phone in full), its timeline oldest
     first, every deadline (pending ones first), work orders, revisits, escalations,
-    and the steps the lifecycle allows now."""
+    and the steps the lifecycle allows now.
+
+    Timeline details and escalation reasons are said in the language current when the
+    card is built (``timeline.describe``); ``escalations`` are detached copies whose
+    ``reason`` is that text, so they are for showing, never for saving."""
 
     request: ServiceRequest
     unit_code: str
@@ -236,6 +240,12 @@ def _deadline_view(deadline: RequestDeadline, now: datetime) -> DeadlineView:
     )
 
 
+def _shown_escalation(escalation: Escalation) -> Escalation:
+    """A copy outside the session with the reason in the reader's language."""
+    return Escalation.model_validate(
+        escalation.model_dump() | {"reason": escalation_reason(escalation)})
+
+
 def request_card(session: Session, *, site_id: int, request_id: int, now: datetime) -> RequestCard:
     request = get_request(session, site_id=site_id, request_id=request_id)
     unit = session.get(Unit, request.unit_id) if request.unit_id else None
@@ -252,7 +262,7 @@ def request_card(session: Session, *, site_id: int, request_id: int, now: dateti
     timeline = [
         TimelineLine(at=as_utc(event.at), kind=event.kind, operator_name=name or "",
                      from_status=event.from_status, to_status=event.to_status,
-                     details=event.details)
+                     details=describe(event))
         for event, name in events
     ]
     all_deadlines = session.exec(
@@ -275,9 +285,9 @@ def request_card(session: Session, *, site_id: int, request_id: int, now: dateti
         revisits=list(session.exec(
             select(Revisit).where(Revisit.request_id == request_id)
             .order_by(col(Revisit.at))).all()),
-        escalations=list(session.exec(
+        escalations=[_shown_escalation(escalation) for escalation in session.exec(
             select(Escalation).where(Escalation.request_id == request_id)
-            .order_by(col(Escalation.raised_at))).all()),
+            .order_by(col(Escalation.raised_at))).all()],
         steps=allowed_steps(request),
     )
 

@@ -33,9 +33,15 @@ from deskapp.services import audit
 from deskapp.services.clock import as_utc
 from deskapp.services.requests import deadlines
 from deskapp.services.requests.checks import check_aware, clean_text, parse_choice, required_reason
-from deskapp.services.requests.labels import LOCATION_LABELS, label
 from deskapp.services.requests.steps import Step, check_step
-from deskapp.services.requests.timeline import add_event, get_request, require_actor
+from deskapp.services.requests.timeline import (
+    Fact,
+    Label,
+    add_event,
+    get_request,
+    message,
+    require_actor,
+)
 
 WORK_KINDS = frozenset({RequestKind.REPAIR, RequestKind.PAID_SERVICE})
 """The kinds of request that get work orders."""
@@ -133,7 +139,7 @@ def _past_moment(moment: datetime | None, now: datetime, field: str) -> datetime
 
 
 def _event(session: Session, order: WorkOrder, *, now: datetime, actor: Operator,
-           details: str, action: str, before: dict[str, object] | None = None) -> None:
+           details: Fact, action: str, before: dict[str, object] | None = None) -> None:
     request = get_request(session, site_id=order.site_id, request_id=order.request_id)
     add_event(session, request, now=now, actor=actor, kind=EventKind.WORK_ORDER, details=details)
     audit.record(
@@ -203,8 +209,8 @@ def open_work_order(
                                     settings),
     )
     deadlines.refresh_next_due(session, request)
-    details = _("Work order: {task} ({location})").format(
-        task=task, location=label(LOCATION_LABELS, parsed_location.value))
+    details = message("work_order.opened", task=task,
+                      location=Label("location", parsed_location.value))
     _event(session, order, now=now, actor=actor, details=details, action="work_order.open")
     return order
 
@@ -234,7 +240,7 @@ def agree_cost(
     session.add(order)
     session.flush()
     _event(session, order, now=now, actor=actor, before=before, action="work_order.agree_cost",
-           details=_("Material cost agreed: {amount} yuan").format(amount=format_fen(cost)))
+           details=message("work_order.cost_agreed", amount=format_fen(cost)))
     return order
 
 
@@ -260,7 +266,7 @@ def record_arrival(
                      met=True)
     deadlines.refresh_next_due(session, request)
     _event(session, order, now=now, actor=actor, before=before, action="work_order.arrive",
-           details=_("Technician arrived"))
+           details=message("work_order.arrived"))
     return order
 
 
@@ -294,7 +300,7 @@ def start_work(
     session.add(order)
     session.flush()
     _event(session, order, now=now, actor=actor, before=before, action="work_order.start",
-           details=_("Work started"))
+           details=message("work_order.started"))
     return order
 
 
@@ -321,7 +327,7 @@ def complete_work(
     session.add(order)
     session.flush()
     _event(session, order, now=now, actor=actor, before=before, action="work_order.complete",
-           details=_("Work completed: {result}").format(result=result))
+           details=message("work_order.completed", result=result))
     return order
 
 
@@ -357,9 +363,8 @@ def confirm_work(
     order.status = WorkOrderStatus.CONFIRMED.value
     session.add(order)
     session.flush()
-    details = _("Confirmed by {name}").format(name=confirmed_by)
-    if rating is not None:
-        details += f" ({rating}/5)"
+    details = (message("work_order.confirmed", name=confirmed_by) if rating is None
+               else message("work_order.confirmed_rated", name=confirmed_by, rating=rating))
     _event(session, order, now=now, actor=actor, before=before, action="work_order.confirm",
            details=details)
     return order
@@ -382,5 +387,5 @@ def cancel_work_order(
                      met=False)
     deadlines.refresh_next_due(session, request)
     _event(session, order, now=now, actor=actor, before=before, action="work_order.cancel",
-           details=_("Work order cancelled: {reason}").format(reason=reason))
+           details=message("work_order.cancelled", reason=reason))
     return order
