@@ -11,7 +11,9 @@ parametrized over ``tests.conftest.BACKENDS`` again.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,27 @@ def snapshot_desk(sqlite_template: Path, tmp_path: Path) -> Iterator[Desk]:
     yield staff(desk)
     desk.engine.dispose()
     i18n.set_language("en")
+
+
+@pytest.fixture
+def quick_lock_desk(sqlite_template: Path, tmp_path: Path) -> Iterator[Desk]:
+    """A SQLite desk that gives up on a held write lock after 0.2 s instead of 5 s."""
+    shutil.copy(sqlite_template, tmp_path / "desk.db")
+    settings = load_settings(data_dir=tmp_path, password_hash_profile="cheapest",
+                             sqlite_busy_timeout_ms=200)
+    desk = staff(open_desk(settings, clock=FixedClock(DESK_MORNING)))
+    yield desk
+    desk.engine.dispose()
+
+
+@contextmanager
+def write_lock_held(desk: Desk) -> Iterator[None]:
+    """Another desk (a second connection) holds the SQLite write lock meanwhile."""
+    other_desk = sqlite3.connect(str(Path(desk.settings.data_dir) / "desk.db"),
+                                 isolation_level=None)
+    other_desk.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other_desk.execute("ROLLBACK")
+        other_desk.close()

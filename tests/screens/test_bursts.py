@@ -108,12 +108,9 @@ async def test_text_then_ctrl_s_in_one_burst_saves_the_whole_text(staffed: Desk)
     assert summaries == ["厨房漏水"]
 
 
-async def test_a_call_typed_in_one_burst_after_the_unit_is_saved(staffed: Desk) -> None:
-    """Caller, kind (one-key choices that move on), the words and ctrl+s in one burst.
-
-    The unit is picked first by ordinary keys: whether the picker's dropdown is showing
-    when a burst's Enter arrives depends on timing, so that part is not proven here.
-    """
+async def test_a_whole_call_typed_in_one_burst_is_saved(staffed: Desk) -> None:
+    """Unit and Enter (the picker's dropdown may or may not be showing when the Enter
+    arrives), caller and kind (one-key choices that move on), the words and ctrl+s."""
     from sqlmodel import select
 
     from deskapp.db import reading
@@ -124,10 +121,34 @@ async def test_a_call_typed_in_one_burst_after_the_unit_is_saved(staffed: Desk) 
         await sign_in(pilot)
         await pilot.press("f3")
         await settle(pilot)
-        await pilot.press(*"1-1-101", "enter")
-        await settle(pilot)
-        await burst(pilot, "1", "2", *"厨房水管漏水", "ctrl+s")
+        await burst(pilot, *"1-1-101", "enter", "1", "2", *"厨房水管漏水", "ctrl+s")
     with reading(staffed.engine) as session:
-        saved = [(request.summary, request.kind) for request in
+        saved = [(request.summary, request.kind, request.unit_id is not None) for request in
                  session.exec(select(ServiceRequest))]
-    assert saved == [("厨房水管漏水", "repair")]
+    assert saved == [("厨房水管漏水", "repair", True)]
+
+
+async def test_two_parcels_scanned_and_labelled_in_one_burst_are_both_logged_in_order(
+    staffed: Desk,
+) -> None:
+    """Each parcel is written in a thread while the next is scanned: none is lost or
+    mixed up with the next one's label."""
+    from deskapp.screens.custody.parcels import CheckInForm
+    from tests.screens.custody.test_ledgers_parcels import open_parcels, waiting
+
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_parcels(pilot)
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+        await burst(pilot, *"顺丰", "enter", *"B-2", "enter", "y",
+                    *"SF1000000001", "enter", *"3-2-1201", "enter", *"张伟", "enter",
+                    *"SF1000000002", "enter", *"1-1-101", "enter", *"王芳", "enter")
+        form = app.screen
+        assert isinstance(form, CheckInForm)
+        assert [(item.tracking_number, item.owner_name) for item in form.logged] == [
+            ("SF1000000001", "张伟"), ("SF1000000002", "王芳")]
+        assert value(app, "checkin-tracking") == "" and app.focused is form.query_one(
+            "#checkin-tracking")
+    assert sorted(item.tracking_number for item in waiting(staffed)) == [
+        "SF1000000001", "SF1000000002"]

@@ -5,11 +5,9 @@ later save goes through (issue: a locked database crashed the app, the call was 
 from __future__ import annotations
 
 import contextlib
-import shutil
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,17 +45,6 @@ async def type_a_call(pilot: object, app: DeskApp) -> IntakeScreen:
     await settle(pilot)  # type: ignore[arg-type]
     screen.query_one("#summary", TextArea).text = "厨房水管漏水 kitchen pipe leaking"
     return screen
-
-
-@pytest.fixture
-def quick_lock_desk(sqlite_template: Path, tmp_path: Path) -> Iterator[Desk]:
-    """A SQLite desk that gives up on a held write lock after 0.2 s instead of 5 s."""
-    shutil.copy(sqlite_template, tmp_path / "desk.db")
-    settings = load_settings(data_dir=tmp_path, password_hash_profile="cheapest",
-                             sqlite_busy_timeout_ms=200)
-    desk = staff(open_desk(settings, clock=FixedClock(DESK_MORNING)))
-    yield desk
-    desk.engine.dispose()
 
 
 async def test_a_save_while_another_desk_holds_the_write_lock(quick_lock_desk: Desk) -> None:

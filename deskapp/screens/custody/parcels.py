@@ -202,6 +202,10 @@ class CheckInForm(LedgerForm):
         ))
         if labelled:
             self._clear_parcel()
+        elif self.focused is tracking:
+            # Scanned first: the cursor goes on to the label's unit (or resident) at once,
+            # while the service checks the number (a parcel scanned twice is refused).
+            (unit if not unit.value.strip() else name).focus()
         self._write_next()
 
     def _clear_parcel(self) -> None:
@@ -255,9 +259,7 @@ class CheckInForm(LedgerForm):
         name = self.query_one("#checkin-name", Input)
         if (error.field in ("unit", "resident_name") and not scan.cleared
                 and tracking.value == scan.tracking):
-            # Scanned first: now the unit and the resident from the label.
-            (unit if not unit.value.strip() else name).focus()
-            self._write_next()
+            self._write_next()  # scanned first: the label is being typed (see ``_log``)
             return
         self.app.bell()
         log = self.query_one("#checkin-log", RichLog)

@@ -24,6 +24,8 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from deskapp.errors import DeskError, InvalidInput
 from deskapp.i18n import N_, _
+from deskapp.screens.base import DatabaseWork
+from deskapp.services.operators import NotOnDuty
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.form import ChoiceBar, FormField, TextInput, clear_errors, show_error
 
@@ -109,7 +111,7 @@ class StepMenu(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class StepModal(ModalScreen[bool]):
+class StepModal(DatabaseWork[bool], ModalScreen[bool]):
     """One step's form. ctrl+s confirms; esc backs out (asking if something was typed)."""
 
     DEFAULT_CSS = """
@@ -201,18 +203,24 @@ class StepModal(ModalScreen[bool]):
             self._run()
 
     def _run(self) -> None:
-        box = self.query_one("#step-box")
-        clear_errors(box)
-        error_line = self.query_one("#step-error", Static)
-        error_line.update("")
-        try:
-            message = self.form.run(self.values())
-        except DeskError as error:
-            show_error(box, error, fallback=error_line)
-            return
+        """The step's one service call, in a thread: the desk keeps drawing while the
+        database waits, and a refusal keeps every character typed."""
+        clear_errors(self.query_one("#step-box"))
+        self.query_one("#step-error", Static).update("")
+        values, run = self.values(), self.form.run
+        self.run_db(lambda: run(values), self._ran, failed=self._refused, name="save")
+
+    def _ran(self, message: str | None) -> None:
         if message:
             self.app.notify(message, timeout=6)
         self.dismiss(True)
+
+    def _refused(self, error: DeskError) -> None:
+        if isinstance(error, NotOnDuty):
+            self.desk_app.show_failure(error)
+            return
+        show_error(self.query_one("#step-box"), error,
+                   fallback=self.query_one("#step-error", Static))
 
     def action_back_out(self) -> None:
         if self._typed():

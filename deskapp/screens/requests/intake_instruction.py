@@ -17,8 +17,10 @@ from textual.widgets import Input, Static
 from deskapp.db import transaction
 from deskapp.errors import DeskError, InvalidInput
 from deskapp.i18n import N_, _
+from deskapp.screens.base import DatabaseWork
 from deskapp.screens.requests.intake_choices import AdvancingChoiceBar
 from deskapp.services import instructions
+from deskapp.services.operators import NotOnDuty
 from deskapp.services.requests.labels import INSTRUCTION_LABELS, label
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.form import FormField, TextInput, clear_errors, show_error
@@ -37,7 +39,7 @@ def parse_day(text: str) -> date:
         ) from None
 
 
-class InstructionModal(ModalScreen[bool]):
+class InstructionModal(DatabaseWork[bool], ModalScreen[bool]):
     """Answers True when an instruction was recorded."""
 
     DEFAULT_CSS = """
@@ -95,23 +97,32 @@ class InstructionModal(ModalScreen[bool]):
 
     def action_save(self) -> None:
         clear_errors(self)
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk, actor = self.desk_app.desk, self.desk_app.operator
+        unit_id = self.unit_id
+        kind = self.query_one("#instruction-kind", AdvancingChoiceBar).value
+        text = self.query_one("#instruction-text", Input).value
+        given_by = self.query_one("#instruction-given-by", Input).value
         try:
             until = parse_day(self.query_one("#instruction-until", Input).value)
+        except DeskError as error:
+            self._refused(error)
+            return
+
+        def save() -> None:
             with transaction(desk.engine) as session:
                 instructions.add_instruction(
-                    session, site_id=desk.site_id, unit_id=self.unit_id,
-                    kind=self.query_one("#instruction-kind", AdvancingChoiceBar).value,
-                    expires_on=until,
-                    text=self.query_one("#instruction-text", Input).value,
-                    given_by=self.query_one("#instruction-given-by", Input).value,
-                    now=desk.clock.now(), actor=self.app.operator,  # type: ignore[attr-defined]
-                    settings=desk.settings,
+                    session, site_id=desk.site_id, unit_id=unit_id, kind=kind,
+                    expires_on=until, text=text, given_by=given_by, now=desk.clock.now(),
+                    actor=actor, settings=desk.settings,
                 )
-        except DeskError as error:
-            show_error(self, error, fallback=self.query_one("#instruction-error", Static))
+
+        self.run_db(save, lambda _: self.dismiss(True), failed=self._refused, name="save")
+
+    def _refused(self, error: DeskError) -> None:
+        if isinstance(error, NotOnDuty):
+            self.desk_app.show_failure(error)
             return
-        self.dismiss(True)
+        show_error(self, error, fallback=self.query_one("#instruction-error", Static))
 
     def action_cancel(self) -> None:
         if not self._typed():

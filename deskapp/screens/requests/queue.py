@@ -130,19 +130,24 @@ class QueueScreen(DeskScreen):
 
     def refresh_view(self) -> None:
         """Sweep the severity rules (idempotent), then show the current view again."""
-        app = self.desk_app
-        now = app.desk.clock.now()
-        try:
-            with transaction(app.desk.engine) as session:
-                request_rules.sweep(session, site_id=app.desk.site_id, now=now,
-                                    settings=app.desk.settings)
-        except DeskError as error:
-            self.notify(error.message, severity="error")
+        desk = self.desk_app.desk
+        now = desk.clock.now()
         table = self.query_one("#queue-table", DataTable)
         if not table.columns:
             for column in COLUMNS:
                 table.add_column(_(column), key=column)
-        self.reload()
+
+        def sweep() -> None:  # it writes: in a thread, so a locked database freezes nothing
+            with transaction(desk.engine) as session:
+                request_rules.sweep(session, site_id=desk.site_id, now=now,
+                                    settings=desk.settings)
+
+        def not_swept(error: DeskError) -> None:
+            self.notify(error.message, severity="error")
+            self.reload()
+
+        if self.run_db(sweep, lambda _: self.reload(), failed=not_swept, name="sweep") is None:
+            self.reload()  # a sweep still running (or not on duty): show what is there
 
     # --- loading ----------------------------------------------------------------------
 

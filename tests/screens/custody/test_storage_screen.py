@@ -56,11 +56,11 @@ async def type_into(pilot: Pilot[None], text: str) -> None:
 async def fill_deposit(pilot: Pilot[None], *, category: str = "1") -> None:
     """The storage form by keys only: resident 1-1-101 picked, the rest typed, Enter between."""
     await pilot.press("ctrl+n")
-    await pilot.pause()
+    await settle(pilot)
     await pilot.press("enter")  # depositor: resident (default)
     await type_into(pilot, "1-1-101")
     await pilot.press("enter")  # picks the unit and fills name and phone
-    await pilot.pause()
+    await settle(pilot)
     await pilot.press("enter", "enter")  # name, phone (filled)
     await type_into(pilot, "110101199003070011")
     await pilot.press("enter")
@@ -72,7 +72,7 @@ async def fill_deposit(pilot: Pilot[None], *, category: str = "1") -> None:
     await pilot.press("enter", "backspace", "2", "enter")
     await type_into(pilot, "完好")
     await pilot.press("enter", category, "enter")
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_a_deposit_by_keys_is_saved_audited_and_its_ticket_printed(staffed: Desk) -> None:
@@ -82,7 +82,7 @@ async def test_a_deposit_by_keys_is_saved_audited_and_its_ticket_printed(staffed
         await fill_deposit(pilot)
         await pilot.press("y")  # the depositor signed
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         [item] = items(staffed)
         assert item.status == "held" and item.ledger == "storage"
         assert (item.owner_name, item.owner_phone) == ("王芳", "13812345678")
@@ -109,7 +109,7 @@ async def test_a_refused_field_shows_beside_it_and_keeps_the_text(staffed: Desk)
         screen = await open_storage(pilot)
         await fill_deposit(pilot)
         await pilot.press("ctrl+s")  # not signed by the depositor yet
-        await pilot.pause()
+        await settle(pilot)
         assert items(staffed) == []
         assert "signature" in error_of(screen, "depositor_confirmed")
         assert screen.query_one("#deposit-description", Input).value == "行李箱 蓝色"
@@ -121,7 +121,7 @@ async def test_cash_without_a_supervisor_is_refused_beside_the_category(staffed:
         screen = await open_storage(pilot)
         await fill_deposit(pilot, category="2")
         await pilot.press("y", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert items(staffed) == []
         assert "Cash is not taken" in error_of(screen, "category")
         assert screen.query_one("#deposit-description", Input).value == "行李箱 蓝色"
@@ -134,21 +134,21 @@ async def test_cash_with_a_supervisors_exception_is_saved(staffed: Desk) -> None
         screen = await open_storage(pilot)
         await fill_deposit(pilot, category="2")
         await pilot.press("ctrl+g")
-        await pilot.pause()
+        await settle(pilot)
         await type_into(pilot, "li")  # an operator, not a supervisor
         await pilot.press("enter", *"1234", "enter")
         await pin_checked(pilot)
         assert "not a supervisor" in str(app.screen.query_one("#pin-message").render())
         await pilot.press("escape")
         await pilot.press("ctrl+g")
-        await pilot.pause()
+        await settle(pilot)
         await type_into(pilot, "zhao")
         await pilot.press("enter", *"1234", "enter")
         await pin_checked(pilot)
         assert app.screen is screen
         await type_into(pilot, "密封信封 主管核对金额 500 元")
         await pilot.press("enter", "y", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         [item] = items(staffed)
         assert item.category == "cash"
         assert item.exception_note == "密封信封 主管核对金额 500 元"
@@ -165,14 +165,14 @@ async def test_esc_with_typed_text_asks_before_leaving_the_form(staffed: Desk) -
         await pilot.press("ctrl+n", "tab", "tab")  # depositor kind → unit → name
         await type_into(pilot, "王")
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.mode == "deposit"
         assert screen.query_one("#deposit-name", Input).value == "王"
         await pilot.press("escape", "y")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.mode == "list"
         assert screen.query_one("#deposit-name", Input).value == ""
 
@@ -194,7 +194,7 @@ async def collect_by_keys(pilot: Pilot[None]) -> None:
     await pilot.press("enter")
     await type_into(pilot, "家属")
     await pilot.press("enter", "enter", "y", "enter", "enter", "y", "ctrl+s")
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_typing_the_ticket_code_hands_the_item_over(staffed: Desk) -> None:
@@ -206,7 +206,7 @@ async def test_typing_the_ticket_code_hands_the_item_over(staffed: Desk) -> None
         assert table.row_count == 1
         await type_into(pilot, code.lower().replace("-", ""))
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.mode == "collect"
         assert code in str(screen.query_one("#storage-record-body", Static).render())
         await collect_by_keys(pilot)
@@ -225,7 +225,7 @@ async def test_a_code_with_a_typo_is_refused_beside_the_field(staffed: Desk) -> 
         screen = await open_storage(pilot)
         await type_into(pilot, typo)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.mode == "list"
         assert "typo" in error_of(screen, "code")
         assert screen.query_one("#storage-code", Input).value == typo
@@ -242,7 +242,7 @@ async def test_a_code_already_collected_is_refused_with_who_took_it(staffed: Des
         screen = await open_storage(pilot)
         await type_into(pilot, code)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.mode == "list"
         assert "already handed over to 王丽" in error_of(screen, "code")
     assert [item.status for item in items(staffed)] == ["released"]
@@ -258,10 +258,10 @@ async def test_collection_without_the_signature_is_refused_and_nothing_handed_ou
         app_screen = screen
         await type_into(pilot, code)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         await type_into(pilot, "王丽")
         await pilot.press("enter", "enter", "enter", "y", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "signs" in error_of(app_screen, "signed")
         assert screen.query_one("#collect-name", Input).value == "王丽"
     assert [item.status for item in items(staffed)] == ["held"]
@@ -276,7 +276,7 @@ async def test_open_code_shows_the_item_ready_for_collection(staffed: Desk) -> N
         screen = app.desk_screen("storage")
         assert isinstance(screen, StorageScreen)
         screen.open_code(code)
-        await pilot.pause()
+        await settle(pilot)
         assert screen.mode == "collect"
         assert code in str(screen.query_one("#storage-record-body", Static).render())
         assert app.focused is screen.query_one("#collect-name", Input)
@@ -290,12 +290,12 @@ async def test_a_lost_ticket_is_released_with_a_supervisors_note(staffed: Desk) 
         screen = await open_storage(pilot)
         await pilot.press("ctrl+f")
         await type_into(pilot, "1111")
-        await pilot.pause()
+        await settle(pilot)
         hits = screen.query_one("#storage-lost-hits", DataTable)
         assert hits.row_count == 1
         assert "137****1111" in [str(cell) for cell in hits.get_row_at(0)]
         await pilot.press("enter", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.mode == "lost-item"
         await type_into(pilot, "赵六")
         await pilot.press("enter")
@@ -303,17 +303,17 @@ async def test_a_lost_ticket_is_released_with_a_supervisors_note(staffed: Desk) 
         await pilot.press("enter", "enter", "y", "enter")
         await type_into(pilot, "110101199003070011")
         await pilot.press("enter", "y", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "supervisor" in error_of(screen, "supervisor")
         assert [item.status for item in items(staffed)] == ["held", "held"]
         await pilot.press("ctrl+g")
-        await pilot.pause()
+        await settle(pilot)
         await type_into(pilot, "zhao")
         await pilot.press("enter", *"1234", "enter")
         await pin_checked(pilot)
         await type_into(pilot, "凭身份证核对本人, 凭条遗失")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         first, second = items(staffed)
         assert first.status == "released" and second.status == "held"
         assert first.release_note == "凭身份证核对本人, 凭条遗失"
@@ -341,11 +341,11 @@ async def test_overdue_items_are_marked_and_filtered(staffed: Desk) -> None:
         assert "overdue" not in str(table.get_row_at(1)[-1])
         assert "1 overdue" in str(screen.query_one("#storage-count", Static).render())
         await pilot.press("ctrl+t")
-        await pilot.pause()
+        await settle(pilot)
         assert table.row_count == 1
         await pilot.press("ctrl+t")
-        await pilot.pause()
-        assert screen.view == "all" and table.row_count == 2
+        await settle(pilot)
+        assert screen.state.view == "all" and table.row_count == 2
 
 
 async def test_enter_on_a_row_shows_the_record_and_its_timeline(staffed: Desk) -> None:
@@ -354,7 +354,7 @@ async def test_enter_on_a_row_shows_the_record_and_its_timeline(staffed: Desk) -
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_storage(pilot)
         await pilot.press("tab", "tab", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.mode == "item"
         body = str(screen.query_one("#storage-record-body", Static).render())
         assert item.code in body and "13812345678" in body and "110101199003070011" in body

@@ -8,22 +8,18 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.widgets import Static
-from textual.worker import WorkerCancelled
 
 from deskapp import i18n
 from deskapp.app import DeskApp
 from deskapp.desk import Desk
 from tests.screens.custody.test_storage_screen import fill_deposit
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import settle, sign_in
 
 
 async def _storage(pilot: Any) -> None:
-    try:
-        await sign_in(pilot)
-    except WorkerCancelled:
-        await pilot.pause()
+    await sign_in(pilot)
     await pilot.press("f5")
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def _filled_form(pilot: Any) -> None:
@@ -31,13 +27,13 @@ async def _filled_form(pilot: Any) -> None:
     await fill_deposit(pilot)
     await pilot.press("y")
     pilot.app.clear_notifications()
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def _new_ticket(pilot: Any) -> None:
     await _filled_form(pilot)
     await pilot.press("ctrl+s")
-    await pilot.pause()
+    await settle(pilot)
     screen = pilot.app.screen
     # The files are saved under the test's temporary folder: show it as <data> so the
     # snapshot is the same on every machine.
@@ -45,7 +41,7 @@ async def _new_ticket(pilot: Any) -> None:
     folder = str(pilot.app.desk.settings.data_dir)
     files.update(Text(str(files.render()).replace(folder, "<data>")))
     pilot.app.clear_notifications()
-    await pilot.pause()
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
