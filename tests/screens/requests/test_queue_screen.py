@@ -17,7 +17,7 @@ from deskapp.screens.requests.queue import QueueScreen
 from deskapp.services import operators
 from deskapp.services.clock import FixedClock
 from deskapp.services.requests import lifecycle
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import settle, sign_in
 
 __all__ = ["advance", "cells", "new_request", "open_queue", "overdue_and_fresh", "sign_in"]
 
@@ -58,10 +58,10 @@ def cells(app: DeskApp) -> list[list[str]]:
 
 
 async def open_queue(pilot: Pilot[None]) -> None:
-    await pilot.pause()
+    await settle(pilot)
     await sign_in(pilot)
     await pilot.press("f4")
-    await pilot.pause()
+    await settle(pilot)
     assert isinstance(pilot.app.screen, QueueScreen)
 
 
@@ -87,10 +87,10 @@ async def test_views_switch_by_keys_and_the_phone_is_masked(staffed: Desk) -> No
     async with app.run_test(size=(120, 40)) as pilot:
         await open_queue(pilot)
         await pilot.press("ctrl+right")  # due this shift: nothing falls due before it ends
-        await pilot.pause()
+        await settle(pilot)
         assert [row[1] for row in cells(app)] == []
         await pilot.press("ctrl+right", "ctrl+right")  # mine, then all open
-        await pilot.pause()
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         assert screen.view == "all_open"
@@ -101,7 +101,7 @@ async def test_views_switch_by_keys_and_the_phone_is_masked(staffed: Desk) -> No
         # the view bar takes digits when it has the focus: 8 is "recent", newest first
         screen.query_one("#queue-views").focus()
         await pilot.press("8")
-        await pilot.pause()
+        await settle(pilot)
         assert [row[1] for row in cells(app)] == [lift.number, leak.number]
 
 
@@ -113,7 +113,7 @@ async def test_mine_lists_only_my_requests(staffed: Desk) -> None:
         await open_queue(pilot)
         app.screen.query_one("#queue-views").focus()
         await pilot.press("3")
-        await pilot.pause()
+        await settle(pilot)
         assert [row[1] for row in cells(app)] == [mine.number]
 
 
@@ -123,15 +123,15 @@ async def test_search_for_a_chinese_word_finds_the_row_and_enter_opens_it(staffe
     async with app.run_test(size=(120, 40)) as pilot:
         await open_queue(pilot)
         await pilot.press("slash", "漏", "水")
-        await pilot.pause()
+        await settle(pilot)
         assert [row[1] for row in cells(app)] == [leak.number]
         await pilot.press("enter")  # to the list
         await pilot.press("enter")  # open the row
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, RequestScreen)
         assert app.screen.request_id == leak.id
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
 
 
@@ -141,10 +141,10 @@ async def test_escape_clears_the_search_and_the_view_comes_back(staffed: Desk) -
     async with app.run_test(size=(120, 40)) as pilot:
         await open_queue(pilot)
         await pilot.press("slash", *"3-2-12")
-        await pilot.pause()
+        await settle(pilot)
         assert len(cells(app)) == 1
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert len(cells(app)) == 1  # the overdue view again: the leak
         assert app.screen.query_one("#queue-search").value == ""  # type: ignore[attr-defined]
 
@@ -159,11 +159,11 @@ async def test_a_long_list_loads_the_next_page_at_its_end(staffed: Desk) -> None
         assert isinstance(screen, QueueScreen)
         screen.query_one("#queue-views").focus()
         await pilot.press("4")  # all open
-        await pilot.pause()
+        await settle(pilot)
         assert len(cells(app)) == 50
         screen.query_one("#queue-table").focus()
         await pilot.press("ctrl+end")
-        await pilot.pause()
+        await settle(pilot)
         assert len(cells(app)) == 55
         assert len({row[1] for row in cells(app)}) == 55
 
@@ -176,11 +176,11 @@ async def test_the_kind_filter_narrows_the_list(staffed: Desk) -> None:
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         await pilot.press("ctrl+right", "ctrl+right", "ctrl+right")  # all open
-        await pilot.pause()
+        await settle(pilot)
         from textual.widgets import Select
 
         screen.query_one("#queue-kind", Select).value = "repair"
-        await pilot.pause()
+        await settle(pilot)
         assert [row[1] for row in cells(app)] == [lift.number]
 
 

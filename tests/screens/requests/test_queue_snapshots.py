@@ -15,6 +15,7 @@ from deskapp import i18n
 from deskapp.app import DeskApp
 from deskapp.desk import Desk
 from deskapp.screens.requests.queue import QueueScreen
+from tests.screens.helpers import settle
 from tests.screens.requests.test_queue_screen import advance, new_request, sign_in
 
 
@@ -37,11 +38,11 @@ def test_queue_with_an_overdue_row(snap_compare: Any, snapshot_desk: Desk, langu
     async def all_open(pilot: Any) -> None:
         await sign_in(pilot)
         await pilot.press("f4")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+right", "ctrl+right", "ctrl+right")
-        await pilot.pause()
+        await settle(pilot)
         pilot.app.clear_notifications()
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(DeskApp(snapshot_desk), terminal_size=(120, 40), run_before=all_open)
 
@@ -54,13 +55,13 @@ def test_request_screen(snap_compare: Any, snapshot_desk: Desk, language: str) -
     async def opened(pilot: Any) -> None:
         await sign_in(pilot)
         await pilot.press("f4")
-        await pilot.pause()
+        await settle(pilot)
         queue = pilot.app.screen
         assert isinstance(queue, QueueScreen)
         queue.open_request(leak_id)
-        await pilot.pause()
+        await settle(pilot)
         pilot.app.clear_notifications()
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(DeskApp(snapshot_desk), terminal_size=(120, 40), run_before=opened)
 
@@ -72,8 +73,8 @@ def test_queue_at_80_columns_in_chinese(snap_compare: Any, snapshot_desk: Desk) 
     async def queue(pilot: Any) -> None:
         await sign_in(pilot)
         await pilot.press("f4")
-        await pilot.pause()
+        await settle(pilot)
         pilot.app.clear_notifications()
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(DeskApp(snapshot_desk), terminal_size=(80, 24), run_before=queue)
