@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from deskapp import i18n, migrate
 from deskapp.config import Settings
-from deskapp.db import make_engine, transaction
+from deskapp.db import make_engine, reading, transaction
 from deskapp.errors import StorageError
 from deskapp.i18n import _
 from deskapp.services import operators, sites
@@ -57,11 +57,16 @@ def open_desk(settings: Settings, *, clock: Clock | None = None, upgrade: bool =
             raise StorageError(
                 _("The database schema is not current; run deskapp db upgrade.")
             )
-    with transaction(engine) as session:
-        site = sites.ensure_site(
-            session, code=settings.site_code, name=settings.site_name, now=clock.now()
-        )
-        site_id = site.id
+    # Read first: a start (or a command) needs no write lock when the site is there.
+    with reading(engine) as session:
+        found = sites.find_site(session, settings.site_code)
+        site_id = found.id if found is not None else None
+    if site_id is None:
+        with transaction(engine) as session:
+            site = sites.ensure_site(
+                session, code=settings.site_code, name=settings.site_name, now=clock.now()
+            )
+            site_id = site.id
     assert site_id is not None
     return Desk(
         settings=settings, engine=engine, site_id=site_id, clock=clock,

@@ -97,6 +97,8 @@ def next_revision(sqlite_desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(
         migrate, "_script_only_config", with_extra_versions(migrate._script_only_config)
     )
+    # The shipped migrations are read once per process: read them afresh, with the extra.
+    monkeypatch.setattr(migrate, "_scripts", migrate._scripts.__wrapped__)
     assert migrate.head_revision() == revision
     return revision
 
@@ -434,3 +436,21 @@ def test_the_models_and_the_migrations_describe_the_same_schema(desk: Desk) -> N
     from alembic import command
 
     command.check(migrate.alembic_config(desk.engine))
+
+
+def test_opening_a_desk_takes_no_write_lock_when_its_site_is_there(
+    sqlite_desk: Desk, clock: FixedClock,
+) -> None:
+    """A second desk (or `deskapp operator list`) starts while another holds the lock."""
+    database = Path(sqlite_desk.settings.data_dir) / "desk.db"
+    other = sqlite3.connect(str(database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        settings = load_settings(data_dir=sqlite_desk.settings.data_dir,
+                                 password_hash_profile="cheapest", sqlite_busy_timeout_ms=200)
+        second = open_desk(settings, clock=clock)
+        assert second.site_id == sqlite_desk.site_id
+        second.engine.dispose()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
