@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -32,6 +32,11 @@ from deskapp.services import codes, operators, sites
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.key_order import install_key_order
 from deskapp.widgets.scanner import install_scanner
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+T = TypeVar("T")
 
 # Codes begin with their ledger's capital letter (codes.CodePrefix); other keys never wait.
 SCAN_PREFIXES = frozenset(prefix.value for prefix in codes.CodePrefix)
@@ -258,6 +263,17 @@ class DeskApp(App[None]):
             screen.open_record(ledger, record_id)
 
     # --- failures ------------------------------------------------------------------------
+
+    def read(self, query: Callable[[Session], T]) -> T | None:
+        """One read for a screen or widget: when it fails (a database lost, a record
+        gone) the operator gets one line and the caller ``None``, and keeps what it
+        shows. A read never waits for a writer's lock, so it runs on the event loop."""
+        try:
+            with reading(self.desk.engine) as session:
+                return query(session)
+        except DeskError as error:
+            self.show_failure(error)
+            return None
 
     def show_failure(self, error: DeskError) -> None:
         """A refusal or a database in trouble, in one line; the form keeps its typing."""

@@ -69,9 +69,11 @@ class DirectoryScreen(DeskScreen):
     def _search(self, query: str) -> None:
         app = self.desk_app
         table = self.query_one("#directory-hits", DataTable)
+        hits = app.read(lambda session: directory.lookup(
+            session, site_id=app.desk.site_id, query=query, limit=50))
+        if hits is None:
+            return
         table.clear()
-        with reading(app.desk.engine) as session:
-            hits = directory.lookup(session, site_id=app.desk.site_id, query=query, limit=50)
         for hit in hits:
             table.add_row(
                 hit.unit_code,

@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from deskapp import i18n
-from deskapp.db import reading, transaction
+from deskapp.db import transaction
 from deskapp.errors import DeskError
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
@@ -68,8 +68,7 @@ class LoginScreen(Screen[None]):
         assert isinstance(app, DeskApp)
         from deskapp.services.demo import offered_sign_ins
 
-        with reading(app.desk.engine) as session:
-            offered = offered_sign_ins(session, site_id=app.desk.site_id)
+        offered = app.read(lambda session: offered_sign_ins(session, site_id=app.desk.site_id))
         if not offered:
             return ""
         pairs = "  ".join(f"{entry.login}/{entry.pin}" for entry in offered)

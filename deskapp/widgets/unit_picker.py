@@ -23,6 +23,7 @@ from textual.widgets import Input
 from textual_autocomplete import AutoComplete, DropdownItem, TargetState
 
 from deskapp.db import reading
+from deskapp.errors import DeskError
 from deskapp.i18n import _
 from deskapp.services import directory
 from deskapp.services.directory import LookupHit
@@ -156,10 +157,15 @@ class UnitPicker(Widget):
             self._hits = []
             return []
         desk = self.app.desk  # type: ignore[attr-defined]
-        with reading(desk.engine) as session:
-            self._hits = directory.lookup(
-                session, site_id=desk.site_id, query=text, limit=MAX_MATCHES
-            )
+        try:
+            with reading(desk.engine) as session:
+                self._hits = directory.lookup(
+                    session, site_id=desk.site_id, query=text, limit=MAX_MATCHES
+                )
+        except DeskError as error:  # the database cannot answer: one line, no matches
+            self._hits = []
+            self.app.bell()
+            self.notify(error.message, severity="error", timeout=8)
         return self._hits
 
     def hit_for_label(self, label: str) -> LookupHit | None:

@@ -288,9 +288,11 @@ class KeysDesk(LedgerDesk):
 
     def _out_view(self, record_id: int) -> str:
         desk = self.desk_app.desk
-        with reading(desk.engine) as session:
-            key = keys.get_key(session, site_id=desk.site_id, key_id=record_id)
-        return self.view if key.status == KeyStatus.OUT.value else REGISTER
+        key = self.desk_app.read(
+            lambda session: keys.get_key(session, site_id=desk.site_id, key_id=record_id))
+        if key is None or key.status == KeyStatus.OUT.value:
+            return self.view
+        return REGISTER
 
     def next_step(self, record_id: int) -> None:
         desk = self.desk_app.desk

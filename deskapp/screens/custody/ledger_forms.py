@@ -355,12 +355,12 @@ class LedgerDesk(Vertical):
         self.table.cells = self.cells
 
     def _fetch(self, offset: int, limit: int) -> Page[Any]:
-        from deskapp.db import reading
-
         desk = self.desk_app.desk
-        with reading(desk.engine) as session:
-            return self.fetch(session, desk=desk, now=desk.clock.now(), offset=offset,
-                              limit=limit)
+        page = self.desk_app.read(lambda session: self.fetch(
+            session, desk=desk, now=desk.clock.now(), offset=offset, limit=limit))
+        # Not read (the line says why): the list keeps what it shows.
+        return page if page is not None else Page(rows=[], total=self.table.paging.total,
+                                                  offset=offset, limit=limit)
 
     def refresh_list(self) -> None:
         table = self.table

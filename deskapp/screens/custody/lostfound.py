@@ -310,8 +310,10 @@ class LostDesk(LedgerDesk):
 
     def view_of(self, record_id: int) -> str:
         desk = self.desk_app.desk
-        with reading(desk.engine) as session:
-            item = core.get_item(session, site_id=desk.site_id, item_id=record_id)
+        item = self.desk_app.read(
+            lambda session: core.get_item(session, site_id=desk.site_id, item_id=record_id))
+        if item is None:
+            return self.view
         return item.status if item.status in _STATE_VIEWS else ALL
 
     def _about(self, record_id: int) -> str:
@@ -319,8 +321,10 @@ class LostDesk(LedgerDesk):
         if row is not None:
             return f"{row.code}  {row.description}  ({row.found_where})"
         desk = self.desk_app.desk
-        with reading(desk.engine) as session:
-            item = core.get_item(session, site_id=desk.site_id, item_id=record_id)
+        item = self.desk_app.read(
+            lambda session: core.get_item(session, site_id=desk.site_id, item_id=record_id))
+        if item is None:
+            return ""
         return f"{item.code}  {item.description}  ({item.found_where})"
 
     def next_step(self, record_id: int) -> None:
@@ -375,23 +379,26 @@ class LostDesk(LedgerDesk):
         operator = self.desk_app.operator
         who = operator.display_name if operator else ""
         site = self.desk_app.site_name
-        with reading(desk.engine) as session:
-            if self.view == HANDOVER:
-                kind = HANDOVER
-                doc = lostfound_print.handover_document(
+        view = self.view
+        kind = view if view in (HANDOVER, DISPOSAL) else NOTICE
+
+        def document(session: Session) -> printing.PrintDocument:
+            if view == HANDOVER:
+                return lostfound_print.handover_document(
                     self._list(session, desk, now), now=now, zone=zone, site_name=site,
                     printed_by=who)
-            elif self.view == DISPOSAL:
-                kind = DISPOSAL
-                doc = lostfound_print.disposal_document(
+            if view == DISPOSAL:
+                return lostfound_print.disposal_document(
                     self._list(session, desk, now), now=now, zone=zone, site_name=site,
                     printed_by=who, months=desk.settings.lost_found_disposal_months)
-            else:
-                kind = NOTICE
-                notice = lostfound.weekly_notice(session, site_id=desk.site_id, now=now,
-                                                 settings=desk.settings)
-                doc = lostfound_print.notice_document(notice, zone=zone, site_name=site,
-                                                      printed_by=who)
+            notice = lostfound.weekly_notice(session, site_id=desk.site_id, now=now,
+                                             settings=desk.settings)
+            return lostfound_print.notice_document(notice, zone=zone, site_name=site,
+                                                   printed_by=who)
+
+        doc = self.desk_app.read(document)
+        if doc is None:
+            return
         try:
             pdf, text = printing.save_print(
                 doc, folder=desk.settings.data_dir / "prints",

@@ -243,7 +243,6 @@ class RequestScreen(DeskScreen):
 
     def _operator_choices(self) -> list[tuple[str, str]]:
         app = self.desk_app
-        with reading(app.desk.engine) as session:
-            staff = requests.handover_candidates(session, site_id=app.desk.site_id,
-                                                 request_id=self.request_id)
+        staff = app.read(lambda session: requests.handover_candidates(
+            session, site_id=app.desk.site_id, request_id=self.request_id)) or []
         return [(str(person.id), f"{person.display_name} ({person.login})") for person in staff]
