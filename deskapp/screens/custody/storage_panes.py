@@ -105,15 +105,8 @@ class StoragePane(Widget):
                        success=variables.get("success", "green"))
 
     def read(self, query: Callable[[Session], T]) -> T | None:
-        """One read; a database in trouble becomes one line and ``None`` (the pane keeps
-        what it showed). Reads never wait for a writer's lock, so they stay here."""
-        desk = self.storage.desk_app.desk
-        try:
-            with reading(desk.engine) as session:
-                return query(session)
-        except DeskError as error:
-            self.storage.desk_app.show_failure(error)
-            return None
+        """One read; trouble becomes one line and ``None`` (``DeskApp.read``)."""
+        return self.storage.desk_app.read(query)
 
     def offers(self, action: str) -> bool:
         return action in self.OFFERS
