@@ -488,7 +488,9 @@ class ItemPane(Horizontal, StoragePane):
         self.query_one("#storage-item-hint", Static).update(hint if self.kind == "item" else "")
         self.show_record()
         if self.kind in ("collect", "lost-item"):
-            self.query_one("#collect-name", Input).focus()
+            # From the top, so the section's title and the name's label show at 80x24 too.
+            self.collector.scroll_home(animate=False)
+            self.query_one("#collect-name", Input).focus(scroll_visible=False)
         else:
             self.query_one("#storage-record").focus()
 
