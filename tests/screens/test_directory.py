@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Static
 from deskapp.app import DeskApp
 from deskapp.desk import Desk
 from deskapp.screens.directory import DirectoryScreen
-from tests.screens.helpers import palette_search, settle, sign_in
+from tests.screens.helpers import burst, palette_search, settle, sign_in
 
 
 async def _open_directory(app: DeskApp, pilot: object) -> None:
@@ -25,7 +25,7 @@ async def test_typing_a_room_prefix_lists_units_and_enter_shows_its_people(staff
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_directory(app, pilot)
-        await pilot.press(*"3-2-12")
+        await burst(pilot, *"3-2-12")
         table = app.screen.query_one("#directory-hits", DataTable)
         assert table.row_count == 1
         assert str(table.get_row_at(0)[0]) == "3-2-1201"
@@ -41,7 +41,7 @@ async def test_last_four_phone_digits_find_the_resident_masked(staffed: Desk) ->
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_directory(app, pilot)
-        await pilot.press(*"4321")
+        await burst(pilot, *"4321")
         table = app.screen.query_one("#directory-hits", DataTable)
         row = [str(cell) for cell in table.get_row_at(0)]
         assert row[:2] == ["1-1-102", "李明"]
@@ -52,7 +52,7 @@ async def test_a_name_that_matches_nobody_lists_nothing(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_directory(app, pilot)
-        await pilot.press(*"nobody")
+        await burst(pilot, *"nobody")
         assert app.screen.query_one("#directory-hits", DataTable).row_count == 0
 
 

@@ -24,7 +24,7 @@ from deskapp.services.clock import FixedClock
 from deskapp.widgets.unit_picker import UnitPicker
 from tests.conftest import DESK_MORNING, PG_URL
 from tests.screens.conftest import staff
-from tests.screens.helpers import settle, sign_in
+from tests.screens.helpers import burst, settle, sign_in
 
 
 def saved_requests(desk: Desk) -> list[ServiceRequest]:
@@ -41,7 +41,7 @@ async def type_a_call(pilot: object, app: DeskApp) -> IntakeScreen:
     await settle(pilot)  # type: ignore[arg-type]
     screen = app.screen
     assert isinstance(screen, IntakeScreen)
-    await pilot.press(*"1-1-101", "enter", "1", "2")  # type: ignore[attr-defined]
+    await burst(pilot, *"1-1-101", "enter", "1", "2")  # type: ignore[arg-type]
     await settle(pilot)  # type: ignore[arg-type]
     screen.query_one("#summary", TextArea).text = "厨房水管漏水 kitchen pipe leaking"
     return screen
@@ -279,7 +279,7 @@ async def test_reads_while_the_postgresql_server_is_gone_say_so_and_the_desk_run
             port.close()
             app.clear_notifications()
             directory.query_one("#directory-search", Input).focus()
-            await pilot.press(*"1-1")
+            await burst(pilot, *"1-1")
             await settle(pilot)
             assert "connection to the database was lost" in notices(app).lower()
             assert app.is_running and app.screen is directory

@@ -16,7 +16,7 @@ from deskapp.screens.login import LoginScreen
 from deskapp.services import operators
 from deskapp.services.clock import FixedClock
 from deskapp.widgets.confirm import ConfirmModal
-from tests.screens.helpers import settle, sign_in
+from tests.screens.helpers import burst, settle, sign_in
 
 #: Each task key and the title its screen shows in the duty bar.
 TASK_TITLES = (
@@ -60,7 +60,7 @@ async def test_a_return_shows_the_screen_as_left_with_what_was_typed(staffed: De
         await settle(pilot)
         await pilot.press("f4", "f3")
         await settle(pilot)
-        await pilot.press(*"3-2-9")
+        await burst(pilot, *"3-2-9")
         await pilot.press("f2", "f3")
         await settle(pilot)
         assert "3-2-9" in "\n".join(rendered(app))
@@ -72,7 +72,7 @@ async def test_no_task_key_palette_or_scan_acts_on_the_sign_in_screen(staffed: D
         await sign_in(pilot)
         await pilot.press("f3")
         await settle(pilot)
-        await pilot.press(*"1-1-101")
+        await burst(pilot, *"1-1-101")
         await pilot.press("ctrl+l")
         await settle(pilot)
         if isinstance(app.screen, ConfirmModal):
@@ -100,7 +100,7 @@ async def test_the_next_operator_starts_from_empty_screens(staffed: Desk) -> Non
         await sign_in(pilot)
         await pilot.press("f3")
         await settle(pilot)
-        await pilot.press(*"a caller's words")
+        await burst(pilot, *"a caller's words")
         await pilot.press("ctrl+l")
         await settle(pilot)
         # The form holds typing: ask first; "n" keeps the desk as it was.

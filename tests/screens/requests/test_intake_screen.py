@@ -20,7 +20,7 @@ from deskapp.services import directory
 from deskapp.services.requests import lifecycle
 from deskapp.widgets.form import FormField
 from deskapp.widgets.unit_picker import UnitPicker
-from tests.screens.helpers import settle, sign_in, wait_until
+from tests.screens.helpers import burst, settle, sign_in, wait_until
 
 SUMMARY_WORDS = "lift stuck again"
 
@@ -79,7 +79,7 @@ async def test_a_phone_complaint_from_a_known_unit_by_keys(staffed: Desk) -> Non
         await _open_intake(pilot)
         screen = _screen(app)
         assert screen.focused is screen.query_one("#unit", UnitPicker).input
-        await pilot.press(*"3-2-12", "enter")
+        await burst(pilot, *"3-2-12", "enter")
         await pilot.pause()
         panel = str(screen.query_one("#intake-unit-body", Static).render())
         assert "3-2-1201" in panel and "张伟" in panel and "张小红" in panel
@@ -152,11 +152,11 @@ async def test_a_visitor_without_a_unit_gives_name_and_phone(staffed: Desk) -> N
         await pilot.pause()
         assert screen.focused is screen.query_one("#name", Input)
         assert "Visitor" in str(screen.query_one("#intake-unit-body", Static).render())
-        await pilot.press(*"Chen", "enter", *"13700001111", "enter")
+        await burst(pilot, *"Chen", "enter", *"13700001111", "enter")
         await pilot.pause()
         assert screen.focused is screen.query_one("#kind", AdvancingChoiceBar)
         await pilot.press("3")  # inquiry
-        await pilot.press(*"parking card price", "ctrl+s")
+        await burst(pilot, *"parking card price", "ctrl+s")
         await settle(pilot)
         saved = _requests(staffed)
         assert len(saved) == 1
@@ -180,7 +180,7 @@ async def test_a_visitor_without_phone_is_refused_beside_the_phone(staffed: Desk
 
 async def _known_unit_form(pilot: Any) -> IntakeScreen:
     await _open_intake(pilot)
-    await pilot.press(*"1-1-101", "enter")
+    await burst(pilot, *"1-1-101", "enter")
     await pilot.pause()
     await pilot.press("1", "2")  # 王芳 calling, a repair
     await pilot.pause()
@@ -207,7 +207,7 @@ async def test_emoji_in_the_summary_is_refused_and_kept(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _known_unit_form(pilot)
-        await pilot.press(*"tap drips ")
+        await burst(pilot, *"tap drips ")
         screen.query_one("#summary", TextArea).insert("😡")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -220,7 +220,7 @@ async def test_control_characters_in_the_subject_are_refused_and_kept(staffed: D
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _known_unit_form(pilot)
-        await pilot.press(*"tap drips")
+        await burst(pilot, *"tap drips")
         subject = screen.query_one("#subject", Input)
         subject.value = "tap\x07\x1b[2J"  # pasted with a bell and an escape sequence
         await pilot.press("ctrl+s")
@@ -237,7 +237,7 @@ async def test_a_unit_that_does_not_exist_is_refused_beside_the_unit(staffed: De
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_intake(pilot)
         screen = _screen(app)
-        await pilot.press(*"9-9-999", "enter")
+        await burst(pilot, *"9-9-999", "enter")
         await pilot.pause()
         assert "9-9-999" in _error(app, "unit")
         await pilot.press("tab", "tab", "tab", "2", *"no water", "ctrl+s")
@@ -264,7 +264,7 @@ async def test_esc_with_typed_text_asks_before_clearing(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _known_unit_form(pilot)
-        await pilot.press(*"tap drips", "escape")
+        await burst(pilot, *"tap drips", "escape")
         await pilot.pause()
         await pilot.press("n")
         await pilot.pause()
@@ -284,7 +284,7 @@ async def test_esc_in_the_unit_dropdown_only_closes_it(staffed: Desk) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_intake(pilot)
         screen = _screen(app)
-        await pilot.press(*"1-1", "escape")
+        await burst(pilot, *"1-1", "escape")
         await pilot.pause()
         assert app.screen is screen
         assert screen.query_one("#unit", UnitPicker).value == "1-1"
@@ -294,7 +294,7 @@ async def test_language_switch_keeps_what_was_typed(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _known_unit_form(pilot)
-        await pilot.press(*"tap drips", "tab", *"kitchen tap")
+        await burst(pilot, *"tap drips", "tab", *"kitchen tap")
         await pilot.press("f12")
         await pilot.pause()
         assert i18n.current_language() == "zh_CN"
@@ -321,7 +321,7 @@ async def test_nature_and_subject_show_for_complaints_only(staffed: Desk) -> Non
         await pilot.press("1")  # complaint
         await pilot.pause()
         assert screen.query_one("#field-nature").display
-        await pilot.press(*"rude guard", "tab", "tab", "enter", "1", "2")
+        await burst(pilot, *"rude guard", "tab", "tab", "enter", "1", "2")
         await pilot.press("ctrl+s")
         await settle(pilot)
         saved = _requests(staffed)
@@ -343,7 +343,7 @@ async def test_the_unit_panel_shows_open_requests_and_instructions(staffed: Desk
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_intake(pilot)
         screen = _screen(app)
-        await pilot.press(*"4321", "enter")  # 李明's phone digits
+        await burst(pilot, *"4321", "enter")  # 李明's phone digits
         await pilot.pause()
         panel = str(screen.query_one("#intake-unit-body", Static).render())
         assert "door lock" in panel and "Open requests (1)" in panel
@@ -354,7 +354,7 @@ async def test_the_unit_panel_shows_open_requests_and_instructions(staffed: Desk
         await pilot.pause()
         await pilot.press("1")
         await pilot.pause()
-        await pilot.press(*"2026-12-31", "enter", *"spare key with guard", "ctrl+s")
+        await burst(pilot, *"2026-12-31", "enter", *"spare key with guard", "ctrl+s")
         await settle(pilot)
         assert app.screen is screen
         panel = str(screen.query_one("#intake-unit-body", Static).render())
@@ -372,7 +372,7 @@ async def test_an_instruction_in_the_past_is_refused_in_the_dialog(staffed: Desk
         await pilot.pause()
         await pilot.press("3")
         await pilot.pause()
-        await pilot.press(*"2020-01-01", "ctrl+s")
+        await burst(pilot, *"2020-01-01", "ctrl+s")
         await settle(pilot)
         assert "past" in _error(app, "expires_on")
         assert app.screen.query_one("#instruction-until", Input).value == "2020-01-01"
@@ -422,7 +422,7 @@ async def test_keys_typed_faster_than_the_cursor_moves_go_to_the_next_field(
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_intake(pilot)
-        await pilot.press(*"3-2-12", "enter")
+        await burst(pilot, *"3-2-12", "enter")
         await pilot.pause()
         for character in "11ab":
             app.post_message(events.Key(character, character))

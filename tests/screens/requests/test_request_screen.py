@@ -16,7 +16,7 @@ from deskapp.screens.requests.detail import RequestScreen
 from deskapp.screens.requests.dialogs import MENU_KEYS, StepMenu, StepModal
 from deskapp.screens.requests.queue import QueueScreen
 from deskapp.services.requests.views import request_card
-from tests.screens.helpers import settle
+from tests.screens.helpers import burst, settle
 from tests.screens.requests.test_queue_screen import advance, new_request, sign_in
 
 
@@ -92,17 +92,17 @@ async def test_a_complaint_through_its_whole_life_by_keys(staffed: Desk) -> None
         assert "department replies" in text_of(screen, "deadlines")
 
         await step(pilot, "department_reply")
-        await pilot.press(*"已更换水管", "ctrl+s")
+        await burst(pilot, *"已更换水管", "ctrl+s")
         await settle(pilot)
         assert status_of(staffed, leak.id).department_reply == "已更换水管"
 
         await step(pilot, "answer")
-        await pilot.press(*"已告知业主", "ctrl+s")
+        await burst(pilot, *"已告知业主", "ctrl+s")
         await settle(pilot)
         assert status_of(staffed, leak.id).status == "answered"
 
         await step(pilot, "resolve")
-        await pilot.press(*"已修好", "ctrl+s")
+        await burst(pilot, *"已修好", "ctrl+s")
         await settle(pilot)
         assert status_of(staffed, leak.id).status == "resolved"
         assert "revisit" in text_of(screen, "deadlines")
@@ -130,7 +130,7 @@ async def test_a_complaint_through_its_whole_life_by_keys(staffed: Desk) -> None
 
         # void, with a reason and a yes
         await step(pilot, "void")
-        await pilot.press(*"重复登记", "ctrl+s")
+        await burst(pilot, *"重复登记", "ctrl+s")
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
@@ -146,7 +146,7 @@ async def test_an_unsatisfied_revisit_needs_remarks_beside_the_field(staffed: De
     async with app.run_test(size=(120, 40)) as pilot:
         await open_request(pilot, leak.id or 0)
         await step(pilot, "resolve")
-        await pilot.press(*"done", "ctrl+s")
+        await burst(pilot, *"done", "ctrl+s")
         await settle(pilot)
         modal = await step(pilot, "revisit")
         await pilot.press("3", "ctrl+s")
@@ -169,7 +169,7 @@ async def test_void_needs_a_reason_and_nothing_is_lost(staffed: Desk) -> None:
         assert "✗" in str(modal.query_one("#field-reason .field-error", Static).render())
         assert status_of(staffed, leak.id).status == "received"
         # typed text is not thrown away without asking
-        await pilot.press(*"abc", "escape")
+        await burst(pilot, *"abc", "escape")
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
@@ -215,7 +215,7 @@ async def test_a_repair_work_order_from_opening_to_print(staffed: Desk) -> None:
         await settle(pilot)
         await pilot.press("ctrl+g")  # completed
         await settle(pilot)
-        await pilot.press(*"换了阀芯", "ctrl+s")
+        await burst(pilot, *"换了阀芯", "ctrl+s")
         await settle(pilot)
         await pilot.press("ctrl+g")  # confirmation and rating
         await settle(pilot)
