@@ -12,12 +12,13 @@ from textual.widgets import DataTable, Static
 from deskapp.app import DeskApp
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
-from deskapp.models.custody import KeyLoan, KeyRecord, KeyStatus
+from deskapp.models.custody import BorrowerKind, KeyLoan, KeyRecord, KeyStatus
 from deskapp.screens.custody.keys import LendKeyForm, ReturnKeyForm
 from deskapp.screens.custody.ledgers import LedgersScreen
 from deskapp.services import operators
 from deskapp.services.custody import keys
 from deskapp.services.custody.keys import Borrower
+from tests.screens.custody.fill import set_choices, set_pin, set_values
 from tests.screens.custody.test_ledgers_lost import field_error, settle
 from tests.screens.helpers import sign_in
 
@@ -46,7 +47,6 @@ def key_status(desk: Desk, key_id: int) -> str:
 
 
 async def open_keys(pilot: Pilot[None]) -> LedgersScreen:
-    await settle(pilot)
     await sign_in(pilot)
     await pilot.press("f8")
     await settle(pilot)
@@ -83,12 +83,15 @@ async def test_lend_to_a_contractor_refuse_a_second_loan_and_return(staffed: Des
         assert any("刘师傅" in cell for cell in row) and "13800001111" not in row
 
         # A form opened before the loan (another desk): saving it is refused with who has it.
-        app.push_screen(LendKeyForm(key.id or 0, "K"))
+        # (The form was typed above; here its values are set.)
+        second = LendKeyForm(key.id or 0, "K")
+        app.push_screen(second)
         await settle(pilot)
-        await pilot.press("1", "enter", *"王芳", "enter", "enter", "enter", *VALID, "enter",
-                          "y", "enter", "enter", *"18:00", "enter", "y", "ctrl+s")
+        set_loan(second, kind=BorrowerKind.OWNER.value, name="王芳", id_number=VALID,
+                 id_checked=True, due="18:00")
+        await pilot.press("ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, LendKeyForm)
+        assert app.screen is second
         message = str(app.screen.query_one("#form-message", Static).render())
         assert "already out with 刘师傅" in message
         assert len(loans(staffed)) == 1
@@ -114,6 +117,16 @@ async def test_lend_to_a_contractor_refuse_a_second_loan_and_return(staffed: Des
 VALID = "11010519491231002X"
 
 
+def set_loan(form: LendKeyForm, *, kind: str, name: str, company: str = "",
+             id_number: str = "", id_checked: bool = False, purpose: str = "", due: str = "",
+             signed: bool = True) -> None:
+    """The lend form's fields set, not typed (the contractor's loan above types them)."""
+    set_values(form, {"#lend-name": name, "#lend-company": company,
+                      "#lend-id-number": id_number, "#lend-purpose": purpose, "#lend-due": due})
+    set_choices(form, {"#lend-kind": kind, "#lend-id-checked": "yes" if id_checked else "no",
+                       "#lend-signed": "yes" if signed else "no"})
+
+
 async def test_a_sales_loan_needs_a_manager_with_their_pin(staffed: Desk) -> None:
     add_manager(staffed)
     key = add_key(staffed)
@@ -122,8 +135,10 @@ async def test_a_sales_loan_needs_a_manager_with_their_pin(staffed: Desk) -> Non
         screen = await open_keys(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("4", "enter", *"孙销售", "enter", "enter", *"置业顾问部", "enter",
-                          "enter", "enter", *"带客看房", "enter", *"17:00", "enter", "y")
+        form = app.screen
+        assert isinstance(form, LendKeyForm)
+        set_loan(form, kind=BorrowerKind.SALES.value, name="孙销售", company="置业顾问部",
+                 purpose="带客看房", due="17:00")
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("escape")  # no manager at hand
@@ -134,10 +149,11 @@ async def test_a_sales_loan_needs_a_manager_with_their_pin(staffed: Desk) -> Non
 
         await pilot.press("ctrl+s")
         await settle(pilot)
-        await pilot.press(*"wang", "enter", *"1234", "enter")  # an operator: not enough
+        await set_pin(pilot, "wang")  # an operator: not enough
         await settle(pilot)
         pin_message = str(app.screen.query_one("#pin-message", Static).render())
         assert "Only a manager" in pin_message
+        # The PIN dialog by keys, end to end (the other tests set its two fields).
         await pilot.press(*"qian", "enter", *"1234", "enter")
         await settle(pilot)
         assert app.screen is screen

@@ -19,13 +19,13 @@ from deskapp.services import operators
 from deskapp.services.custody import lostfound
 from deskapp.services.custody.lostfound import FoundForm
 from deskapp.widgets.form import FormField
+from tests.screens.custody.fill import set_pin
 from tests.screens.helpers import settle, sign_in
 
 VALID_ID = "11010519491231002X"
 
 
 async def open_ledgers(pilot: Pilot[None]) -> LedgersScreen:
-    await settle(pilot)
     await sign_in(pilot)
     await pilot.press("f8")
     await settle(pilot)
@@ -150,14 +150,14 @@ async def test_a_disposal_needs_two_different_witnesses_with_their_pins(staffed:
         await pilot.press(*"捐赠", "ctrl+s")
         await settle(pilot)
         for login in ("wang", "wang"):  # the same person twice: refused
-            await pilot.press(*login, "enter", *"1234", "enter")
+            await set_pin(pilot, login)
             await settle(pilot)
         assert isinstance(app.screen, DisposeForm)
         assert "two different" in field_error(app.screen, "witness_b")
         assert lost_items(staffed)[0].status == ItemStatus.HELD.value
         await pilot.press("ctrl+s")
         await settle(pilot)
-        await pilot.press(*"li", "enter", *"1234", "enter")
+        await set_pin(pilot, "li")
         await settle(pilot)
         assert app.screen is screen
     [item] = lost_items(staffed)

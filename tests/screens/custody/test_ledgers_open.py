@@ -22,7 +22,6 @@ async def test_a_scanned_parcel_opens_its_pickup_on_a_screen_never_shown(staffed
     parcel = log(staffed, "SF2000000002", unit="1-1-101", name="王芳")
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
         await sign_in(pilot)
         app.open_scanned(parcel.code or "")
         await settle(pilot)
@@ -41,7 +40,6 @@ async def test_open_record_switches_tabs_on_an_open_screen(staffed: Desk) -> Non
     key = add_key(staffed)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
         await sign_in(pilot)
         await pilot.press("f8")
         await settle(pilot)

@@ -17,7 +17,7 @@ from deskapp.screens.custody.ledgers import LedgersScreen
 from deskapp.screens.custody.parcels import CheckInForm, LogParcelForm, PickupForm
 from deskapp.services.custody import parcels
 from tests.screens.custody.test_ledgers_lost import field_error
-from tests.screens.helpers import settle, sign_in
+from tests.screens.helpers import burst, settle, sign_in
 
 
 def waiting(desk: Desk) -> list[CustodyItem]:
@@ -38,14 +38,15 @@ def log(desk: Desk, tracking: str, *, days_ago: int = 0, unit: str = "3-2-1201",
 
 
 async def open_parcels(pilot: Pilot[None]) -> LedgersScreen:
-    await settle(pilot)
     await sign_in(pilot)
     await pilot.press("f8")
     await settle(pilot)
-    await pilot.press("ctrl+t", "ctrl+t")
-    await settle(pilot)
     screen = pilot.app.screen
-    assert isinstance(screen, LedgersScreen) and screen.tab == "parcels"
+    assert isinstance(screen, LedgersScreen)
+    # Straight to the third desk (ctrl+t to the next desk: open_keys, the parcels snapshot).
+    screen.show_tab("parcels")
+    await settle(pilot)
+    assert screen.tab == "parcels" and pilot.app.focused is screen.desk_of("parcels").table
     return screen
 
 
@@ -77,19 +78,17 @@ async def test_fast_check_in_with_a_parcel_scanned_twice_then_pickup(staffed: De
         tracking = form.query_one("#checkin-tracking", Input)
         assert app.focused is tracking
 
-        await pilot.press(*"SF1000000001", "enter")
-        await settle(pilot)
+        # Each tracking number comes from the scanner: one burst of keys and Enter.
+        await burst(pilot, *"SF1000000001", "enter")
         await _label(pilot, "3-2-1201", "张伟")
         assert len(waiting(staffed)) == 1 and app.focused is tracking and tracking.value == ""
 
-        await pilot.press(*"SF1000000001", "enter")  # the same parcel again
-        await settle(pilot)
+        await burst(pilot, *"SF1000000001", "enter")  # the same parcel again
         assert "scanned twice" in field_error(form, "tracking_number")
         assert app.focused is tracking and tracking.value == ""
         assert len(waiting(staffed)) == 1
 
-        await pilot.press(*"SF1000000003", "enter")
-        await settle(pilot)
+        await burst(pilot, *"SF1000000003", "enter")
         await _label(pilot, "1-1-102", "李明")
         logged = waiting(staffed)
         assert [(p.tracking_number, p.owner_name, p.place, p.carrier) for p in logged] == [

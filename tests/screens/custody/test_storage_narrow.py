@@ -15,7 +15,6 @@ from deskapp.services import operators
 from deskapp.services.custody import storage
 from deskapp.services.custody.storage import StorageForm
 from tests.screens.custody.test_storage_screen import open_storage
-from tests.screens.helpers import settle
 
 #: A depositor's name far wider than its column (a name may have 64 characters).
 LONG_NAME = "欧阳·亚历山大·汉密尔顿-斯迈思 Alexander Hamilton-Smythe"
@@ -46,7 +45,6 @@ async def test_at_80_by_24_the_list_keeps_code_date_and_unit_whole(
         app = DeskApp(staffed)
         async with app.run_test(size=(80, 24)) as pilot:
             await open_storage(pilot)
-            await settle(pilot)
             lines = [strip.text for strip in app.screen._compositor.render_strips()]
             line = next((line for line in lines if code in line), None)
             assert line is not None, "\n".join(lines)

@@ -13,7 +13,7 @@ from deskapp.app import DeskApp
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models import AuditEntry
-from deskapp.models.custody import CustodyItem
+from deskapp.models.custody import CustodyItem, StorageCategory
 from deskapp.screens.custody.storage import StorageScreen
 from deskapp.screens.custody.storage_forms import DepositForm
 from deskapp.services import operators
@@ -21,7 +21,9 @@ from deskapp.services.custody import storage
 from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.storage import StorageForm
 from deskapp.widgets.confirm import ConfirmModal
-from deskapp.widgets.form import FormField
+from deskapp.widgets.form import ChoiceBar, FormField
+from deskapp.widgets.unit_picker import UnitPicker
+from tests.screens.custody.fill import pick_unit, set_choices, set_pin, set_values
 from tests.screens.helpers import pin_checked, settle, sign_in
 
 
@@ -75,6 +77,32 @@ async def fill_deposit(pilot: Pilot[None], *, category: str = "1") -> None:
     await settle(pilot)
 
 
+async def set_deposit(pilot: Pilot[None], *, category: str = StorageCategory.ORDINARY.value,
+                      signed: bool = False) -> None:
+    """The storage form of ``fill_deposit``, its values set instead of typed: the same
+    unit picked (name and phone from the directory), the same text, the same category,
+    the cursor on the depositor's signature; ``signed``: "y" pressed there.
+
+    ``fill_deposit`` (by keys) is proved by the deposit test; the other tests start here.
+    """
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    screen = pilot.app.screen
+    pick_unit(screen.query_one("#deposit-unit", UnitPicker), "1-1-101")
+    await settle(pilot)
+    set_values(screen, {
+        "#deposit-id-number": "110101199003070011", "#deposit-may-collect": "李明",
+        "#deposit-shelf": "A-3", "#deposit-description": "行李箱 蓝色",
+        "#deposit-pieces": "2", "#deposit-condition": "完好",
+    })
+    set_choices(screen, {"#deposit-category": category,
+                         "#deposit-confirmed": "yes" if signed else "no"})
+    screen.query_one("#deposit-confirmed", ChoiceBar).focus()
+    await settle(pilot)
+    assert (screen.query_one("#deposit-name", Input).value,
+            screen.query_one("#deposit-phone", Input).value) == ("王芳", "13812345678")
+
+
 async def test_a_deposit_by_keys_is_saved_audited_and_its_ticket_printed(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -107,7 +135,7 @@ async def test_a_refused_field_shows_beside_it_and_keeps_the_text(staffed: Desk)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_storage(pilot)
-        await fill_deposit(pilot)
+        await set_deposit(pilot)
         await pilot.press("ctrl+s")  # not signed by the depositor yet
         await settle(pilot)
         assert items(staffed) == []
@@ -119,8 +147,8 @@ async def test_cash_without_a_supervisor_is_refused_beside_the_category(staffed:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_storage(pilot)
-        await fill_deposit(pilot, category="2")
-        await pilot.press("y", "ctrl+s")
+        await set_deposit(pilot, category=StorageCategory.CASH.value, signed=True)
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert items(staffed) == []
         assert "Cash is not taken" in error_of(screen, "category")
@@ -132,22 +160,22 @@ async def test_cash_with_a_supervisors_exception_is_saved(staffed: Desk) -> None
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_storage(pilot)
-        await fill_deposit(pilot, category="2")
+        await set_deposit(pilot, category=StorageCategory.CASH.value, signed=True)
         await pilot.press("ctrl+g")
         await settle(pilot)
-        await type_into(pilot, "li")  # an operator, not a supervisor
-        await pilot.press("enter", *"1234", "enter")
+        await set_pin(pilot, "li")  # an operator, not a supervisor
         await pin_checked(pilot)
         assert "not a supervisor" in str(app.screen.query_one("#pin-message").render())
         await pilot.press("escape")
         await pilot.press("ctrl+g")
         await settle(pilot)
-        await type_into(pilot, "zhao")
-        await pilot.press("enter", *"1234", "enter")
+        await set_pin(pilot, "zhao")
         await pin_checked(pilot)
         assert app.screen is screen
-        await type_into(pilot, "密封信封 主管核对金额 500 元")
-        await pilot.press("enter", "y", "ctrl+s")
+        note = screen.query_one("#deposit-exception-note", Input)
+        assert app.focused is note  # the supervisor has signed: their note next
+        note.value = "密封信封 主管核对金额 500 元"
+        await pilot.press("ctrl+s")
         await settle(pilot)
         [item] = items(staffed)
         assert item.category == "cash"
@@ -223,7 +251,7 @@ async def test_a_code_with_a_typo_is_refused_beside_the_field(staffed: Desk) -> 
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_storage(pilot)
-        await type_into(pilot, typo)
+        screen.query_one("#storage-code", Input).value = typo
         await pilot.press("enter")
         await settle(pilot)
         assert screen.mode == "list"
@@ -240,7 +268,7 @@ async def test_a_code_already_collected_is_refused_with_who_took_it(staffed: Des
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_storage(pilot)
-        await type_into(pilot, code)
+        screen.query_one("#storage-code", Input).value = code
         await pilot.press("enter")
         await settle(pilot)
         assert screen.mode == "list"
@@ -255,14 +283,16 @@ async def test_collection_without_the_signature_is_refused_and_nothing_handed_ou
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_storage(pilot)
-        app_screen = screen
-        await type_into(pilot, code)
+        screen.query_one("#storage-code", Input).value = code
         await pilot.press("enter")
         await settle(pilot)
-        await type_into(pilot, "王丽")
-        await pilot.press("enter", "enter", "enter", "y", "ctrl+s")
+        assert screen.mode == "collect"
+        # The collector's form by keys is test_typing_the_ticket_code_hands_the_item_over's.
+        set_values(screen, {"#collect-name": "王丽"})
+        set_choices(screen, {"#collect-id-checked": "yes"})  # not signed
+        await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "signs" in error_of(app_screen, "signed")
+        assert "signs" in error_of(screen, "signed")
         assert screen.query_one("#collect-name", Input).value == "王丽"
     assert [item.status for item in items(staffed)] == ["held"]
 
@@ -297,21 +327,22 @@ async def test_a_lost_ticket_is_released_with_a_supervisors_note(staffed: Desk) 
         await pilot.press("enter", "enter")
         await settle(pilot)
         assert screen.mode == "lost-item"
-        await type_into(pilot, "赵六")
-        await pilot.press("enter")
-        await type_into(pilot, "本人")
-        await pilot.press("enter", "enter", "y", "enter")
-        await type_into(pilot, "110101199003070011")
-        await pilot.press("enter", "y", "ctrl+s")
+        assert app.focused is screen.query_one("#collect-name", Input)
+        # The collector's form by keys is test_typing_the_ticket_code_hands_the_item_over's.
+        set_values(screen, {"#collect-name": "赵六", "#collect-relation": "本人",
+                            "#collect-id-number": "110101199003070011"})
+        set_choices(screen, {"#collect-id-checked": "yes", "#collect-signed": "yes"})
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert "supervisor" in error_of(screen, "supervisor")
         assert [item.status for item in items(staffed)] == ["held", "held"]
         await pilot.press("ctrl+g")
         await settle(pilot)
-        await type_into(pilot, "zhao")
-        await pilot.press("enter", *"1234", "enter")
+        await set_pin(pilot, "zhao")
         await pin_checked(pilot)
-        await type_into(pilot, "凭身份证核对本人, 凭条遗失")
+        note = screen.query_one("#collect-note", Input)
+        assert app.focused is note  # the supervisor has signed: their note next
+        note.value = "凭身份证核对本人, 凭条遗失"
         await pilot.press("ctrl+s")
         await settle(pilot)
         first, second = items(staffed)
@@ -367,7 +398,7 @@ async def test_the_form_survives_a_language_switch(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_storage(pilot)
-        await fill_deposit(pilot, category="2")
+        await set_deposit(pilot, category=StorageCategory.CASH.value)
 
         def description_label() -> str:
             return str(screen.query_one("#field-description .field-label", Label).render())

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from deskapp import i18n
 from deskapp.app import DeskApp
 from deskapp.desk import Desk
-from tests.screens.custody.test_storage_screen import fill_deposit
+from tests.screens.custody.test_storage_screen import set_deposit
 from tests.screens.helpers import settle, sign_in
 
 
@@ -24,8 +24,8 @@ async def _storage(pilot: Any) -> None:
 
 async def _filled_form(pilot: Any) -> None:
     await _storage(pilot)
-    await fill_deposit(pilot)
-    await pilot.press("y")
+    # The form as fill_deposit types it (that typing is the deposit test's), values set.
+    await set_deposit(pilot, signed=True)
     pilot.app.clear_notifications()
     await settle(pilot)
 
