@@ -21,6 +21,8 @@ it (``recompose``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
@@ -57,6 +59,18 @@ _PANE = {
     COLLECT: "storage-item", LOST_ITEM: "storage-item", LOST: "storage-lost",
     TICKET: "storage-ticket",
 }
+
+
+@dataclass
+class Printed:
+    """A ticket built in the thread: its text, and its files or why there are none."""
+
+    item_id: int
+    code: str
+    text: str
+    files: tuple[Path, Path] | None = None
+    refused: str = ""
+    failed: str = ""
 
 
 class StorageScreen(DeskScreen):
@@ -267,37 +281,48 @@ class StorageScreen(DeskScreen):
         self.print_ticket(item_id)
 
     def print_ticket(self, item_id: int, *, replace_missing: bool = False) -> None:
+        """Build and save the ticket in a thread (its PDF takes most of a second), then
+        show it large. A character the PDF font lacks asks first (``_ask_replace``)."""
         app = self.desk_app
         desk = app.desk
-        try:
+        site_name, zone, now = app.site_name, app.zone, desk.clock.now()
+        printed_by = app.operator.display_name if app.operator else ""
+        folder = desk.settings.data_dir / "prints"
+
+        def build_and_save() -> Printed:
             with reading(desk.engine) as session:
                 item, unit_code = storage.ticket_item(session, site_id=desk.site_id,
                                                       item_id=item_id)
-            doc = ticket_document(
-                item, site_name=app.site_name, zone=app.zone, unit_code=unit_code,
-                printed_at=desk.clock.now(),
-                printed_by=app.operator.display_name if app.operator else "",
-            )
-        except DeskError as error:
-            self.notify(error.message, severity="error")
-            return
-        code = item.code or ""
-        files = ""
-        try:
-            pdf_path, text_path = save_ticket(doc, folder=desk.settings.data_dir / "prints",
-                                              code=code, replace_missing=replace_missing)
-        except DeskError as error:
-            self._ask_replace(item_id, error.message)
-            files = _("Not printed yet: {reason}").format(reason=error.message)
-        except OSError as error:
-            files = _("Could not save the ticket: {reason}").format(reason=error)
+            doc = ticket_document(item, site_name=site_name, zone=zone, unit_code=unit_code,
+                                  printed_at=now, printed_by=printed_by)
+            printed = Printed(item_id=item_id, code=item.code or "",
+                              text=render_text(doc, width=RECEIPT_WIDTH))
+            try:
+                printed.files = save_ticket(doc, folder=folder, code=printed.code,
+                                            replace_missing=replace_missing)
+            except DeskError as error:  # a character the font lacks: the operator decides
+                printed.refused = error.message
+            except OSError as error:
+                printed.failed = str(error)
+            return printed
+
+        self.run_db(build_and_save, self._printed,
+                    failed=lambda error: self.notify(error.message, severity="error"),
+                    name="print")
+
+    def _printed(self, printed: Printed) -> None:
+        if printed.refused:
+            self._ask_replace(printed.item_id, printed.refused)
+            files = _("Not printed yet: {reason}").format(reason=printed.refused)
+        elif printed.failed or printed.files is None:
+            files = _("Could not save the ticket: {reason}").format(reason=printed.failed)
             self.notify(files, severity="error", timeout=10)
         else:
+            pdf_path, text_path = printed.files
             files = _("Ticket saved: {pdf} and {text}").format(pdf=pdf_path, text=text_path)
             self.notify(files, title=_("Printed"), timeout=10)
-        self.state.ticket = TicketShown(code=code, text=render_text(doc, width=RECEIPT_WIDTH),
-                                        files=files)
-        self.state.item_id = item_id
+        self.state.ticket = TicketShown(code=printed.code, text=printed.text, files=files)
+        self.state.item_id = printed.item_id
         self.show(TICKET)
 
     def _ask_replace(self, item_id: int, reason: str) -> None:

@@ -415,3 +415,24 @@ async def test_the_form_survives_a_language_switch(staffed: Desk) -> None:
             form = screen.query_one(DepositForm)
             assert form.category == "cash"
             assert form.query_one("#deposit-exception").display
+
+
+async def test_a_reprint_that_cannot_be_saved_says_why_and_still_shows_the_ticket(
+    staffed: Desk,
+) -> None:
+    """The ticket is built and saved in a thread; a folder that cannot be written is one
+    line, and the ticket's text and code are still on screen to read out."""
+    item = deposit_one(staffed)
+    prints = Path(staffed.settings.data_dir) / "prints"
+    prints.write_text("not a folder", encoding="utf-8")  # the prints folder cannot be made
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_storage(pilot)
+        screen.query_one("#storage-items", DataTable).focus()
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert screen.mode == "ticket"
+        assert "Could not save the ticket" in str(
+            screen.query_one("#storage-ticket-files", Static).render())
+        assert item.code in str(screen.query_one("#storage-ticket-text", Static).render())
+        assert app.is_running
