@@ -125,10 +125,11 @@ class DeskApp(App[None]):
             return self.has_screen(str(parameters[0]))
         return True
 
-    def signed_in_as(self, operator: Operator) -> None:
-        """The sign-in screen's PIN was right: the desk is ``operator``'s, from the dashboard."""
+    def signed_in_as(self, operator: Operator, *, first: str = "dashboard") -> None:
+        """The sign-in screen's PIN was right: the desk is ``operator``'s, from the dashboard
+        (or from the task screen ``first``)."""
         self.operator = operator
-        self.switch_mode("dashboard")
+        self.switch_mode(first if first in self.SCREEN_FACTORIES else "dashboard")
         self.refresh_bindings()
         self.notify(_("Welcome, {name}.").format(name=operator.display_name), timeout=3)
 

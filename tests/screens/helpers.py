@@ -45,13 +45,16 @@ def _in_a_thread(worker: Worker[object]) -> bool:
     return bool(getattr(worker, "_thread_worker", False))
 
 
-async def sign_in(pilot: Pilot[None], login: str = "wang", pin: str = "1234") -> None:
+async def sign_in(pilot: Pilot[None], login: str = "wang", pin: str = "1234", *,
+                  at: str = "dashboard") -> None:
     """Sign in through the service, for tests that are not about signing in.
 
     The same as a right PIN typed on the sign-in screen, without its ten keys (1.5 s):
     ``operators.sign_in`` checks the PIN and writes the sign-in's audit entry, then the
     operator is handed to the app as the sign-in screen hands it (``signed_in_as``).
     The sign-in screen's own tests (test_login.py) type it: ``sign_in_by_keys``.
+    ``at``: the task screen to start from (the F-key tests press the key themselves),
+    which spares a test that is about another screen the dashboard's start (~1 s).
     """
     from deskapp.app import DeskApp
     from deskapp.screens.login import LoginScreen
@@ -69,7 +72,7 @@ async def sign_in(pilot: Pilot[None], login: str = "wang", pin: str = "1234") ->
             session, site_id=desk.site_id, login=login, secret=pin, now=desk.clock.now(),
             max_failures=desk.settings.max_failed_sign_ins, lockout=desk.lockout,
         )
-    app.signed_in_as(operator)
+    app.signed_in_as(operator, first=at)
     await settle(pilot)
     assert app.operator is not None and app.operator.login == login
 

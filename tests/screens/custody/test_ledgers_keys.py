@@ -47,9 +47,7 @@ def key_status(desk: Desk, key_id: int) -> str:
 
 
 async def open_keys(pilot: Pilot[None]) -> LedgersScreen:
-    await sign_in(pilot)
-    await pilot.press("f8")
-    await settle(pilot)
+    await sign_in(pilot, at="ledgers")
     screen = pilot.app.screen
     assert isinstance(screen, LedgersScreen)
     await pilot.press("ctrl+t")

@@ -26,9 +26,7 @@ VALID_ID = "11010519491231002X"
 
 
 async def open_ledgers(pilot: Pilot[None]) -> LedgersScreen:
-    await sign_in(pilot)
-    await pilot.press("f8")
-    await settle(pilot)
+    await sign_in(pilot, at="ledgers")
     screen = pilot.app.screen
     assert isinstance(screen, LedgersScreen)
     return screen

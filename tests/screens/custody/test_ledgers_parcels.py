@@ -38,9 +38,7 @@ def log(desk: Desk, tracking: str, *, days_ago: int = 0, unit: str = "3-2-1201",
 
 
 async def open_parcels(pilot: Pilot[None]) -> LedgersScreen:
-    await sign_in(pilot)
-    await pilot.press("f8")
-    await settle(pilot)
+    await sign_in(pilot, at="ledgers")
     screen = pilot.app.screen
     assert isinstance(screen, LedgersScreen)
     # Straight to the third desk (ctrl+t to the next desk: open_keys, the parcels snapshot).

@@ -28,9 +28,7 @@ from tests.screens.helpers import pin_checked, settle, sign_in
 
 
 async def open_storage(pilot: Pilot[None]) -> StorageScreen:
-    await sign_in(pilot)
-    await pilot.press("f5")
-    await settle(pilot)
+    await sign_in(pilot, at="storage")
     screen = pilot.app.screen
     assert isinstance(screen, StorageScreen)
     return screen

@@ -66,10 +66,7 @@ def _status(app: DeskApp) -> str:
 
 
 async def _open_intake(pilot: Any) -> None:
-    await pilot.pause()
-    await sign_in(pilot)
-    await pilot.press("f3")
-    await pilot.pause()
+    await sign_in(pilot, at="intake")
     _screen(pilot.app)
 
 

@@ -21,10 +21,7 @@ from tests.screens.requests.test_queue_screen import advance, new_request, sign_
 
 
 async def open_request(pilot: Pilot[None], request_id: int) -> RequestScreen:
-    await settle(pilot)
-    await sign_in(pilot)
-    await pilot.press("f4")
-    await settle(pilot)
+    await sign_in(pilot, at="queue")
     queue = pilot.app.screen
     assert isinstance(queue, QueueScreen)
     queue.open_request(request_id)
