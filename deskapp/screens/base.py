@@ -12,6 +12,7 @@ from textual.worker import Worker, WorkerState
 
 from deskapp import i18n
 from deskapp.errors import DeskError
+from deskapp.services.operators import NotOnDuty
 from deskapp.widgets.duty_bar import DutyBar
 from deskapp.widgets.footer import DeskFooter
 
@@ -54,8 +55,9 @@ class DatabaseWork(Screen[R]):
         """Run ``work`` (a service call in its own unit of work) in a thread.
 
         ``done`` gets the result on the event loop; a ``DeskError`` (a refusal, a
-        locked or lost database) goes to ``failed`` (default: one error line) and
-        anything else to the app's error handler. ``work`` must not touch widgets:
+        locked or lost database) goes to ``failed`` (default: one error line), an
+        operator no longer on duty (``NotOnDuty``) is signed out, and anything else
+        goes to the app's error handler. ``work`` must not touch widgets:
         read the form before, so a failure keeps every character typed. Returns
         ``None`` while work of the same name is still running (a second ctrl+s
         while the first save waits for the lock).
@@ -84,7 +86,9 @@ class DatabaseWork(Screen[R]):
                 done(event.worker.result)
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
-            if isinstance(error, DeskError):
+            if isinstance(error, NotOnDuty):  # disabled or locked meanwhile: signed out
+                self.desk_app.show_failure(error)
+            elif isinstance(error, DeskError):
                 (failed or self.desk_app.show_failure)(error)
             elif isinstance(error, Exception):
                 self.desk_app.unexpected_error(error)

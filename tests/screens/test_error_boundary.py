@@ -8,6 +8,8 @@ import contextlib
 import socket
 import sqlite3
 import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -209,10 +211,16 @@ class ClosablePort:
         self.listener.close()
 
 
-@pytest.mark.skipif(not PG_URL, reason="needs DESKAPP_TEST_DATABASE_URL (PostgreSQL)")
-async def test_the_postgresql_server_going_away_mid_session(
-    pg_migrated: str, tmp_path: Path,
-) -> None:
+@dataclass
+class DeskBehindPort:
+    desk: Desk
+    port: ClosablePort
+
+
+@pytest.fixture
+def desk_behind_port(pg_migrated: str, tmp_path: Path) -> Iterator[DeskBehindPort]:
+    """A staffed PostgreSQL desk reached through a ``ClosablePort``: ``port.close()``
+    is the server going away, ``port.reopen()`` its coming back."""
     from sqlalchemy import make_url
 
     from tests.conftest import _empty_pg
@@ -225,71 +233,67 @@ async def test_the_postgresql_server_going_away_mid_session(
                              password_hash_profile="cheapest")
     desk = staff(open_desk(settings, clock=FixedClock(DESK_MORNING)))
     try:
-        app = DeskApp(desk)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await sign_in(pilot)
-            screen = await type_a_call(pilot, app)
-            port.close()
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            status = str(screen.query_one("#intake-status", Static).render())
-            shown = status + notices(app)
-            assert "connection to the database was lost" in shown or "Not saved" in shown
-            assert app.is_running
-            assert screen.query_one("#summary", TextArea).text.startswith("厨房水管漏水")
-            port.reopen()
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            assert "Saved" in str(screen.query_one("#intake-status", Static).render())
-        assert [request.summary for request in saved_requests(desk)] == [
-            "厨房水管漏水 kitchen pipe leaking"]
+        yield DeskBehindPort(desk, port)
     finally:
         desk.engine.dispose()
         port.stop()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs DESKAPP_TEST_DATABASE_URL (PostgreSQL)")
+async def test_the_postgresql_server_going_away_mid_session(
+    desk_behind_port: DeskBehindPort,
+) -> None:
+    desk, port = desk_behind_port.desk, desk_behind_port.port
+    app = DeskApp(desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        screen = await type_a_call(pilot, app)
+        port.close()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        status = str(screen.query_one("#intake-status", Static).render())
+        shown = status + notices(app)
+        assert "connection to the database was lost" in shown or "Not saved" in shown
+        assert app.is_running
+        assert screen.query_one("#summary", TextArea).text.startswith("厨房水管漏水")
+        port.reopen()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Saved" in str(screen.query_one("#intake-status", Static).render())
+    assert [request.summary for request in saved_requests(desk)] == [
+        "厨房水管漏水 kitchen pipe leaking"]
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs DESKAPP_TEST_DATABASE_URL (PostgreSQL)")
 async def test_reads_while_the_postgresql_server_is_gone_say_so_and_the_desk_runs_on(
-    pg_migrated: str, tmp_path: Path,
+    desk_behind_port: DeskBehindPort,
 ) -> None:
-    """Typing in the unit picker and the directory's search read on every key; with the
-    server gone each read says so in one line, the app keeps running, and once the
-    server is back the same screens answer again."""
-    from sqlalchemy import make_url
+    """The directory's search reads on every key; with the server gone the read says
+    so in one line, the app keeps running, and once the server is back the same search
+    answers again."""
     from textual.widgets import DataTable, Input
 
     from deskapp.screens.directory import DirectoryScreen
-    from tests.conftest import _empty_pg
 
-    _empty_pg(pg_migrated)
-    url = make_url(pg_migrated)
-    port = ClosablePort((url.host or "127.0.0.1", url.port or 5432))
-    proxied = url.set(host="127.0.0.1", port=port.port).render_as_string(hide_password=False)
-    settings = load_settings(data_dir=tmp_path, database_url=proxied,
-                             password_hash_profile="cheapest")
-    desk = staff(open_desk(settings, clock=FixedClock(DESK_MORNING)))
-    try:
-        app = DeskApp(desk)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await sign_in(pilot)
-            await pilot.press("f9")
-            await settle(pilot)
-            directory = app.screen
-            assert isinstance(directory, DirectoryScreen)
-            port.close()
-            app.clear_notifications()
-            directory.query_one("#directory-search", Input).focus()
-            await burst(pilot, *"1-1")
-            await settle(pilot)
-            assert "connection to the database was lost" in notices(app).lower()
-            assert app.is_running and app.screen is directory
-            await pilot.press("f3")  # a task key while the server is gone: it says so
-            await settle(pilot)
-            assert app.screen is directory
-            port.reopen()
-            await pilot.press("-", "1")
-            await settle(pilot)
-            assert directory.query_one("#directory-hits", DataTable).row_count >= 1
-    finally:
-        desk.engine.dispose()
-        port.stop()
+    desk, port = desk_behind_port.desk, desk_behind_port.port
+    app = DeskApp(desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        directory = app.screen
+        assert isinstance(directory, DirectoryScreen)
+        port.close()
+        app.clear_notifications()
+        directory.query_one("#directory-search", Input).focus()
+        await burst(pilot, *"1-1")
+        await settle(pilot)
+        assert "connection to the database was lost" in notices(app).lower()
+        assert app.is_running and app.screen is directory
+        await pilot.press("f3")  # a task key while the server is gone: it says so
+        await settle(pilot)
+        assert app.screen is directory
+        port.reopen()
+        await pilot.press("-", "1")
+        await settle(pilot)
+        assert directory.query_one("#directory-hits", DataTable).row_count >= 1

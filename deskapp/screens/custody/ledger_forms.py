@@ -29,7 +29,6 @@ from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.screens.base import DatabaseWork
 from deskapp.services.custody.lists import Page
-from deskapp.services.operators import NotOnDuty
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.footer import DeskFooter
 from deskapp.widgets.form import ChoiceBar, TextInput, clear_errors, show_error
@@ -225,9 +224,6 @@ class LedgerForm(DatabaseWork[Any], ModalScreen[Any]):
         self.run_db(save, self.dismiss, failed=self._refused, name="save")
 
     def _refused(self, error: DeskError) -> None:
-        if isinstance(error, NotOnDuty):
-            self.desk_app.show_failure(error)
-            return
         self.app.bell()
         self.refused(error)
         show_error(self, error, fallback=self.query_one("#form-message", Static))

@@ -37,7 +37,6 @@ from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.lists import ItemRow, Page
 from deskapp.services.custody.parcels import ParcelForm
 from deskapp.services.directory import MAX_NAME_LENGTH
-from deskapp.services.operators import NotOnDuty
 from deskapp.widgets.form import ChoiceBar, FormField, clear_errors, show_error
 from deskapp.widgets.unit_picker import UnitPicker
 
@@ -251,10 +250,6 @@ class CheckInForm(LedgerForm):
         goes to the unit. Refused for its label after the form was cleared: it comes back
         to the form if the form is empty. Refused for its number: the number clears."""
         self._waiting.remove(scan)
-        if isinstance(error, NotOnDuty):
-            self._waiting.clear()
-            self.desk_app.show_failure(error)
-            return
         tracking, unit = self.query_one("#checkin-tracking", Input), self.query_one(UnitPicker)
         name = self.query_one("#checkin-name", Input)
         if (error.field in ("unit", "resident_name") and not scan.cleared

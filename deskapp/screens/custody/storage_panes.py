@@ -406,8 +406,8 @@ class DepositPane(Vertical, StoragePane):
         self.storage.run_db(save, self._saved, failed=self._refused, name="save")
 
     def _refused(self, error: DeskError) -> None:
-        if not show_error_or_sign_out(self, self.form, error):
-            self.app.bell()
+        self.app.bell()
+        show_error(self.form, error)
 
     def _saved(self, item: CustodyItem) -> None:
         self.form.clear()
@@ -415,19 +415,6 @@ class DepositPane(Vertical, StoragePane):
         assert item.id is not None
         self.notify(_("Saved: ticket {code}.").format(code=item.code))
         self.storage.print_ticket(item.id)
-
-
-def show_error_or_sign_out(pane: StoragePane, form: Widget, error: DeskError,
-                           *, fallback: Static | None = None) -> bool:
-    """A failed save: an operator no longer on duty is signed out (True), anything else
-    is shown beside its field, or in ``fallback``, with every character kept (False)."""
-    from deskapp.services.operators import NotOnDuty
-
-    if isinstance(error, NotOnDuty):
-        pane.storage.desk_app.show_failure(error)
-        return True
-    show_error(form, error, fallback=fallback)
-    return False
 
 
 class ItemPane(Horizontal, StoragePane):
@@ -583,8 +570,8 @@ class ItemPane(Horizontal, StoragePane):
 
     def _refused(self, error: DeskError) -> None:
         message = self.query_one("#storage-item-message", Static)
-        if not show_error_or_sign_out(self, self.collector, error, fallback=message):
-            self.app.bell()
+        self.app.bell()
+        show_error(self.collector, error, fallback=message)
 
     def _handed_over(self, item: CustodyItem) -> None:
         self.notify(_("{code} handed over to {name}.").format(code=item.code,

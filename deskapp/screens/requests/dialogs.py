@@ -25,7 +25,6 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 from deskapp.errors import DeskError, InvalidInput
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DatabaseWork
-from deskapp.services.operators import NotOnDuty
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.form import ChoiceBar, FormField, TextInput, clear_errors, show_error
 
@@ -216,9 +215,6 @@ class StepModal(DatabaseWork[bool], ModalScreen[bool]):
         self.dismiss(True)
 
     def _refused(self, error: DeskError) -> None:
-        if isinstance(error, NotOnDuty):
-            self.desk_app.show_failure(error)
-            return
         show_error(self.query_one("#step-box"), error,
                    fallback=self.query_one("#step-error", Static))
 

@@ -20,7 +20,6 @@ from deskapp.i18n import N_, _
 from deskapp.screens.base import DatabaseWork
 from deskapp.screens.requests.intake_choices import AdvancingChoiceBar
 from deskapp.services import instructions
-from deskapp.services.operators import NotOnDuty
 from deskapp.services.requests.labels import INSTRUCTION_LABELS, label
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.form import FormField, TextInput, clear_errors, show_error
@@ -119,9 +118,6 @@ class InstructionModal(DatabaseWork[bool], ModalScreen[bool]):
         self.run_db(save, lambda _: self.dismiss(True), failed=self._refused, name="save")
 
     def _refused(self, error: DeskError) -> None:
-        if isinstance(error, NotOnDuty):
-            self.desk_app.show_failure(error)
-            return
         show_error(self, error, fallback=self.query_one("#instruction-error", Static))
 
     def action_cancel(self) -> None:
