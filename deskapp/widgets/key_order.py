@@ -18,7 +18,10 @@ The effect is known to be done when a ``Fence`` sent behind the key has
 travelled the same way: every message pump handles its queue in order, so a
 fence queued at the field bubbles up to the app behind the key; sent round a
 second time, it comes behind the message the key's binding posted (Enter's
-``Submitted``) and its handler. Nothing is lost or reordered.
+``Submitted``) and its handler. The held keys then wait for the screen's next
+layout: Textual orders focus by each field's place on screen, and a field the key
+has just shown (the caller, once a unit is picked) has its place only after that.
+Nothing is lost or reordered.
 """
 
 from __future__ import annotations
@@ -87,7 +90,10 @@ class KeyOrder:
             if event.rounds > 1 and event.field.is_attached:
                 Fence(event.number, event.field, event.rounds - 1).send()
             else:
-                await self._release(event.number)
+                # Released once the screen is laid out again: a field the key just
+                # showed has no place on screen before, and the focus order (by place)
+                # would send the next key to the wrong field.
+                self.app.call_after_refresh(self._release, event.number)
             return
         if not isinstance(event, events.Key) or event.is_forwarded:
             await self._handle(event)
