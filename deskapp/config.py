@@ -80,6 +80,12 @@ class Settings:
     shift_starts: tuple[str, ...] = ("08:00", "16:00", "00:00")
     """When the desk's shifts begin; "due in the next shift" counts to the next start."""
 
+    public_items: tuple[str, ...] = (
+        "钥匙柜=1", "对讲机=4", "印章=1", "空白表单=1", "备用金箱=1", "雨伞=6", "手电筒=2",
+        "急救箱=1",
+    )
+    """The desk's public items (公物) counted at every handover, as ``name=expected``."""
+
     # --- Requests (domain.md §1) ---
     department_reply_hours: int = 24
     """A department replies to the desk within this many hours of dispatch."""

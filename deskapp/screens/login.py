@@ -20,6 +20,7 @@ from deskapp.errors import DeskError
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.services import operators
+from deskapp.services.handover import shifts
 from deskapp.widgets.footer import DeskFooter
 from deskapp.widgets.form import TextInput
 
@@ -128,6 +129,9 @@ class LoginScreen(Screen[None]):
                     now=desk.clock.now(), max_failures=desk.settings.max_failed_sign_ins,
                     lockout=desk.lockout,
                 )
+                # Signing in is working in the shift: its handover names who did.
+                shifts.join_current(session, site_id=desk.site_id, operator=operator,
+                                    now=desk.clock.now(), settings=desk.settings)
         except DeskError as error:
             self.app.call_from_thread(self._refused, error.message)
             return None

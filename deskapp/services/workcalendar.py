@@ -140,6 +140,17 @@ class WorkCalendar:
             remaining -= close - current
             day, moment = self.next_working_day(day), self.office_open
 
+    def shift_start(self, now: datetime) -> datetime:
+        """When the shift running at ``now`` began: the last shift start at or before it."""
+        local = self.local(now)
+        for offset in (0, -1):
+            day = local.date() + timedelta(days=offset)
+            for start in reversed(self.shift_starts):
+                candidate = self.at(day, start)
+                if candidate <= now:
+                    return candidate
+        return now - timedelta(days=1)  # unreachable with at least one start
+
     def next_shift_end(self, now: datetime) -> datetime:
         """When the shift running at ``now`` ends: the next shift start after ``now``."""
         local = self.local(now)

@@ -120,6 +120,11 @@ class HeldTooLong:
     def cutoff(self, now: datetime) -> datetime:
         return now - self.limit
 
+    def overdue_at(self, received_at: datetime) -> datetime:
+        """The moment an item received at ``received_at`` turns overdue: ``applies``
+        holds at any ``now`` later than this (at this exact moment, not yet)."""
+        return as_utc(received_at) + self.limit
+
     def applies(self, item: CustodyItem, now: datetime) -> bool:
         return (item.status == ItemStatus.HELD.value
                 and as_utc(item.received_at) < self.cutoff(now))

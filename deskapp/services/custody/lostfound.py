@@ -146,6 +146,15 @@ def _valuable_unclaimed_since_yesterday(now: datetime, settings: Settings) -> An
     )
 
 
+def admin_due_at(received_at: datetime, *, settings: Settings) -> datetime:
+    """When a valuable still at the desk is due at the admin office: the local midnight
+    after the day it came in ("not claimed the same day"). From this moment on it is
+    among ``valuables_for_admin`` (and the dashboard's ``lost_for_admin``)."""
+    zone = core.zone_of(settings)
+    # Aware arithmetic in a ZoneInfo is wall-clock: one day later is the next local midnight.
+    return as_utc(local_day_start(as_utc(received_at), zone) + timedelta(days=1))
+
+
 def lost_items(
     session: Session,
     *,
@@ -271,6 +280,19 @@ def disposal_cutoff(*, now: datetime, settings: Settings) -> datetime:
     """Items received at or before this instant have waited the disposal months."""
     return core.months_before(now, settings.lost_found_disposal_months,
                                  core.zone_of(settings))
+
+
+def disposal_date(received_at: datetime, *, settings: Settings) -> datetime:
+    """The first moment an item received at ``received_at`` may be disposed of: when
+    ``disposal_cutoff`` reaches it. The same local wall time the disposal months later;
+    a day the later month lacks (received on the 31st, three months on has 30 days)
+    waits for the next local day, as the cut-off does."""
+    received = as_utc(received_at)
+    zone = core.zone_of(settings)
+    months_on = core.months_before(received, -settings.lost_found_disposal_months, zone)
+    if received <= disposal_cutoff(now=months_on, settings=settings):
+        return months_on
+    return as_utc(local_day_start(months_on, zone) + timedelta(days=1))
 
 
 def disposal_list(

@@ -1,0 +1,194 @@
+"""The duty log (值班记录): what happened during a shift, written as it happens.
+
+An entry is free text, optionally about a unit or a record (a request by its
+number, a stored, found or parcel item or a key by its code), and marked as an
+anomaly (异常) or routine. The shift's anomalies are carried into its handover.
+Entries are never edited or deleted: a correction is a new entry. They are
+searched through the Chinese search seam (``services.search``), as requests are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from deskapp.config import Settings
+from deskapp.errors import InvalidInput, NotFound
+from deskapp.i18n import N_, _
+from deskapp.models import Operator, Unit
+from deskapp.models.handover import DutyLogEntry, LinkedRecord, WatchLevel
+from deskapp.services import audit, directory, search
+from deskapp.services.clock import as_utc
+from deskapp.services.custody import lists
+from deskapp.services.handover import shifts
+from deskapp.services.handover.assembly import Carried, Contribution, Window
+from deskapp.services.requests import views
+from deskapp.services.text import clean_text
+
+audit.register_action_labels({"duty.write": N_("Duty log written")})
+
+ENTITY = "duty_log"
+MAX_TEXT = 2000
+"""A duty-log entry is a few sentences; a longer text belongs in a request."""
+MAX_LIST = 500
+_REQUEST_NUMBER = re.compile(r"^\d{6}-\d{1,4}$")
+
+
+@dataclass(frozen=True)
+class DutyLine:
+    """A duty-log entry as the log lists it."""
+
+    id: int
+    shift_id: int
+    at: datetime
+    operator_name: str
+    text: str
+    anomaly: bool
+    unit_code: str
+    record_ref: str
+
+
+def write_entry(
+    session: Session,
+    *,
+    site_id: int,
+    actor: Operator,
+    now: datetime,
+    settings: Settings,
+    text: str,
+    anomaly: bool = False,
+    unit: str = "",
+    record: str = "",
+) -> DutyLogEntry:
+    """Write one entry into the shift running at ``now``; its writer joins the shift."""
+    text = clean_text(text, field="text", label=_("the entry"), max_length=MAX_TEXT,
+                      required=True, multiline=True)
+    unit_record = directory.get_unit(session, site_id=site_id, code=unit) if unit.strip() \
+        else None
+    record_kind, record_id, record_ref = _linked(session, site_id=site_id, text=record)
+    shift = shifts.join_current(session, site_id=site_id, operator=actor, now=now,
+                                settings=settings)
+    assert shift.id is not None and actor.id is not None
+    entry = DutyLogEntry(
+        site_id=site_id, shift_id=shift.id, at=as_utc(now), operator_id=actor.id, text=text,
+        anomaly=anomaly, unit_id=unit_record.id if unit_record else None,
+        record_kind=record_kind, record_id=record_id, record_ref=record_ref,
+        created_at=as_utc(now),
+    )
+    session.add(entry)
+    session.flush()
+    assert entry.id is not None
+    search.index_record(session, site_id=site_id, entity=ENTITY, entity_id=entry.id,
+                        text=" ".join(part for part in (
+                            text, unit_record.code if unit_record else "", record_ref) if part))
+    audit.record(
+        session, now=now, actor=actor, action="duty.write", entity=ENTITY, entity_id=entry.id,
+        site_id=site_id,
+        after={"shift_id": shift.id, "text": text, "anomaly": anomaly,
+               "unit": unit_record.code if unit_record else "", "record": record_ref},
+    )
+    return entry
+
+
+def _linked(session: Session, *, site_id: int, text: str) -> tuple[str, int | None, str]:
+    """``(kind, id, as typed)`` of the record an entry is about; nothing when empty."""
+    ref = text.strip().upper()
+    if not ref:
+        return LinkedRecord.NONE.value, None, ""
+    try:
+        if _REQUEST_NUMBER.match(ref):
+            day, sequence = ref.split("-")
+            number = f"{day}-{int(sequence):04d}"
+            return (LinkedRecord.REQUEST.value,
+                    views.require_request_number(session, site_id=site_id, number=number),
+                    number)
+        ledger, record_id = lists.find_by_code(session, site_id=site_id, text=ref)
+    except NotFound as missing:  # the ledger's own words, beside the record field
+        raise NotFound(missing.message, field="record") from None
+    except InvalidInput:
+        raise InvalidInput(
+            _("{text} is neither a request number (261202-0001) nor a ticket, parcel or key "
+              "code. Check it, or leave the record empty.").format(text=text.strip()),
+            field="record",
+        ) from None
+    kind = LinkedRecord.KEY if ledger == lists.KEY_LEDGER else LinkedRecord.CUSTODY
+    return kind.value, record_id, ref
+
+
+def shift_log(
+    session: Session,
+    *,
+    site_id: int,
+    shift_id: int,
+    query: str = "",
+    anomalies_only: bool = False,
+    limit: int = MAX_LIST,
+) -> list[DutyLine]:
+    """A shift's entries, oldest first; ``query`` keeps those that contain its words."""
+    conditions: list[Any] = [DutyLogEntry.site_id == site_id, DutyLogEntry.shift_id == shift_id]
+    if anomalies_only:
+        conditions.append(col(DutyLogEntry.anomaly).is_(True))
+    if query.strip():
+        ids = search.search_ids(session, site_id=site_id, entity=ENTITY, query=query,
+                                limit=search.MAX_LIMIT)
+        if not ids:
+            return []
+        conditions.append(col(DutyLogEntry.id).in_(ids))
+    rows = session.exec(
+        select(DutyLogEntry, Operator.display_name, Unit.code)
+        .join(Operator, col(Operator.id) == col(DutyLogEntry.operator_id))
+        .outerjoin(Unit, col(Unit.id) == col(DutyLogEntry.unit_id))
+        .where(*conditions)
+        .order_by(col(DutyLogEntry.at), col(DutyLogEntry.id))
+        .limit(max(1, min(limit, MAX_LIST)))
+    ).all()
+    return [_line(entry, name, code) for entry, name, code in rows]
+
+
+def anomalies(session: Session, *, site_id: int, shift_id: int) -> list[DutyLine]:
+    """The shift's anomalies (异常), which its handover carries to the next shift."""
+    return shift_log(session, site_id=site_id, shift_id=shift_id, anomalies_only=True)
+
+
+def search_log(session: Session, *, site_id: int, query: str, limit: int = 50) -> list[DutyLine]:
+    """Entries of any shift that contain every word of ``query``, newest first."""
+    ids = search.search_ids(session, site_id=site_id, entity=ENTITY, query=query,
+                            limit=max(1, min(limit, MAX_LIST)))
+    if not ids:
+        return []
+    rows = session.exec(
+        select(DutyLogEntry, Operator.display_name, Unit.code)
+        .join(Operator, col(Operator.id) == col(DutyLogEntry.operator_id))
+        .outerjoin(Unit, col(Unit.id) == col(DutyLogEntry.unit_id))
+        .where(DutyLogEntry.site_id == site_id, col(DutyLogEntry.id).in_(ids))
+        .order_by(col(DutyLogEntry.at).desc(), col(DutyLogEntry.id).desc())
+    ).all()
+    return [_line(entry, name, code) for entry, name, code in rows]
+
+
+def _line(entry: DutyLogEntry, operator_name: str, unit_code: str | None) -> DutyLine:
+    return DutyLine(id=entry.id or 0, shift_id=entry.shift_id, at=entry.at,
+                    operator_name=operator_name, text=entry.text, anomaly=entry.anomaly,
+                    unit_code=unit_code or "", record_ref=entry.record_ref)
+
+
+def _carried_anomalies(session: Session, window: Window) -> list[Carried]:
+    """The handing-over shift's anomalies: the next shift must hear of each."""
+    if window.shift_id is None:
+        return []
+    return [
+        Carried(record_kind=ENTITY, record_id=line.id, reference=line.record_ref,
+                unit_code=line.unit_code, what=line.text, since=as_utc(line.at),
+                deadline=None, last_step=_("written by {name}").format(name=line.operator_name))
+        for line in anomalies(session, site_id=window.site_id, shift_id=window.shift_id)
+    ]
+
+
+CONTRIBUTIONS = [
+    Contribution(group="anomalies", title=lambda: _("Anomalies in the duty log"),
+                 gather=_carried_anomalies, least=WatchLevel.WATCH),
+]
