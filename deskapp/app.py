@@ -64,8 +64,10 @@ class DeskApp(App[None]):
         Binding("f3", "go('intake')", N_("Intake")),
         Binding("f4", "go('queue')", N_("Queue")),
         Binding("f5", "go('storage')", N_("Storage")),
+        Binding("f7", "go('handover')", N_("Handover")),
         Binding("f8", "go('ledgers')", N_("Ledgers")),
         Binding("f9", "go('directory')", N_("Directory")),
+        Binding("f10", "go('duty_log')", N_("Duty log")),
         Binding("ctrl+l", "switch_operator", N_("Switch operator")),
         Binding("f12", "toggle_language", N_("中文/English")),
         Binding("ctrl+q", "quit", N_("Quit")),
@@ -76,8 +78,10 @@ class DeskApp(App[None]):
         "intake": "deskapp.screens.requests.intake:IntakeScreen",
         "queue": "deskapp.screens.requests.queue:QueueScreen",
         "storage": "deskapp.screens.custody.storage:StorageScreen",
+        "handover": "deskapp.screens.handover.handover:HandoverScreen",
         "ledgers": "deskapp.screens.custody.ledgers:LedgersScreen",
         "directory": "deskapp.screens.directory:DirectoryScreen",
+        "duty_log": "deskapp.screens.handover.duty_log:DutyLogScreen",
     }
 
     operator: reactive[Operator | None] = reactive(None)

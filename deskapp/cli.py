@@ -289,21 +289,28 @@ def build_cli() -> typer.Typer:
     audit_cli = typer.Typer(help=_("The audit trail."), no_args_is_help=True)
     cli.add_typer(audit_cli, name="audit")
 
-    @audit_cli.command("verify", help=_("Check the hash chain of the audit trail."))
+    @audit_cli.command("verify", help=_("Check the hash chain of the audit trail and the "
+                                        "seals of the sealed handovers."))
     @guarded
     def audit_verify(ctx: typer.Context) -> None:
         from deskapp.db import reading
         from deskapp.services import audit
+        from deskapp.services.handover import handovers
 
         desk = _open(ctx, upgrade=False)
         with reading(desk.engine) as session:
             result = audit.verify(session)
-        if result.ok:
-            typer.echo(counted(result.checked, N_("OK: 1 entry, chain intact."),
-                               N_("OK: {count} entries, chain intact.")))
-            return
-        _fail(_("Audit entry {seq} breaks the chain: {reason}.").format(
-            seq=result.broken_seq, reason=result.reason))
+            problems = handovers.verify_seals(session)
+        if not result.ok:
+            problems.insert(0, _("Audit entry {seq} breaks the chain: {reason}.").format(
+                seq=result.broken_seq, reason=result.reason))
+        if problems:
+            for problem in problems[:-1]:  # one line each; the last one ends with exit 1
+                typer.secho(_("Error: {message}").format(message=problem), fg="red", err=True)
+            _fail(problems[-1])
+        typer.echo(counted(result.checked, N_("OK: 1 entry, chain intact."),
+                           N_("OK: {count} entries, chain intact.")))
+        typer.echo(_("Sealed handovers: unchanged since their seal."))
 
     @cli.command("export", help=_("Write the nightly CSV export of every ledger for one day."))
     @guarded
@@ -377,6 +384,12 @@ def _seed_demo(desk: Any) -> None:
     typer.echo(_("Demo site ready: {units} units, {residents} residents, {requests} requests "
                  "and a week of the custody ledgers.").format(
         units=report.units, residents=report.residents, requests=report.requests))
+    shifts = report.handovers
+    typer.echo(_("A week of shifts: {entries} duty-log entries, {sealed} handovers sealed; "
+                 "{unreviewed} waiting for the supervisor's review, {refused} refused "
+                 "item(s) on the supervisor's list.").format(
+        entries=shifts.duty_entries, sealed=shifts.sealed, unreviewed=shifts.unreviewed,
+        refused=shifts.refused_waiting))
     typer.echo(_("Sign in with one of these demo operators:"))
     for entry in report.operators:
         typer.echo(f"  {entry.login:<12} {_('PIN')} {entry.pin:<8} "

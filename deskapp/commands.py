@@ -113,6 +113,7 @@ class ScreensProvider(Provider):
             (_("Storage"), "storage"),
             (_("Ledgers"), "ledgers"),
             (_("Directory"), "directory"),
+            (_("Duty log"), "duty_log"),
         ]
         return [
             *((title, f"app.go('{name}')") for title, name in screens if app.has_screen(name)),

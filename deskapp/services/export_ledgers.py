@@ -15,6 +15,7 @@ from deskapp.models import Operator, Unit
 from deskapp.models.requests import RequestEvent, ServiceRequest
 from deskapp.services.custody import keys, lostfound, parcels, storage
 from deskapp.services.export import Exporter, Table, Window, local_text
+from deskapp.services.handover.export import export_handovers
 from deskapp.services.privacy import mask_phone
 
 REQUEST_COLUMNS = [
@@ -95,4 +96,4 @@ def export_custody(session: Session, site_id: int, window: Window) -> list[Table
     return tables
 
 
-EXPORTERS: list[Exporter] = [export_requests, export_custody]
+EXPORTERS: list[Exporter] = [export_requests, export_custody, export_handovers]

@@ -28,7 +28,7 @@ from deskapp.screens.base import DatabaseWork
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.form import ChoiceBar, FormField, TextInput, clear_errors, show_error
 
-FieldKind = Literal["text", "area", "choice", "check", "select"]
+FieldKind = Literal["text", "area", "choice", "check", "select", "secret"]
 Values = dict[str, str | bool]
 
 #: Keys of the step menu: digits first, then letters (a menu has no text field).
@@ -64,6 +64,10 @@ class StepForm:
     intro: str = ""
     confirm: str = ""
     """A yes/no question asked before ``run`` (irreversible steps)."""
+    focus: str = ""
+    """The field the cursor starts in (default: the first)."""
+    enter_confirms: bool = False
+    """Enter in the last field confirms, as ctrl+s does (a PIN, a one-line reason)."""
 
 
 class StepMenu(ModalScreen[str | None]):
@@ -159,12 +163,14 @@ class StepModal(DatabaseWork[bool], ModalScreen[bool]):
             return Select([(text, value) for value, text in spec.choices], id=control_id,
                           prompt=spec.placeholder or _("Choose…"),
                           value=str(spec.value) if spec.value else Select.NULL)
-        return TextInput(str(spec.value), placeholder=spec.placeholder, id=control_id)
+        return TextInput(str(spec.value), placeholder=spec.placeholder, id=control_id,
+                         password=spec.kind == "secret")
 
     def on_mount(self) -> None:
-        for spec in self.form.fields:
-            self.query_one(f"#step-{spec.name}").focus()
-            break
+        names = [spec.name for spec in self.form.fields]
+        first = self.form.focus if self.form.focus in names else names[0] if names else ""
+        if first:
+            self.query_one(f"#step-{first}").focus()
 
     def values(self) -> Values:
         out: Values = {}
@@ -189,6 +195,10 @@ class StepModal(DatabaseWork[bool], ModalScreen[bool]):
     @on(Input.Submitted)
     @on(ChoiceBar.Submitted)
     def _next_field(self) -> None:
+        last = f"step-{self.form.fields[-1].name}" if self.form.fields else ""
+        if self.form.enter_confirms and self.focused is not None and self.focused.id == last:
+            self.action_confirm()
+            return
         self.focus_next()
 
     def action_confirm(self) -> None:

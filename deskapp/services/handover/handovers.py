@@ -48,6 +48,7 @@ from deskapp.models.handover import (
     HandoverItem,
     HandoverState,
     ItemDecision,
+    Shift,
     WatchLevel,
 )
 from deskapp.services import audit, operators
@@ -741,3 +742,139 @@ def review_day(
                  entity_id=",".join(str(handover.id) for handover in due), site_id=site_id,
                  after={"day": day.isoformat(), "remarks": text, "handovers": len(due)})
     return len(due)
+
+
+# --- what the handover screen shows ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    """The open handover as the screen shows it, with what still stops the seal."""
+
+    handover: Handover
+    shift_starts_at: datetime
+    shift_ends_at: datetime
+    outgoing_name: str
+    incoming_name: str
+    items: list[HandoverItem]
+    counts: list[HandoverCount]
+    blockers: list[Blocker]
+    group_titles: dict[str, str]
+
+
+def open_view(
+    session: Session, *, site_id: int, now: datetime, settings: Settings,
+) -> HandoverView | None:
+    """The site's open handover, read for the screen; ``None`` when none is open."""
+    handover = open_handover(session, site_id=site_id)
+    if handover is None or handover.id is None:
+        return None
+    shift = session.get(Shift, handover.shift_id)
+    assert shift is not None
+    names = {operator.id: operator.display_name for operator in session.exec(
+        select(Operator).where(col(Operator.id).in_(
+            [handover.outgoing_id, handover.incoming_id or handover.outgoing_id])))}
+    return HandoverView(
+        handover=handover, shift_starts_at=as_utc(shift.starts_at),
+        shift_ends_at=as_utc(shift.ends_at), outgoing_name=names.get(handover.outgoing_id, "?"),
+        incoming_name=names.get(handover.incoming_id, "") if handover.incoming_id else "",
+        items=items_of(session, handover.id), counts=counts_of(session, handover.id),
+        blockers=blockers(session, site_id=site_id, handover_id=handover.id, now=now,
+                          settings=settings),
+        group_titles={c.group: c.title() for c in assembly.contributions()},
+    )
+
+
+def candidates(session: Session, *, site_id: int, handover: Handover, now: datetime
+               ) -> list[Operator]:
+    """Who may take over: active operators other than the outgoing one, not locked."""
+    return [
+        operator for operator in session.exec(
+            select(Operator).where(Operator.site_id == site_id, col(Operator.active).is_(True),
+                                   Operator.id != handover.outgoing_id,
+                                   Operator.role != Role.GUARD.value)
+            .order_by(col(Operator.display_name))).all()
+        if not operators.is_locked(operator, now=now)
+    ]
+
+
+def signer_login(session: Session, *, site_id: int, handover_id: int, side: str) -> str:
+    """The sign-in name of the operator who signs ``side`` (their PIN is asked)."""
+    handover = get_handover(session, site_id=site_id, handover_id=handover_id)
+    operator_id = handover.outgoing_id if side == Side.OUTGOING else handover.incoming_id
+    operator = session.get(Operator, operator_id) if operator_id else None
+    if operator is None:
+        raise InvalidInput(_("Name the incoming operator first."), field="incoming")
+    return operator.login
+
+
+def supervisors(session: Session, *, site_id: int, now: datetime) -> list[Operator]:
+    """Who may accept carrying an urgent item: active supervisors and managers."""
+    return [
+        operator for operator in session.exec(
+            select(Operator).where(Operator.site_id == site_id, col(Operator.active).is_(True),
+                                   col(Operator.role).in_(SUPERVISORS))
+            .order_by(col(Operator.role).desc(), col(Operator.display_name))).all()
+        if not operators.is_locked(operator, now=now)
+    ]
+
+
+@dataclass(frozen=True)
+class SealedLine:
+    """A sealed handover as the list of past handovers shows it."""
+
+    id: int
+    shift_starts_at: datetime
+    shift_ends_at: datetime
+    outgoing_name: str
+    incoming_name: str
+    sealed_at: datetime | None
+    reviewed_at: datetime | None
+    reviewer_name: str
+    refused_waiting: int
+    addenda: int
+
+
+def recent_sealed(session: Session, *, site_id: int, limit: int = 20) -> list[SealedLine]:
+    """The latest sealed handovers, newest first, with what still waits on them."""
+    sealed = session.exec(
+        select(Handover, Shift).join(Shift, col(Shift.id) == col(Handover.shift_id))
+        .where(Handover.site_id == site_id, Handover.state == HandoverState.SEALED.value)
+        .order_by(col(Handover.sealed_at).desc(), col(Handover.id).desc())
+        .limit(max(1, min(limit, 200)))
+    ).all()
+    ids = [handover.id for handover, _shift in sealed]
+    people = {handover.outgoing_id for handover, _shift in sealed} | {
+        handover.incoming_id for handover, _shift in sealed if handover.incoming_id} | {
+        handover.reviewed_by_id for handover, _shift in sealed if handover.reviewed_by_id}
+    names = {operator.id: operator.display_name for operator in session.exec(
+        select(Operator).where(col(Operator.id).in_(sorted(people))))} if people else {}
+    refused: dict[int, int] = {}
+    for item in session.exec(select(HandoverItem).where(
+            col(HandoverItem.handover_id).in_(ids),
+            HandoverItem.decision == ItemDecision.REFUSED.value,
+            col(HandoverItem.settled_at).is_(None))).all():
+        refused[item.handover_id] = refused.get(item.handover_id, 0) + 1
+    addenda: dict[int, int] = {}
+    for addendum in session.exec(select(HandoverAddendum).where(
+            col(HandoverAddendum.handover_id).in_(ids))).all():
+        addenda[addendum.handover_id] = addenda.get(addendum.handover_id, 0) + 1
+    return [
+        SealedLine(
+            id=handover.id or 0, shift_starts_at=as_utc(shift.starts_at),
+            shift_ends_at=as_utc(shift.ends_at),
+            outgoing_name=names.get(handover.outgoing_id, "?"),
+            incoming_name=names.get(handover.incoming_id or 0, "?"),
+            sealed_at=as_utc(handover.sealed_at) if handover.sealed_at else None,
+            reviewed_at=as_utc(handover.reviewed_at) if handover.reviewed_at else None,
+            reviewer_name=names.get(handover.reviewed_by_id or 0, ""),
+            refused_waiting=refused.get(handover.id or 0, 0),
+            addenda=addenda.get(handover.id or 0, 0),
+        )
+        for handover, shift in sealed
+    ]
+
+
+def local_day(moment: datetime, settings: Settings) -> date:
+    """The desk's local day of ``moment`` (the supervisor reviews a day's handovers)."""
+    return WorkCalendar.from_settings(settings).local_day(as_utc(moment))

@@ -101,7 +101,7 @@ def test_a_started_handover_is_assembled_with_defaults_and_kept_in_the_database(
     with reading(desk.engine) as session:  # another session (a restart) finds it open
         resumed = handovers.open_handover(session, site_id=desk.site_id)
         assert resumed is not None and resumed.id == h["id"]
-        assert [item.reference for item in handovers.items_of(session, h["id"])][0] == \
+        assert handovers.items_of(session, h["id"])[0].reference == \
             h["late"].reference  # urgent first
 
 

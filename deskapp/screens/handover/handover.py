@@ -1,0 +1,874 @@
+"""The handover (F7, 交接班): the desk's open business taken over item by item,
+the public items counted, two PINs, sealed.
+
+It reads top-down as the incoming operator takes it over (ux.md): what stops
+the seal, in words, at the top until it is gone; the carried items, urgent
+first, then watch, then routine; the public items to count; then the PINs.
+
+- ctrl+n starts the handover of this shift (the services assemble it from the
+  ledgers; nothing is typed). It lives in the database: leaving, switching
+  operator or a crash loses nothing, and F7 shows it again where it stopped.
+- On an item: ``e`` settles it (the outgoing operator's watch level, next action
+  and contingency; ctrl+s saves and the cursor moves on to the next item that
+  still needs a contingency); Enter accepts it for the incoming operator; ``a``
+  accepts every routine item of its group; ``r`` refuses it with a reason; ``u``
+  lets a supervisor accept carrying an unfinished urgent item (reason and PIN).
+- ``i`` names the incoming operator (one key per person).
+- Tab goes to the counts: type what was counted, Enter (the next one); ctrl+e
+  lets the outgoing operator explain a difference.
+- ctrl+s signs: the outgoing operator's PIN, then the incoming operator's. The
+  second signature seals the handover.
+
+Every rule (who may do what, what blocks the seal) is the service's
+(``services.handover.handovers``); this screen shows what it answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Label, Static
+
+from deskapp.db import reading, transaction
+from deskapp.errors import DeskError, InvalidInput, StorageError
+from deskapp.formatting import format_when, parse_local_time
+from deskapp.i18n import N_, _
+from deskapp.models.handover import HandoverCount, HandoverItem, ItemDecision, WatchLevel
+from deskapp.screens.base import DeskScreen
+from deskapp.screens.requests.dialogs import (
+    FieldSpec,
+    MenuEntry,
+    StepForm,
+    StepMenu,
+    StepModal,
+    Values,
+)
+from deskapp.services.handover import assembly, handovers, sheet
+from deskapp.services.handover.handovers import HandoverView, SealedLine, Side
+from deskapp.widgets.confirm import ConfirmModal
+from deskapp.widgets.form import TextInput
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+COLUMNS = (N_("Level"), N_("Ledger"), N_("Record"), N_("Unit"), N_("What"), N_("Due"),
+           N_("Next action"), N_("Contingency"), N_("Taken"))
+LEVEL_STYLE = {WatchLevel.URGENT.value: "bold red", WatchLevel.WATCH.value: "bold yellow",
+               WatchLevel.ROUTINE.value: ""}
+SHOWN_BLOCKERS = 3
+LETTER_ACTIONS = frozenset({"settle", "accept_group", "refuse", "carry", "incoming",
+                            "print_sheet", "review", "addendum", "settle_refused"})
+SEALED_COLUMNS = (N_("No."), N_("Shift"), N_("Outgoing"), N_("Incoming"), N_("Sealed"),
+                  N_("Reviewed"), N_("Refused items"), N_("Addenda"))
+
+
+def _cut(text: str, cells: int) -> str:
+    """One line of at most ``cells`` terminal cells (a Chinese character takes two)."""
+    line = " ".join(text.split())
+    if cell_len(line) <= cells:
+        return line
+    kept, used = [], 0
+    for char in line:
+        used += cell_len(char)
+        if used > cells - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
+
+
+class CountInput(TextInput):
+    """What the incoming operator counted of one public item."""
+
+    def __init__(self, count: HandoverCount) -> None:
+        super().__init__("" if count.counted is None else str(count.counted),
+                         id=f"count-{count.id}", type="integer", max_length=6)
+        self.count_id = count.id or 0
+
+
+class HandoverScreen(DeskScreen):
+    TITLE_TEXT = N_("Handover")
+    BINDINGS = [
+        Binding("ctrl+n", "start", N_("Start handover")),
+        Binding("ctrl+s", "sign", N_("Sign")),
+        Binding("i", "incoming", N_("Incoming")),
+        Binding("e", "settle", N_("Settle")),
+        Binding("a", "accept_group", N_("Accept group")),
+        Binding("r", "refuse", N_("Refuse")),
+        Binding("u", "carry", N_("Carry urgent")),
+        Binding("ctrl+e", "explain", N_("Explain count")),
+        Binding("p", "print_sheet", N_("Print")),
+        Binding("v", "review", N_("Review day")),
+        Binding("d", "addendum", N_("Addendum")),
+        Binding("f", "settle_refused", N_("Refused items")),
+    ]
+    DEFAULT_CSS = """
+    HandoverScreen #handover-head { height: auto; padding: 0 1; }
+    HandoverScreen #handover-blockers { height: auto; padding: 0 1; color: $warning; }
+    HandoverScreen #handover-items { height: 1fr; }
+    HandoverScreen #handover-sealed { height: 1fr; }
+    HandoverScreen #counts-heading { height: 1; padding: 0 1; }
+    HandoverScreen #handover-counts { layout: grid; grid-size: 4; grid-rows: 1;
+        grid-gutter: 0 2; height: auto; padding: 0 1; }
+    HandoverScreen #handover-counts.-narrow { grid-size: 3; }
+    HandoverScreen .count-cell { height: 1; width: 1fr; }
+    HandoverScreen .count-name { width: 1fr; }
+    HandoverScreen .count-expected { width: 6; }
+    HandoverScreen CountInput { width: 6; height: 1; border: none; padding: 0 1;
+        background: $boost; }
+    HandoverScreen CountInput:focus { background: $accent 30%; }
+    HandoverScreen .count-mark { width: 2; }
+    HandoverScreen #handover-status { height: 1; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view: HandoverView | None = None
+        self.sealed: list[SealedLine] = []
+        self._signing: list[str] = []
+        self._count_ids: tuple[int, ...] = ()
+
+    # --- composition ------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="handover-head")
+        yield Static("", id="handover-blockers")
+        table: DataTable[Any] = DataTable(id="handover-items", cursor_type="row",
+                                          zebra_stripes=True)
+        yield table
+        sealed: DataTable[Any] = DataTable(id="handover-sealed", cursor_type="row",
+                                           zebra_stripes=True)
+        yield sealed
+        yield Static("", id="counts-heading")
+        yield Vertical(id="handover-counts")
+        yield Static("", id="handover-status")
+
+    def on_mount(self) -> None:
+        table = self.table
+        for column in COLUMNS:
+            table.add_column(_(column))
+        for column in SEALED_COLUMNS:
+            self.sealed_table.add_column(_(column))
+        self.reload()
+
+    @property
+    def sealed_table(self) -> DataTable[Any]:
+        return self.query_one("#handover-sealed", DataTable)
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#handover-items", DataTable)
+
+    def refresh_view(self) -> None:
+        self.reload()
+
+    # --- reading ----------------------------------------------------------------------
+
+    def reload(self, *, cursor_on: int | None = None) -> None:
+        desk = self.desk_app.desk
+        now = desk.clock.now()
+        def read(session: Session) -> tuple[HandoverView | None, list[SealedLine]]:
+            view = handovers.open_view(session, site_id=desk.site_id, now=now,
+                                       settings=desk.settings)
+            past = [] if view else handovers.recent_sealed(session, site_id=desk.site_id)
+            return view, past
+
+        answer = self.desk_app.read(read)
+        if answer is None:
+            return  # the database could not answer: keep what is shown (one line said why)
+        keep = cursor_on if cursor_on is not None else self._item_id()
+        self.view, self.sealed = answer
+        self._show_head(now)
+        self._fill_items(keep)
+        self._fill_sealed()
+        self._fill_counts()
+        open_now = self.view is not None
+        self.table.display = open_now
+        self.sealed_table.display = not open_now
+        if not isinstance(self.focused, Input):
+            (self.table if open_now else self.sealed_table).focus()
+        self.refresh_bindings()  # the footer shows the keys of an open or of no handover
+
+    def _show_head(self, now: datetime) -> None:
+        head = self.query_one("#handover-head", Static)
+        blockers = self.query_one("#handover-blockers", Static)
+        view = self.view
+        if view is None:
+            head.update(Text(_("No handover is open. ctrl+n starts the handover of this "
+                               "shift, gathered from the ledgers. Below: the sealed ones (p "
+                               "prints, v reviews the day, d adds an addendum, f settles "
+                               "refused items)."), style="bold"))
+            blockers.update("")
+            return
+        zone = self.desk_app.zone
+        span = "{start}–{end}".format(
+            start=view.shift_starts_at.astimezone(zone).strftime("%m-%d %H:%M"),
+            end=view.shift_ends_at.astimezone(zone).strftime("%H:%M"))
+        text = Text()
+        text.append(_("Shift {span}").format(span=span), style="bold")
+        text.append("  ·  " + _("Outgoing: {name}").format(name=view.outgoing_name))
+        text.append("  ·  " + (_("Incoming: {name}").format(name=view.incoming_name)
+                               if view.incoming_name else _("Incoming: not named (i)")))
+        signed = view.handover
+        marks = []
+        if signed.outgoing_signed_at:
+            marks.append(_("outgoing signed {time}").format(
+                time=format_when(signed.outgoing_signed_at, now, zone)))
+        if signed.incoming_signed_at:
+            marks.append(_("incoming signed {time}").format(
+                time=format_when(signed.incoming_signed_at, now, zone)))
+        if marks:
+            text.append("  ·  " + ", ".join(marks), style="green")
+        head.update(text)
+        if not view.blockers:
+            blockers.update(Text("✓ " + _("Nothing stops the seal: ctrl+s to sign."),
+                                 style="bold green"))
+            return
+        lines = Text()
+        for blocker in view.blockers[:SHOWN_BLOCKERS]:
+            lines.append("✗ " + blocker.message + "\n")
+        extra = len(view.blockers) - SHOWN_BLOCKERS
+        if extra > 0:
+            lines.append(_("… and {count} more before the seal.").format(count=extra))
+        lines.rstrip()
+        blockers.update(lines)
+
+    def _fill_items(self, keep: int | None) -> None:
+        table = self.table
+        table.clear()
+        view = self.view
+        if view is None:
+            return
+        zone, now = self.desk_app.zone, self.desk_app.desk.clock.now()
+        for item in view.items:
+            table.add_row(*self._cells(item, view, zone, now), key=str(item.id))
+        if keep is not None:
+            self._select(keep)
+
+    def _cells(self, item: HandoverItem, view: HandoverView, zone: Any, now: datetime
+               ) -> list[Any]:
+        level = WatchLevel(item.level)
+        due = format_when(item.next_at, now, zone) if item.next_at else ""
+        taken = {ItemDecision.PENDING.value: "",
+                 ItemDecision.ACCEPTED.value: "✓ " + _("accepted"),
+                 ItemDecision.REFUSED.value: "✗ " + _("refused")}[item.decision]
+        if item.carried_by_id:
+            taken = (taken + " · " if taken else "") + _("carried")
+        return [
+            Text(assembly.level_label(level), style=LEVEL_STYLE[item.level]),
+            _cut(view.group_titles.get(item.group, item.group), 14),
+            item.reference, item.unit_code, _cut(item.what, 20), due,
+            _cut(item.next_action, 14), _cut(item.contingency, 16), taken,
+        ]
+
+    def _fill_counts(self) -> None:
+        """The public items: built once per handover, then updated in place, so the
+        cursor stays in the count being typed."""
+        box = self.query_one("#handover-counts", Vertical)
+        box.set_class(self.size.width < 100, "-narrow")
+        view = self.view
+        self.query_one("#counts-heading", Static).update(
+            Text(_("Public items counted / expected: type the count, Enter for the next; "
+                   "ctrl+e explains a difference"), style="bold") if view else "")
+        ids = tuple(count.id or 0 for count in view.counts) if view else ()
+        if ids != self._count_ids:
+            self._count_ids = ids
+            box.remove_children()
+            if view is None:
+                return
+            box.mount_all([
+                Horizontal(
+                    Label(count.name, classes="count-name"),
+                    CountInput(count),
+                    Label(f"/{count.expected}", classes="count-expected"),
+                    Label("", classes="count-mark", id=f"count-note-{count.id}"),
+                    classes="count-cell",
+                )
+                for count in view.counts
+            ])
+            self.call_after_refresh(self._show_counts)
+        else:
+            self._show_counts()
+
+    def on_resize(self) -> None:
+        self.query_one("#handover-counts", Vertical).set_class(self.size.width < 100,
+                                                                "-narrow")
+
+    def _show_counts(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        for count in view.counts:
+            differs = count.counted is not None and count.counted != count.expected
+            mark = Text("✎", style="green") if count.explanation else (
+                Text("!", style="bold yellow") if differs else
+                Text("✓", style="green") if count.counted is not None else Text(""))
+            for label in self.query(f"#count-note-{count.id}").results(Label):
+                label.update(mark)
+            for field in self.query(f"#count-{count.id}").results(CountInput):
+                if field.has_focus:
+                    continue  # being typed: the operator's digits stay
+                field.value = "" if count.counted is None else str(count.counted)
+
+    def _item_id(self) -> int | None:
+        """The item under the cursor (the rows are ``view.items`` in order)."""
+        table = self.table
+        if self.view is None or not 0 <= table.cursor_row < len(self.view.items):
+            return None
+        return self.view.items[table.cursor_row].id
+
+    def _item(self) -> HandoverItem | None:
+        item_id = self._item_id()
+        if self.view is None or item_id is None:
+            return None
+        return next((item for item in self.view.items if item.id == item_id), None)
+
+    def _select(self, item_id: int) -> None:
+        if self.view is None:
+            return
+        for index, item in enumerate(self.view.items):
+            if item.id == item_id:
+                self.table.move_cursor(row=index)
+                return
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#handover-status", Static).update(
+            Text(("✗ " if error else "✓ ") + text, style="red" if error else "green"))
+
+    def _refused(self, error: DeskError) -> None:
+        self.app.bell()
+        self._say(error.message, error=True)
+
+    def _fill_sealed(self) -> None:
+        table = self.sealed_table
+        keep = self._sealed_id()
+        table.clear()
+        zone, now = self.desk_app.zone, self.desk_app.desk.clock.now()
+        for line in self.sealed:
+            span = "{start}–{end}".format(
+                start=line.shift_starts_at.astimezone(zone).strftime("%m-%d %H:%M"),
+                end=line.shift_ends_at.astimezone(zone).strftime("%H:%M"))
+            reviewed = (_("{name} {time}").format(
+                name=line.reviewer_name, time=format_when(line.reviewed_at, now, zone))
+                if line.reviewed_at else Text(_("not yet"), style="yellow"))
+            table.add_row(
+                str(line.id), span, line.outgoing_name, line.incoming_name,
+                format_when(line.sealed_at, now, zone) if line.sealed_at else "", reviewed,
+                Text(str(line.refused_waiting), style="bold red") if line.refused_waiting
+                else "", str(line.addenda) if line.addenda else "",
+                key=str(line.id))
+        if keep is not None:
+            for index, line in enumerate(self.sealed):
+                if line.id == keep:
+                    table.move_cursor(row=index)
+
+    def _sealed_id(self) -> int | None:
+        row = self.sealed_table.cursor_row
+        return self.sealed[row].id if 0 <= row < len(self.sealed) else None
+
+    # --- database work ----------------------------------------------------------------
+
+    def _write(self, call: Callable[[Session], Any], done: Callable[[Any], object],
+               name: str = "save") -> None:
+        engine = self.desk_app.desk.engine
+
+        def work() -> Any:
+            with transaction(engine) as session:
+                return call(session)
+
+        self.run_db(work, done, failed=self._refused, name=name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        open_only = {"settle", "accept_group", "refuse", "carry", "incoming", "explain", "sign"}
+        if action in open_only and self.view is None:
+            return False
+        if action in {"review", "addendum", "settle_refused"} and self.view is not None:
+            return False
+        if action in LETTER_ACTIONS and isinstance(self.focused, Input):
+            return False  # a letter typed in a count is typing, never a command
+        return not (action == "start" and self.view is not None)
+
+    def action_start(self) -> None:
+        desk, actor = self.desk_app.desk, self.desk_app.operator
+        if actor is None:
+            return
+        now = desk.clock.now()
+        self._say(_("Gathering the desk's open business…"))
+        self._write(lambda session: handovers.start(
+            session, site_id=desk.site_id, actor=actor, now=now, settings=desk.settings),
+            lambda _handover: self._started())
+
+    def _started(self) -> None:
+        self._say(_("Handover started: settle each item (e), then the incoming operator "
+                    "takes them over."))
+        self.reload()
+        self.table.move_cursor(row=0)
+        self.table.focus()
+
+    def _after(self, message: str, *, cursor_on: int | None = None) -> None:
+        self._say(message)
+        self.reload(cursor_on=cursor_on)
+
+    def _then(self, message: str, *, cursor_on: int | None = None
+              ) -> Callable[[bool | None], None]:
+        """What a step's dialog does when it closes: saved, say so and show it."""
+        def closed(saved: bool | None) -> None:
+            if saved:
+                self._after(message, cursor_on=cursor_on)
+        return closed
+
+    # --- the outgoing operator ----------------------------------------------------------
+
+    def action_settle(self) -> None:
+        item = self._item()
+        view = self.view
+        if item is None or view is None:
+            return
+        desk, actor = self.desk_app.desk, self.desk_app.operator
+        zone = self.desk_app.zone
+        levels = [(level.value, assembly.level_label(level)) for level in WatchLevel]
+        next_at = item.next_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if item.next_at \
+            else ""
+        handover_id, item_id = view.handover.id or 0, item.id or 0
+
+        def run(values: Values) -> str | None:
+            assert actor is not None
+            now = desk.clock.now()
+            when = parse_local_time(str(values["next_at"]), now=now, zone=zone,
+                                    field="next_at")
+            with transaction(desk.engine) as session:
+                handovers.settle_item(
+                    session, site_id=desk.site_id, handover_id=handover_id, item_id=item_id,
+                    actor=actor, now=now, level=str(values["level"]),
+                    next_action=str(values["next_action"]), next_at=when,
+                    contingency=str(values["contingency"]))
+            return None
+
+        form = StepForm(
+            title=_("{record} · {what}").format(record=item.reference or item.unit_code,
+                                                 what=_cut(item.what, 40)),
+            intro=_("Watch and urgent items need a contingency: if this happens, do that."),
+            fields=[
+                FieldSpec("level", _("Watch level"), "choice", levels, item.level),
+                FieldSpec("next_action", _("Next action"), value=item.next_action),
+                FieldSpec("next_at", _("By (14:30, 11-24 09:00)"), value=next_at),
+                FieldSpec("contingency", _("Contingency"), "area", value=item.contingency),
+            ],
+            run=run,
+            focus="contingency" if item.level != WatchLevel.ROUTINE.value else "level",
+        )
+        self.app.push_screen(StepModal(form), lambda saved: self._settled(saved, item_id))
+
+    def _settled(self, saved: bool | None, item_id: int) -> None:
+        if not saved:
+            return
+        self.reload(cursor_on=item_id)
+        # On to the next item that still needs its contingency, if any.
+        view = self.view
+        if view is not None:
+            waiting = [item for item in view.items
+                       if item.level != WatchLevel.ROUTINE.value and not item.contingency]
+            if waiting:
+                self._select(waiting[0].id or 0)
+        self._say(_("Item settled."))
+
+    def action_explain(self) -> None:
+        view = self.view
+        focused = self.focused
+        if view is None:
+            return
+        count = next((c for c in view.counts if isinstance(focused, CountInput)
+                      and c.id == focused.count_id), None)
+        if count is None:
+            count = next((c for c in view.counts if c.counted is not None
+                          and c.counted != c.expected and not c.explanation), None)
+        if count is None:
+            self._say(_("No count differs: nothing to explain."))
+            return
+        desk, actor = self.desk_app.desk, self.desk_app.operator
+        handover_id, count_id = view.handover.id or 0, count.id or 0
+
+        def run(values: Values) -> str | None:
+            assert actor is not None
+            with transaction(desk.engine) as session:
+                handovers.explain(session, site_id=desk.site_id, handover_id=handover_id,
+                                  count_id=count_id, explanation=str(values["explanation"]),
+                                  actor=actor, now=desk.clock.now())
+            return None
+
+        form = StepForm(
+            title=_("{name}: counted {counted}, expected {expected}").format(
+                name=count.name, counted=count.counted, expected=count.expected),
+            intro=_("The outgoing operator explains the difference; it is on the sheet."),
+            fields=[FieldSpec("explanation", _("Explanation"), "area",
+                              value=count.explanation)],
+            run=run,
+        )
+        self.app.push_screen(StepModal(form), self._then(
+            _("Explanation kept.")))
+
+    # --- the incoming operator ----------------------------------------------------------
+
+    def action_incoming(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        desk, actor = self.desk_app.desk, self.desk_app.operator
+        now = desk.clock.now()
+        people = self.desk_app.read(lambda session: [
+            (operator.login, operator.display_name) for operator in handovers.candidates(
+                session, site_id=desk.site_id, handover=view.handover, now=now)]) or []
+        if not people:
+            self._say(_("Nobody else can take over: add or unlock an operator."), error=True)
+            return
+        handover_id = view.handover.id or 0
+        chosen = next((login for login, _name in people
+                       if view.incoming_name and _name == view.incoming_name), people[0][0])
+
+        def run(values: Values) -> str | None:
+            assert actor is not None
+            with transaction(desk.engine) as session:
+                handovers.name_incoming(session, site_id=desk.site_id, handover_id=handover_id,
+                                        login=str(values["incoming"]), actor=actor,
+                                        now=desk.clock.now())
+            return None
+
+        form = StepForm(
+            title=_("Who takes over?"),
+            fields=[FieldSpec("incoming", _("Incoming operator"), "choice", people[:9],
+                              chosen)],
+            run=run,
+            intro=_("Press the person's number, then Enter."),
+            enter_confirms=True,
+        )
+        first_waiting = next((item.id for item in view.items
+                              if item.decision == ItemDecision.PENDING.value), None)
+        self.app.push_screen(StepModal(form), self._then(
+            _("Incoming operator named: Enter takes each item over, a accepts the routine "
+              "items of a group."), cursor_on=first_waiting))
+
+    def _accept_item(self, item: HandoverItem) -> None:
+        view = self.view
+        assert view is not None
+        desk = self.desk_app.desk
+        handover_id, item_id = view.handover.id or 0, item.id or 0
+        following = self._next_pending(after=item_id)
+        self._write(lambda session: handovers.take_item(
+            session, site_id=desk.site_id, handover_id=handover_id, item_id=item_id,
+            accept=True, now=desk.clock.now()),
+            lambda _item: self._after(_("Accepted."), cursor_on=following), name="take")
+
+    def _next_pending(self, *, after: int) -> int | None:
+        """The next item still waiting for the incoming operator, after ``after``."""
+        view = self.view
+        if view is None:
+            return None
+        ids = [item.id for item in view.items]
+        start = ids.index(after) + 1 if after in ids else 0
+        for item in view.items[start:] + view.items[:start]:
+            if item.decision == ItemDecision.PENDING.value and item.id != after:
+                return item.id
+        return after
+
+    @on(DataTable.RowSelected, "#handover-items")
+    def _accept(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        item = self._item()
+        if item is not None and self.view is not None:
+            self._accept_item(item)
+
+    def action_accept_group(self) -> None:
+        item = self._item()
+        view = self.view
+        if item is None or view is None:
+            return
+        desk = self.desk_app.desk
+        handover_id, group = view.handover.id or 0, item.group
+        later = [other.id for other in view.items
+                 if other.decision == ItemDecision.PENDING.value and other.group != group]
+        self._write(lambda session: handovers.accept_routine(
+            session, site_id=desk.site_id, handover_id=handover_id, group=group,
+            now=desk.clock.now()),
+            lambda accepted: self._after(
+                _("{count} routine item(s) of {group} accepted.").format(
+                    count=accepted, group=view.group_titles.get(group, group)),
+                cursor_on=later[0] if later else None),
+            name="take")
+
+    def action_refuse(self) -> None:
+        item = self._item()
+        if item is None:
+            return
+
+        view = self.view
+        assert view is not None
+        desk = self.desk_app.desk
+        handover_id, item_id = view.handover.id or 0, item.id or 0
+        following = self._next_pending(after=item_id)
+
+        def run(values: Values) -> str | None:
+            with transaction(desk.engine) as session:
+                handovers.take_item(session, site_id=desk.site_id, handover_id=handover_id,
+                                    item_id=item_id, accept=False, reason=str(values["reason"]),
+                                    now=desk.clock.now())
+            return None
+
+        form = StepForm(title=_("Refuse {record}").format(record=item.reference or item.what),
+                        intro=_("A refused item goes to the supervisor's list."),
+                        fields=[FieldSpec("reason", _("Why you do not take it over"))],
+                        run=run, enter_confirms=True)
+        self.app.push_screen(StepModal(form), self._then(
+            _("Refused: it goes to the supervisor's list."), cursor_on=following))
+
+    def action_carry(self) -> None:
+        item = self._item()
+        view = self.view
+        if item is None or view is None:
+            return
+        if item.level != WatchLevel.URGENT.value:
+            self._say(_("Only an urgent item is carried by a supervisor."), error=True)
+            return
+        desk = self.desk_app.desk
+        handover_id, item_id = view.handover.id or 0, item.id or 0
+        now = desk.clock.now()
+        people = self.desk_app.read(lambda session: [
+            (operator.login, operator.display_name)
+            for operator in handovers.supervisors(session, site_id=desk.site_id, now=now)]) or []
+        if not people:
+            self._say(_("No supervisor can sign in to carry it: finish the item first."),
+                      error=True)
+            return
+
+        def run(values: Values) -> str | None:
+            with transaction(desk.engine) as session:
+                handovers.carry_urgent(
+                    session, site_id=desk.site_id, handover_id=handover_id, item_id=item_id,
+                    login=str(values["login"]), pin=str(values["pin"]),
+                    reason=str(values["carry_reason"]), now=desk.clock.now(),
+                    settings=desk.settings)
+            return None
+
+        form = StepForm(
+            title=_("A supervisor carries {record}").format(record=item.reference),
+            intro=_("The item is urgent and not done. A supervisor may accept carrying it "
+                    "into the next shift, with a reason and their PIN."),
+            fields=[FieldSpec("carry_reason", _("Reason")),
+                    FieldSpec("login", _("Supervisor"), "choice", people[:9], people[0][0]),
+                    FieldSpec("pin", _("The supervisor's PIN"), "secret")],
+            run=run, enter_confirms=True,
+        )
+        self.app.push_screen(StepModal(form), self._then(
+            _("Carried by the supervisor."), cursor_on=item_id))
+
+    @on(Input.Submitted, "CountInput")
+    def _counted(self, event: Input.Submitted) -> None:
+        event.stop()
+        field = event.input
+        assert isinstance(field, CountInput)
+        view = self.view
+        if view is None:
+            return
+        desk = self.desk_app.desk
+        handover_id, count_id, typed = view.handover.id or 0, field.count_id, field.value
+        inputs = list(self.query(CountInput))
+        index = inputs.index(field)
+        following = inputs[index + 1].count_id if index + 1 < len(inputs) else None
+        self._write(lambda session: handovers.count(
+            session, site_id=desk.site_id, handover_id=handover_id, count_id=count_id,
+            counted=typed, now=desk.clock.now()),
+            lambda _count: self._count_taken(), name="count")
+        # On to the next count at once: the next digits typed belong to it.
+        if following is not None:
+            self.query_one(f"#count-{following}", CountInput).focus()
+        else:
+            self.table.focus()
+
+    def _count_taken(self) -> None:
+        self._say(_("Counted."))
+        self.reload()
+
+    # --- signing ----------------------------------------------------------------------
+
+    def action_sign(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        if view.blockers:
+            self._say(_("Not ready to sign: {reason}").format(
+                reason=view.blockers[0].message), error=True)
+            return
+        sides = []
+        if not view.handover.outgoing_signed_at:
+            sides.append(Side.OUTGOING)
+        if not view.handover.incoming_signed_at:
+            sides.append(Side.INCOMING)
+        self._signing = sides
+        self._next_signature()
+
+    def _next_signature(self) -> None:
+        view = self.view
+        if not self._signing or view is None:
+            return
+        side = self._signing[0]
+        desk = self.desk_app.desk
+        handover_id = view.handover.id or 0
+        name = view.outgoing_name if side == Side.OUTGOING else view.incoming_name
+        login = self.desk_app.read(lambda session: handovers.signer_login(
+            session, site_id=desk.site_id, handover_id=handover_id, side=side)) or ""
+
+        def run(values: Values) -> str | None:
+            with transaction(desk.engine) as session:
+                handovers.sign(session, site_id=desk.site_id, handover_id=handover_id,
+                               side=side, login=login, pin=str(values["pin"]),
+                               now=desk.clock.now(), settings=desk.settings)
+            return None
+
+        title = (_("The outgoing operator {name} signs") if side == Side.OUTGOING
+                 else _("The incoming operator {name} signs")).format(name=name)
+        form = StepForm(title=title, fields=[FieldSpec("pin", _("PIN"), "secret")], run=run,
+                        intro=_("Your own PIN: the handover is then read-only."),
+                        enter_confirms=True)
+        self.app.push_screen(StepModal(form), self._signed)
+
+    def _signed(self, saved: bool | None) -> None:
+        if not saved:
+            self._signing = []
+            self.reload()
+            return
+        self._signing.pop(0)
+        if self._signing:
+            self.reload()
+            self._next_signature()
+            return
+        self._say(_("Handover sealed. Both signatures are in the audit trail."))
+        self.reload()
+
+    # --- printing and what comes after the seal ---------------------------------------
+
+    def action_print_sheet(self, replace_missing: bool = False) -> None:
+        """The open handover's sheet (a draft), or the sealed one under the cursor."""
+        handover_id = (self.view.handover.id if self.view is not None else self._sealed_id())
+        if handover_id is None:
+            self._say(_("Nothing to print yet."), error=True)
+            return
+        app = self.desk_app
+        desk, zone, now = app.desk, app.zone, app.desk.clock.now()
+        printed_by = app.operator.display_name if app.operator else ""
+        folder = desk.settings.data_dir / "prints"
+
+        def build_and_save() -> tuple[Path, Path]:
+            with reading(desk.engine) as session:
+                doc = sheet.handover_document(session, site_id=desk.site_id,
+                                              handover_id=handover_id, settings=desk.settings,
+                                              now=now, printed_by=printed_by)
+            try:
+                return sheet.save_sheet(doc, folder=folder, handover_id=handover_id, now=now,
+                                        zone=zone, replace_missing=replace_missing)
+            except OSError as error:
+                raise StorageError(_("Could not save the sheet: {reason}").format(
+                    reason=error)) from error
+
+        def refused(error: DeskError) -> None:
+            if isinstance(error, InvalidInput) and not replace_missing:
+                def answered(yes: bool | None) -> None:
+                    if yes:
+                        self.action_print_sheet(replace_missing=True)
+
+                self.app.push_screen(ConfirmModal(_("{reason} Print it with 〓 in its place?")
+                                                  .format(reason=error.message)), answered)
+                return
+            self._refused(error)
+
+        self._say(_("Printing the handover sheet…"))
+        self.run_db(build_and_save, self._printed, failed=refused, name="print")
+
+    def _printed(self, files: tuple[Path, Path]) -> None:
+        pdf_path, text_path = files
+        message = _("Sheet saved: {pdf} and {text}").format(pdf=pdf_path, text=text_path)
+        self._say(message)
+        self.notify(message, title=_("Printed"), timeout=10)
+
+    def action_review(self) -> None:
+        line = next((line for line in self.sealed if line.id == self._sealed_id()), None)
+        if line is None or line.sealed_at is None:
+            return
+        desk, actor = self.desk_app.desk, self.desk_app.operator
+        day = handovers.local_day(line.sealed_at, desk.settings)
+
+        def run(values: Values) -> str | None:
+            assert actor is not None
+            with transaction(desk.engine) as session:
+                signed = handovers.review_day(session, site_id=desk.site_id, day=day,
+                                              actor=actor, remarks=str(values["remarks"]),
+                                              now=desk.clock.now(), settings=desk.settings)
+            return _("{count} handover(s) of {day} reviewed.").format(count=signed,
+                                                                      day=day.isoformat())
+
+        form = StepForm(title=_("Review the handovers of {day}").format(day=day.isoformat()),
+                        intro=_("The supervisor signs every sealed handover of the day "
+                                "not reviewed yet, with remarks."),
+                        fields=[FieldSpec("remarks", _("Remarks"), "area")], run=run)
+        self.app.push_screen(StepModal(form), self._then(_("Reviewed.")))
+
+    def action_addendum(self) -> None:
+        handover_id = self._sealed_id()
+        if handover_id is None:
+            return
+        desk, actor = self.desk_app.desk, self.desk_app.operator
+
+        def run(values: Values) -> str | None:
+            assert actor is not None
+            with transaction(desk.engine) as session:
+                handovers.add_addendum(session, site_id=desk.site_id, handover_id=handover_id,
+                                       actor=actor, text=str(values["text"]),
+                                       now=desk.clock.now())
+            return None
+
+        form = StepForm(title=_("Addendum to handover {number}").format(number=handover_id),
+                        intro=_("The sealed handover stays as it was signed; the addendum is "
+                                "kept beside it with your name and the time."),
+                        fields=[FieldSpec("text", _("Addendum"), "area")], run=run)
+        self.app.push_screen(StepModal(form), self._then(_("Addendum kept.")))
+
+    def action_settle_refused(self) -> None:
+        desk = self.desk_app.desk
+        waiting = self.desk_app.read(lambda session: handovers.refused_waiting(
+            session, site_id=desk.site_id)) or []
+        if not waiting:
+            self._say(_("No refused item waits for the supervisor."))
+            return
+        entries = [MenuEntry(str(refused.item.id), _("{record} · {what}").format(
+            record=refused.item.reference or refused.item.unit_code,
+            what=_cut(refused.item.what, 24)), hint=_cut(refused.item.refusal_reason, 30))
+            for refused in waiting]
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                self._settle_one(int(key))
+
+        self.app.push_screen(StepMenu(_("Refused items waiting for the supervisor"), entries),
+                             chosen)
+
+    def _settle_one(self, item_id: int) -> None:
+        desk, actor = self.desk_app.desk, self.desk_app.operator
+
+        def run(values: Values) -> str | None:
+            assert actor is not None
+            with transaction(desk.engine) as session:
+                handovers.settle_refused(session, site_id=desk.site_id, item_id=item_id,
+                                         actor=actor, note=str(values["note"]),
+                                         now=desk.clock.now())
+            return None
+
+        form = StepForm(title=_("Settle the refused item"),
+                        intro=_("Say what was done about it (who follows it up now)."),
+                        fields=[FieldSpec("note", _("What was done"), "area")], run=run)
+        self.app.push_screen(StepModal(form), self._then(_("Refused item settled.")))
