@@ -8,9 +8,10 @@ already taken "B-2", so it read "本人B-2" (the desk's own finding, in tmux).
 
 ``install_key_order`` therefore wraps the app's ``on_event`` (like the scanner,
 see ``scanner.py``): after a key that moves between fields (Tab, shift+Tab,
-Enter) reaches a text field, or any key reaches another widget (a one-key
-choice moves on when answered: "y", then the scan), the keys that follow are
-held until that key has had its effect, then replayed in order. Likewise a key
+Enter) or edits by a binding (backspace, home, ctrl+u: "abc⌫d" would read "abc")
+reaches a text field, or any key reaches another widget (a one-key choice moves
+on when answered: "y", then the scan), the keys that follow are held until that
+key has had its effect, then replayed in order. Likewise a key
 after typed characters (ctrl+s after "换了阀芯") waits until the field has taken
 them, so a screen's binding never reads a field that is still filling.
 
@@ -115,9 +116,12 @@ class KeyOrder:
         await self._handle(event)
         if field is None:
             return
-        if is_text_field(field) and event.key not in FIELD_KEYS:
-            self._typed_into = field if _types_text(event) else None
+        if is_text_field(field) and _types_text(event):
+            self._typed_into = field
         else:
+            # Tab or Enter, a field's own editing key (backspace, home, ctrl+u: applied by
+            # the field's binding once the key has bubbled up to the app), or any key on
+            # another widget: the keys that follow wait until it has had its effect.
             self._typed_into = None
             self._hold_behind(field)
 

@@ -152,3 +152,21 @@ async def test_two_parcels_scanned_and_labelled_in_one_burst_are_both_logged_in_
             "#checkin-tracking")
     assert sorted(item.tracking_number for item in waiting(staffed)) == [
         "SF1000000001", "SF1000000002"]
+
+
+async def test_a_fields_own_editing_keys_keep_their_place_in_a_burst(staffed: Desk) -> None:
+    """Backspace, ctrl+u and home act through the field's bindings, after they have
+    bubbled up: the characters typed behind them wait, so "abc⌫d" reads "abd"."""
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        app.screen.query_one("#name", Input).focus()
+        await settle(pilot)
+        await burst(pilot, *"abc", "backspace", "d")
+        assert value(app, "name") == "abd"
+        await burst(pilot, "home", "q", "end", "z")
+        assert value(app, "name") == "qabdz"
+        await burst(pilot, "ctrl+u", *"王芳")
+        assert value(app, "name") == "王芳"
