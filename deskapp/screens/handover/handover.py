@@ -115,6 +115,8 @@ class HandoverScreen(DeskScreen):
     HandoverScreen #handover-blockers { height: auto; padding: 0 1; color: $warning; }
     HandoverScreen #handover-items { height: 1fr; }
     HandoverScreen #handover-sealed { height: 1fr; }
+    HandoverScreen #handover-detail { height: auto; max-height: 4; padding: 0 1;
+        color: $text-muted; }
     HandoverScreen #counts-heading { height: 1; padding: 0 1; }
     HandoverScreen #handover-counts { layout: grid; grid-size: 4; grid-rows: 1;
         grid-gutter: 0 2; height: auto; padding: 0 1; }
@@ -147,6 +149,7 @@ class HandoverScreen(DeskScreen):
         sealed: DataTable[Any] = DataTable(id="handover-sealed", cursor_type="row",
                                            zebra_stripes=True)
         yield sealed
+        yield Static("", id="handover-detail")
         yield Static("", id="counts-heading")
         yield Vertical(id="handover-counts")
         yield Static("", id="handover-status")
@@ -252,6 +255,33 @@ class HandoverScreen(DeskScreen):
             table.add_row(*self._cells(item, view, zone, now), key=str(item.id))
         if keep is not None:
             self._select(keep)
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#handover-items")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The item under the cursor as its ledger knows it: since when, the last step,
+        the next action and the contingency in full."""
+        detail = self.query_one("#handover-detail", Static)
+        item = self._item()
+        if item is None:
+            detail.update("")
+            return
+        zone, now = self.desk_app.zone, self.desk_app.desk.clock.now()
+        parts = [_("since {time}").format(time=format_when(item.since, now, zone))]
+        if item.last_step:
+            parts.append(_("last step: {step}").format(step=item.last_step))
+        if item.deadline:
+            parts.append(_("deadline {time}").format(time=format_when(item.deadline, now, zone)))
+        text = Text(f"{item.reference or item.unit_code} · " + " · ".join(parts))
+        if item.contingency:
+            text.append("\n" + _("If: {contingency}").format(contingency=item.contingency))
+        if item.refusal_reason:
+            text.append("\n" + _("Refused: {reason}").format(reason=item.refusal_reason),
+                        style="red")
+        detail.update(text)
 
     def _cells(self, item: HandoverItem, view: HandoverView, zone: Any, now: datetime
                ) -> list[Any]:
