@@ -31,8 +31,12 @@ TILES: tuple[tuple[str, str], ...] = (
     ("units", N_("Units")),
     ("residents", N_("Residents")),
     ("changes_today", N_("Changes today")),
+    # What waits for the supervisor from the handovers (F7), in a row of their own.
+    ("handovers_unreviewed", N_("Shifts to review")),
+    ("refused_waiting", N_("Refused items")),
 )
-ALERT_TILES = frozenset({"requests_overdue", "escalations", "items_overdue", "keys_overdue"})
+ALERT_TILES = frozenset({"requests_overdue", "escalations", "items_overdue", "keys_overdue",
+                         "refused_waiting"})
 
 
 @dataclass(frozen=True)

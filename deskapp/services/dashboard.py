@@ -2,6 +2,8 @@
 
 Each ledger contributes its counts here as it is built; a count whose ledger
 does not exist yet is ``None`` and shown as "not in use yet", not as zero.
+The handovers count what waits for the supervisor: sealed handovers not yet
+reviewed, and the items an incoming operator refused, not yet settled.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from deskapp.models.requests import Escalation, ServiceRequest
 from deskapp.services import directory
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import core, lists, parcels, storage
+from deskapp.services.handover import handovers
 from deskapp.services.requests import deadlines
 from deskapp.services.requests.timeline import escalation_reason
 from deskapp.services.workcalendar import WorkCalendar
@@ -41,6 +44,10 @@ class DeskSummary:
     keys_out: int | None = None
     keys_overdue: int | None = None
     parcels_waiting: int | None = None
+    handovers_unreviewed: int | None = None
+    """Sealed handovers the supervisor has not reviewed yet (``handovers.unreviewed``)."""
+    refused_waiting: int | None = None
+    """Refused handover items on the supervisor's list (``handovers.refused_waiting``)."""
     recent: list[AuditEntry] = field(default_factory=list)
 
 
@@ -55,7 +62,7 @@ def desk_summary(
     """Counts for the dashboard; ``day_start`` is the start of the desk's local day.
 
     The ledgers' counts need the desk's settings (shifts, overdue days); without
-    them they stay ``None``, shown as "not in use".
+    them they stay ``None``, shown as "not in use". The handovers' counts need none.
     """
     units, residents = directory.counts(session, site_id=site_id)
     operators_active = session.exec(
@@ -75,7 +82,7 @@ def desk_summary(
         .order_by(col(AuditEntry.seq).desc())
         .limit(12)
     ).all()
-    ledgers: dict[str, int | None] = {}
+    ledgers: dict[str, int | None] = handover_counts(session, site_id=site_id)
     if settings is not None:
         ledgers.update(_request_counts(session, site_id=site_id, now=now, settings=settings))
         ledgers.update(_custody_counts(session, site_id=site_id, now=now, settings=settings))
@@ -126,6 +133,15 @@ def _request_counts(
         session, site_id=site_id, now=now, next_shift_end=shift_end
     )
     return {"requests_due": due, "requests_overdue": overdue, "escalations": escalations}
+
+
+def handover_counts(session: Session, *, site_id: int) -> dict[str, int | None]:
+    """What waits for the supervisor, by the handovers' own lists: sealed handovers not
+    yet reviewed, and refused items not yet settled."""
+    return {
+        "handovers_unreviewed": len(handovers.unreviewed(session, site_id=site_id)),
+        "refused_waiting": len(handovers.refused_waiting(session, site_id=site_id)),
+    }
 
 
 def custody_counts(

@@ -12,7 +12,7 @@ therefore in time order, as a real week's would be.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import func
@@ -25,6 +25,7 @@ from deskapp.i18n import _
 from deskapp.models import Operator, Relation, Role, Site, Unit
 from deskapp.services import audit, directory, operators
 from deskapp.services.custody import demo as custody_demo
+from deskapp.services.handover import demo as handover_demo
 from deskapp.services.requests import demo as requests_demo
 
 
@@ -94,6 +95,8 @@ class DemoReport:
     operators: list[DemoOperator] = field(default_factory=list)
     requests: int = 0
     custody_steps: int = 0
+    handovers: handover_demo.HandoverDemoReport = field(
+        default_factory=handover_demo.HandoverDemoReport)
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,16 @@ def seed_demo(
                     alt_phone=person.alt_phone, now=when, actor=actor,
                 )
                 report.residents += 1
+
+    # The week's shifts: the duty log, and a handover wherever one desk operator hands
+    # over to the other. Played before the ledgers' weeks, which a handover would
+    # otherwise gather from the end of the week (see services/handover/demo.py); with a
+    # random generator of its own, so the ledgers' weeks stay as they were.
+    report.handovers = handover_demo.seed_handovers(
+        session, site_id=site_id, now=now, rng=random.Random(f"{rng_seed}:handovers"),
+        operators=staff, pins=pins,
+        settings=settings or replace(Settings(), timezone=str(zone)),
+    )
 
     # Every ledger's week, played over the directory just built (their audit entries
     # follow the directory's, though their times fall inside the same week).

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import DataTable, Static
 
+from deskapp import i18n
 from deskapp.app import DeskApp
-from deskapp.db import transaction
+from deskapp.db import reading, transaction
 from deskapp.desk import Desk
+from deskapp.models import Operator
 from deskapp.screens.dashboard import DashboardScreen
-from deskapp.services import directory
+from deskapp.services import directory, operators
 from tests.screens.helpers import sign_in
+from tests.services.test_dashboard import seal_handover
 
 
 def _tile(app: DeskApp, key: str) -> str:
@@ -106,3 +110,51 @@ async def test_overdue_items_and_requests_show_with_a_warning_sign(staffed: Desk
         escalations = app.screen.query_one("#escalations", DataTable)
         assert escalations.display and escalations.row_count >= 1
         assert "supervisor" in str(escalations.get_row_at(0)[2])
+
+
+def _staff_of(desk: Desk, *logins: str) -> list[Operator]:
+    with reading(desk.engine) as session:
+        return [operators.get_operator(session, site_id=desk.site_id, login=login)
+                for login in logins]
+
+
+def _rendered(app: DeskApp) -> list[str]:
+    """The lines the terminal shows now, as the compositor renders them."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_the_handovers_waiting_for_the_supervisor_show_on_their_tiles(
+    staffed: Desk,
+) -> None:
+    wang, li = _staff_of(staffed, "wang", "li")
+    seal_handover(staffed, wang, li, refuse=True)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "zhao")
+        assert _tile(app, "handovers_unreviewed") == "1"
+        assert _tile(app, "refused_waiting") == "⚠ 1"
+        # A refused item is the supervisor's to settle: it stands out; a handover to
+        # review is the day's ordinary business.
+        assert app.screen.query_one("#tile-refused_waiting").has_class("-alert")
+        assert not app.screen.query_one("#tile-handovers_unreviewed").has_class("-alert")
+
+
+@pytest.mark.parametrize(("language", "labels"), [
+    ("en", ("Shifts to review", "Refused items")),
+    ("zh_CN", ("待审阅交接班", "被拒事项")),
+])
+async def test_the_handover_tiles_keep_their_labels_whole_at_80_by_24(
+    staffed: Desk, language: str, labels: tuple[str, str],
+) -> None:
+    wang, li = _staff_of(staffed, "wang", "li")
+    seal_handover(staffed, wang, li, refuse=False)
+    i18n.set_language(language)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        lines = _rendered(app)
+        # The two tiles share a row of their own: values above, labels on one line each.
+        [label_row] = [index for index, line in enumerate(lines) if labels[0] in line]
+        assert [cell.strip() for cell in lines[label_row].split("│") if cell.strip()] == \
+            list(labels)
+        assert lines[label_row - 1].replace("│", " ").split() == ["1", "0"]

@@ -12,7 +12,8 @@ first, then watch, then routine; the public items to count; then the PINs.
   and contingency; ctrl+s saves and the cursor moves on to the next item that
   still needs a contingency); Enter accepts it for the incoming operator; ``a``
   accepts every routine item of its group; ``r`` refuses it with a reason; ``u``
-  lets a supervisor accept carrying an unfinished urgent item (reason and PIN).
+  lets a supervisor accept carrying an unfinished urgent item (reason and PIN),
+  ``U`` every urgent item not done yet at once.
 - ``i`` names the incoming operator (one key per person).
 - Tab goes to the counts: type what was counted, Enter (the next one); ctrl+e
   lets the outgoing operator explain a difference.
@@ -104,6 +105,7 @@ class HandoverScreen(DeskScreen):
         Binding("a", "accept_group", N_("Accept group")),
         Binding("r", "refuse", N_("Refuse")),
         Binding("u", "carry", N_("Carry urgent")),
+        Binding("U", "carry(True)", N_("Carry all urgent"), show=False),
         Binding("ctrl+e", "explain", N_("Explain count")),
         Binding("p", "print_sheet", N_("Print")),
         Binding("v", "review", N_("Review day")),
@@ -658,12 +660,14 @@ class HandoverScreen(DeskScreen):
         self.app.push_screen(StepModal(form), self._then(
             _("Refused: it goes to the supervisor's list."), cursor_on=following))
 
-    def action_carry(self) -> None:
+    def action_carry(self, every: bool = False) -> None:
+        """``u``: a supervisor carries the urgent item under the cursor; ``U``: every
+        urgent item not done yet, with one reason and one PIN."""
         item = self._item()
         view = self.view
         if item is None or view is None:
             return
-        if item.level != WatchLevel.URGENT.value:
+        if not every and not handovers.may_carry(item):
             self._say(_("Only an urgent item is carried by a supervisor."), error=True)
             return
         desk = self.desk_app.desk
@@ -678,18 +682,26 @@ class HandoverScreen(DeskScreen):
             return
 
         def run(values: Values) -> str | None:
+            fields: dict[str, Any] = {
+                "site_id": desk.site_id, "handover_id": handover_id,
+                "login": str(values["login"]), "pin": str(values["pin"]),
+                "reason": str(values["carry_reason"]), "now": desk.clock.now(),
+                "settings": desk.settings}
             with transaction(desk.engine) as session:
-                handovers.carry_urgent(
-                    session, site_id=desk.site_id, handover_id=handover_id, item_id=item_id,
-                    login=str(values["login"]), pin=str(values["pin"]),
-                    reason=str(values["carry_reason"]), now=desk.clock.now(),
-                    settings=desk.settings)
-            return None
+                if not every:
+                    handovers.carry_urgent(session, item_id=item_id, **fields)
+                    return None
+                carried = handovers.carry_all_urgent(session, **fields)
+            return _("{count} urgent item(s) carried by the supervisor.").format(count=carried)
 
+        title = (_("A supervisor carries every urgent item not done") if every
+                 else _("A supervisor carries {record}").format(record=item.reference))
+        intro = (_("One reason and one PIN for each urgent item still open in its ledger; "
+                   "each item keeps them.") if every else
+                 _("The item is urgent and not done. A supervisor may accept carrying it "
+                   "into the next shift, with a reason and their PIN."))
         form = StepForm(
-            title=_("A supervisor carries {record}").format(record=item.reference),
-            intro=_("The item is urgent and not done. A supervisor may accept carrying it "
-                    "into the next shift, with a reason and their PIN."),
+            title=title, intro=intro,
             fields=[FieldSpec("carry_reason", _("Reason")),
                     FieldSpec("login", _("Supervisor"), "choice", people[:9], people[0][0]),
                     FieldSpec("pin", _("The supervisor's PIN"), "secret")],

@@ -305,6 +305,9 @@ def name_incoming(
     if not incoming.active or operators.is_locked(incoming, now=now):
         raise AuthError(_("{name} is disabled or locked out and cannot take over.").format(
             name=incoming.display_name), field="incoming")
+    if not may_take_over(incoming):
+        raise AuthError(_("{name} does not work the desk and cannot take it over.").format(
+            name=incoming.display_name), field="incoming")
     if handover.incoming_id != incoming.id:
         handover.incoming_id = incoming.id
         for item in session.exec(select(HandoverItem).where(
@@ -440,20 +443,66 @@ def carry_urgent(
     """A supervisor accepts carrying an unfinished urgent item, with a reason and a PIN."""
     handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
     item = _item(session, handover, item_id)
-    why = clean_text(reason, field="carry_reason", label=_("the reason"), max_length=MAX_LINE,
-                     required=True)
+    if not may_carry(item):
+        raise InvalidInput(_("Only an urgent item is carried by a supervisor."),
+                           field="carry_reason")
+    why = _carry_reason(reason)
+    supervisor = _supervisor_confirms(session, site_id=site_id, login=login, pin=pin, now=now,
+                                      settings=settings)
+    _carry(session, handover, item, supervisor, why, now=now)
+    return item
+
+
+def may_carry(item: HandoverItem) -> bool:
+    """Whether a supervisor may accept carrying the item: an urgent one."""
+    return item.level == WatchLevel.URGENT.value
+
+
+def _carry_reason(reason: str) -> str:
+    return clean_text(reason, field="carry_reason", label=_("the reason"),
+                      max_length=MAX_LINE, required=True)
+
+
+def _supervisor_confirms(
+    session: Session, *, site_id: int, login: str, pin: str, now: datetime, settings: Settings,
+) -> Operator:
     supervisor = _confirmed(session, site_id=site_id, login=login, pin=pin, now=now,
                             settings=settings)
     if supervisor.role not in SUPERVISORS:
         raise AuthError(_("Only a supervisor or a manager accepts carrying an urgent item."),
                         field="login")
+    return supervisor
+
+
+def _carry(session: Session, handover: Handover, item: HandoverItem, supervisor: Operator,
+           why: str, *, now: datetime) -> None:
     item.carried_by_id, item.carry_reason = supervisor.id, why
     _changed(handover)
     session.add_all([item, handover])
     audit.record(session, now=now, actor=supervisor, action="handover.carry", entity=ENTITY,
-                 entity_id=handover.id, site_id=site_id,
+                 entity_id=handover.id, site_id=handover.site_id,
                  after={"item": item.reference or item.record_id, "reason": why})
-    return item
+
+
+def carry_all_urgent(
+    session: Session, *, site_id: int, handover_id: int, login: str, pin: str, reason: str,
+    now: datetime, settings: Settings,
+) -> int:
+    """A supervisor accepts carrying every urgent item not done yet, with one reason and
+    one PIN (each item records it). Returns how many were carried."""
+    handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
+    items = items_of(session, handover_id)
+    still_open = _still_carried(session, handover, items, now=now, settings=settings)
+    waiting = [item for item in items if may_carry(item) and item.carried_by_id is None
+               and (item.record_kind, item.record_id) in still_open]
+    if not waiting:
+        raise InvalidInput(_("No urgent item waits for a supervisor."), field="carry_reason")
+    why = _carry_reason(reason)
+    supervisor = _supervisor_confirms(session, site_id=site_id, login=login, pin=pin, now=now,
+                                      settings=settings)
+    for item in waiting:
+        _carry(session, handover, item, supervisor, why, now=now)
+    return len(waiting)
 
 
 # --- what stops the seal -----------------------------------------------------------
@@ -785,16 +834,20 @@ def open_view(
     )
 
 
+def may_take_over(operator: Operator) -> bool:
+    """Whether the operator works the desk (a guard's screen is the gate's, not the desk)."""
+    return operator.role != Role.GUARD.value
+
+
 def candidates(session: Session, *, site_id: int, handover: Handover, now: datetime
                ) -> list[Operator]:
-    """Who may take over: active operators other than the outgoing one, not locked."""
+    """Who may take over: active desk staff other than the outgoing one, not locked."""
     return [
         operator for operator in session.exec(
             select(Operator).where(Operator.site_id == site_id, col(Operator.active).is_(True),
-                                   Operator.id != handover.outgoing_id,
-                                   Operator.role != Role.GUARD.value)
+                                   Operator.id != handover.outgoing_id)
             .order_by(col(Operator.display_name))).all()
-        if not operators.is_locked(operator, now=now)
+        if may_take_over(operator) and not operators.is_locked(operator, now=now)
     ]
 
 

@@ -226,3 +226,22 @@ async def test_the_supervisor_prints_settles_reviews_and_adds_to_a_sealed_handov
         assert [a.text for a in handovers.addenda_of(session, handover_id)] == [
             "补记：雨伞一把借给住户"]
         assert handovers.verify_seals(session) == []
+
+
+async def test_shift_u_lets_the_supervisor_carry_every_urgent_item_at_once(
+    staffed: Desk,
+) -> None:
+    requests_due(staffed, urgent=3, watch=0, routine=1)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, at="handover")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        view = handover_screen(app).view
+        assert view is not None and "is urgent and not done" in screen_text(app)
+        assert sum("is urgent and not done" in b.message for b in view.blockers) == 3
+        await pilot.press("U")
+        await settle(pilot)
+        await burst(pilot, *"工程部明早统一处理", "enter", "enter", *"1234", "enter")
+        shown = screen_text(app)
+        assert "is urgent and not done" not in shown and shown.count("carried") == 3

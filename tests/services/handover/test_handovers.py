@@ -383,3 +383,38 @@ def test_the_supervisor_reviews_the_days_sealed_handovers(
                remarks="交接完整", now=MID_MORNING, settings=desk.settings) == 1
     with reading(desk.engine) as session:
         assert handovers.unreviewed(session, site_id=desk.site_id) == []
+
+
+def test_a_supervisor_carries_every_unfinished_urgent_item_with_one_pin(
+    desk_of_two_items: Desk, staff: Staff, homes: Homes,
+) -> None:
+    desk = desk_of_two_items
+    second = new_request(desk, staff.colleague, unit_id=homes.c.id, summary="电梯困人")
+    due_at(desk, second.id, MID_MORNING - timedelta(hours=3))
+    h = started(desk, staff, homes)
+    with pytest.raises(InvalidInput, match="Only an urgent item"):
+        run(desk, handovers.carry_urgent, handover_id=h["id"], item_id=h["own"].id,
+            login="zhaomin", pin=PIN, reason="r", now=MID_MORNING, settings=desk.settings)
+    with pytest.raises(AuthError, match="Only a supervisor"):
+        run(desk, handovers.carry_all_urgent, handover_id=h["id"], login="liuyang", pin=PIN,
+            reason="工程部明早上门", now=MID_MORNING, settings=desk.settings)
+    assert run(desk, handovers.carry_all_urgent, handover_id=h["id"], login="zhaomin",
+               pin=PIN, reason="工程部明早上门", now=MID_MORNING, settings=desk.settings) == 2
+    assert not any("is urgent and not done" in text for text in blocker_texts(desk, h))
+    with pytest.raises(InvalidInput, match="No urgent item waits"):
+        run(desk, handovers.carry_all_urgent, handover_id=h["id"], login="zhaomin", pin=PIN,
+            reason="again", now=MID_MORNING, settings=desk.settings)
+
+
+def test_a_guard_does_not_take_over_the_desk(
+    desk_of_two_items: Desk, staff: Staff, homes: Homes,
+) -> None:
+    desk = desk_of_two_items
+    h = started(desk, staff, homes)
+    with pytest.raises(AuthError, match="does not work the desk"):
+        run(desk, handovers.name_incoming, handover_id=h["id"], login="sunqiang",
+            actor=staff.operator, now=MID_MORNING)
+    with reading(desk.engine) as session:
+        handover = handovers.get_handover(session, site_id=desk.site_id, handover_id=h["id"])
+        assert "sunqiang" not in [operator.login for operator in handovers.candidates(
+            session, site_id=desk.site_id, handover=handover, now=MID_MORNING)]

@@ -1,0 +1,92 @@
+"""The dashboard's counts of what waits for the supervisor from the handovers: sealed
+handovers not yet reviewed, refused items not yet settled."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from deskapp.db import reading, transaction
+from deskapp.desk import Desk
+from deskapp.formatting import desk_zone
+from deskapp.models import Operator
+from deskapp.services import dashboard
+from deskapp.services.handover import dutylog, handovers
+from tests.support import PIN, Staff, staff_fixture  # noqa: F401 (fixtures)
+
+
+def seal_handover(desk: Desk, outgoing: Operator, incoming: Operator, *, refuse: bool,
+                  now: datetime | None = None, pin: str = PIN) -> int:
+    """A handover of the shift running at ``now`` by ``outgoing``, carrying one anomaly of
+    the duty log that ``incoming`` takes (or refuses), counted and signed by both."""
+    now = now or desk.clock.now()
+    site_id, settings = desk.site_id, desk.settings
+    with transaction(desk.engine) as session:
+        dutylog.write_entry(session, site_id=site_id, actor=outgoing, now=now - timedelta(hours=1),
+                            settings=settings, text="地下车库B区入口积水，已报工程部", anomaly=True)
+    with transaction(desk.engine) as session:
+        handover = handovers.start(session, site_id=site_id, actor=outgoing, now=now,
+                                   settings=settings)
+        assert handover.id is not None
+        common = {"site_id": site_id, "handover_id": handover.id, "now": now}
+        [item] = handovers.items_of(session, handover.id)
+        handovers.settle_item(session, **common, item_id=item.id or 0, actor=outgoing,
+                              level="watch", next_action="跟进工程部处理", next_at=None,
+                              contingency="若积水扩大，通知保安疏导车辆")
+        handovers.name_incoming(session, **common, login=incoming.login, actor=outgoing)
+        handovers.take_item(session, **common, item_id=item.id or 0, accept=not refuse,
+                            reason="工程部未到场，请主管协调" if refuse else "")
+        for public in handovers.counts_of(session, handover.id):
+            handovers.count(session, **common, count_id=public.id or 0,
+                            counted=public.expected)
+        for side, signer in (("outgoing", outgoing), ("incoming", incoming)):
+            handovers.sign(session, **common, side=side, login=signer.login, pin=pin,
+                           settings=settings)
+        return handover.id
+
+
+def waiting(desk: Desk, *, with_settings: bool = True) -> tuple[int | None, int | None]:
+    with reading(desk.engine) as session:
+        summary = dashboard.desk_summary(session, site_id=desk.site_id, now=desk.clock.now(),
+                                         settings=desk.settings if with_settings else None)
+    return summary.handovers_unreviewed, summary.refused_waiting
+
+
+def test_the_dashboard_counts_what_the_handovers_leave_for_the_supervisor(
+    desk: Desk, staff: Staff,
+) -> None:
+    assert waiting(desk) == (0, 0)
+    seal_handover(desk, staff.operator, staff.colleague, refuse=True)
+    assert waiting(desk) == (1, 1)
+    assert waiting(desk, with_settings=False) == (1, 1)  # the handovers need no settings
+    # A handover still open waits for its operators, not for the supervisor.
+    later = desk.clock.now() + timedelta(hours=8)
+    with transaction(desk.engine) as session:
+        handovers.start(session, site_id=desk.site_id, actor=staff.colleague, now=later,
+                        settings=desk.settings)
+    assert waiting(desk) == (1, 1)
+    with reading(desk.engine) as session:
+        [refused] = handovers.refused_waiting(session, site_id=desk.site_id)
+    with transaction(desk.engine) as session:
+        handovers.settle_refused(session, site_id=desk.site_id, item_id=refused.item.id or 0,
+                                 actor=staff.supervisor, note="已协调工程部今晚处理",
+                                 now=desk.clock.now())
+    assert waiting(desk) == (1, 0)
+    with transaction(desk.engine) as session:
+        handovers.review_day(session, site_id=desk.site_id,
+                             day=desk.clock.now().astimezone(desk_zone(desk.settings.timezone))
+                             .date(), actor=staff.supervisor,
+                             remarks="已阅", now=desk.clock.now(), settings=desk.settings)
+    assert waiting(desk) == (0, 0)
+
+
+def test_an_accepted_item_leaves_nothing_on_the_supervisors_list(
+    desk: Desk, staff: Staff,
+) -> None:
+    seal_handover(desk, staff.operator, staff.colleague, refuse=False)
+    assert waiting(desk) == (1, 0)
+
+
+def test_the_demo_desk_shows_one_handover_to_review_and_one_refused_item(
+    demo_desk: Desk,
+) -> None:
+    assert waiting(demo_desk) == (1, 1)
