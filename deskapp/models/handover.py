@@ -152,6 +152,9 @@ class HandoverItem(SQLModel, table=True):
     deadline: datetime | None = None
     last_step: str = Field(default="", max_length=200)
     level: str = Field(default=WatchLevel.ROUTINE.value, max_length=16)
+    floor_level: str = Field(default=WatchLevel.ROUTINE.value, max_length=16)
+    """Urgent when the ledger had it overdue: it is never handed over as less (the seal
+    waits until it is done or a supervisor carries it); routine otherwise."""
     next_action: str = Field(default="", max_length=200)
     next_at: datetime | None = None
     contingency: str = Field(default="", max_length=500)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -26,8 +27,13 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(id="confirm-box"):
             yield Static(self._question, id="confirm-question")
             with Horizontal(id="confirm-buttons"):
-                yield Button(_("[Y] Yes"), id="yes", variant="primary")
-                yield Button(_("[N] No"), id="no")
+                # Content, not markup: "[Y]" would be read as a style and vanish.
+                yield Button(Content(_("[Y] Yes")), id="yes", variant="primary")
+                yield Button(Content(_("[N] No")), id="no")
+
+    def on_mount(self) -> None:
+        # Enter alone answers no: what the question protects is kept unless y is meant.
+        self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -8,17 +8,18 @@ field the service named (``DeskError.field``) and the cursor goes there.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
+from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, Static, TextArea
 
 from deskapp.errors import DeskError
 
@@ -175,3 +176,17 @@ class ChoiceBar(Widget, can_focus=True):
 
     def action_submit(self) -> None:
         self.post_message(self.Submitted(self))
+
+
+class TextBox(TextArea):
+    """The desk's multi-line text field: F6 and F7 stay the desk's keys (release slips,
+    the handover), not Textual's select-line and select-all, which made F7 followed by
+    any key wipe what was typed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f6", "pass_on", show=False),
+        Binding("f7", "pass_on", show=False),
+    ]
+
+    def action_pass_on(self) -> None:
+        raise SkipAction()

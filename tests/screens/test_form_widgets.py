@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
+from deskapp.desk import Desk
 from deskapp.errors import InvalidInput
 from deskapp.widgets.form import ChoiceBar, FormField, clear_errors, show_error
 
@@ -71,3 +72,27 @@ async def test_an_error_naming_no_field_goes_to_the_fallback() -> None:
         general = app.query_one("#general", Static)
         show_error(app.screen, InvalidInput("Something else"), fallback=general)
         assert "Something else" in str(general.render())
+
+
+async def test_f7_in_a_summary_opens_the_handover_and_keeps_the_summary(staffed: Desk) -> None:
+    """Textual's text area takes F7 as select-all (the next key then wiped the text)."""
+    from textual.widgets import TextArea
+
+    from deskapp.app import DeskApp
+    from deskapp.screens.handover.handover import HandoverScreen
+    from tests.screens.helpers import burst, settle, sign_in
+
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, at="intake")
+        app.screen.query_one("#summary", TextArea).focus()
+        await settle(pilot)
+        await burst(pilot, *"水管漏水很严重")
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("Z")
+        await settle(pilot)
+        assert app.screen.query_one("#summary", TextArea).text == "水管漏水很严重Z"

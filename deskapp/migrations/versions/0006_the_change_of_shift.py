@@ -136,6 +136,7 @@ def upgrade() -> None:
     sa.Column('deadline', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_step', sa.String(length=200), nullable=False),
     sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('floor_level', sa.String(length=16), nullable=False),
     sa.Column('next_action', sa.String(length=200), nullable=False),
     sa.Column('next_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('contingency', sa.String(length=500), nullable=False),

@@ -34,7 +34,7 @@ from deskapp.services.clock import as_utc
 from deskapp.services.handover import dutylog, shifts
 from deskapp.services.handover.dutylog import MAX_TEXT, DutyLine
 from deskapp.services.workcalendar import WorkCalendar
-from deskapp.widgets.form import ChoiceBar, FormField, TextInput
+from deskapp.widgets.form import ChoiceBar, FormField, TextBox, TextInput
 from deskapp.widgets.unit_picker import UnitPicker
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class DutyEntryForm(LedgerForm):
 
     def compose_fields(self) -> ComposeResult:
         yield FormField(_("What happened (at most {count} characters)").format(count=MAX_TEXT),
-                        TextArea(id="duty-text", soft_wrap=True, tab_behavior="focus"),
+                        TextBox(id="duty-text", soft_wrap=True, tab_behavior="focus"),
                         field="text")
         yield FormField(_("Anomaly or routine (one key)"),
                         ChoiceBar([(ROUTINE, _("routine")), (ANOMALY, _("anomaly"))],

@@ -72,6 +72,12 @@ SEALED_COLUMNS = (N_("No."), N_("Shift"), N_("Outgoing"), N_("Incoming"), N_("Se
                   N_("Reviewed"), N_("Refused items"), N_("Addenda"))
 
 
+def short_when(moment: datetime, now: datetime, zone: Any) -> str:
+    """``14:05`` today, else ``11-29 09:11``: a time that fits a narrow column."""
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
+    return local.strftime("%H:%M") if local.date() == today else local.strftime("%m-%d %H:%M")
+
+
 def _cut(text: str, cells: int) -> str:
     """One line of at most ``cells`` terminal cells (a Chinese character takes two)."""
     line = " ".join(text.split())
@@ -87,11 +93,17 @@ def _cut(text: str, cells: int) -> str:
 
 
 class CountInput(TextInput):
-    """What the incoming operator counted of one public item."""
+    """What the incoming operator counted of one public item.
+
+    Any text is taken as typed (``3.5``, ``-1``, ``三``) and the service refuses what is
+    not a whole number with its reason; an integer-only field would have read ``3.5``
+    as ``35`` and dropped ``三`` without a word. A count already there is selected on
+    arrival, so a recount replaces it instead of adding digits to it.
+    """
 
     def __init__(self, count: HandoverCount) -> None:
         super().__init__("" if count.counted is None else str(count.counted),
-                         id=f"count-{count.id}", type="integer", max_length=6)
+                         id=f"count-{count.id}", max_length=8, select_on_focus=True)
         self.count_id = count.id or 0
 
 
@@ -106,7 +118,7 @@ class HandoverScreen(DeskScreen):
         Binding("r", "refuse", N_("Refuse")),
         Binding("u", "carry", N_("Carry urgent")),
         Binding("U", "carry(True)", N_("Carry all urgent"), show=False),
-        Binding("ctrl+e", "explain", N_("Explain count")),
+        Binding("ctrl+e", "explain", N_("Explain count"), priority=True),
         Binding("p", "print_sheet", N_("Print")),
         Binding("v", "review", N_("Review day")),
         Binding("d", "addendum", N_("Addendum")),
@@ -128,7 +140,7 @@ class HandoverScreen(DeskScreen):
     HandoverScreen .count-expected { width: 6; }
     HandoverScreen CountInput { width: 6; height: 1; border: none; padding: 0 1;
         background: $boost; }
-    HandoverScreen CountInput:focus { background: $accent 30%; }
+    HandoverScreen CountInput:focus { background: $accent 30%; border: none; }
     HandoverScreen .count-mark { width: 2; }
     HandoverScreen #handover-status { height: 1; padding: 0 1; }
     """
@@ -137,7 +149,6 @@ class HandoverScreen(DeskScreen):
         super().__init__()
         self.view: HandoverView | None = None
         self.sealed: list[SealedLine] = []
-        self._signing: list[str] = []
         self._count_ids: tuple[int, ...] = ()
 
     # --- composition ------------------------------------------------------------------
@@ -157,12 +168,20 @@ class HandoverScreen(DeskScreen):
         yield Static("", id="handover-status")
 
     def on_mount(self) -> None:
-        table = self.table
-        for column in COLUMNS:
-            table.add_column(_(column))
-        for column in SEALED_COLUMNS:
-            self.sealed_table.add_column(_(column))
         self.reload()
+
+    async def recompose(self) -> None:
+        # F12: new widgets in the other language; the handover itself is in the database.
+        self._count_ids = ()
+        await super().recompose()
+        self.reload()
+
+    def _columns(self) -> None:
+        """Headings in the language shown (the tables are new after F12's recompose)."""
+        for table, columns in ((self.table, COLUMNS), (self.sealed_table, SEALED_COLUMNS)):
+            if not table.columns:
+                for column in columns:
+                    table.add_column(_(column))
 
     @property
     def sealed_table(self) -> DataTable[Any]:
@@ -178,6 +197,7 @@ class HandoverScreen(DeskScreen):
     # --- reading ----------------------------------------------------------------------
 
     def reload(self, *, cursor_on: int | None = None) -> None:
+        self._columns()
         desk = self.desk_app.desk
         now = desk.clock.now()
         def read(session: Session) -> tuple[HandoverView | None, list[SealedLine]]:
@@ -190,7 +210,14 @@ class HandoverScreen(DeskScreen):
         if answer is None:
             return  # the database could not answer: keep what is shown (one line said why)
         keep = cursor_on if cursor_on is not None else self._item_id()
+        before = self.view
         self.view, self.sealed = answer
+        if (before is not None and self.view is not None
+                and before.handover.id == self.view.handover.id
+                and (before.handover.outgoing_signed_at or before.handover.incoming_signed_at)
+                and not (self.view.handover.outgoing_signed_at
+                         or self.view.handover.incoming_signed_at)):
+            self._say(_("That change took back the signatures: both sign again."), error=True)
         self._show_head(now)
         self._fill_items(keep)
         self._fill_sealed()
@@ -238,9 +265,10 @@ class HandoverScreen(DeskScreen):
                                  style="bold green"))
             return
         lines = Text()
-        for blocker in view.blockers[:SHOWN_BLOCKERS]:
+        shown = SHOWN_BLOCKERS if self.size.height >= 30 else 1
+        for blocker in view.blockers[:shown]:
             lines.append("✗ " + blocker.message + "\n")
-        extra = len(view.blockers) - SHOWN_BLOCKERS
+        extra = len(view.blockers) - shown
         if extra > 0:
             lines.append(_("… and {count} more before the seal.").format(count=extra))
         lines.rstrip()
@@ -251,6 +279,7 @@ class HandoverScreen(DeskScreen):
         table.clear()
         view = self.view
         if view is None:
+            self._show_detail()
             return
         zone, now = self.desk_app.zone, self.desk_app.desk.clock.now()
         for item in view.items:
@@ -283,22 +312,28 @@ class HandoverScreen(DeskScreen):
         if item.refusal_reason:
             text.append("\n" + _("Refused: {reason}").format(reason=item.refusal_reason),
                         style="red")
+        if item.carried_by_id:
+            text.append("\n" + _("S: carried by a supervisor: {reason}").format(
+                reason=item.carry_reason), style="yellow")
         detail.update(text)
 
     def _cells(self, item: HandoverItem, view: HandoverView, zone: Any, now: datetime
                ) -> list[Any]:
+        """One row, 120 cells wide at most: the item under the cursor is shown whole in
+        the line below the table (``_show_detail``)."""
         level = WatchLevel(item.level)
-        due = format_when(item.next_at, now, zone) if item.next_at else ""
-        taken = {ItemDecision.PENDING.value: "",
-                 ItemDecision.ACCEPTED.value: "✓ " + _("accepted"),
-                 ItemDecision.REFUSED.value: "✗ " + _("refused")}[item.decision]
+        taken = {ItemDecision.PENDING.value: Text(""),
+                 ItemDecision.ACCEPTED.value: Text("✓", style="green"),
+                 ItemDecision.REFUSED.value: Text("✗", style="red")}[item.decision]
         if item.carried_by_id:
-            taken = (taken + " · " if taken else "") + _("carried")
+            taken.append(" S", style="yellow")
         return [
             Text(assembly.level_label(level), style=LEVEL_STYLE[item.level]),
-            _cut(view.group_titles.get(item.group, item.group), 14),
-            item.reference, item.unit_code, _cut(item.what, 20), due,
-            _cut(item.next_action, 14), _cut(item.contingency, 16), taken,
+            _cut(view.group_titles.get(item.group, item.group), 12),
+            item.reference, item.unit_code, _cut(item.what, 20),
+            short_when(item.next_at, now, zone) if item.next_at else "",
+            _cut(handovers.next_action_of(item, view.group_actions), 12),
+            _cut(item.contingency, 14), taken,
         ]
 
     def _fill_counts(self) -> None:
@@ -390,7 +425,7 @@ class HandoverScreen(DeskScreen):
                 end=line.shift_ends_at.astimezone(zone).strftime("%H:%M"))
             reviewed = (_("{name} {time}").format(
                 name=line.reviewer_name, time=format_when(line.reviewed_at, now, zone))
-                if line.reviewed_at else Text(_("not yet"), style="yellow"))
+                if line.reviewed_at else Text(_("not reviewed yet"), style="yellow"))
             table.add_row(
                 str(line.id), span, line.outgoing_name, line.incoming_name,
                 format_when(line.sealed_at, now, zone) if line.sealed_at else "", reviewed,
@@ -459,7 +494,25 @@ class HandoverScreen(DeskScreen):
 
     # --- the outgoing operator ----------------------------------------------------------
 
+    def _outgoing_here(self) -> bool:
+        """Whether the operator signed in here hands over (the service's rule, asked
+        before a form is typed into, not after)."""
+        assert self.view is not None
+        if handovers.is_outgoing(self.view.handover, self.desk_app.operator):
+            return True
+        self._say(_("Only the outgoing operator does this.") + " " + _(
+            "Sign in as {name} (ctrl+l).").format(name=self.view.outgoing_name), error=True)
+        return False
+
+    def _supervisor_here(self) -> bool:
+        if handovers.is_supervisor(self.desk_app.operator):
+            return True
+        self._say(_("Only a supervisor or a manager does this."), error=True)
+        return False
+
     def action_settle(self) -> None:
+        if self.view is not None and not self._outgoing_here():
+            return
         item = self._item()
         view = self.view
         if item is None or view is None:
@@ -490,12 +543,12 @@ class HandoverScreen(DeskScreen):
             intro=_("Watch and urgent items need a contingency: if this happens, do that."),
             fields=[
                 FieldSpec("level", _("Watch level"), "choice", levels, item.level),
-                FieldSpec("next_action", _("Next action"), value=item.next_action),
+                FieldSpec("next_action", _("Next action"),
+                          value=handovers.next_action_of(item, view.group_actions)),
                 FieldSpec("next_at", _("By (14:30, 11-24 09:00)"), value=next_at),
                 FieldSpec("contingency", _("Contingency"), "area", value=item.contingency),
             ],
-            run=run,
-            focus="contingency" if item.level != WatchLevel.ROUTINE.value else "level",
+            run=run, focus="contingency",
         )
         self.app.push_screen(StepModal(form), lambda saved: self._settled(saved, item_id))
 
@@ -513,6 +566,8 @@ class HandoverScreen(DeskScreen):
         self._say(_("Item settled."))
 
     def action_explain(self) -> None:
+        if self.view is not None and not self._outgoing_here():
+            return
         view = self.view
         focused = self.focused
         if view is None:
@@ -723,15 +778,31 @@ class HandoverScreen(DeskScreen):
         inputs = list(self.query(CountInput))
         index = inputs.index(field)
         following = inputs[index + 1].count_id if index + 1 < len(inputs) else None
-        self._write(lambda session: handovers.count(
+        def refused(error: DeskError) -> None:
+            # Back to the count that was refused, with what was typed, and why.
+            self._refused(error)
+            field.focus()
+
+        self._write_count(lambda session: handovers.count(
             session, site_id=desk.site_id, handover_id=handover_id, count_id=count_id,
-            counted=typed, now=desk.clock.now()),
-            lambda _count: self._count_taken(), name="count")
+            counted=typed, now=desk.clock.now()), refused, name=f"count-{count_id}")
         # On to the next count at once: the next digits typed belong to it.
         if following is not None:
             self.query_one(f"#count-{following}", CountInput).focus()
         else:
             self.table.focus()
+
+    def _write_count(self, call: Callable[[Session], Any],
+                     refused: Callable[[DeskError], None], *, name: str) -> None:
+        engine = self.desk_app.desk.engine
+
+        def work() -> Any:
+            with transaction(engine) as session:
+                return call(session)
+
+        # Counts are typed one after another, faster than each is written: a write of
+        # its own per public item, so the next count is not refused as "still working".
+        self.run_db(work, lambda _count: self._count_taken(), failed=refused, name=name)
 
     def _count_taken(self) -> None:
         self._say(_("Counted."))
@@ -740,6 +811,9 @@ class HandoverScreen(DeskScreen):
     # --- signing ----------------------------------------------------------------------
 
     def action_sign(self) -> None:
+        """Both PINs in one dialog, outgoing then incoming: each person types their own,
+        and a burst of both lands in the right fields (a second dialog opened later would
+        have lost the keys typed before it appeared)."""
         view = self.view
         if view is None:
             return
@@ -747,50 +821,44 @@ class HandoverScreen(DeskScreen):
             self._say(_("Not ready to sign: {reason}").format(
                 reason=view.blockers[0].message), error=True)
             return
-        sides = []
-        if not view.handover.outgoing_signed_at:
-            sides.append(Side.OUTGOING)
-        if not view.handover.incoming_signed_at:
-            sides.append(Side.INCOMING)
-        self._signing = sides
-        self._next_signature()
-
-    def _next_signature(self) -> None:
-        view = self.view
-        if not self._signing or view is None:
-            return
-        side = self._signing[0]
         desk = self.desk_app.desk
         handover_id = view.handover.id or 0
-        name = view.outgoing_name if side == Side.OUTGOING else view.incoming_name
-        login = self.desk_app.read(lambda session: handovers.signer_login(
-            session, site_id=desk.site_id, handover_id=handover_id, side=side)) or ""
+        sides = [side for side, signed in ((Side.OUTGOING, view.handover.outgoing_signed_at),
+                                           (Side.INCOMING, view.handover.incoming_signed_at))
+                 if not signed]
+        logins = self.desk_app.read(lambda session: {side: handovers.signer_login(
+            session, site_id=desk.site_id, handover_id=handover_id, side=side)
+            for side in sides})
+        if logins is None:
+            return
+        names = {Side.OUTGOING: view.outgoing_name, Side.INCOMING: view.incoming_name}
 
         def run(values: Values) -> str | None:
             with transaction(desk.engine) as session:
-                handovers.sign(session, site_id=desk.site_id, handover_id=handover_id,
-                               side=side, login=login, pin=str(values["pin"]),
-                               now=desk.clock.now(), settings=desk.settings)
+                for side in sides:
+                    try:
+                        handovers.sign(session, site_id=desk.site_id, handover_id=handover_id,
+                                       side=side, login=logins[side],
+                                       pin=str(values[f"pin_{side}"]), now=desk.clock.now(),
+                                       settings=desk.settings)
+                    except DeskError as error:  # beside the PIN that was wrong
+                        raise type(error)(error.message, field=f"pin_{side}") from error
             return None
 
-        title = (_("The outgoing operator {name} signs") if side == Side.OUTGOING
-                 else _("The incoming operator {name} signs")).format(name=name)
-        form = StepForm(title=title, fields=[FieldSpec("pin", _("PIN"), "secret")], run=run,
-                        intro=_("Your own PIN: the handover is then read-only."),
-                        enter_confirms=True)
+        labels = {Side.OUTGOING: _("Outgoing {name}: PIN"),
+                  Side.INCOMING: _("Incoming {name}: PIN")}
+        form = StepForm(
+            title=_("Both operators sign"),
+            intro=_("Each types their own PIN; with both the handover is sealed and "
+                    "read-only."),
+            fields=[FieldSpec(f"pin_{side}", labels[side].format(name=names[side]), "secret")
+                    for side in sides],
+            run=run, enter_confirms=True)
         self.app.push_screen(StepModal(form), self._signed)
 
     def _signed(self, saved: bool | None) -> None:
-        if not saved:
-            self._signing = []
-            self.reload()
-            return
-        self._signing.pop(0)
-        if self._signing:
-            self.reload()
-            self._next_signature()
-            return
-        self._say(_("Handover sealed. Both signatures are in the audit trail."))
+        if saved:
+            self._say(_("Handover sealed. Both signatures are in the audit trail."))
         self.reload()
 
     # --- printing and what comes after the seal ---------------------------------------
@@ -839,6 +907,8 @@ class HandoverScreen(DeskScreen):
         self.notify(message, title=_("Printed"), timeout=10)
 
     def action_review(self) -> None:
+        if not self._supervisor_here():
+            return
         line = next((line for line in self.sealed if line.id == self._sealed_id()), None)
         if line is None or line.sealed_at is None:
             return
@@ -881,16 +951,17 @@ class HandoverScreen(DeskScreen):
         self.app.push_screen(StepModal(form), self._then(_("Addendum kept.")))
 
     def action_settle_refused(self) -> None:
+        if not self._supervisor_here():
+            return
         desk = self.desk_app.desk
         waiting = self.desk_app.read(lambda session: handovers.refused_waiting(
             session, site_id=desk.site_id)) or []
         if not waiting:
             self._say(_("No refused item waits for the supervisor."))
             return
-        entries = [MenuEntry(str(refused.item.id), _("{record} · {what}").format(
-            record=refused.item.reference or refused.item.unit_code,
-            what=_cut(refused.item.what, 24)), hint=_cut(refused.item.refusal_reason, 30))
-            for refused in waiting]
+        entries = [MenuEntry(str(refused.item.id), " · ".join(part for part in (
+            refused.item.reference, refused.item.unit_code, _cut(refused.item.what, 24))
+            if part), hint=_cut(refused.item.refusal_reason, 30)) for refused in waiting]
 
         def chosen(key: str | None) -> None:
             if key is not None:
@@ -912,5 +983,5 @@ class HandoverScreen(DeskScreen):
 
         form = StepForm(title=_("Settle the refused item"),
                         intro=_("Say what was done about it (who follows it up now)."),
-                        fields=[FieldSpec("note", _("What was done"), "area")], run=run)
+                        fields=[FieldSpec("note", _("What was done about it"), "area")], run=run)
         self.app.push_screen(StepModal(form), self._then(_("Refused item settled.")))

@@ -26,7 +26,14 @@ from deskapp.errors import DeskError, InvalidInput
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DatabaseWork
 from deskapp.widgets.confirm import ConfirmModal
-from deskapp.widgets.form import ChoiceBar, FormField, TextInput, clear_errors, show_error
+from deskapp.widgets.form import (
+    ChoiceBar,
+    FormField,
+    TextBox,
+    TextInput,
+    clear_errors,
+    show_error,
+)
 
 FieldKind = Literal["text", "area", "choice", "check", "select", "secret"]
 Values = dict[str, str | bool]
@@ -123,7 +130,7 @@ class StepModal(DatabaseWork[bool], ModalScreen[bool]):
         border: round $accent; background: $surface; padding: 0 1; }
     StepModal .step-title { text-style: bold; }
     StepModal .step-intro { color: $text-muted; }
-    StepModal #step-fields { height: auto; max-height: 30; }
+    StepModal #step-fields { height: auto; max-height: 70vh; }
     StepModal TextArea { height: 5; }
     StepModal #step-error { color: $error; height: auto; }
     StepModal .step-keys { color: $text-muted; }
@@ -153,7 +160,7 @@ class StepModal(DatabaseWork[bool], ModalScreen[bool]):
     def _control(self, spec: FieldSpec) -> Widget:
         control_id = f"step-{spec.name}"
         if spec.kind == "area":
-            area = TextArea(str(spec.value), id=control_id, soft_wrap=True)
+            area = TextBox(str(spec.value), id=control_id, soft_wrap=True)
             return area
         if spec.kind == "choice":
             return ChoiceBar(spec.choices, value=str(spec.value) or None, id=control_id)
@@ -170,7 +177,11 @@ class StepModal(DatabaseWork[bool], ModalScreen[bool]):
         names = [spec.name for spec in self.form.fields]
         first = self.form.focus if self.form.focus in names else names[0] if names else ""
         if first:
-            self.query_one(f"#step-{first}").focus()
+            control = self.query_one(f"#step-{first}")
+            control.focus()
+            if isinstance(control, TextArea):
+                # Typing goes after what is there already, never in front of it.
+                control.move_cursor(control.document.end)
 
     def values(self) -> Values:
         out: Values = {}

@@ -54,7 +54,7 @@ from deskapp.services.requests.labels import (
 )
 from deskapp.services.requests.phrases import Phrase
 from deskapp.widgets.confirm import ConfirmModal
-from deskapp.widgets.form import FormField, TextInput, clear_errors, show_error
+from deskapp.widgets.form import FormField, TextBox, TextInput, clear_errors, show_error
 from deskapp.widgets.unit_picker import PickedUnit, UnitPicker
 
 NOT_CLASSIFIED = ""
@@ -146,7 +146,7 @@ class IntakeScreen(DeskScreen):
                     AdvancingChoiceBar(_choices(KIND_LABELS), value=draft.kind, id="kind"),
                     field="kind",
                 )
-                yield FormField(_("Summary"), TextArea(draft.summary, id="summary"),
+                yield FormField(_("Summary"), TextBox(draft.summary, id="summary"),
                                 field="summary")
                 yield Static(_("Enter: new line · Tab or ctrl+↓: next field"),
                              id="intake-summary-keys")

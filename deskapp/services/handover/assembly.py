@@ -150,3 +150,14 @@ def assemble(
 def level_label(level: WatchLevel) -> str:
     return {WatchLevel.ROUTINE: _("routine"), WatchLevel.WATCH: _("watch"),
             WatchLevel.URGENT: _("urgent")}[level]
+
+
+def group_titles() -> dict[str, str]:
+    """Each group's heading in the reader's language."""
+    return {contribution.group: contribution.title() for contribution in contributions()}
+
+
+def group_actions() -> dict[str, str]:
+    """Each group's default next action in the reader's language: an item that keeps
+    it stores no text, so every reader reads it in their own language."""
+    return {contribution.group: contribution.action() for contribution in contributions()}

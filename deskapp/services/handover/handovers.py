@@ -132,6 +132,15 @@ def get_handover(session: Session, *, site_id: int, handover_id: int) -> Handove
     return handover
 
 
+def next_action_of(item: HandoverItem, actions: dict[str, str] | None = None) -> str:
+    """The item's next action: as typed, or its group's default in the reader's language
+    (``actions``: ``assembly.group_actions()``, read once for many items)."""
+    if item.next_action:
+        return item.next_action
+    return (actions if actions is not None else assembly.group_actions()).get(
+        item.group, _("Follow up"))
+
+
 def items_of(session: Session, handover_id: int) -> list[HandoverItem]:
     """The carried items as the handover reads them: urgent, watch, routine; then by
     the ledgers' order."""
@@ -170,6 +179,14 @@ def start(
     shift = shifts.join_current(session, site_id=site_id, operator=actor, now=now,
                                 settings=settings)
     assert shift.id is not None and actor.id is not None
+    done = session.exec(select(Handover).where(
+        Handover.site_id == site_id, Handover.shift_id == shift.id,
+        Handover.outgoing_id == actor.id, Handover.state == HandoverState.SEALED.value)).first()
+    if done is not None:
+        raise Conflict(_("You handed this shift over already (handover {number}, sealed "
+                         "{time}): add an addendum to it instead.").format(
+            number=done.id, time=format_when(as_utc(done.sealed_at or now), as_utc(now),
+                                             desk_zone(settings.timezone))))
     window = assembly.window_at(session, site_id=site_id, now=now, settings=settings,
                                 outgoing=[actor.id])
     handover = Handover(site_id=site_id, shift_id=shift.id, outgoing_id=actor.id,
@@ -193,7 +210,8 @@ def start(
                 since=as_utc(carried.since),
                 deadline=as_utc(carried.deadline) if carried.deadline else None,
                 last_step=carried.last_step[:200], level=carried.level.value,
-                next_action=group.action[:MAX_ACTION],
+                floor_level=(WatchLevel.URGENT if carried.level is WatchLevel.URGENT
+                             else WatchLevel.ROUTINE).value,
                 next_at=as_utc(carried.deadline) if carried.deadline else None,
             ))
     for index, item in enumerate(checklist, start=1):
@@ -250,7 +268,7 @@ def _count(session: Session, handover: Handover, count_id: int) -> HandoverCount
 
 
 def _require(actor: Operator, operator_id: int | None, side: str) -> None:
-    if actor.id != operator_id:
+    if actor.id is None or actor.id != operator_id:
         raise AuthError(_("Only the outgoing operator does this.") if side == Side.OUTGOING
                         else _("Only the incoming operator does this."))
 
@@ -268,8 +286,15 @@ def settle_item(
     item = _item(session, handover, item_id)
     if level not in LEVEL_ORDER:
         raise InvalidInput(_("Choose routine, watch or urgent."), field="level")
+    if LEVEL_ORDER[level] > LEVEL_ORDER.get(item.floor_level, 2):
+        raise InvalidInput(
+            _("{item} is overdue in its ledger: it is handed over as urgent (done first, "
+              "or carried by a supervisor).").format(item=item.reference or item.what[:20]),
+            field="level")
     action = clean_text(next_action, field="next_action", label=_("the next action"),
                         max_length=MAX_ACTION)
+    if action == assembly.group_actions().get(item.group):
+        action = ""  # the group's default, kept as such: each reader reads it in their words
     plan = clean_text(contingency, field="contingency", label=_("the contingency"),
                       max_length=MAX_LINE, multiline=True)
     changed = (item.level, item.next_action, item.next_at, item.contingency) != (
@@ -447,8 +472,8 @@ def carry_urgent(
         raise InvalidInput(_("Only an urgent item is carried by a supervisor."),
                            field="carry_reason")
     why = _carry_reason(reason)
-    supervisor = _supervisor_confirms(session, site_id=site_id, login=login, pin=pin, now=now,
-                                      settings=settings)
+    supervisor = _supervisor_confirms(session, handover=handover, login=login, pin=pin,
+                                      now=now, settings=settings)
     _carry(session, handover, item, supervisor, why, now=now)
     return item
 
@@ -464,13 +489,17 @@ def _carry_reason(reason: str) -> str:
 
 
 def _supervisor_confirms(
-    session: Session, *, site_id: int, login: str, pin: str, now: datetime, settings: Settings,
+    session: Session, *, handover: Handover, login: str, pin: str, now: datetime,
+    settings: Settings,
 ) -> Operator:
-    supervisor = _confirmed(session, site_id=site_id, login=login, pin=pin, now=now,
+    supervisor = _confirmed(session, site_id=handover.site_id, login=login, pin=pin, now=now,
                             settings=settings)
     if supervisor.role not in SUPERVISORS:
         raise AuthError(_("Only a supervisor or a manager accepts carrying an urgent item."),
                         field="login")
+    if supervisor.id == handover.outgoing_id:
+        raise AuthError(_("The outgoing operator cannot accept carrying their own urgent "
+                          "item: another supervisor or a manager does."), field="login")
     return supervisor
 
 
@@ -498,8 +527,8 @@ def carry_all_urgent(
     if not waiting:
         raise InvalidInput(_("No urgent item waits for a supervisor."), field="carry_reason")
     why = _carry_reason(reason)
-    supervisor = _supervisor_confirms(session, site_id=site_id, login=login, pin=pin, now=now,
-                                      settings=settings)
+    supervisor = _supervisor_confirms(session, handover=handover, login=login, pin=pin,
+                                      now=now, settings=settings)
     for item in waiting:
         _carry(session, handover, item, supervisor, why, now=now)
     return len(waiting)
@@ -711,7 +740,7 @@ def add_addendum(
 
 
 def _require_supervisor(actor: Operator) -> None:
-    if actor.role not in SUPERVISORS:
+    if not is_supervisor(actor):
         raise AuthError(_("Only a supervisor or a manager does this."))
 
 
@@ -809,6 +838,7 @@ class HandoverView:
     counts: list[HandoverCount]
     blockers: list[Blocker]
     group_titles: dict[str, str]
+    group_actions: dict[str, str]
 
 
 def open_view(
@@ -830,8 +860,18 @@ def open_view(
         items=items_of(session, handover.id), counts=counts_of(session, handover.id),
         blockers=blockers(session, site_id=site_id, handover_id=handover.id, now=now,
                           settings=settings),
-        group_titles={c.group: c.title() for c in assembly.contributions()},
+        group_titles=assembly.group_titles(), group_actions=assembly.group_actions(),
     )
+
+
+def is_outgoing(handover: Handover, operator: Operator | None) -> bool:
+    """Whether ``operator`` hands this handover over (settles items, explains counts)."""
+    return operator is not None and operator.id == handover.outgoing_id
+
+
+def is_supervisor(operator: Operator | None) -> bool:
+    """Whether ``operator`` reviews, settles refused items (a supervisor or a manager)."""
+    return operator is not None and operator.role in SUPERVISORS
 
 
 def may_take_over(operator: Operator) -> bool:

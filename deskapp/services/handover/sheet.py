@@ -93,7 +93,7 @@ def _decision(item: HandoverItem, zone: tzinfo) -> str:
 
 
 def _next_action(item: HandoverItem, zone: tzinfo) -> str:
-    action = item.next_action or NONE
+    action = handovers.next_action_of(item) or NONE
     if item.next_at is None:
         return action
     return _("{action}, by {time}").format(action=action, time=_when(item.next_at, zone))

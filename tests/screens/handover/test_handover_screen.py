@@ -12,7 +12,7 @@ from deskapp.app import DeskApp
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models.handover import Handover, HandoverState
-from deskapp.screens.handover.handover import HandoverScreen
+from deskapp.screens.handover.handover import CountInput, HandoverScreen
 from deskapp.services import operators
 from deskapp.services.handover import handovers
 from deskapp.services.requests import lifecycle
@@ -109,7 +109,7 @@ async def test_twenty_items_and_eight_public_items_sealed_in_sixty_keys(staffed:
         assert handovers.verify_seals(session) == []
 
 
-async def test_a_wrong_pin_is_refused_in_the_dialog_and_the_handover_kept(staffed: Desk) -> None:
+async def test_a_wrong_pin_is_refused_in_the_dialog_and_nobody_has_signed(staffed: Desk) -> None:
     requests_due(staffed, urgent=0, watch=0, routine=1)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -123,15 +123,16 @@ async def test_a_wrong_pin_is_refused_in_the_dialog_and_the_handover_kept(staffe
         for public in handover_screen(app).view.counts:  # type: ignore[union-attr]
             await pilot.press(*str(public.expected), "enter")
             await settle(pilot)
-        await pilot.press("ctrl+s", *"9999", "enter")
-        await settle(pilot)
+        # Both PINs in one burst, as a hurried pair types them: the outgoing one is wrong.
+        await burst(pilot, "ctrl+s", *"9999", "enter", *"1234", "enter")
         assert "Wrong sign-in name or PIN" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)
         assert "Nothing stops the seal" in screen_text(app)
     with reading(staffed.engine) as session:
         kept = handovers.open_handover(session, site_id=staffed.site_id)
-        assert kept is not None and kept.outgoing_signed_at is None
+        assert kept is not None
+        assert (kept.outgoing_signed_at, kept.incoming_signed_at) == (None, None)
 
 
 async def test_without_an_open_handover_no_step_key_acts(staffed: Desk) -> None:
@@ -202,7 +203,7 @@ async def test_the_supervisor_prints_settles_reviews_and_adds_to_a_sealed_handov
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot, "zhao", at="handover")
         shown = screen_text(app)
-        assert "No handover is open" in shown and "not yet" in shown  # not reviewed
+        assert "No handover is open" in shown and "not reviewed yet" in shown  # not reviewed
         await pilot.press("p")
         await settle(pilot)
         assert "Sheet saved:" in screen_text(app)
@@ -219,7 +220,7 @@ async def test_the_supervisor_prints_settles_reviews_and_adds_to_a_sealed_handov
         await settle(pilot)
         await burst(pilot, *"补记：雨伞一把借给住户", "ctrl+s")
         shown = screen_text(app)
-        assert "Addendum kept" in shown and "not yet" not in shown
+        assert "Addendum kept" in shown and "not reviewed yet" not in shown
     with reading(staffed.engine) as session:
         assert handovers.refused_waiting(session, site_id=staffed.site_id) == []
         assert handovers.unreviewed(session, site_id=staffed.site_id) == []
@@ -243,5 +244,45 @@ async def test_shift_u_lets_the_supervisor_carry_every_urgent_item_at_once(
         await pilot.press("U")
         await settle(pilot)
         await burst(pilot, *"工程部明早统一处理", "enter", "enter", *"1234", "enter")
+        assert "is urgent and not done" not in screen_text(app)
+        view = handover_screen(app).view
+        assert view is not None
+        assert [item.carried_by_id is not None for item in view.items] == [True] * 3 + [False]
+
+
+async def test_f12_on_the_handover_redraws_it_in_chinese(staffed: Desk) -> None:
+    requests_due(staffed, urgent=0, watch=1, routine=1)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, at="handover")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
         shown = screen_text(app)
-        assert "is urgent and not done" not in shown and shown.count("carried") == 3
+        assert "交班人：王芳" in shown and "钥匙柜" in shown and "关注" in shown
+        await pilot.press("f2", "f7", "f12")
+        await settle(pilot)
+        assert "Outgoing: 王芳" in screen_text(app)
+
+
+async def test_counts_typed_in_a_burst_are_all_kept_and_a_bad_one_is_refused_in_place(
+    staffed: Desk,
+) -> None:
+    requests_due(staffed, urgent=0, watch=0, routine=1)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, at="handover")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("i", "enter", "tab")
+        await settle(pilot)
+        await burst(pilot, "1", "enter", "4", "enter", *"3.5", "enter")
+        shown = screen_text(app)
+        assert "a whole number, 0 or more" in shown
+        focused = app.focused
+        assert isinstance(focused, CountInput) and focused.value == "3.5"
+        await burst(pilot, "ctrl+u", "1", "enter")  # retyped in place
+        view = handover_screen(app).view
+        assert view is not None
+        assert [c.counted for c in view.counts[:3]] == [1, 4, 1]

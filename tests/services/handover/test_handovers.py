@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
+from deskapp import i18n
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import AuthError, Conflict, DeskError, InvalidInput
@@ -95,7 +96,11 @@ def test_a_started_handover_is_assembled_with_defaults_and_kept_in_the_database(
     h = started(desk, staff, homes)
     assert (h["late"].level, h["own"].level) == ("urgent", "routine")
     assert h["late"].next_at == MID_MORNING - MINUTE  # the ledger's deadline, pre-filled
-    assert h["own"].next_action == "Follow up before the deadline"
+    assert h["own"].next_action == ""  # the group's default, said in the reader's words
+    assert handovers.next_action_of(h["own"]) == "Follow up before the deadline"
+    i18n.set_language("zh_CN")
+    assert handovers.next_action_of(h["own"]) == "在期限前跟进"
+    i18n.set_language("en")
     assert [(c.name, c.expected, c.counted) for c in h["counts"]] == [
         ("对讲机", 4, None), ("雨伞", 6, None)]
     with reading(desk.engine) as session:  # another session (a restart) finds it open
@@ -418,3 +423,52 @@ def test_a_guard_does_not_take_over_the_desk(
         handover = handovers.get_handover(session, site_id=desk.site_id, handover_id=h["id"])
         assert "sunqiang" not in [operator.login for operator in handovers.candidates(
             session, site_id=desk.site_id, handover=handover, now=MID_MORNING)]
+
+
+def test_an_overdue_item_is_not_handed_over_as_less_than_urgent(
+    desk_of_two_items: Desk, staff: Staff, homes: Homes,
+) -> None:
+    desk = desk_of_two_items
+    h = started(desk, staff, homes)
+    with pytest.raises(InvalidInput, match="is overdue in its ledger") as refused:
+        run(desk, handovers.settle_item, handover_id=h["id"], item_id=h["late"].id,
+            actor=staff.operator, now=MID_MORNING, level="routine", next_action="跟进",
+            next_at=None, contingency="")
+    assert refused.value.field == "level"
+    # A routine item may be raised, and lowered again.
+    for level in ("watch", "routine"):
+        run(desk, handovers.settle_item, handover_id=h["id"], item_id=h["own"].id,
+            actor=staff.operator, now=MID_MORNING, level=level, next_action="跟进",
+            next_at=None, contingency="若有变化报主管")
+
+
+def test_the_outgoing_supervisor_does_not_carry_her_own_urgent_item(
+    desk_of_two_items: Desk, staff: Staff, homes: Homes,
+) -> None:
+    desk = desk_of_two_items
+    late = new_request(desk, staff.colleague, unit_id=homes.b.id, summary="楼上漏水")
+    due_at(desk, late.id, MID_MORNING - MINUTE)
+    handover = run(desk, handovers.start, actor=staff.supervisor, now=MID_MORNING,
+                   settings=desk.settings)
+    with reading(desk.engine) as session:
+        [item] = handovers.items_of(session, handover.id)
+    with pytest.raises(AuthError, match="cannot accept carrying their own"):
+        run(desk, handovers.carry_urgent, handover_id=handover.id, item_id=item.id,
+            login="zhaomin", pin=PIN, reason="明早处理", now=MID_MORNING, settings=desk.settings)
+    run(desk, handovers.carry_urgent, handover_id=handover.id, item_id=item.id,
+        login="chenjie", pin=PIN, reason="明早处理", now=MID_MORNING, settings=desk.settings)
+
+
+def test_a_shift_handed_over_is_not_handed_over_again_by_the_same_operator(
+    desk_of_two_items: Desk, staff: Staff, homes: Homes,
+) -> None:
+    desk = desk_of_two_items
+    h = started(desk, staff, homes)
+    ready_to_sign(desk, staff, h)
+    sign_both(desk, h)
+    with pytest.raises(Conflict, match="handed this shift over already"):
+        run(desk, handovers.start, actor=staff.operator, now=MID_MORNING + timedelta(hours=1),
+            settings=desk.settings)
+    # The next shift is another handover.
+    run(desk, handovers.start, actor=staff.operator, now=MID_MORNING + timedelta(hours=8),
+        settings=desk.settings)
