@@ -76,7 +76,7 @@ async def test_task_keys_do_nothing_before_sign_in(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("f2", "f9", "f10")
+        await pilot.press("f2", "f7", "f9", "f10")
         assert isinstance(app.screen, LoginScreen)
 
 

@@ -149,6 +149,8 @@ class HandoverScreen(DeskScreen):
         super().__init__()
         self.view: HandoverView | None = None
         self.sealed: list[SealedLine] = []
+        self._taking: set[int] = set()
+        """Items accepted whose write is still under way (the cursor has moved on)."""
         self._count_ids: tuple[int, ...] = ()
 
     # --- composition ------------------------------------------------------------------
@@ -444,14 +446,15 @@ class HandoverScreen(DeskScreen):
     # --- database work ----------------------------------------------------------------
 
     def _write(self, call: Callable[[Session], Any], done: Callable[[Any], object],
-               name: str = "save") -> None:
+               name: str = "save", failed: Callable[[DeskError], object] | None = None
+               ) -> None:
         engine = self.desk_app.desk.engine
 
         def work() -> Any:
             with transaction(engine) as session:
                 return call(session)
 
-        self.run_db(work, done, failed=self._refused, name=name)
+        self.run_db(work, done, failed=failed or self._refused, name=name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         open_only = {"settle", "accept_group", "refuse", "carry", "incoming", "explain", "sign"}
@@ -643,27 +646,46 @@ class HandoverScreen(DeskScreen):
               "items of a group."), cursor_on=first_waiting))
 
     def _accept_item(self, item: HandoverItem) -> None:
+        """Enter: accepted for the incoming operator. The cursor moves on at once, before
+        the write is done, so the next Enter of a quick run takes the next item."""
         view = self.view
         assert view is not None
         desk = self.desk_app.desk
         handover_id, item_id = view.handover.id or 0, item.id or 0
+        if item_id in self._taking:
+            return
+        self._taking.add(item_id)
         following = self._next_pending(after=item_id)
+        if following is not None:
+            self._select(following)
         self._write(lambda session: handovers.take_item(
             session, site_id=desk.site_id, handover_id=handover_id, item_id=item_id,
             accept=True, now=desk.clock.now()),
-            lambda _item: self._after(_("Accepted."), cursor_on=following), name="take")
+            lambda _item: self._taken([item_id], _("Accepted.")),
+            name=f"take-{item_id}", failed=lambda error: self._not_taken([item_id], error))
+
+    def _taken(self, item_ids: list[int], message: str) -> None:
+        self._taking.difference_update(item_ids)
+        self._after(message)
+
+    def _not_taken(self, item_ids: list[int], error: DeskError) -> None:
+        self._taking.difference_update(item_ids)
+        self._refused(error)
+        self.reload()
 
     def _next_pending(self, *, after: int) -> int | None:
-        """The next item still waiting for the incoming operator, after ``after``."""
+        """The next item still waiting for the incoming operator, after ``after`` (items
+        being written now are not waiting)."""
         view = self.view
         if view is None:
             return None
         ids = [item.id for item in view.items]
         start = ids.index(after) + 1 if after in ids else 0
         for item in view.items[start:] + view.items[:start]:
-            if item.decision == ItemDecision.PENDING.value and item.id != after:
+            if (item.decision == ItemDecision.PENDING.value and item.id != after
+                    and item.id not in self._taking):
                 return item.id
-        return after
+        return None
 
     @on(DataTable.RowSelected, "#handover-items")
     def _accept(self, event: DataTable.RowSelected) -> None:
@@ -679,16 +701,20 @@ class HandoverScreen(DeskScreen):
             return
         desk = self.desk_app.desk
         handover_id, group = view.handover.id or 0, item.group
-        later = [other.id for other in view.items
-                 if other.decision == ItemDecision.PENDING.value and other.group != group]
+        routine = [other.id or 0 for other in view.items
+                   if other.group == group and other.level == WatchLevel.ROUTINE.value
+                   and other.decision == ItemDecision.PENDING.value]
+        self._taking.update(routine)
+        later = self._next_pending(after=item.id or 0)
+        if later is not None:
+            self._select(later)
         self._write(lambda session: handovers.accept_routine(
             session, site_id=desk.site_id, handover_id=handover_id, group=group,
             now=desk.clock.now()),
-            lambda accepted: self._after(
-                _("{count} routine item(s) of {group} accepted.").format(
-                    count=accepted, group=view.group_titles.get(group, group)),
-                cursor_on=later[0] if later else None),
-            name="take")
+            lambda accepted: self._taken(routine, _(
+                "{count} routine item(s) of {group} accepted.").format(
+                    count=accepted, group=view.group_titles.get(group, group))),
+            name=f"take-group-{group}", failed=lambda error: self._not_taken(routine, error))
 
     def action_refuse(self) -> None:
         item = self._item()
