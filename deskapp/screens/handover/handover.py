@@ -370,6 +370,7 @@ class HandoverScreen(DeskScreen):
     def on_resize(self) -> None:
         self.query_one("#handover-counts", Vertical).set_class(self.size.width < 100,
                                                                 "-narrow")
+        self._show_head(self.desk_app.desk.clock.now())  # fewer blocker lines when short
 
     def _show_counts(self) -> None:
         view = self.view
