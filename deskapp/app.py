@@ -14,7 +14,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from deskapp import i18n, recovery
 from deskapp.commands import DirectoryProvider, RecordsProvider, ScreensProvider
@@ -125,6 +125,8 @@ class DeskApp(App[None]):
         shows only once its screen exists."""
         if action in OPERATOR_ACTIONS and not self.signed_in:
             return False
+        if action in OPERATOR_ACTIONS and isinstance(self.screen, ModalScreen):
+            return False  # a dialog is answered first: no palette, no sign-out behind it
         if action == "go" and parameters:
             return self.has_screen(str(parameters[0]))
         return True
@@ -157,20 +159,27 @@ class DeskApp(App[None]):
 
     def action_switch_operator(self) -> None:
         """ctrl+l: sign out, asking first when a form holds typing."""
+        self._unless_typing(
+            self.sign_out,
+            _("{screens}: what is typed there will be lost. Switch operator anyway?"))
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quit, asking first when a form holds typing (as ctrl+l does)."""
+        self._unless_typing(
+            self.exit, _("{screens}: what is typed there will be lost. Quit anyway?"))
+
+    def _unless_typing(self, then: Callable[[], object], question: str) -> None:
         typing = [screen for screen in self._task_screens.values() if screen.has_typing()]
         if not typing:
-            self.sign_out()
+            then()
             return
         names = ", ".join(_(screen.TITLE_TEXT) for screen in typing)
 
-        def answered(sign_out: bool | None) -> None:
-            if sign_out:
-                self.sign_out()
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
 
-        self.push_screen(ConfirmModal(
-            _("{screens}: what is typed there will be lost. Switch operator anyway?")
-            .format(screens=names)
-        ), answered)
+        self.push_screen(ConfirmModal(question.format(screens=names)), answered)
 
     def sign_out(self, reason: str = "") -> None:
         """Back to the sign-in screen; every task screen starts empty for the next operator."""

@@ -96,6 +96,24 @@ async def test_no_task_key_palette_or_scan_acts_on_the_sign_in_screen(staffed: D
         assert "Intake" not in footer and "palette" not in footer
 
 
+async def test_quitting_with_a_call_half_typed_asks_first(staffed: Desk) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, at="intake")
+        await burst(pilot, *"a caller's words")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "Intake: what is typed there will be lost. Quit anyway?" in "\n".join(
+            rendered(app))
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.return_code is None and "a caller's words" in "\n".join(rendered(app))
+        await pilot.press("ctrl+q", "y")
+        await pilot.pause()
+        assert app.return_code == 0  # it quit
+
+
 async def test_the_next_operator_starts_from_empty_screens(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -207,3 +225,16 @@ async def test_dashboard_tiles_keep_every_label_whole_at_80_columns(
         screen_text = "\n".join(rendered(app))
         for _key, label in TILES:
             assert _(label) in screen_text, _(label)
+
+
+async def test_a_dialog_is_answered_before_the_palette_or_a_sign_out(staffed: Desk) -> None:
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, at="intake")
+        await burst(pilot, *"a caller's words")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("ctrl+p", "ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal) and app.operator is not None
