@@ -305,7 +305,8 @@ class HandoverScreen(DeskScreen):
         zone, now = self.desk_app.zone, self.desk_app.desk.clock.now()
         parts = [_("since {time}").format(time=format_when(item.since, now, zone))]
         if item.last_step:
-            parts.append(_("last step: {step}").format(step=item.last_step))
+            parts.append(_("last step: {step}").format(
+                step=assembly.step_label(item.last_step)))
         if item.deadline:
             parts.append(_("deadline {time}").format(time=format_when(item.deadline, now, zone)))
         text = Text(f"{item.reference or item.unit_code} · " + " · ".join(parts))

@@ -117,6 +117,11 @@ def event_label(kind: str) -> str:
     return _(label) if label else kind
 
 
+def event_label_id(kind: str) -> str:
+    """The label's message id (English source), for text stored and translated when read."""
+    return _EVENT_LABELS.get(kind, kind)
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 

@@ -52,9 +52,9 @@ LOAN_KIND = "key_loan"
 
 
 def _step_label(kind: str) -> str:
-    """A timeline event as the handover's last step: the ledger's label, capitalised."""
-    label = core.event_label(kind)
-    return label[:1].upper() + label[1:]
+    """A timeline event as the handover's last step: the ledger's label's message id,
+    said in each reader's language when shown (``assembly.step_label``)."""
+    return core.event_label_id(kind)
 
 
 def _item_steps(session: Session, window: Window, item_ids: list[int]) -> dict[int, str]:

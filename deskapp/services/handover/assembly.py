@@ -62,7 +62,8 @@ class Carried:
     since: datetime
     deadline: datetime | None
     last_step: str
-    """The record's last step, in the reader's language."""
+    """The record's last step as its label's message id (the English source text, an
+    ``N_`` string), stored so and said in each reader's language (``step_label``)."""
     level: WatchLevel = WatchLevel.ROUTINE
     """The default watch level (``default_level``), set by the assembly."""
 
@@ -161,3 +162,9 @@ def group_actions() -> dict[str, str]:
     """Each group's default next action in the reader's language: an item that keeps
     it stores no text, so every reader reads it in their own language."""
     return {contribution.group: contribution.action() for contribution in contributions()}
+
+
+def step_label(last_step: str) -> str:
+    """A carried item's last step in the reader's language, capitalised as a label."""
+    label = _(last_step) if last_step else ""
+    return label[:1].upper() + label[1:]

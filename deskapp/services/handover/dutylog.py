@@ -32,6 +32,7 @@ from deskapp.services.text import clean_text
 audit.register_action_labels({"duty.write": N_("Duty log written")})
 
 ENTITY = "duty_log"
+ANOMALY_STEP = N_("written in the duty log as an anomaly")
 MAX_TEXT = 2000
 """A duty-log entry is a few sentences; a longer text belongs in a request."""
 MAX_LIST = 500
@@ -182,8 +183,8 @@ def _carried_anomalies(session: Session, window: Window) -> list[Carried]:
         return []
     return [
         Carried(record_kind=ENTITY, record_id=line.id, reference=line.record_ref,
-                unit_code=line.unit_code, what=line.text, since=as_utc(line.at),
-                deadline=None, last_step=_("written by {name}").format(name=line.operator_name))
+                unit_code=line.unit_code, what=f"{line.text} ({line.operator_name})",
+                since=as_utc(line.at), deadline=None, last_step=ANOMALY_STEP)
         for line in anomalies(session, site_id=window.site_id, shift_id=window.shift_id)
     ]
 

@@ -111,7 +111,7 @@ def _item_blocks(
         (_("What"), item.what),
         (_("Open since"), _when(item.since, zone)),
         (_("Deadline"), _when(item.deadline, zone) or NONE),
-        (_("Last step"), item.last_step or NONE),
+        (_("Last step"), assembly.step_label(item.last_step) or NONE),
         (_("Next action"), _next_action(item, zone)),
         (_("Contingency"), item.contingency or NONE),
         (_("Incoming decision"), _decision(item, zone)),

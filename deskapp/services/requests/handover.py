@@ -11,10 +11,10 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from deskapp.i18n import _
-from deskapp.models.requests import RequestEvent, ServiceRequest
+from deskapp.models.requests import EventKind, RequestEvent, ServiceRequest
 from deskapp.services.handover.assembly import Carried, Contribution, Window
 from deskapp.services.requests import revisits
-from deskapp.services.requests.labels import EVENT_LABELS, label
+from deskapp.services.requests.labels import EVENT_LABELS
 from deskapp.services.requests.views import QueueRow, rows_by_ids
 
 MAX_CARRIED = 500
@@ -50,7 +50,7 @@ def _carried(row: QueueRow, last_step: str) -> Carried:
 
 
 def _last_steps(session: Session, request_ids: list[int]) -> dict[int, str]:
-    """Each request's last timeline step, as its label."""
+    """Each request's last timeline step, as its label's message id."""
     if not request_ids:
         return {}
     last: dict[int, str] = {}
@@ -60,7 +60,7 @@ def _last_steps(session: Session, request_ids: list[int]) -> dict[int, str]:
         .order_by(col(RequestEvent.at), col(RequestEvent.id))
     ).all():
         last[request_id] = kind
-    return {request_id: label(EVENT_LABELS, kind) for request_id, kind in last.items()}
+    return {request_id: EVENT_LABELS.get(kind, kind) for request_id, kind in last.items()}
 
 
 def _revisits_due(session: Session, window: Window) -> list[Carried]:
@@ -70,7 +70,7 @@ def _revisits_due(session: Session, window: Window) -> list[Carried]:
         Carried(record_kind="request", record_id=item.row.id, reference=item.row.number,
                 unit_code=item.row.unit_code, what=item.row.subject,
                 since=item.row.received_at, deadline=item.due_at,
-                last_step=label(EVENT_LABELS, "resolved"))
+                last_step=EVENT_LABELS[EventKind.RESOLVED])
         for item in due
     ]
 

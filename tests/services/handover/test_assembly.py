@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
+from deskapp import i18n
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models.handover import WatchLevel
@@ -66,7 +67,8 @@ def test_a_request_due_a_minute_before_the_next_shift_ends_is_carried_and_one_af
     [item] = carried(desk, window(desk, staff.operator.id), "requests")
     assert (item.reference, item.unit_code, item.level) == (
         inside.number, "3-2-1201", WatchLevel.WATCH)
-    assert item.deadline == NEXT_SHIFT_ENDS - MINUTE and item.last_step == "Received"
+    assert item.deadline == NEXT_SHIFT_ENDS - MINUTE
+    assert assembly.step_label(item.last_step) == "Received"
 
 
 def test_the_outgoing_operators_own_requests_are_carried_whatever_their_deadline(
@@ -127,7 +129,10 @@ def test_the_shifts_anomalies_are_carried_as_watched_and_routine_lines_are_not(
                  anomaly=True, unit="3-2-1201")
     [item] = carried(desk, window(desk, staff.operator.id), "anomalies")
     assert (item.record_id, item.what, item.unit_code, item.level) == (
-        leak.id, "B2车库积水", "3-2-1201", WatchLevel.WATCH)
+        leak.id, "B2车库积水 (王芳)", "3-2-1201", WatchLevel.WATCH)
+    i18n.set_language("zh_CN")
+    assert assembly.step_label(item.last_step) == "已记入值班记录（异常）"
+    i18n.set_language("en")
 
 
 def test_an_empty_desk_hands_over_empty_groups_in_the_ledgers_order(desk: Desk) -> None:
