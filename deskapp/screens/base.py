@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import ComposeResult
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from deskapp import i18n
@@ -35,7 +35,7 @@ class DatabaseWork(Screen[R]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._db_work: dict[Worker[Any], tuple[Done | None, Failed | None]] = {}
+        self._db_work: dict[Worker[Any], tuple[Done | None, Failed | None, int | None]] = {}
 
     @property
     def desk_app(self) -> DeskApp:
@@ -68,10 +68,14 @@ class DatabaseWork(Screen[R]):
             self.app.bell()
             self.notify(i18n._("Still working on the last step…"), timeout=3)
             return None
+        # A dialog's save: the keys typed meanwhile wait until it has closed (or said
+        # why not), so a quick "Enter, a, Tab, 1 …" lands on the screen beneath.
+        key_order = getattr(self.app, "key_order", None)
+        pause = key_order.pause() if isinstance(self, ModalScreen) and key_order else None
         worker: Worker[T] = self.run_worker(
             work, name=name, group="db", thread=True, exit_on_error=False
         )
-        self._db_work[worker] = (done, failed)
+        self._db_work[worker] = (done, failed, pause)
         return worker
 
     def db_busy(self, name: str = "db") -> bool:
@@ -80,18 +84,23 @@ class DatabaseWork(Screen[R]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker not in self._db_work or event.state not in _FINISHED:
             return
-        done, failed = self._db_work.pop(event.worker)
-        if event.state == WorkerState.SUCCESS:
-            if done is not None:
-                done(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            if isinstance(error, NotOnDuty):  # disabled or locked meanwhile: signed out
-                self.desk_app.show_failure(error)
-            elif isinstance(error, DeskError):
-                (failed or self.desk_app.show_failure)(error)
-            elif isinstance(error, Exception):
-                self.desk_app.unexpected_error(error)
+        done, failed, pause = self._db_work.pop(event.worker)
+        try:
+            if event.state == WorkerState.SUCCESS:
+                if done is not None:
+                    done(event.worker.result)
+            elif event.state == WorkerState.ERROR:
+                error = event.worker.error
+                if isinstance(error, NotOnDuty):  # disabled or locked meanwhile: signed out
+                    self.desk_app.show_failure(error)
+                elif isinstance(error, DeskError):
+                    (failed or self.desk_app.show_failure)(error)
+                elif isinstance(error, Exception):
+                    self.desk_app.unexpected_error(error)
+        finally:
+            if pause is not None:  # the keys typed ahead go on once the dialog has closed
+                key_order = self.desk_app.key_order
+                self.app.call_after_refresh(key_order.resume, pause)
 
 
 class DeskScreen(DatabaseWork[None]):

@@ -52,6 +52,9 @@ FENCE_ROUNDS = 4
 #: is generous because a loaded machine can stall the event loop for half a second.
 MAX_HOLD = 2.0
 WATCH_EVERY = 0.02
+#: Longest the keys wait for a dialog's save (a database waiting for a lock answers
+#: within ``sqlite_busy_timeout_ms``, 5 s by default).
+MAX_PAUSE = 10.0
 
 
 def _types_text(event: events.Key) -> bool:
@@ -82,9 +85,35 @@ class KeyOrder:
         self._fence = 0  # which wait a callback belongs to; a stale one must not release
         self._typed_into: Widget | None = None
         """The text field the last key typed a character into (still in its queue)."""
+        self._pauses: set[int] = set()
+        self._pause_number = 0
         self.idle = asyncio.Event()
         """Set while no key is held (tests await it instead of sleeping)."""
         self.idle.set()
+
+    def pause(self) -> int:
+        """Hold every key from now until ``resume`` with the number returned: a dialog
+        is saving, and the keys typed ahead belong to the screen it closes onto. Resumed
+        by itself after ``MAX_PAUSE`` seconds should the caller never answer."""
+        self._pause_number += 1
+        number = self._pause_number
+        self._pauses.add(number)
+        self.idle.clear()
+        self.app.set_timer(MAX_PAUSE, lambda: self.resume(number), name="key-order-pause")
+        return number
+
+    def resume(self, number: int) -> None:
+        if number not in self._pauses:
+            return
+        self._pauses.discard(number)
+        if not self._pauses and not self._waiting:
+            self.app.call_later(self._replay)
+
+    async def _replay(self) -> None:
+        while self._held and not self._waiting and not self._pauses:
+            await self._pass(self._held.pop(0))
+        if not self._waiting and not self._pauses:
+            self.idle.set()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, Fence):
@@ -99,7 +128,7 @@ class KeyOrder:
         if not isinstance(event, events.Key) or event.is_forwarded:
             await self._handle(event)
             return
-        if self._waiting:
+        if self._waiting or self._pauses:
             self._held.append(event)
             return
         await self._pass(event)
@@ -150,9 +179,9 @@ class KeyOrder:
         self._waiting = False
         if not self.app.is_running or not self.app.screen_stack:
             self._held.clear()  # the app is closing: nothing left to type into
-        while self._held and not self._waiting:
+        while self._held and not self._waiting and not self._pauses:
             await self._pass(self._held.pop(0))
-        if not self._waiting:
+        if not self._waiting and not self._pauses:
             self.idle.set()
 
 

@@ -281,3 +281,34 @@ async def test_counts_typed_in_a_burst_are_all_kept_and_a_bad_one_is_refused_in_
         view = handover_screen(app).view
         assert view is not None
         assert [c.counted for c in view.counts[:3]] == [1, 4, 1]
+
+
+async def test_keys_typed_while_a_dialog_saves_go_to_the_screen_it_closes_onto(
+    staffed: Desk,
+) -> None:
+    """Another desk holds the write lock for a moment: the incoming operator's dialog
+    waits for it, and the keys typed meanwhile (accept the group, go to the counts,
+    count one) are not lost in the dialog that is still closing."""
+    import sqlite3
+    import threading
+
+    requests_due(staffed, urgent=0, watch=0, routine=2)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, at="handover")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        other_desk = sqlite3.connect(str(staffed.settings.data_dir / "desk.db"),
+                                     isolation_level=None, check_same_thread=False)
+        other_desk.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(0.4, lambda: other_desk.execute("ROLLBACK"))
+        release.start()
+        try:
+            await burst(pilot, "i", "enter", "a", "tab", "1", "enter")
+        finally:
+            release.join()
+            other_desk.close()
+        view = handover_screen(app).view
+        assert view is not None and view.incoming_name == "李娜"
+        assert [item.decision for item in view.items] == ["accepted", "accepted"]
+        assert view.counts[0].counted == 1
