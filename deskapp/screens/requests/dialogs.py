@@ -154,7 +154,10 @@ class StepModal(DatabaseWork[bool], ModalScreen[bool]):
                     label = "" if spec.kind == "check" else spec.label
                     yield FormField(label, self._control(spec), field=spec.name)
             yield Static("", id="step-error")
-            yield Static(_("ctrl+s confirm · Esc cancel · Enter next field"),
+            has_text = any(spec.kind == "area" for spec in self.form.fields)
+            yield Static(_("ctrl+s confirm · Esc cancel · Tab next field · Enter: a new line "
+                           "in a text box") if has_text else
+                         _("ctrl+s confirm · Esc cancel · Enter next field"),
                          classes="step-keys")
 
     def _control(self, spec: FieldSpec) -> Widget:
