@@ -145,6 +145,22 @@ class Settings:
     parcel_overdue_days: int = 3
     """Parcels waiting longer than this are listed as uncollected."""
 
+    # --- Release slips (domain.md §4) ---
+    large_item_catalogue: tuple[str, ...] = (
+        "沙发/sofa/couch", "茶几/tea table/coffee table", "办公桌/desk/office desk",
+        "办公椅/office chair", "保险柜/safe/保险箱", "文件柜/file cabinet/filing cabinet",
+        "衣柜/wardrobe", "餐桌/dining table", "床/bed/mattress/床垫", "书柜/bookcase",
+        "电脑/computer/PC/laptop/笔记本电脑", "传真机/fax machine/fax", "复印机/copier/photocopier",
+        "打印机/printer", "电视/TV/television/电视机", "音响/audio/speaker/stereo",
+        "饮水机/water dispenser", "投影仪/projector", "扫描仪/scanner", "冰箱/fridge/refrigerator",
+        "洗衣机/washing machine", "空调/air conditioner",
+    )
+    """Large items (大件物品) that leave only in office hours: each entry is
+    ``中文名/English name/other names…``; a typed item containing any name is that item."""
+
+    moving_out_notice_working_days: int = 3
+    """A moving-out slip (迁出) is applied for this many working days before the move."""
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -5,7 +5,7 @@ Alembic compares against when a migration is generated.
 """
 
 # The ledgers' modules register their tables on import; use their classes from there.
-from deskapp.models import custody, handover, requests, search  # noqa: F401
+from deskapp.models import custody, handover, release, requests, search  # noqa: F401
 from deskapp.models.audit import AuditEntry, AuditHead
 from deskapp.models.people import Operator, Relation, Resident, Role, Unit
 from deskapp.models.site import Site

@@ -115,9 +115,10 @@ def contributions() -> list[Contribution]:
     """Every ledger's contribution, in the order the handover reads them."""
     from deskapp.services.custody.handover import CONTRIBUTIONS as CUSTODY
     from deskapp.services.handover.dutylog import CONTRIBUTIONS as DUTY_LOG
+    from deskapp.services.release.handover import CONTRIBUTIONS as RELEASE
     from deskapp.services.requests.handover import CONTRIBUTIONS as REQUESTS
 
-    return [*REQUESTS, *CUSTODY, *DUTY_LOG]
+    return [*REQUESTS, *CUSTODY, *RELEASE, *DUTY_LOG]
 
 
 def window_at(

@@ -1,0 +1,916 @@
+"""The life of a release slip: drafted, confirmed, issued, checked at the gate, filed.
+
+Every change is one call in the caller's transaction with its audit entry.
+
+- ``create`` drafts a slip with its lines (checked, matched against the
+  catalogue); ``revise`` makes a new revision of a draft, issued or sent-back
+  slip and marks the old one superseded (kept). A revision is a draft again: the
+  owner confirms the amended lines.
+- ``offered_numbers`` are the numbers on file for the unit (the directory's
+  residents), never a number the applicant gives. ``record_confirmation`` records
+  the call; another number needs a reason, and the slip keeps it.
+  ``record_in_person`` records the owner on file present with the ID checked.
+- ``problems`` says what stops the issue; ``issue`` refuses without a
+  confirmation and refuses each broken rule unless a supervisor overrides it.
+- At the gate ``at_gate`` shows the guard the slip or why it cannot pass, in one
+  line; ``tick`` ticks a line, ``release`` releases when all are ticked (of two
+  guards, one wins), ``send_back`` returns it to the desk to be amended.
+- ``file``, ``void``, ``mark_returned`` and the lists of the desk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from deskapp.config import Settings
+from deskapp.errors import Conflict, InvalidInput, NotFound
+from deskapp.i18n import N_, _, counted
+from deskapp.models import Operator, Relation, Resident, Role, Unit
+from deskapp.models.release import (
+    ApplicantRelation,
+    ConfirmationKind,
+    ReleaseLine,
+    ReleasePattern,
+    ReleaseReason,
+    ReleaseSlip,
+    SlipStatus,
+)
+from deskapp.services import audit, codes, directory
+from deskapp.services.clock import as_utc
+from deskapp.services.custody.checks import SUPERVISORS, require_role
+from deskapp.services.privacy import mask_id_number, mask_phone
+from deskapp.services.release import catalogue, checks, moving_out, rules
+from deskapp.services.workcalendar import WorkCalendar
+
+audit.register_action_labels(
+    {
+        "release.create": N_("Release slip drafted"),
+        "release.pattern": N_("Standing release pattern approved"),
+        "release.revise": N_("Release slip revised"),
+        "release.confirm": N_("Release slip confirmed by the owner"),
+        "release.fees_settled": N_("Moving-out fees confirmed settled"),
+        "release.issue": N_("Release slip issued"),
+        "release.override": N_("Release slip rule overridden"),
+        "release.tick": N_("Release slip line ticked at the gate"),
+        "release.release": N_("Items released at the gate"),
+        "release.send_back": N_("Release slip sent back to the desk"),
+        "release.file": N_("Release slip filed"),
+        "release.void": N_("Release slip voided"),
+        "release.returned": N_("Returnable items back"),
+    }
+)
+
+_RELATION_LABELS = {
+    ApplicantRelation.OWNER.value: N_("owner"),
+    ApplicantRelation.TENANT.value: N_("tenant"),
+    ApplicantRelation.HOUSEHOLD.value: N_("household"),
+    ApplicantRelation.COMPANY_STAFF.value: N_("company staff"),
+}
+_REASON_LABELS = {
+    ReleaseReason.MOVING_OUT.value: N_("moving out"),
+    ReleaseReason.REPAIR.value: N_("repair (comes back)"),
+    ReleaseReason.COMPANY_SHIPMENT.value: N_("company shipment"),
+    ReleaseReason.GIFT_OR_SALE.value: N_("gift or sale"),
+    ReleaseReason.OTHER.value: N_("other"),
+}
+_STATUS_LABELS = {
+    SlipStatus.DRAFT.value: N_("waiting for confirmation"),
+    SlipStatus.ISSUED.value: N_("issued"),
+    SlipStatus.RELEASED.value: N_("released"),
+    SlipStatus.FILED.value: N_("filed"),
+    SlipStatus.SENT_BACK.value: N_("sent back to the desk"),
+    SlipStatus.SUPERSEDED.value: N_("superseded"),
+    SlipStatus.VOID.value: N_("voided"),
+}
+# Rules a supervisor may override; fees and a pattern's limits are facts, not judgement.
+OVERRIDABLE = frozenset({rules.OFFICE_HOURS, rules.MOVING_OUT_NOTICE})
+_AMENDABLE = (SlipStatus.DRAFT.value, SlipStatus.ISSUED.value, SlipStatus.SENT_BACK.value)
+
+
+def relation_label(value: str) -> str:
+    label = _RELATION_LABELS.get(value)
+    return _(label) if label else value
+
+
+def reason_label(value: str) -> str:
+    label = _REASON_LABELS.get(value)
+    return _(label) if label else value
+
+
+def status_label(value: str) -> str:
+    label = _STATUS_LABELS.get(value)
+    return _(label) if label else value
+
+
+# --- the form -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineForm:
+    description: str
+    quantity: int = 1
+    large: bool = False
+    """Flagged large by the desk even when the catalogue does not know it."""
+
+
+@dataclass(frozen=True)
+class SlipForm:
+    """What the desk types on the slip form (field names are the form's ``field=``)."""
+
+    unit: str
+    applicant_name: str
+    applicant_relation: str
+    carrier_name: str
+    reason: str
+    planned_at: datetime
+    lines: Sequence[LineForm] = ()
+    carrier_id_number: str = ""
+    carrier_phone: str = ""
+    plate: str = ""
+    driver_name: str = ""
+    reason_note: str = ""
+    due_back_on: date | None = None
+    pattern_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Override:
+    """A supervisor's or manager's override (their PIN checked by the screen's StaffPinModal)."""
+
+    supervisor: Operator
+    reason: str
+
+
+def _id(value: int | None) -> int:
+    assert value is not None, "flushed records have an id"
+    return value
+
+
+def _choice(value: str, allowed: dict[str, str], *, field: str, message: str) -> str:
+    key = (value or "").strip().lower()
+    if key not in allowed:
+        raise InvalidInput(message, field=field)
+    return key
+
+
+def _checked(session: Session, site_id: int, form: SlipForm,
+             settings: Settings) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    unit = directory.get_unit(session, site_id=site_id, code=form.unit)
+    relation = _choice(form.applicant_relation, _RELATION_LABELS, field="applicant_relation",
+                       message=_("Choose the applicant's relation to the unit: owner, tenant, "
+                                 "household or company staff."))
+    reason = _choice(form.reason, _REASON_LABELS, field="reason",
+                     message=_("Choose the reason: moving out, repair, company shipment, gift "
+                               "or sale, or other."))
+    values: dict[str, Any] = {
+        "unit_id": _id(unit.id),
+        "applicant_name": checks.clean_name(form.applicant_name, field="applicant_name",
+                                            label=_("the applicant's name")),
+        "applicant_relation": relation,
+        "carrier_name": checks.clean_name(form.carrier_name, field="carrier_name",
+                                          label=_("the carrier's name")),
+        "carrier_id_number": checks.clean_id_number(form.carrier_id_number,
+                                                    field="carrier_id_number", required=True),
+        "carrier_phone": checks.clean_phone(form.carrier_phone, field="carrier_phone",
+                                            required=True),
+        "plate": checks.clean_plate(form.plate),
+        "driver_name": checks.clean_name(form.driver_name, field="driver_name",
+                                         label=_("the driver's name"), required=False),
+        "reason": reason,
+        "reason_note": checks.clean_text(form.reason_note, field="reason_note",
+                                         label=_("the note"), max_length=checks.MAX_NOTE,
+                                         required=reason == ReleaseReason.OTHER.value),
+        "due_back_on": form.due_back_on if reason == ReleaseReason.REPAIR.value else None,
+        "planned_at": as_utc(form.planned_at),
+        "pattern_id": form.pattern_id,
+    }
+    if reason == ReleaseReason.REPAIR.value and form.due_back_on is None:
+        raise InvalidInput(_("Repair: when do the items come back? Fill in the due-back date."),
+                           field="due_back_on")
+    if values["plate"] and not values["driver_name"]:
+        raise InvalidInput(_("A vehicle needs its driver's name."), field="driver_name")
+    if not form.lines:
+        raise InvalidInput(_("A release slip lists at least one item."), field="lines")
+    if len(form.lines) > checks.MAX_LINES:
+        raise InvalidInput(_("A release slip holds at most {count} lines.").format(
+            count=checks.MAX_LINES), field="lines")
+    lines = []
+    for position, line in enumerate(form.lines, start=1):
+        description = checks.clean_text(line.description, field=f"lines.{position}.description",
+                                        label=_("the item"),
+                                        max_length=checks.MAX_DESCRIPTION, required=True)
+        quantity = checks.clean_quantity(line.quantity, field=f"lines.{position}.quantity")
+        large, entry = catalogue.is_large(description, line.large, settings)
+        lines.append({"position": position, "description": description, "quantity": quantity,
+                      "large": large, "catalogue_entry": entry})
+    if form.pattern_id is not None:
+        pattern = session.get(ReleasePattern, form.pattern_id)
+        if pattern is None or pattern.site_id != site_id or pattern.unit_id != unit.id:
+            raise InvalidInput(_("This unit has no such standing pattern."), field="pattern")
+    return values, lines
+
+
+def _add_lines(session: Session, slip: ReleaseSlip, lines: list[dict[str, Any]]) -> None:
+    for line in lines:
+        session.add(ReleaseLine(site_id=slip.site_id, slip_id=_id(slip.id), **line))
+
+
+def _audit_slip(slip: ReleaseSlip) -> dict[str, Any]:
+    values = audit.snapshot(slip)
+    values["carrier_id_number"] = mask_id_number(slip.carrier_id_number)
+    values["carrier_phone"] = mask_phone(slip.carrier_phone)
+    return values
+
+
+def _new_slip(session: Session, site_id: int, values: dict[str, Any],
+              lines: list[dict[str, Any]], now: datetime, actor: Operator | None,
+              **extra: Any) -> ReleaseSlip:
+    slip = ReleaseSlip(site_id=site_id, status=SlipStatus.DRAFT.value, created_at=as_utc(now),
+                       created_by_id=actor.id if actor else None, **values, **extra)
+    session.add(slip)
+    session.flush()
+    slip.code = codes.make_code(codes.CodePrefix.RELEASE.value, _id(slip.id))
+    session.add(slip)
+    _add_lines(session, slip, lines)
+    session.flush()
+    return slip
+
+
+def create(session: Session, *, site_id: int, form: SlipForm, now: datetime,
+           actor: Operator | None, settings: Settings) -> ReleaseSlip:
+    """A draft slip with its lines, waiting for the owner's confirmation."""
+    values, lines = _checked(session, site_id, form, settings)
+    slip = _new_slip(session, site_id, values, lines, now, actor)
+    audit.record(session, now=now, actor=actor, action="release.create", entity="release_slip",
+                 entity_id=slip.id, site_id=site_id,
+                 after={**_audit_slip(slip), "lines": lines})
+    return slip
+
+
+def get_slip(session: Session, *, site_id: int, slip_id: int) -> ReleaseSlip:
+    slip = session.get(ReleaseSlip, slip_id, populate_existing=True)
+    if slip is None or slip.site_id != site_id:
+        raise NotFound(_("There is no such release slip."), field="slip")
+    return slip
+
+
+def get_by_code(session: Session, *, site_id: int, text: str) -> ReleaseSlip:
+    """The slip of a typed or scanned code; a wrong check character is caught."""
+    code = codes.check_code(text)
+    if code.prefix != codes.CodePrefix.RELEASE.value:
+        raise InvalidInput(_("{code} is not a release slip code.").format(code=code.text),
+                           field="code")
+    slip = session.exec(
+        select(ReleaseSlip).where(ReleaseSlip.site_id == site_id, ReleaseSlip.code == code.text)
+        .execution_options(populate_existing=True)
+    ).first()
+    if slip is None:
+        raise NotFound(_("No release slip has the code {code}.").format(code=code.text),
+                       field="code")
+    return slip
+
+
+def lines_of(session: Session, slip_id: int) -> list[ReleaseLine]:
+    return list(session.exec(
+        select(ReleaseLine).where(ReleaseLine.slip_id == slip_id)
+        .order_by(col(ReleaseLine.position)).execution_options(populate_existing=True)
+    ).all())
+
+
+def current_revision(session: Session, slip: ReleaseSlip) -> ReleaseSlip:
+    """The latest revision of the slip's chain (the slip itself when none replaced it)."""
+    current = slip
+    while True:
+        later = session.exec(
+            select(ReleaseSlip).where(ReleaseSlip.supersedes_id == current.id)
+        ).first()
+        if later is None:
+            return current
+        current = later
+
+
+def revise(session: Session, *, site_id: int, slip_id: int, form: SlipForm, now: datetime,
+           actor: Operator | None, settings: Settings) -> ReleaseSlip:
+    """A new revision (a draft with its own code) replacing the slip, which is kept."""
+    old = get_slip(session, site_id=site_id, slip_id=slip_id)
+    if old.status not in _AMENDABLE:
+        raise Conflict(_("Slip {code} is {status}; it cannot be amended.").format(
+            code=old.code, status=status_label(old.status)), field="slip")
+    values, lines = _checked(session, site_id, form, settings)
+    before = _audit_slip(old)
+    result = session.exec(
+        update(ReleaseSlip)
+        .where(col(ReleaseSlip.id) == old.id, col(ReleaseSlip.status).in_(_AMENDABLE))
+        .values(status=SlipStatus.SUPERSEDED.value)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(old)
+    if result.rowcount != 1:
+        raise Conflict(_("Slip {code} changed meanwhile; open it again.").format(code=old.code),
+                       field="slip")
+    # Fees settled is a fact of the move, not of the lines: it carries over.
+    slip = _new_slip(session, site_id, values, lines, now, actor, revision=old.revision + 1,
+                     supersedes_id=old.id, fees_settled_by=old.fees_settled_by,
+                     fees_settled_at=old.fees_settled_at)
+    audit.record(session, now=now, actor=actor, action="release.revise", entity="release_slip",
+                 entity_id=slip.id, site_id=site_id, before=before,
+                 after={**_audit_slip(slip), "lines": lines})
+    return slip
+
+
+# --- a company's standing pattern -----------------------------------------------------------
+
+
+def add_pattern(session: Session, *, site_id: int, unit: str, company: str,
+                items: Sequence[str], carriers: Sequence[str], valid_from: date,
+                valid_until: date, now: datetime, approver: Operator | None) -> ReleasePattern:
+    """A company tenant's standing pre-approved pattern, approved by a supervisor or manager."""
+    approver = require_role(approver, SUPERVISORS, site_id=site_id, field="approved_by",
+                            message=_("Only a supervisor or a manager approves a standing "
+                                      "pattern."))
+    unit_record = directory.get_unit(session, site_id=site_id, code=unit)
+    company = checks.clean_name(company, field="company", label=_("the company"))
+    kept_items = [checks.clean_text(item, field="items", label=_("the item"),
+                                    max_length=checks.MAX_DESCRIPTION, required=True)
+                  for item in items]
+    kept_carriers = [checks.clean_name(name, field="carriers", label=_("the carrier's name"))
+                     for name in carriers]
+    if not kept_items or not kept_carriers:
+        raise InvalidInput(_("A standing pattern names its items and its carriers."),
+                           field="items" if not kept_items else "carriers")
+    if valid_until < valid_from:
+        raise InvalidInput(_("The pattern ends before it starts."), field="valid_until")
+    pattern = ReleasePattern(site_id=site_id, unit_id=_id(unit_record.id), company=company,
+                             items="\n".join(kept_items), carriers="\n".join(kept_carriers),
+                             valid_from=valid_from, valid_until=valid_until,
+                             approved_by_id=approver.id, created_at=as_utc(now))
+    session.add(pattern)
+    session.flush()
+    audit.record(session, now=now, actor=approver, action="release.pattern",
+                 entity="release_pattern", entity_id=pattern.id, site_id=site_id,
+                 after=audit.snapshot(pattern))
+    return pattern
+
+
+# --- the owner's confirmation ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnFileNumber:
+    """A number the desk may call to confirm: a resident of the unit, on file."""
+
+    resident_id: int
+    name: str
+    relation: str
+    phone: str
+
+
+def offered_numbers(session: Session, *, site_id: int, slip_id: int) -> list[OnFileNumber]:
+    """The owners' and tenants' numbers on file for the slip's unit, owners first.
+
+    Only the directory's numbers: the applicant's or the carrier's typed number is
+    never among them unless the directory holds it for an owner or tenant.
+    """
+    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    residents = session.exec(
+        select(Resident).where(Resident.site_id == site_id, Resident.unit_id == slip.unit_id,
+                               col(Resident.active).is_(True))
+        .order_by(col(Resident.id))
+    ).all()
+    order = {Relation.OWNER.value: 0, Relation.TENANT.value: 1}
+    offered = []
+    for resident in sorted(residents, key=lambda r: order.get(r.relation, 2)):
+        if resident.relation not in order:
+            continue
+        for phone in (resident.phone, resident.alt_phone):
+            if phone:
+                offered.append(OnFileNumber(_id(resident.id), resident.name, resident.relation,
+                                            phone))
+    return offered
+
+
+def _draft(session: Session, site_id: int, slip_id: int) -> ReleaseSlip:
+    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    if slip.status != SlipStatus.DRAFT.value:
+        raise Conflict(_("Slip {code} is {status}; only a slip waiting to be issued takes a "
+                         "confirmation.").format(code=slip.code,
+                                                 status=status_label(slip.status)),
+                       field="slip")
+    return slip
+
+
+def _resident_of(session: Session, site_id: int, slip: ReleaseSlip,
+                 resident_id: int) -> Resident:
+    resident = directory.find_resident(session, site_id=site_id, resident_id=resident_id)
+    if resident is None or resident.unit_id != slip.unit_id or not resident.active:
+        raise InvalidInput(_("Confirm with an owner or tenant on file for this unit."),
+                           field="confirmed_by")
+    return resident
+
+
+def record_confirmation(session: Session, *, site_id: int, slip_id: int, resident_id: int,
+                        now: datetime, actor: Operator | None, phone: str = "",
+                        off_file_reason: str = "") -> ReleaseSlip:
+    """The desk's call: who confirmed (a resident on file), when, and the number called.
+
+    ``phone`` empty means the resident's number on file. Another number needs
+    ``off_file_reason``; the carrier's or applicant's own number is refused.
+    """
+    slip = _draft(session, site_id, slip_id)
+    resident = _resident_of(session, site_id, slip, resident_id)
+    if resident.relation not in (Relation.OWNER.value, Relation.TENANT.value):
+        raise InvalidInput(_("The owner or the tenant confirms a release, not {name} ({rel}).")
+                           .format(name=resident.name,
+                                   rel=directory.relation_label(resident.relation)),
+                           field="confirmed_by")
+    on_file = [number for number in (resident.phone, resident.alt_phone) if number]
+    called = checks.clean_phone(phone, field="confirmed_phone") if phone.strip() else ""
+    if not called:
+        if not on_file:
+            raise InvalidInput(_("{name} has no number on file; type the number called and "
+                                 "why.").format(name=resident.name), field="confirmed_phone")
+        called = on_file[0]
+    reason = ""
+    if called not in on_file:
+        if called == slip.carrier_phone:
+            raise InvalidInput(_("That is the carrier's own number: call the owner or tenant "
+                                 "on the number on file."), field="confirmed_phone")
+        reason = checks.clean_text(off_file_reason, field="off_file_reason",
+                                   label=_("why another number was called"),
+                                   max_length=checks.MAX_NOTE, required=True)
+    return _keep_confirmation(session, slip, kind=ConfirmationKind.PHONE, by=resident.name,
+                      phone=called, on_file=called in on_file, reason=reason, now=now,
+                      actor=actor)
+
+
+def record_in_person(session: Session, *, site_id: int, slip_id: int, resident_id: int,
+                     id_checked: bool, now: datetime, actor: Operator | None) -> ReleaseSlip:
+    """The owner on file, at the counter with an ID checked: counts as confirmed."""
+    slip = _draft(session, site_id, slip_id)
+    resident = _resident_of(session, site_id, slip, resident_id)
+    if resident.relation != Relation.OWNER.value:
+        raise InvalidInput(_("Only the owner on file confirms in person; call the owner."),
+                           field="confirmed_by")
+    if not id_checked:
+        raise InvalidInput(_("Check the owner's ID before recording the confirmation."),
+                           field="id_checked")
+    return _keep_confirmation(session, slip, kind=ConfirmationKind.IN_PERSON, by=resident.name,
+                      phone="", on_file=True, reason="", now=now, actor=actor)
+
+
+def _keep_confirmation(session: Session, slip: ReleaseSlip, *, kind: ConfirmationKind, by: str,
+               phone: str, on_file: bool, reason: str, now: datetime,
+               actor: Operator | None) -> ReleaseSlip:
+    """The confirmation kept on the slip, with its audit entry."""
+    before = _audit_slip(slip)
+    slip.confirmation_kind = kind.value
+    slip.confirmed_by = by
+    slip.confirmed_at = as_utc(now)
+    slip.confirmed_phone = phone
+    slip.confirmed_on_file = on_file
+    slip.off_file_reason = reason
+    slip.confirmation_recorded_by_id = actor.id if actor else None
+    session.add(slip)
+    session.flush()
+    audit.record(session, now=now, actor=actor, action="release.confirm", entity="release_slip",
+                 entity_id=slip.id, site_id=slip.site_id, before=before,
+                 after=_audit_slip(slip))
+    return slip
+
+
+def record_fees_settled(session: Session, *, site_id: int, slip_id: int, confirmed_by: str,
+                        now: datetime, actor: Operator | None) -> ReleaseSlip:
+    """Moving out: who confirmed the fees are settled (物业费已结清)."""
+    slip = _draft(session, site_id, slip_id)
+    if slip.reason != ReleaseReason.MOVING_OUT.value:
+        raise InvalidInput(_("Fees are confirmed settled for a moving-out slip only."),
+                           field="fees_settled_by")
+    name = checks.clean_name(confirmed_by, field="fees_settled_by",
+                             label=_("who confirmed the fees settled"))
+    before = _audit_slip(slip)
+    slip.fees_settled_by = name
+    slip.fees_settled_at = as_utc(now)
+    session.add(slip)
+    session.flush()
+    audit.record(session, now=now, actor=actor, action="release.fees_settled",
+                 entity="release_slip", entity_id=slip.id, site_id=site_id, before=before,
+                 after=_audit_slip(slip))
+    return slip
+
+
+# --- issue ----------------------------------------------------------------------------------
+
+
+def _pattern(session: Session, slip: ReleaseSlip) -> ReleasePattern | None:
+    return session.get(ReleasePattern, slip.pattern_id) if slip.pattern_id else None
+
+
+def _confirmed(slip: ReleaseSlip, pattern_ok: bool) -> bool:
+    return slip.confirmed_at is not None or pattern_ok
+
+
+def problems(session: Session, *, site_id: int, slip_id: int, settings: Settings,
+             now: datetime) -> list[rules.Refusal]:
+    """What stops the slip being issued, in words: the confirmation first, then each rule
+    (under a standing pattern the pattern's refusal comes first)."""
+    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    lines = lines_of(session, _id(slip.id))
+    calendar = WorkCalendar.from_settings(settings)
+    found = rules.evaluate(slip, lines, _pattern(session, slip), settings, calendar)
+    left = moving_out.unsettled(session, slip, now)
+    if left:
+        found.append(rules.Refusal(rules.SETTLEMENTS, _(
+            "Moving out: the unit still has {things} at the desk ({first}…); settle "
+            "each or note why not before the slip is issued.").format(
+                things=counted(len(left), N_("1 thing"), N_("{count} things")),
+                first=f"{moving_out.kind_label(left[0].kind)} {left[0].reference}"),
+            "settlement"))
+    pattern_ok = slip.pattern_id is not None and not any(r.key == rules.PATTERN for r in found)
+    if not _confirmed(slip, pattern_ok):
+        missing = rules.Refusal("confirmation", _(
+            "Confirm with the owner or tenant on the number on file before the slip is "
+            "issued."), "confirmation")
+        # A slip under a pattern says first why the pattern does not cover it.
+        found.insert(len(found) if slip.pattern_id is not None else 0, missing)
+    return found
+
+
+def issue(session: Session, *, site_id: int, slip_id: int, now: datetime,
+          actor: Operator | None, settings: Settings,
+          override: Override | None = None) -> ReleaseSlip:
+    """Issue a confirmed slip that keeps the rules (or whose broken rules are overridden)."""
+    slip = _draft(session, site_id, slip_id)
+    found = problems(session, site_id=site_id, slip_id=slip_id, settings=settings, now=now)
+    blocking = [r for r in found if override is None or r.key not in OVERRIDABLE]
+    if blocking:
+        first = blocking[0]
+        raise InvalidInput(first.message, field=first.field)
+    before = _audit_slip(slip)
+    if found and override is not None:
+        require_role(override.supervisor, SUPERVISORS, site_id=site_id, field="override",
+                     message=_("Only a supervisor or a manager overrides a release rule."))
+        reason = checks.clean_text(override.reason, field="override_reason",
+                                   label=_("the reason for the override"),
+                                   max_length=checks.MAX_NOTE, required=True)
+        slip.override_by_id = override.supervisor.id
+        slip.override_reason = reason
+        slip.override_rules = ",".join(r.key for r in found)
+        slip.override_at = as_utc(now)
+    if slip.confirmed_at is None and slip.pattern_id is not None:
+        pattern = _pattern(session, slip)
+        slip.confirmation_kind = ConfirmationKind.PATTERN.value
+        slip.confirmed_by = pattern.company if pattern else ""
+        slip.confirmed_at = as_utc(now)
+    slip.status = SlipStatus.ISSUED.value
+    slip.issued_at = as_utc(now)
+    slip.issued_by_id = actor.id if actor else None
+    session.add(slip)
+    session.flush()
+    if slip.override_at is not None:
+        audit.record(session, now=now, actor=override.supervisor if override else actor,
+                     action="release.override", entity="release_slip", entity_id=slip.id,
+                     site_id=site_id, after={"rules": slip.override_rules,
+                                             "reason": slip.override_reason,
+                                             "messages": [r.message for r in found]})
+    audit.record(session, now=now, actor=actor, action="release.issue", entity="release_slip",
+                 entity_id=slip.id, site_id=site_id, before=before, after=_audit_slip(slip))
+    return slip
+
+
+# --- the gate -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateLine:
+    id: int
+    position: int
+    description: str
+    quantity: int
+    large: bool
+    ticked: bool
+
+
+@dataclass(frozen=True)
+class GateView:
+    """What the guard sees for a code: the slip's lines, or why it cannot pass (one line)."""
+
+    slip_id: int
+    code: str
+    revision: int
+    unit: str
+    carrier: str
+    plate: str
+    lines: list[GateLine] = field(default_factory=list)
+    refusal: str = ""
+    current_code: str = ""
+    """When superseded: the code of the current revision."""
+
+    @property
+    def can_release(self) -> bool:
+        return not self.refusal
+
+    @property
+    def all_ticked(self) -> bool:
+        return bool(self.lines) and all(line.ticked for line in self.lines)
+
+
+def _gate_refusal(session: Session, slip: ReleaseSlip, now: datetime, settings: Settings,
+                  calendar: WorkCalendar, lines: Sequence[ReleaseLine]) -> tuple[str, str]:
+    status = slip.status
+    if status == SlipStatus.SUPERSEDED.value:
+        current = current_revision(session, slip)
+        return (_("Superseded: slip {code} was replaced by revision {revision}, {current}.")
+                .format(code=slip.code, revision=current.revision, current=current.code),
+                current.code or "")
+    if status in (SlipStatus.RELEASED.value, SlipStatus.FILED.value):
+        when = calendar.local(as_utc(slip.released_at or now)).strftime("%Y-%m-%d %H:%M")
+        return _("Already used: slip {code} was released at {when}.").format(
+            code=slip.code, when=when), ""
+    if status == SlipStatus.VOID.value:
+        return _("Voided: slip {code} is cancelled ({reason}).").format(
+            code=slip.code, reason=slip.void_reason), ""
+    if status == SlipStatus.SENT_BACK.value:
+        return _("Sent back: slip {code} is being amended at the desk.").format(
+            code=slip.code), ""
+    if status == SlipStatus.DRAFT.value:
+        return _("Not issued: slip {code} is still waiting for the owner's confirmation.")\
+            .format(code=slip.code), ""
+    planned = calendar.local(as_utc(slip.planned_at)).date()
+    today = calendar.local(as_utc(now)).date()
+    if planned != today:
+        return _("Another day: slip {code} is for {day}, not today.").format(
+            code=slip.code, day=planned.isoformat()), ""
+    if rules.OFFICE_HOURS not in slip.override_rules.split(","):
+        refusal = rules.office_hours(now, lines, calendar)
+        if refusal is not None:
+            return refusal.message, ""
+    return "", ""
+
+
+def at_gate(session: Session, *, site_id: int, text: str, now: datetime,
+            settings: Settings) -> GateView:
+    """What the guard sees for a scanned or typed code (reads only)."""
+    slip = get_by_code(session, site_id=site_id, text=text)
+    return _view(session, slip, now, settings)
+
+
+def _view(session: Session, slip: ReleaseSlip, now: datetime, settings: Settings) -> GateView:
+    calendar = WorkCalendar.from_settings(settings)
+    lines = lines_of(session, _id(slip.id))
+    refusal, current = _gate_refusal(session, slip, now, settings, calendar, lines)
+    return GateView(
+        slip_id=_id(slip.id), code=slip.code or "", revision=slip.revision,
+        unit=directory.unit_code(session, slip.unit_id), carrier=slip.carrier_name,
+        plate=slip.plate,
+        lines=[GateLine(_id(line.id), line.position, line.description, line.quantity,
+                        line.large, line.ticked_at is not None) for line in lines],
+        refusal=refusal, current_code=current,
+    )
+
+
+def _require_guard(guard: Operator | None, site_id: int) -> Operator:
+    return require_role(guard, (Role.GUARD.value, *SUPERVISORS), site_id=site_id,
+                        field="guard", message=_("Only a guard on duty checks slips at the gate."))
+
+
+def _passable(session: Session, site_id: int, slip_id: int, now: datetime,
+              settings: Settings) -> tuple[ReleaseSlip, GateView]:
+    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    view = _view(session, slip, now, settings)
+    if view.refusal:
+        raise Conflict(view.refusal, field="code")
+    return slip, view
+
+
+def tick(session: Session, *, site_id: int, slip_id: int, line_id: int, now: datetime,
+         guard: Operator | None, settings: Settings) -> GateView:
+    """The guard ticks a line as its items pass."""
+    guard = _require_guard(guard, site_id)
+    slip, _view_before = _passable(session, site_id, slip_id, now, settings)
+    line = session.get(ReleaseLine, line_id, populate_existing=True)
+    if line is None or line.slip_id != slip.id:
+        raise NotFound(_("That line is not on this slip."), field="line")
+    if line.ticked_at is None:
+        line.ticked_at = as_utc(now)
+        session.add(line)
+        session.flush()
+        audit.record(session, now=now, actor=guard, action="release.tick",
+                     entity="release_slip", entity_id=slip.id, site_id=site_id,
+                     after={"line": line.position, "description": line.description})
+    return _view(session, slip, now, settings)
+
+
+def release(session: Session, *, site_id: int, slip_id: int, now: datetime,
+            guard: Operator | None, settings: Settings) -> ReleaseSlip:
+    """All lines ticked: released, with the guard and the time. Of two guards, one wins."""
+    guard = _require_guard(guard, site_id)
+    slip, view = _passable(session, site_id, slip_id, now, settings)
+    if not view.all_ticked:
+        left = sum(1 for line in view.lines if not line.ticked)
+        raise InvalidInput(_("Tick every line as it passes: {count} not ticked yet.").format(
+            count=left), field="lines")
+    before = _audit_slip(slip)
+    result = session.exec(
+        update(ReleaseSlip)
+        .where(col(ReleaseSlip.id) == slip.id,
+               col(ReleaseSlip.status) == SlipStatus.ISSUED.value)
+        .values(status=SlipStatus.RELEASED.value, released_at=as_utc(now),
+                released_by_id=guard.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(slip)
+    if result.rowcount != 1:
+        raise Conflict(_view(session, slip, now, settings).refusal
+                       or _("Slip {code} changed meanwhile.").format(code=slip.code),
+                       field="code")
+    audit.record(session, now=now, actor=guard, action="release.release",
+                 entity="release_slip", entity_id=slip.id, site_id=site_id, before=before,
+                 after=_audit_slip(slip))
+    return slip
+
+
+def send_back(session: Session, *, site_id: int, slip_id: int, note: str, now: datetime,
+              guard: Operator | None, settings: Settings) -> ReleaseSlip:
+    """The items do not match the lines: back to the desk to be amended (a new revision)."""
+    guard = _require_guard(guard, site_id)
+    slip, _view_now = _passable(session, site_id, slip_id, now, settings)
+    note = checks.clean_text(note, field="note", label=_("what does not match"),
+                             max_length=checks.MAX_NOTE, required=True)
+    before = _audit_slip(slip)
+    slip.status = SlipStatus.SENT_BACK.value
+    slip.sent_back_at = as_utc(now)
+    slip.sent_back_note = note
+    session.add(slip)
+    session.flush()
+    audit.record(session, now=now, actor=guard, action="release.send_back",
+                 entity="release_slip", entity_id=slip.id, site_id=site_id, before=before,
+                 after=_audit_slip(slip))
+    return slip
+
+
+# --- back at the desk -----------------------------------------------------------------------
+
+
+def file(session: Session, *, site_id: int, slip_id: int, now: datetime,
+         actor: Operator | None) -> ReleaseSlip:
+    """A released slip back at the desk, filed (归档)."""
+    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    if slip.status != SlipStatus.RELEASED.value:
+        raise Conflict(_("Slip {code} is {status}; only a released slip is filed.").format(
+            code=slip.code, status=status_label(slip.status)), field="slip")
+    before = _audit_slip(slip)
+    slip.status = SlipStatus.FILED.value
+    slip.filed_at = as_utc(now)
+    slip.filed_by_id = actor.id if actor else None
+    session.add(slip)
+    session.flush()
+    audit.record(session, now=now, actor=actor, action="release.file", entity="release_slip",
+                 entity_id=slip.id, site_id=site_id, before=before, after=_audit_slip(slip))
+    return slip
+
+
+def void(session: Session, *, site_id: int, slip_id: int, reason: str, now: datetime,
+         actor: Operator | None) -> ReleaseSlip:
+    """Cancel a slip not yet used, with a reason (作废)."""
+    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    if slip.status not in _AMENDABLE:
+        raise Conflict(_("Slip {code} is {status}; it cannot be voided.").format(
+            code=slip.code, status=status_label(slip.status)), field="slip")
+    reason = checks.clean_text(reason, field="void_reason", label=_("the reason"),
+                               max_length=checks.MAX_NOTE, required=True)
+    before = _audit_slip(slip)
+    slip.status = SlipStatus.VOID.value
+    slip.voided_at = as_utc(now)
+    slip.voided_by_id = actor.id if actor else None
+    slip.void_reason = reason
+    session.add(slip)
+    session.flush()
+    audit.record(session, now=now, actor=actor, action="release.void", entity="release_slip",
+                 entity_id=slip.id, site_id=site_id, before=before, after=_audit_slip(slip))
+    return slip
+
+
+def mark_returned(session: Session, *, site_id: int, slip_id: int, now: datetime,
+                  actor: Operator | None) -> ReleaseSlip:
+    """Repair: the items came back."""
+    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    if slip.reason != ReleaseReason.REPAIR.value or slip.status not in (
+            SlipStatus.RELEASED.value, SlipStatus.FILED.value):
+        raise Conflict(_("Only items released for repair come back."), field="slip")
+    if slip.returned_at is not None:
+        raise Conflict(_("Slip {code}: the items are back already.").format(code=slip.code),
+                       field="slip")
+    before = _audit_slip(slip)
+    slip.returned_at = as_utc(now)
+    session.add(slip)
+    session.flush()
+    audit.record(session, now=now, actor=actor, action="release.returned",
+                 entity="release_slip", entity_id=slip.id, site_id=site_id, before=before,
+                 after=_audit_slip(slip))
+    return slip
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlipRow:
+    id: int
+    code: str
+    revision: int
+    status: str
+    unit: str
+    applicant: str
+    reason: str
+    planned_at: datetime
+    due_back_on: date | None
+
+
+def _rows(session: Session, *conditions: Any) -> list[SlipRow]:
+    found = session.exec(
+        select(ReleaseSlip, Unit.code).join(Unit, col(Unit.id) == col(ReleaseSlip.unit_id))
+        .where(*conditions).order_by(col(ReleaseSlip.planned_at), col(ReleaseSlip.id))
+    ).all()
+    return [SlipRow(_id(slip.id), slip.code or "", slip.revision, slip.status, unit or "",
+                    slip.applicant_name, slip.reason, as_utc(slip.planned_at), slip.due_back_on)
+            for slip, unit in found]
+
+
+def _day_bounds(now: datetime, settings: Settings) -> tuple[datetime, datetime]:
+    calendar = WorkCalendar.from_settings(settings)
+    day = calendar.local(as_utc(now)).date()
+    start = calendar.at(day, datetime.min.time())
+    return start, start + timedelta(days=1)
+
+
+def waiting_for_confirmation(session: Session, *, site_id: int) -> list[SlipRow]:
+    return _rows(session, ReleaseSlip.site_id == site_id,
+                 ReleaseSlip.status == SlipStatus.DRAFT.value,
+                 col(ReleaseSlip.confirmed_at).is_(None))
+
+
+def issued_today(session: Session, *, site_id: int, now: datetime,
+                 settings: Settings) -> list[SlipRow]:
+    start, end = _day_bounds(now, settings)
+    return _rows(session, ReleaseSlip.site_id == site_id,
+                 col(ReleaseSlip.issued_at) >= start, col(ReleaseSlip.issued_at) < end,
+                 col(ReleaseSlip.status).in_((SlipStatus.ISSUED.value,
+                                              SlipStatus.RELEASED.value,
+                                              SlipStatus.FILED.value)))
+
+
+def released_not_filed(session: Session, *, site_id: int) -> list[SlipRow]:
+    return _rows(session, ReleaseSlip.site_id == site_id,
+                 ReleaseSlip.status == SlipStatus.RELEASED.value)
+
+
+def unused_past_day(session: Session, *, site_id: int, now: datetime,
+                    settings: Settings) -> list[SlipRow]:
+    """Issued slips whose planned day has ended unused."""
+    start, _end = _day_bounds(now, settings)
+    return _rows(session, ReleaseSlip.site_id == site_id,
+                 ReleaseSlip.status == SlipStatus.ISSUED.value,
+                 col(ReleaseSlip.planned_at) < start)
+
+
+def returnables_overdue(session: Session, *, site_id: int, now: datetime,
+                        settings: Settings) -> list[SlipRow]:
+    """Items released for repair, not back by their due date."""
+    today = WorkCalendar.from_settings(settings).local(as_utc(now)).date()
+    return _rows(session, ReleaseSlip.site_id == site_id,
+                 ReleaseSlip.reason == ReleaseReason.REPAIR.value,
+                 col(ReleaseSlip.status).in_((SlipStatus.RELEASED.value,
+                                              SlipStatus.FILED.value)),
+                 col(ReleaseSlip.returned_at).is_(None),
+                 col(ReleaseSlip.due_back_on) < today)
+
+
+@dataclass(frozen=True)
+class ReconciliationRow:
+    code: str
+    unit: str
+    released_at: datetime
+    filed: bool
+
+
+def weekly_reconciliation(session: Session, *, site_id: int, week_start: date,
+                          settings: Settings) -> list[ReconciliationRow]:
+    """Every slip released in the week from ``week_start``, and whether it was filed."""
+    calendar = WorkCalendar.from_settings(settings)
+    start = calendar.at(week_start, datetime.min.time())
+    end = start + timedelta(days=7)
+    found = session.exec(
+        select(ReleaseSlip, Unit.code).join(Unit, col(Unit.id) == col(ReleaseSlip.unit_id))
+        .where(ReleaseSlip.site_id == site_id, col(ReleaseSlip.released_at) >= start,
+               col(ReleaseSlip.released_at) < end)
+        .order_by(col(ReleaseSlip.released_at))
+    ).all()
+    return [ReconciliationRow(slip.code or "", unit or "", as_utc(slip.released_at),
+                              slip.status == SlipStatus.FILED.value)
+            for slip, unit in found if slip.released_at is not None]
