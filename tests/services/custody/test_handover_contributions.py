@@ -359,7 +359,8 @@ def test_assembly_lists_the_groups_in_order_and_empty_ledgers_as_empty_groups(
     with reading(desk.engine) as session:
         groups = assembly.assemble(session, _window(desk, staff))
     assert [group.group for group in groups] == [
-        "requests", "revisits", "storage", "keys", "parcels", "lost", "anomalies"]
+        "requests", "revisits", "storage", "keys", "parcels", "lost", "release_unused",
+        "release_unfiled", "anomalies"]
     custody = {group.group: group.items for group in groups
                if group.group in {"storage", "keys", "parcels", "lost"}}
     assert custody == {"storage": [], "keys": [], "parcels": [], "lost": []}
