@@ -20,7 +20,8 @@ Every change is one call in the caller's transaction with its audit entry.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -226,6 +227,19 @@ def _audit_slip(slip: ReleaseSlip) -> dict[str, Any]:
     values["carrier_id_number"] = mask_id_number(slip.carrier_id_number)
     values["carrier_phone"] = mask_phone(slip.carrier_phone)
     return values
+
+
+@contextmanager
+def _audited(session: Session, slip: ReleaseSlip, *, action: str, actor: Operator | None,
+             now: datetime) -> Iterator[None]:
+    """The slip changed in the block, saved, with its audit entry (before and after)."""
+    before = _audit_slip(slip)
+    yield
+    session.add(slip)
+    session.flush()
+    audit.record(session, now=now, actor=actor, action=action, entity="release_slip",
+                 entity_id=slip.id, site_id=slip.site_id, before=before,
+                 after=_audit_slip(slip))
 
 
 def _new_slip(session: Session, site_id: int, values: dict[str, Any],
@@ -468,19 +482,14 @@ def _keep_confirmation(session: Session, slip: ReleaseSlip, *, kind: Confirmatio
                phone: str, on_file: bool, reason: str, now: datetime,
                actor: Operator | None) -> ReleaseSlip:
     """The confirmation kept on the slip, with its audit entry."""
-    before = _audit_slip(slip)
-    slip.confirmation_kind = kind.value
-    slip.confirmed_by = by
-    slip.confirmed_at = as_utc(now)
-    slip.confirmed_phone = phone
-    slip.confirmed_on_file = on_file
-    slip.off_file_reason = reason
-    slip.confirmation_recorded_by_id = actor.id if actor else None
-    session.add(slip)
-    session.flush()
-    audit.record(session, now=now, actor=actor, action="release.confirm", entity="release_slip",
-                 entity_id=slip.id, site_id=slip.site_id, before=before,
-                 after=_audit_slip(slip))
+    with _audited(session, slip, action="release.confirm", actor=actor, now=now):
+        slip.confirmation_kind = kind.value
+        slip.confirmed_by = by
+        slip.confirmed_at = as_utc(now)
+        slip.confirmed_phone = phone
+        slip.confirmed_on_file = on_file
+        slip.off_file_reason = reason
+        slip.confirmation_recorded_by_id = actor.id if actor else None
     return slip
 
 
@@ -493,14 +502,10 @@ def record_fees_settled(session: Session, *, site_id: int, slip_id: int, confirm
                            field="fees_settled_by")
     name = checks.clean_name(confirmed_by, field="fees_settled_by",
                              label=_("who confirmed the fees settled"))
-    before = _audit_slip(slip)
-    slip.fees_settled_by = name
-    slip.fees_settled_at = as_utc(now)
-    session.add(slip)
-    session.flush()
-    audit.record(session, now=now, actor=actor, action="release.fees_settled",
-                 entity="release_slip", entity_id=slip.id, site_id=site_id, before=before,
-                 after=_audit_slip(slip))
+    with _audited(session, slip, action="release.fees_settled", actor=actor,
+                  now=now):
+        slip.fees_settled_by = name
+        slip.fees_settled_at = as_utc(now)
     return slip
 
 
@@ -742,15 +747,11 @@ def send_back(session: Session, *, site_id: int, slip_id: int, note: str, now: d
     slip, _view_now = _passable(session, site_id, slip_id, now, settings)
     note = checks.clean_text(note, field="note", label=_("what does not match"),
                              max_length=checks.MAX_NOTE, required=True)
-    before = _audit_slip(slip)
-    slip.status = SlipStatus.SENT_BACK.value
-    slip.sent_back_at = as_utc(now)
-    slip.sent_back_note = note
-    session.add(slip)
-    session.flush()
-    audit.record(session, now=now, actor=guard, action="release.send_back",
-                 entity="release_slip", entity_id=slip.id, site_id=site_id, before=before,
-                 after=_audit_slip(slip))
+    with _audited(session, slip, action="release.send_back", actor=guard,
+                  now=now):
+        slip.status = SlipStatus.SENT_BACK.value
+        slip.sent_back_at = as_utc(now)
+        slip.sent_back_note = note
     return slip
 
 
@@ -764,14 +765,11 @@ def file(session: Session, *, site_id: int, slip_id: int, now: datetime,
     if slip.status != SlipStatus.RELEASED.value:
         raise Conflict(_("Slip {code} is {status}; only a released slip is filed.").format(
             code=slip.code, status=status_label(slip.status)), field="slip")
-    before = _audit_slip(slip)
-    slip.status = SlipStatus.FILED.value
-    slip.filed_at = as_utc(now)
-    slip.filed_by_id = actor.id if actor else None
-    session.add(slip)
-    session.flush()
-    audit.record(session, now=now, actor=actor, action="release.file", entity="release_slip",
-                 entity_id=slip.id, site_id=site_id, before=before, after=_audit_slip(slip))
+    with _audited(session, slip, action="release.file", actor=actor,
+                  now=now):
+        slip.status = SlipStatus.FILED.value
+        slip.filed_at = as_utc(now)
+        slip.filed_by_id = actor.id if actor else None
     return slip
 
 
@@ -784,15 +782,12 @@ def void(session: Session, *, site_id: int, slip_id: int, reason: str, now: date
             code=slip.code, status=status_label(slip.status)), field="slip")
     reason = checks.clean_text(reason, field="void_reason", label=_("the reason"),
                                max_length=checks.MAX_NOTE, required=True)
-    before = _audit_slip(slip)
-    slip.status = SlipStatus.VOID.value
-    slip.voided_at = as_utc(now)
-    slip.voided_by_id = actor.id if actor else None
-    slip.void_reason = reason
-    session.add(slip)
-    session.flush()
-    audit.record(session, now=now, actor=actor, action="release.void", entity="release_slip",
-                 entity_id=slip.id, site_id=site_id, before=before, after=_audit_slip(slip))
+    with _audited(session, slip, action="release.void", actor=actor,
+                  now=now):
+        slip.status = SlipStatus.VOID.value
+        slip.voided_at = as_utc(now)
+        slip.voided_by_id = actor.id if actor else None
+        slip.void_reason = reason
     return slip
 
 
@@ -806,13 +801,9 @@ def mark_returned(session: Session, *, site_id: int, slip_id: int, now: datetime
     if slip.returned_at is not None:
         raise Conflict(_("Slip {code}: the items are back already.").format(code=slip.code),
                        field="slip")
-    before = _audit_slip(slip)
-    slip.returned_at = as_utc(now)
-    session.add(slip)
-    session.flush()
-    audit.record(session, now=now, actor=actor, action="release.returned",
-                 entity="release_slip", entity_id=slip.id, site_id=site_id, before=before,
-                 after=_audit_slip(slip))
+    with _audited(session, slip, action="release.returned", actor=actor,
+                  now=now):
+        slip.returned_at = as_utc(now)
     return slip
 
 
