@@ -23,7 +23,7 @@ from deskapp.desk import Desk
 from deskapp.errors import DeskError
 from deskapp.formatting import desk_zone
 from deskapp.i18n import N_, _
-from deskapp.models import Operator
+from deskapp.models import Operator, Role
 from deskapp.screens.base import DeskScreen
 from deskapp.screens.directory import DirectoryScreen
 from deskapp.screens.help import HelpScreen
@@ -44,6 +44,8 @@ SCAN_PREFIXES = frozenset(prefix.value for prefix in codes.CodePrefix)
 SIGN_IN = "sign-in"
 #: Actions that belong to a signed-in operator: refused while the sign-in screen is up.
 OPERATOR_ACTIONS = frozenset({"go", "switch_operator", "command_palette"})
+#: The one screen of a guard (the gate), and the one screen only a guard works at.
+GATE = "gate"
 
 
 class DeskApp(App[None]):
@@ -64,6 +66,7 @@ class DeskApp(App[None]):
         Binding("f3", "go('intake')", N_("Intake")),
         Binding("f4", "go('queue')", N_("Queue")),
         Binding("f5", "go('storage')", N_("Storage")),
+        Binding("f6", "go('release')", N_("Release slips")),
         Binding("f7", "go('handover')", N_("Handover")),
         Binding("f8", "go('ledgers')", N_("Ledgers")),
         Binding("f9", "go('directory')", N_("Directory")),
@@ -78,10 +81,12 @@ class DeskApp(App[None]):
         "intake": "deskapp.screens.requests.intake:IntakeScreen",
         "queue": "deskapp.screens.requests.queue:QueueScreen",
         "storage": "deskapp.screens.custody.storage:StorageScreen",
+        "release": "deskapp.screens.release.slips:ReleaseScreen",
         "handover": "deskapp.screens.handover.handover:HandoverScreen",
         "ledgers": "deskapp.screens.custody.ledgers:LedgersScreen",
         "directory": "deskapp.screens.directory:DirectoryScreen",
         "duty_log": "deskapp.screens.handover.duty_log:DutyLogScreen",
+        "gate": "deskapp.screens.release.gate:GateScreen",
     }
 
     operator: reactive[Operator | None] = reactive(None)
@@ -128,14 +133,30 @@ class DeskApp(App[None]):
         if action in OPERATOR_ACTIONS and isinstance(self.screen, ModalScreen):
             return False  # a dialog is answered first: no palette, no sign-out behind it
         if action == "go" and parameters:
-            return self.has_screen(str(parameters[0]))
-        return True
+            return self.may_open(str(parameters[0]))
+        # A guard's palette would open screens and records the gate has no business with.
+        return not (action == "command_palette" and self.is_guard)
+
+    @property
+    def is_guard(self) -> bool:
+        operator = self.operator
+        return operator is not None and operator.role == Role.GUARD.value
+
+    def may_open(self, name: str) -> bool:
+        """A guard works at the gate screen and nowhere else; the desk never at the gate."""
+        if not self.has_screen(name):
+            return False
+        return (name == GATE) == self.is_guard
 
     def signed_in_as(self, operator: Operator, *, first: str = "dashboard") -> None:
         """The sign-in screen's PIN was right: the desk is ``operator``'s, from the dashboard
         (or from the task screen ``first``)."""
         self.operator = operator
-        self.switch_mode(first if first in self.SCREEN_FACTORIES else "dashboard")
+        if self.is_guard:
+            first = GATE
+        elif first == GATE or first not in self.SCREEN_FACTORIES:
+            first = "dashboard"
+        self.switch_mode(first)
         self.refresh_bindings()
         self.notify(_("Welcome, {name}.").format(name=operator.display_name), timeout=3)
 
@@ -229,6 +250,12 @@ class DeskApp(App[None]):
         over the queue) closes first, so screens never pile up."""
         if not self.signed_in or not self.has_screen(name) or not self.on_duty():
             return
+        if not self.may_open(name):
+            self.bell()
+            if self.is_guard:
+                self.notify(_("A guard checks release slips at the gate screen only."),
+                            severity="warning", timeout=4)
+            return
         while len(self.screen_stack) > 1 and isinstance(self.screen, DeskScreen):
             self.pop_screen()
         if self.current_mode != name:
@@ -251,6 +278,9 @@ class DeskApp(App[None]):
     def open_scanned(self, text: str) -> None:
         """A scanned ticket, parcel, found-item or key code opens its record (ux.md, Scanning)."""
         if not self.signed_in:
+            return
+        if text.startswith(codes.CodePrefix.RELEASE.value) or self.is_guard:
+            self.open_slip(text)
             return
         from deskapp.services.custody import lists as custody
 
@@ -275,6 +305,15 @@ class DeskApp(App[None]):
             screen.open_code(codes.check_code(text).text)
         else:
             screen.open_record(ledger, record_id)
+
+    def open_slip(self, text: str) -> None:
+        """A release slip's code: the gate checks it for a guard, F6 opens it at the desk."""
+        name = GATE if self.is_guard else "release"
+        self.go(name)
+        if self.current_mode != name:
+            return
+        screen: Any = self.desk_screen(name)
+        screen.open_code(text)
 
     # --- failures ------------------------------------------------------------------------
 
@@ -372,7 +411,7 @@ class DeskApp(App[None]):
         current.refresh_bindings()
 
     def action_command_palette(self) -> None:
-        if not self.signed_in or not self.on_duty():
+        if not self.signed_in or self.is_guard or not self.on_duty():
             return
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(

@@ -6,7 +6,7 @@ Stored times are UTC; the desk's zone comes from settings.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from deskapp.errors import InvalidInput
@@ -62,8 +62,12 @@ def format_age(delta: timedelta) -> str:
 _TIME = re.compile(r"^(?:(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+)?(\d{1,2})[:：](\d{2})$")
 
 
-def parse_local_time(text: str, *, now: datetime, zone: tzinfo, field: str) -> datetime | None:
-    """``14:30`` today, ``11-24 09:00`` or ``2026-11-24 09:00`` as aware UTC; empty is None."""
+def parse_local_time(text: str, *, now: datetime, zone: tzinfo, field: str,
+                     ahead: bool = False) -> datetime | None:
+    """``14:30`` today, ``11-24 09:00`` or ``2026-11-24 09:00`` as aware UTC; empty is None.
+
+    ``ahead``: a time planned, not one past, so a day typed without its year that has
+    gone by this year is next year's (``01-05 10:00`` typed in December)."""
     value = " ".join(text.split())
     if not value:
         return None
@@ -87,4 +91,36 @@ def parse_local_time(text: str, *, now: datetime, zone: tzinfo, field: str) -> d
         raise InvalidInput(
             _("{text} is not a valid date and time.").format(text=value), field=field
         ) from None
+    if ahead and not year and month and local.date() < today.date():
+        try:
+            local = local.replace(year=local.year + 1)
+        except ValueError:  # 02-29 of a leap year: next year has none
+            raise InvalidInput(
+                _("{text} is not a valid date and time.").format(text=value), field=field
+            ) from None
     return as_utc(local)
+
+
+_DAY = re.compile(r"^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})$")
+
+
+def parse_local_date(text: str, *, now: datetime, zone: tzinfo, field: str) -> date | None:
+    """A day to come as the desk types it: ``12-10`` (this year, or next when it has gone
+    by) or ``2027-01-05``; empty is None."""
+    value = text.strip()
+    if not value:
+        return None
+    match = _DAY.match(value)
+    if match is None:
+        raise InvalidInput(_("{text} is not a date: type 12-10 or 2027-01-05.").format(
+            text=value[:40]), field=field)
+    year, month, day = match.groups()
+    today = local_day_start(now, zone).date()
+    try:
+        found = date(int(year) if year else today.year, int(month), int(day))
+        if not year and found < today:
+            found = found.replace(year=today.year + 1)
+    except ValueError:
+        raise InvalidInput(_("{text} is not a valid date.").format(text=value),
+                           field=field) from None
+    return found

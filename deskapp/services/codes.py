@@ -43,7 +43,7 @@ class CodePrefix(StrEnum):
     PARCEL = "P"  # 快件取件码
     LOST = "L"  # 拾遗物品
     KEY = "K"  # 钥匙
-    RELEASE = "R"  # 放行条 (future)
+    RELEASE = "R"  # 放行条
     WORK_ORDER = "W"  # 维修单 (future)
 
 

@@ -20,6 +20,8 @@ Every change is one call in the caller's transaction with its audit entry.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -148,6 +150,33 @@ class Override:
     reason: str
 
 
+# One line an item: "三人沙发", "tea table x2", "纸箱 ×10", "冰箱 1台", "桌子*2"; a "!" at the
+# end marks a large item the catalogue does not know. A bare number is part of the
+# description ("iPhone 15", "55寸电视"): a quantity has its x, × or * or its measure word.
+_LINE = re.compile(
+    r"^(?P<description>.*?)\s*"
+    r"(?:[x×*]\s*(?P<times>\d+)|(?P<count>\d+)\s*(?:件|台|张|个|把|套|箱|只|pcs))?"
+    r"\s*(?P<large>[!！])?$")
+
+
+def parse_lines(text: str) -> list[LineForm]:
+    """The slip form's item lines, one a line: a description, then an optional quantity
+    (``x2``, ``×2``, ``*2`` or ``2件``; 1 when none), then ``!`` for a large item the
+    catalogue does not know. Blank lines are skipped; the checks come in ``create``."""
+    lines = []
+    for raw in text.splitlines():
+        row = unicodedata.normalize("NFKC", raw).strip()
+        if not row:
+            continue
+        found = _LINE.match(row)
+        assert found is not None, "the pattern matches any line"
+        number = found.group("times") or found.group("count")
+        description = found.group("description").strip() or row
+        lines.append(LineForm(description, int(number) if number else 1,
+                              large=found.group("large") is not None))
+    return lines
+
+
 def _id(value: int | None) -> int:
     assert value is not None, "flushed records have an id"
     return value
@@ -203,10 +232,14 @@ def _checked(session: Session, site_id: int, form: SlipForm,
             count=checks.MAX_LINES), field="lines")
     lines = []
     for position, line in enumerate(form.lines, start=1):
-        description = checks.clean_text(line.description, field=f"lines.{position}.description",
-                                        label=_("the item"),
-                                        max_length=checks.MAX_DESCRIPTION, required=True)
-        quantity = checks.clean_quantity(line.quantity, field=f"lines.{position}.quantity")
+        try:
+            description = checks.clean_text(line.description, field="lines",
+                                            label=_("the item"),
+                                            max_length=checks.MAX_DESCRIPTION, required=True)
+            quantity = checks.clean_quantity(line.quantity, field="lines")
+        except InvalidInput as error:  # one text box holds every line: say which
+            raise InvalidInput(_("Line {number}: {problem}").format(
+                number=position, problem=error.message), field="lines") from None
         large, entry = catalogue.is_large(description, line.large, settings)
         lines.append({"position": position, "description": description, "quantity": quantity,
                       "large": large, "catalogue_entry": entry})
@@ -256,11 +289,44 @@ def _new_slip(session: Session, site_id: int, values: dict[str, Any],
     return slip
 
 
+def _under_pattern(session: Session, slip: ReleaseSlip, settings: Settings) -> None:
+    """A company's staff member's slip goes under the unit's standing pattern when one
+    covers its day, carrier and every item; otherwise the owner confirms as for anyone."""
+    if slip.pattern_id is not None or \
+            slip.applicant_relation != ApplicantRelation.COMPANY_STAFF.value:
+        return
+    calendar = WorkCalendar.from_settings(settings)
+    lines = lines_of(session, _id(slip.id))
+    patterns = session.exec(
+        select(ReleasePattern).where(ReleasePattern.site_id == slip.site_id,
+                                     ReleasePattern.unit_id == slip.unit_id)
+        .order_by(col(ReleasePattern.id))
+    ).all()
+    for pattern in patterns:
+        slip.pattern_id = pattern.id
+        if rules.pattern_covers(slip, lines, pattern, calendar) is None:
+            session.add(slip)
+            session.flush()
+            return
+    slip.pattern_id = None
+
+
+def patterns_of(session: Session, *, site_id: int, unit_id: int) -> list[ReleasePattern]:
+    """The unit's standing patterns, the newest first."""
+    return list(session.exec(
+        select(ReleasePattern).where(ReleasePattern.site_id == site_id,
+                                     ReleasePattern.unit_id == unit_id)
+        .order_by(col(ReleasePattern.valid_until).desc(), col(ReleasePattern.id).desc())
+    ).all())
+
+
 def create(session: Session, *, site_id: int, form: SlipForm, now: datetime,
            actor: Operator | None, settings: Settings) -> ReleaseSlip:
-    """A draft slip with its lines, waiting for the owner's confirmation."""
+    """A draft slip with its lines, waiting for the owner's confirmation (or under the
+    company's standing pattern, when one covers it)."""
     values, lines = _checked(session, site_id, form, settings)
     slip = _new_slip(session, site_id, values, lines, now, actor)
+    _under_pattern(session, slip, settings)
     audit.record(session, now=now, actor=actor, action="release.create", entity="release_slip",
                  entity_id=slip.id, site_id=site_id,
                  after={**_audit_slip(slip), "lines": lines})
@@ -332,6 +398,7 @@ def revise(session: Session, *, site_id: int, slip_id: int, form: SlipForm, now:
     slip = _new_slip(session, site_id, values, lines, now, actor, revision=old.revision + 1,
                      supersedes_id=old.id, fees_settled_by=old.fees_settled_by,
                      fees_settled_at=old.fees_settled_at)
+    _under_pattern(session, slip, settings)
     audit.record(session, now=now, actor=actor, action="release.revise", entity="release_slip",
                  entity_id=slip.id, site_id=site_id, before=before,
                  after={**_audit_slip(slip), "lines": lines})
@@ -407,6 +474,16 @@ def offered_numbers(session: Session, *, site_id: int, slip_id: int) -> list[OnF
                 offered.append(OnFileNumber(_id(resident.id), resident.name, resident.relation,
                                             phone))
     return offered
+
+
+def owners_on_file(session: Session, *, site_id: int, slip_id: int) -> list[tuple[int, str]]:
+    """The owners on file for the slip's unit (resident id, name): who may confirm in person."""
+    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    return [(_id(resident.id), resident.name) for resident in session.exec(
+        select(Resident).where(Resident.site_id == site_id, Resident.unit_id == slip.unit_id,
+                               col(Resident.active).is_(True),
+                               Resident.relation == Relation.OWNER.value)
+        .order_by(col(Resident.id)))]
 
 
 def _draft(session: Session, site_id: int, slip_id: int) -> ReleaseSlip:
@@ -572,6 +649,16 @@ def issue(session: Session, *, site_id: int, slip_id: int, now: datetime,
         slip.confirmation_kind = ConfirmationKind.PATTERN.value
         slip.confirmed_by = pattern.company if pattern else ""
         slip.confirmed_at = as_utc(now)
+    # Of two desks issuing the same draft, one wins: the status changes only from draft.
+    claimed = session.exec(
+        update(ReleaseSlip)
+        .where(col(ReleaseSlip.id) == slip.id, col(ReleaseSlip.status) == SlipStatus.DRAFT.value)
+        .values(status=SlipStatus.ISSUED.value)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict(_("Slip {code} changed meanwhile; open it again.").format(code=slip.code),
+                       field="slip")
     slip.status = SlipStatus.ISSUED.value
     slip.issued_at = as_utc(now)
     slip.issued_by_id = actor.id if actor else None
@@ -586,6 +673,69 @@ def issue(session: Session, *, site_id: int, slip_id: int, now: datetime,
     audit.record(session, now=now, actor=actor, action="release.issue", entity="release_slip",
                  entity_id=slip.id, site_id=site_id, before=before, after=_audit_slip(slip))
     return slip
+
+
+# --- what the desk may do with a slip -------------------------------------------------------
+
+CONFIRM, SETTLE, FEES, ISSUE, AMEND, VOID, PRINT, FILE, RETURNED = (
+    "confirm", "settle", "fees", "issue", "amend", "void", "print", "file", "returned")
+_STEP_OF_PROBLEM = {"confirmation": CONFIRM, rules.SETTLEMENTS: SETTLE,
+                    rules.FEES_SETTLED: FEES}
+
+
+def desk_actions(slip: ReleaseSlip | SlipRow) -> frozenset[str]:
+    """What the desk may do with the slip now (the screen shows these keys, no others)."""
+    allowed: set[str] = set()
+    status = slip.status
+    if status == SlipStatus.DRAFT.value:
+        allowed |= {CONFIRM, ISSUE}
+        if slip.reason == ReleaseReason.MOVING_OUT.value:
+            allowed |= {SETTLE, FEES}
+    if status in _AMENDABLE:
+        allowed |= {AMEND, VOID}
+    if status in (SlipStatus.ISSUED.value, SlipStatus.RELEASED.value, SlipStatus.FILED.value):
+        allowed.add(PRINT)
+    if status == SlipStatus.RELEASED.value:
+        allowed.add(FILE)
+    if (slip.reason == ReleaseReason.REPAIR.value and slip.returned_at is None
+            and status in (SlipStatus.RELEASED.value, SlipStatus.FILED.value)):
+        allowed.add(RETURNED)
+    return frozenset(allowed)
+
+
+def next_step(session: Session, *, site_id: int, slip_id: int, settings: Settings,
+              now: datetime) -> str:
+    """The step Enter opens: for a draft the first thing that stops the issue (the
+    confirmation, what a moving-out unit still has, the fees), else the issue itself;
+    a slip sent back is amended, a released one filed, a repair marked back. Empty:
+    nothing for the desk to do (an issued slip waits at the gate)."""
+    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    if slip.status == SlipStatus.DRAFT.value:
+        for problem in problems(session, site_id=site_id, slip_id=slip_id, settings=settings,
+                                now=now):
+            if problem.key in _STEP_OF_PROBLEM:
+                return _STEP_OF_PROBLEM[problem.key]
+        return ISSUE
+    if slip.status == SlipStatus.SENT_BACK.value:
+        return AMEND
+    if slip.status == SlipStatus.RELEASED.value:
+        return FILE
+    return RETURNED if RETURNED in desk_actions(slip) else ""
+
+
+def form_of(session: Session, slip: ReleaseSlip) -> SlipForm:
+    """The slip as its form, for an amendment (a new revision starts from the old)."""
+    return SlipForm(
+        unit=directory.unit_code(session, slip.unit_id), applicant_name=slip.applicant_name,
+        applicant_relation=slip.applicant_relation, carrier_name=slip.carrier_name,
+        reason=slip.reason, planned_at=as_utc(slip.planned_at),
+        lines=[LineForm(line.description, line.quantity,
+                        large=line.large and not line.catalogue_entry)
+               for line in lines_of(session, _id(slip.id))],
+        carrier_id_number=slip.carrier_id_number, carrier_phone=slip.carrier_phone,
+        plate=slip.plate, driver_name=slip.driver_name, reason_note=slip.reason_note,
+        due_back_on=slip.due_back_on,
+    )
 
 
 # --- the gate -------------------------------------------------------------------------------
@@ -821,6 +971,7 @@ class SlipRow:
     reason: str
     planned_at: datetime
     due_back_on: date | None
+    returned_at: datetime | None = None
 
 
 def _rows(session: Session, *conditions: Any) -> list[SlipRow]:
@@ -829,7 +980,8 @@ def _rows(session: Session, *conditions: Any) -> list[SlipRow]:
         .where(*conditions).order_by(col(ReleaseSlip.planned_at), col(ReleaseSlip.id))
     ).all()
     return [SlipRow(_id(slip.id), slip.code or "", slip.revision, slip.status, unit or "",
-                    slip.applicant_name, slip.reason, as_utc(slip.planned_at), slip.due_back_on)
+                    slip.applicant_name, slip.reason, as_utc(slip.planned_at), slip.due_back_on,
+                    as_utc(slip.returned_at) if slip.returned_at else None)
             for slip, unit in found]
 
 
@@ -838,6 +990,21 @@ def _day_bounds(now: datetime, settings: Settings) -> tuple[datetime, datetime]:
     day = calendar.local(as_utc(now)).date()
     start = calendar.at(day, datetime.min.time())
     return start, start + timedelta(days=1)
+
+
+def at_desk(session: Session, *, site_id: int) -> list[SlipRow]:
+    """What the desk still has to finish: drafts (confirmed or not) and slips sent back."""
+    return _rows(session, ReleaseSlip.site_id == site_id,
+                 col(ReleaseSlip.status).in_((SlipStatus.DRAFT.value,
+                                              SlipStatus.SENT_BACK.value)))
+
+
+def recent(session: Session, *, site_id: int, limit: int = 200) -> list[SlipRow]:
+    """The latest slips in every state, the newest first (the desk's "all" list)."""
+    newest = select(ReleaseSlip.id).where(ReleaseSlip.site_id == site_id).order_by(
+        col(ReleaseSlip.id).desc()).limit(limit)
+    rows = _rows(session, col(ReleaseSlip.id).in_(newest))
+    return sorted(rows, key=lambda row: row.id, reverse=True)
 
 
 def waiting_for_confirmation(session: Session, *, site_id: int) -> list[SlipRow]:
@@ -888,6 +1055,7 @@ class ReconciliationRow:
     unit: str
     released_at: datetime
     filed: bool
+    slip_id: int = 0
 
 
 def weekly_reconciliation(session: Session, *, site_id: int, week_start: date,
@@ -903,5 +1071,5 @@ def weekly_reconciliation(session: Session, *, site_id: int, week_start: date,
         .order_by(col(ReleaseSlip.released_at))
     ).all()
     return [ReconciliationRow(slip.code or "", unit or "", as_utc(slip.released_at),
-                              slip.status == SlipStatus.FILED.value)
+                              slip.status == SlipStatus.FILED.value, _id(slip.id))
             for slip, unit in found if slip.released_at is not None]
