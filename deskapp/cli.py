@@ -353,6 +353,46 @@ def build_cli() -> typer.Typer:
         for path, rows in report.files:
             typer.echo(_("  {file} ({rows})").format(file=path.name, rows=rows))
 
+    release_cli = typer.Typer(help=_("Release slips (物品放行条)."), no_args_is_help=True)
+    cli.add_typer(release_cli, name="release")
+
+    @release_cli.command("reconcile", help=_("Write the weekly reconciliation of the release "
+                                             "slips: every slip released in the week, and "
+                                             "whether it was filed."))
+    @guarded
+    def release_reconcile(
+        ctx: typer.Context,
+        week: Annotated[
+            str | None,
+            typer.Option("--week", help=_("The week's Monday, as 2026-11-23 (default: last "
+                                          "week).")),
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help=_("Folder to write into (default: exports/ in the data "
+                                         "folder).")),
+        ] = None,
+    ) -> None:
+        from deskapp.db import reading
+        from deskapp.formatting import desk_zone
+        from deskapp.services.release import reconciliation
+
+        desk = _open(ctx)
+        settings = desk.settings
+        if week is None:
+            start = reconciliation.last_week(desk.clock.now(), desk_zone(settings.timezone))
+        else:
+            start = reconciliation.parse_week(week)
+        with reading(desk.engine) as session:
+            report = reconciliation.write_week(
+                session, site_id=desk.site_id, site_code=settings.site_code, week_start=start,
+                settings=settings, out_dir=out or settings.data_dir / "exports",
+            )
+        typer.echo(_("Reconciliation of the week from {week} written to {path}: {released} "
+                     "released, {filed} filed, {missing} not filed.").format(
+            week=report.week_start, path=report.path, released=report.released,
+            filed=report.filed, missing=report.not_filed))
+
     @cli.command("sweep", help=_("Apply the age rules to open requests: raise severities and "
                                  "open escalations (run it nightly, or let the desk do it)."))
     @guarded
@@ -390,6 +430,12 @@ def _seed_demo(desk: Any) -> None:
                  "item(s) on the supervisor's list.").format(
         entries=shifts.duty_entries, sealed=shifts.sealed, unreviewed=shifts.unreviewed,
         refused=shifts.refused_waiting))
+    released = report.slips
+    typer.echo(_("Release slips: {slips} written this week; {waiting} waiting for the owner's "
+                 "confirmation, {issued} issued today, {unfiled} released and not filed, "
+                 "{unused} unused past their day, {overdue} returnable(s) overdue.").format(
+        slips=released.slips, waiting=released.waiting, issued=released.issued_today,
+        unfiled=released.unfiled, unused=released.unused, overdue=released.overdue))
     typer.echo(_("Sign in with one of these demo operators:"))
     for entry in report.operators:
         typer.echo(f"  {entry.login:<12} {_('PIN')} {entry.pin:<8} "

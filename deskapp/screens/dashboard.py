@@ -24,14 +24,18 @@ TILES: tuple[tuple[str, str], ...] = (
     ("escalations", N_("Escalations")),
     ("items_held", N_("Items held")),
     ("items_overdue", N_("Items overdue")),
-    ("slips_pending", N_("Slips pending")),
     ("keys_out", N_("Keys out")),
     ("keys_overdue", N_("Keys overdue")),
     ("parcels_waiting", N_("Parcels waiting")),
+    # The release slips side by side: four tiles a row at 80 columns puts them in a row
+    # with the day's changes; the last four (directory, handovers) make a row at any width.
+    ("slips_waiting", N_("Slips to confirm")),
+    ("slips_issued_today", N_("Issued today")),
+    ("slips_unfiled", N_("Slips not filed")),
+    ("changes_today", N_("Changes today")),
     ("units", N_("Units")),
     ("residents", N_("Residents")),
-    ("changes_today", N_("Changes today")),
-    # What waits for the supervisor from the handovers (F7), in a row of their own.
+    # What waits for the supervisor from the handovers (F7), ending the last row.
     ("handovers_unreviewed", N_("Shifts to review")),
     ("refused_waiting", N_("Refused items")),
 )

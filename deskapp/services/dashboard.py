@@ -3,13 +3,15 @@
 Each ledger contributes its counts here as it is built; a count whose ledger
 does not exist yet is ``None`` and shown as "not in use yet", not as zero.
 The handovers count what waits for the supervisor: sealed handovers not yet
-reviewed, and the items an incoming operator refused, not yet settled.
+reviewed, and the items an incoming operator refused, not yet settled. The
+release slips count the slips waiting for the owner's confirmation, those issued
+today and those released at the gate but not filed (``release_counts``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -19,6 +21,7 @@ from deskapp.config import Settings
 from deskapp.formatting import local_day_start
 from deskapp.models import AuditEntry, Operator
 from deskapp.models.custody import CustodyItem, ItemStatus, KeyLoan, Ledger
+from deskapp.models.release import ReleaseSlip, SlipStatus
 from deskapp.models.requests import Escalation, ServiceRequest
 from deskapp.services import directory
 from deskapp.services.clock import as_utc
@@ -40,7 +43,12 @@ class DeskSummary:
     escalations: int | None = None
     items_held: int | None = None
     items_overdue: int | None = None
-    slips_pending: int | None = None
+    slips_waiting: int | None = None
+    """Release slips waiting for the owner's confirmation (``slips.waiting_for_confirmation``)."""
+    slips_issued_today: int | None = None
+    """Release slips issued today, used or not (``slips.issued_today``)."""
+    slips_unfiled: int | None = None
+    """Release slips released at the gate, not filed yet (``slips.released_not_filed``)."""
     keys_out: int | None = None
     keys_overdue: int | None = None
     parcels_waiting: int | None = None
@@ -86,6 +94,7 @@ def desk_summary(
     if settings is not None:
         ledgers.update(_request_counts(session, site_id=site_id, now=now, settings=settings))
         ledgers.update(_custody_counts(session, site_id=site_id, now=now, settings=settings))
+        ledgers.update(release_counts(session, site_id=site_id, now=now, settings=settings))
     return DeskSummary(
         units=units,
         residents=residents,
@@ -191,3 +200,30 @@ def _custody_counts(
     counts = custody_counts(session, site_id=site_id, now=now, settings=settings)
     wanted = ("items_held", "items_overdue", "keys_out", "keys_overdue", "parcels_waiting")
     return {key: counts.get(key) for key in wanted}
+
+
+def release_counts(
+    session: Session, *, site_id: int, now: datetime, settings: Settings
+) -> dict[str, int | None]:
+    """The release slips' counts, by the conditions of the desk's lists in
+    ``services/release/slips.py`` (``waiting_for_confirmation``, ``issued_today``,
+    ``released_not_filed``) as one count query each."""
+
+    def slips(*where: Any) -> int:
+        return int(session.exec(
+            select(func.count()).select_from(ReleaseSlip).where(
+                ReleaseSlip.site_id == site_id, *where)
+        ).one())
+
+    calendar = WorkCalendar.from_settings(settings)
+    start = calendar.at(calendar.local_day(as_utc(now)), time(0, 0))
+    return {
+        "slips_waiting": slips(ReleaseSlip.status == SlipStatus.DRAFT.value,
+                               col(ReleaseSlip.confirmed_at).is_(None)),
+        "slips_issued_today": slips(
+            col(ReleaseSlip.issued_at) >= start,
+            col(ReleaseSlip.issued_at) < start + timedelta(days=1),
+            col(ReleaseSlip.status).in_((SlipStatus.ISSUED.value, SlipStatus.RELEASED.value,
+                                         SlipStatus.FILED.value))),
+        "slips_unfiled": slips(ReleaseSlip.status == SlipStatus.RELEASED.value),
+    }

@@ -26,6 +26,7 @@ from deskapp.models import Operator, Relation, Role, Site, Unit
 from deskapp.services import audit, directory, operators
 from deskapp.services.custody import demo as custody_demo
 from deskapp.services.handover import demo as handover_demo
+from deskapp.services.release import demo as release_demo
 from deskapp.services.requests import demo as requests_demo
 
 
@@ -97,6 +98,8 @@ class DemoReport:
     custody_steps: int = 0
     handovers: handover_demo.HandoverDemoReport = field(
         default_factory=handover_demo.HandoverDemoReport)
+    slips: release_demo.ReleaseDemoReport = field(
+        default_factory=release_demo.ReleaseDemoReport)
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,12 @@ def seed_demo(
     report.custody_steps = custody_demo.seed_custody(
         session, site_id=site_id, now=now, rng=rng, zone=zone, operators=list(staff.values()),
         units=units, settings=settings,
+    )
+    # The release slips' week comes last: a moving-out slip notes what its unit still has
+    # at the desk, as the other ledgers' weeks leave it; its own generator keeps theirs.
+    report.slips = release_demo.seed_release(
+        session, site_id=site_id, now=now, rng=random.Random(f"{rng_seed}:release"),
+        operators=staff, settings=settings or replace(Settings(), timezone=str(zone)),
     )
 
     site = session.get(Site, site_id)

@@ -17,6 +17,7 @@ from deskapp.services.custody import keys, lostfound, parcels, storage
 from deskapp.services.export import Exporter, Table, Window, local_text
 from deskapp.services.handover.export import export_handovers
 from deskapp.services.privacy import mask_phone
+from deskapp.services.release.export import export_release_slips
 
 REQUEST_COLUMNS = [
     "number", "received_at", "unit", "contact_name", "contact_phone", "channel", "kind",
@@ -96,4 +97,5 @@ def export_custody(session: Session, site_id: int, window: Window) -> list[Table
     return tables
 
 
-EXPORTERS: list[Exporter] = [export_requests, export_custody, export_handovers]
+EXPORTERS: list[Exporter] = [export_requests, export_custody, export_handovers,
+                             export_release_slips]

@@ -1,5 +1,6 @@
-"""The dashboard's counts of what waits for the supervisor from the handovers: sealed
-handovers not yet reviewed, refused items not yet settled."""
+"""The dashboard's counts of what waits for the supervisor from the handovers (sealed
+handovers not yet reviewed, refused items not yet settled) and of the release slips
+(waiting for the owner's confirmation, issued today, released and not filed)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from deskapp.formatting import desk_zone
 from deskapp.models import Operator
 from deskapp.services import dashboard
 from deskapp.services.handover import dutylog, handovers
-from tests.support import PIN, Staff, staff_fixture  # noqa: F401 (fixtures)
+from deskapp.services.release import slips
+from tests.services.release.test_slips import confirm, create, form, issue, local, pass_gate
+from tests.support import (  # noqa: F401 (fixtures)
+    PIN,
+    Homes,
+    Staff,
+    homes_fixture,
+    staff_fixture,
+)
 
 
 def seal_handover(desk: Desk, outgoing: Operator, incoming: Operator, *, refuse: bool,
@@ -90,3 +99,38 @@ def test_the_demo_desk_shows_one_handover_to_review_and_one_refused_item(
     demo_desk: Desk,
 ) -> None:
     assert waiting(demo_desk) == (1, 1)
+
+
+def test_the_release_slip_tiles_count_as_the_desk_s_lists_do(
+    desk: Desk, staff: Staff, homes: Homes,
+) -> None:
+    def tiles(now: datetime | None = None, *, with_settings: bool = True) -> tuple[
+            int | None, int | None, int | None]:
+        with reading(desk.engine) as session:
+            summary = dashboard.desk_summary(session, site_id=desk.site_id,
+                                             now=now or desk.clock.now(),
+                                             settings=desk.settings if with_settings else None)
+        return summary.slips_waiting, summary.slips_issued_today, summary.slips_unfiled
+
+    assert tiles() == (0, 0, 0)
+    assert tiles(with_settings=False) == (None, None, None)
+    slip = create(desk, staff)
+    assert tiles() == (1, 0, 0)
+    confirm(desk, staff, slip, homes)
+    assert tiles() == (0, 0, 0)  # confirmed: no longer waiting, not issued yet
+    issue(desk, staff, slip)
+    assert tiles() == (0, 1, 0)
+    pass_gate(desk, staff.guard, slip, local("2026-11-23T14:00"))
+    assert tiles() == (0, 1, 1)
+    # Issued today, counted until the desk's midnight; released and not filed until filed.
+    assert tiles(local("2026-11-23T23:59")) == (0, 1, 1)
+    assert tiles(local("2026-11-24T00:00")) == (0, 0, 1)
+    other = create(desk, staff, form())
+    confirm(desk, staff, other, homes)
+    issue(desk, staff, other)
+    with transaction(desk.engine) as session:
+        slips.file(session, site_id=desk.site_id, slip_id=slip.id or 0, now=desk.clock.now(),
+                   actor=staff.operator)
+        slips.void(session, site_id=desk.site_id, slip_id=other.id or 0, reason="业主改期",
+                   now=desk.clock.now(), actor=staff.operator)
+    assert tiles() == (0, 1, 0)  # filed still counts as issued today; voided does not

@@ -40,7 +40,7 @@ DESK, TODAY, NOT_FILED, UNUSED, OVERDUE, WEEK, ALL = (
     "desk", "today", "not_filed", "unused", "overdue", "week", "all")
 # The binding of each desk action; the footer shows those the slip allows.
 _ACTION_STEP = {"new_slip": None, "amend": slips.AMEND, "void": slips.VOID,
-                "print": slips.PRINT}
+                "print": slips.PRINT, "items_back": slips.RETURNED}
 
 
 def week_start(day: date) -> date:
@@ -57,8 +57,9 @@ class SlipsDesk(LedgerDesk):
     BINDINGS = [
         Binding("ctrl+n", "new_slip", N_("New slip")),
         Binding("ctrl+e", "amend", N_("Amend")),
-        Binding("ctrl+p", "print", N_("Print")),
+        Binding("ctrl+r", "print", N_("Print")),
         Binding("ctrl+d", "void", N_("Void")),
+        Binding("ctrl+b", "items_back", N_("Items back")),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -181,11 +182,7 @@ class SlipsDesk(LedgerDesk):
                     session, site_id=desk.site_id, slip_id=record_id, now=desk.clock.now(),
                     actor=self.desk_app.operator), _("Filed {code}.").format(code=code))
         elif step == slips.RETURNED:
-            self._ask(_("Slip {code}: are the repaired items back?").format(code=code),
-                      lambda session: slips.mark_returned(
-                          session, site_id=desk.site_id, slip_id=record_id,
-                          now=desk.clock.now(), actor=self.desk_app.operator),
-                      _("{code}: the items are back.").format(code=code))
+            self.items_back(record_id, code)
         elif slip.status == SlipStatus.ISSUED.value:
             self.app.notify(_("Slip {code} is issued: it waits for the guard at the gate.")
                             .format(code=code))
@@ -284,6 +281,20 @@ class SlipsDesk(LedgerDesk):
         if about is None:
             return
         self.app.push_screen(form := slip_forms.VoidForm(slip_id, about), self._after(form))
+
+    def action_items_back(self) -> None:
+        slip = self._current_slip()
+        if slip is not None:
+            self.items_back(slip.id, slip.code)
+
+    def items_back(self, slip_id: int, code: str) -> None:
+        """Repair: the items released came back (asked first, it cannot be taken back)."""
+        desk = self.desk_app.desk
+        self._ask(_("Slip {code}: are the repaired items back?").format(code=code),
+                  lambda session: slips.mark_returned(
+                      session, site_id=desk.site_id, slip_id=slip_id, now=desk.clock.now(),
+                      actor=self.desk_app.operator),
+                  _("{code}: the items are back.").format(code=code))
 
     def action_print(self) -> None:
         slip = self._current_slip()

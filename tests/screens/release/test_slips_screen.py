@@ -214,3 +214,42 @@ async def test_a_slip_code_scanned_on_the_dashboard_opens_it_on_f6(staffed: Desk
         with reading(staffed.engine) as session:
             assert operators.get_operator(session, site_id=staffed.site_id,
                                           login="wang").role == "operator"
+
+
+async def test_moving_out_lists_what_the_unit_has_at_the_desk_before_the_slip_is_issued(
+        staffed: Desk) -> None:
+    from tests.screens.test_scan_anywhere import _parcel
+
+    parcel_code = _parcel(staffed)  # a parcel waiting for 1-1-101
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, at="release")
+        # Moving out (reason 1) next Monday: three working days' notice kept.
+        await burst(pilot, "ctrl+n", *slip_form_keys(reason="1", planned="11-30 10:00"),
+                    "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, slip_forms.ConfirmationForm),
+                         "the confirmation")
+        await burst(pilot, "1", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, slip_forms.SettlementForm),
+                         "what the unit still has")
+        shown = screen_text(app)
+        assert "parcel waiting" in shown and parcel_code in shown
+        await burst(pilot, "ctrl+s")  # not settled and no reason: refused beside it
+        assert isinstance(app.screen, slip_forms.SettlementForm)
+        assert "why not settled" in screen_text(app).lower()
+        # The cursor is in the field to fix: the note typed there is saved.
+        await burst(pilot, *"业主下午来取", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, slip_forms.FeesForm),
+                         "the fees")
+        await burst(pilot, *"收费员小刘", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, slip_forms.IssueForm),
+                         "the issue")
+        await burst(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReleaseScreen), "the list")
+        await settle(pilot)
+        [slip] = all_slips(staffed)
+        assert slip.status == SlipStatus.ISSUED.value and slip.fees_settled_by == "收费员小刘"
+        await burst(pilot, "7")
+        shown = screen_text(app)
+        assert "The unit still has at the desk" in shown and "✗" in shown
+        assert "业主下午来取" in shown and "Print" in shown  # ctrl+r prints it again

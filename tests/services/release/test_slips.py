@@ -387,6 +387,13 @@ def test_a_large_item_is_refused_at_the_gate_after_hours_unless_overridden(
     slip = issued(desk, staff, homes)
     assert "office hours" in gate(desk, slip.code or "", local("2026-11-23T18:00")).refusal
     assert gate(desk, slip.code or "", local("2026-11-23T17:59")).can_release
+    # Planned for the evening and overridden by a supervisor: the guard lets it pass then.
+    evening = create(desk, staff, form(planned_at=local("2026-11-23T19:30")))
+    confirm(desk, staff, evening, homes)
+    issue(desk, staff, evening, Override(staff.supervisor, "业主次日出国"))
+    assert gate(desk, evening.code or "", local("2026-11-23T19:40")).can_release
+    released = pass_gate(desk, staff.guard, evening, local("2026-11-23T19:40"))
+    assert released.status == SlipStatus.RELEASED.value
 
 
 def test_only_a_guard_or_supervisor_works_the_gate(desk: Desk, staff: Staff,
