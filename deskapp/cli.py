@@ -75,7 +75,8 @@ def build_cli() -> typer.Typer:
                  "deskapp db current | deskapp db backup FILE | deskapp demo | "
                  "deskapp operator add|list|disable|unlock | deskapp import units FILE.csv "
                  "[--skip-bad] | deskapp audit verify | deskapp export [--date DAY] | "
-                 "deskapp sweep.  deskapp COMMAND --help tells more."),
+                 "deskapp sweep | deskapp release reconcile [--week DAY].  "
+                 "deskapp COMMAND --help tells more."),
     )
 
     @cli.callback(invoke_without_command=True)

@@ -11,7 +11,7 @@ today and those released at the gate but not filed (``release_counts``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -21,12 +21,12 @@ from deskapp.config import Settings
 from deskapp.formatting import local_day_start
 from deskapp.models import AuditEntry, Operator
 from deskapp.models.custody import CustodyItem, ItemStatus, KeyLoan, Ledger
-from deskapp.models.release import ReleaseSlip, SlipStatus
 from deskapp.models.requests import Escalation, ServiceRequest
 from deskapp.services import directory
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import core, lists, parcels, storage
 from deskapp.services.handover import handovers
+from deskapp.services.release import slips as release_slips
 from deskapp.services.requests import deadlines
 from deskapp.services.requests.timeline import escalation_reason
 from deskapp.services.workcalendar import WorkCalendar
@@ -205,25 +205,6 @@ def _custody_counts(
 def release_counts(
     session: Session, *, site_id: int, now: datetime, settings: Settings
 ) -> dict[str, int | None]:
-    """The release slips' counts, by the conditions of the desk's lists in
-    ``services/release/slips.py`` (``waiting_for_confirmation``, ``issued_today``,
-    ``released_not_filed``) as one count query each."""
-
-    def slips(*where: Any) -> int:
-        return int(session.exec(
-            select(func.count()).select_from(ReleaseSlip).where(
-                ReleaseSlip.site_id == site_id, *where)
-        ).one())
-
-    calendar = WorkCalendar.from_settings(settings)
-    start = calendar.at(calendar.local_day(as_utc(now)), time(0, 0))
-    return {
-        "slips_waiting": slips(ReleaseSlip.status == SlipStatus.DRAFT.value,
-                               col(ReleaseSlip.confirmed_at).is_(None)),
-        "slips_issued_today": slips(
-            col(ReleaseSlip.issued_at) >= start,
-            col(ReleaseSlip.issued_at) < start + timedelta(days=1),
-            col(ReleaseSlip.status).in_((SlipStatus.ISSUED.value, SlipStatus.RELEASED.value,
-                                         SlipStatus.FILED.value))),
-        "slips_unfiled": slips(ReleaseSlip.status == SlipStatus.RELEASED.value),
-    }
+    """The release slips' counts, on the conditions of the desk's own lists
+    (``slips.desk_counts``: waiting for confirmation, issued today, released not filed)."""
+    return dict(release_slips.desk_counts(session, site_id=site_id, now=now, settings=settings))

@@ -10,7 +10,7 @@ keys in the footer are the service's ``desk_actions`` for the slip under the cur
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -27,7 +27,7 @@ from deskapp.screens.custody.ledger_forms import LedgerDesk, done, flagged, line
 from deskapp.screens.release import slip_forms
 from deskapp.services import directory
 from deskapp.services.custody.lists import Page
-from deskapp.services.release import moving_out, slips
+from deskapp.services.release import moving_out, reconciliation, slips
 from deskapp.services.release.slips import SlipRow
 from deskapp.widgets.confirm import ConfirmModal
 
@@ -43,10 +43,6 @@ _ACTION_STEP = {"new_slip": None, "amend": slips.AMEND, "void": slips.VOID,
                 "print": slips.PRINT, "items_back": slips.RETURNED}
 
 
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 class SlipsDesk(LedgerDesk):
     VIEWS = ((DESK, N_("To do at the desk")), (TODAY, N_("Issued today")),
              (NOT_FILED, N_("Not filed")), (UNUSED, N_("Unused")),
@@ -60,9 +56,12 @@ class SlipsDesk(LedgerDesk):
         Binding("ctrl+r", "print", N_("Print")),
         Binding("ctrl+d", "void", N_("Void")),
         Binding("ctrl+b", "items_back", N_("Items back")),
+        Binding("ctrl+w", "week_csv", N_("Week as CSV")),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "week_csv":
+            return self.view == WEEK
         if action not in _ACTION_STEP or action == "new_slip":
             return True
         slip = self._current_slip()
@@ -123,9 +122,10 @@ class SlipsDesk(LedgerDesk):
             rows = slips.returnables_overdue(session, site_id=site, now=now, settings=settings)
         elif self.view == WEEK:
             today = now.astimezone(desk_zone(settings.timezone)).date()
+            monday = reconciliation.week_of(today)
             rows = [_WeekRow(row.slip_id, row.code, row.unit, row.released_at, row.filed)
                     for row in slips.weekly_reconciliation(
-                        session, site_id=site, week_start=week_start(today), settings=settings)]
+                        session, site_id=site, week_start=monday, settings=settings)]
         else:
             rows = slips.recent(session, site_id=site)
         return whole_list(rows, offset, limit)
@@ -295,6 +295,28 @@ class SlipsDesk(LedgerDesk):
                       session, site_id=desk.site_id, slip_id=slip_id, now=desk.clock.now(),
                       actor=self.desk_app.operator),
                   _("{code}: the items are back.").format(code=code))
+
+    def action_week_csv(self) -> None:
+        """This week's reconciliation as a CSV in the exports folder (as ``deskapp release
+        reconcile`` writes it)."""
+        desk, app = self.desk_app.desk, self.desk_app
+        today = desk.clock.now().astimezone(desk_zone(desk.settings.timezone)).date()
+        screen: Any = self.screen
+
+        def write() -> Any:
+            with reading(desk.engine) as session:
+                return reconciliation.write_week(
+                    session, site_id=desk.site_id, site_code=desk.settings.site_code,
+                    week_start=reconciliation.week_of(today), settings=desk.settings,
+                    out_dir=desk.settings.data_dir / "exports")
+
+        def written(report: Any) -> None:
+            app.notify(_("Reconciliation of the week from {week} written to {path}: {released} "
+                         "released, {filed} filed, {missing} not filed.").format(
+                week=report.week_start, path=report.path, released=report.released,
+                filed=report.filed, missing=report.not_filed), timeout=10)
+
+        screen.run_db(write, written, name="week-csv")
 
     def action_print(self) -> None:
         slip = self._current_slip()

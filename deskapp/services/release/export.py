@@ -1,12 +1,14 @@
 """The release slips in the nightly export: every revision the day touched, and its lines.
 
-Two tables for one local day, each row with its state at export time:
+Three tables for one local day, each row with its state at export time:
 
 - ``release_slips``: one row per revision whose life touched the day: drafted,
   confirmed, overridden, fees confirmed, a line ticked at the gate, issued,
   released, sent back, filed, voided, back from repair, a moving-out settlement
   recorded, or superseded (a later revision drafted that day);
-- ``release_lines``: the item lines of those revisions.
+- ``release_lines``: the item lines of those revisions;
+- ``release_settlements``: for a moving-out slip, what the unit still had at the desk
+  and how each was settled, or why not.
 
 Operators are named by their sign-in name, as in the other ledgers' files; the
 slip keeps no operator for sending back or for the items' return, so those two
@@ -49,6 +51,8 @@ SLIP_COLUMNS = [
 ]
 LINE_COLUMNS = ["code", "position", "description", "quantity", "large", "catalogue_entry",
                 "ticked_at"]
+SETTLEMENT_COLUMNS = ["code", "kind", "reference", "settled", "note", "recorded_at",
+                      "recorded_by"]
 
 _STEPS_BY_AUDIT = {"release.send_back": "sent_back_by", "release.returned": "returned_by"}
 _CHUNK = 500
@@ -172,4 +176,16 @@ def export_release_slips(session: Session, site_id: int, window: Window) -> list
                 str(line.quantity), "1" if line.large else "0", line.catalogue_entry,
                 _time(line.ticked_at, zone),
             ])
-    return [slips, lines]
+
+    settlements = Table("release_settlements", SETTLEMENT_COLUMNS)
+    for chunk in _chunks(ids):
+        for entry in session.exec(
+            select(ReleaseSettlement).where(col(ReleaseSettlement.slip_id).in_(chunk))
+            .order_by(col(ReleaseSettlement.slip_id), col(ReleaseSettlement.id))
+        ).all():
+            settlements.rows.append([
+                codes.get(entry.slip_id, ""), entry.kind, entry.reference,
+                "1" if entry.settled else "0", entry.note, _time(entry.recorded_at, zone),
+                login(entry.recorded_by_id),
+            ])
+    return [slips, lines, settlements]

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from deskapp.config import Settings
 from deskapp.errors import Conflict, InvalidInput, NotFound
@@ -1006,25 +1006,48 @@ def recent(session: Session, *, site_id: int, limit: int = 200) -> list[SlipRow]
     return sorted(rows, key=lambda row: row.id, reverse=True)
 
 
+def _waiting(site_id: int) -> tuple[Any, ...]:
+    return (ReleaseSlip.site_id == site_id, ReleaseSlip.status == SlipStatus.DRAFT.value,
+            col(ReleaseSlip.confirmed_at).is_(None))
+
+
+def _issued_on_the_day(site_id: int, now: datetime, settings: Settings) -> tuple[Any, ...]:
+    start, end = _day_bounds(now, settings)
+    return (ReleaseSlip.site_id == site_id, col(ReleaseSlip.issued_at) >= start,
+            col(ReleaseSlip.issued_at) < end,
+            col(ReleaseSlip.status).in_((SlipStatus.ISSUED.value, SlipStatus.RELEASED.value,
+                                         SlipStatus.FILED.value)))
+
+
+def _not_filed(site_id: int) -> tuple[Any, ...]:
+    return (ReleaseSlip.site_id == site_id, ReleaseSlip.status == SlipStatus.RELEASED.value)
+
+
 def waiting_for_confirmation(session: Session, *, site_id: int) -> list[SlipRow]:
-    return _rows(session, ReleaseSlip.site_id == site_id,
-                 ReleaseSlip.status == SlipStatus.DRAFT.value,
-                 col(ReleaseSlip.confirmed_at).is_(None))
+    return _rows(session, *_waiting(site_id))
 
 
 def issued_today(session: Session, *, site_id: int, now: datetime,
                  settings: Settings) -> list[SlipRow]:
-    start, end = _day_bounds(now, settings)
-    return _rows(session, ReleaseSlip.site_id == site_id,
-                 col(ReleaseSlip.issued_at) >= start, col(ReleaseSlip.issued_at) < end,
-                 col(ReleaseSlip.status).in_((SlipStatus.ISSUED.value,
-                                              SlipStatus.RELEASED.value,
-                                              SlipStatus.FILED.value)))
+    return _rows(session, *_issued_on_the_day(site_id, now, settings))
 
 
 def released_not_filed(session: Session, *, site_id: int) -> list[SlipRow]:
-    return _rows(session, ReleaseSlip.site_id == site_id,
-                 ReleaseSlip.status == SlipStatus.RELEASED.value)
+    return _rows(session, *_not_filed(site_id))
+
+
+def desk_counts(session: Session, *, site_id: int, now: datetime,
+                settings: Settings) -> dict[str, int]:
+    """How many slips each of the dashboard's lists holds: one count query each, on the
+    same conditions as the lists themselves."""
+
+    def count(conditions: tuple[Any, ...]) -> int:
+        return int(session.exec(select(func.count()).select_from(ReleaseSlip)
+                                .where(*conditions)).one())
+
+    return {"slips_waiting": count(_waiting(site_id)),
+            "slips_issued_today": count(_issued_on_the_day(site_id, now, settings)),
+            "slips_unfiled": count(_not_filed(site_id))}
 
 
 def unused_past_day(session: Session, *, site_id: int, now: datetime,
@@ -1067,7 +1090,7 @@ def weekly_reconciliation(session: Session, *, site_id: int, week_start: date,
         select(ReleaseSlip, Unit.code).join(Unit, col(Unit.id) == col(ReleaseSlip.unit_id))
         .where(ReleaseSlip.site_id == site_id, col(ReleaseSlip.released_at) >= start,
                col(ReleaseSlip.released_at) < end)
-        .order_by(col(ReleaseSlip.released_at))
+        .order_by(col(ReleaseSlip.released_at), col(ReleaseSlip.id))
     ).all()
     return [ReconciliationRow(slip.code or "", unit or "", as_utc(slip.released_at),
                               slip.status == SlipStatus.FILED.value, _id(slip.id))

@@ -196,6 +196,13 @@ async def test_a_slip_sent_back_is_amended_into_a_new_revision_and_filed_after_r
                 ReleaseSlip.status == SlipStatus.RELEASED.value)).one() == 0
         assert f"Filed {other.code}." in notices(app)
         assert "0 of 0 shown" in screen_text(app)
+        # The week's reconciliation: on screen, and as a CSV with ctrl+w.
+        await burst(pilot, "6")
+        assert "This week: 1 released, 1 filed, 0 not filed." in screen_text(app)
+        await burst(pilot, "ctrl+w")
+        written = (Path(staffed.settings.data_dir) / "exports" / staffed.settings.site_code
+                   / "reconciliation-2026-11-23.csv").read_text(encoding="utf-8")
+        assert f"{other.code},1-1-101," in written and written.splitlines()[-1] == "total,,1,1"
 
 
 async def test_a_slip_code_scanned_on_the_dashboard_opens_it_on_f6(staffed: Desk) -> None:

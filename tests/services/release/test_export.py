@@ -14,7 +14,7 @@ from deskapp.desk import Desk
 from deskapp.formatting import desk_zone
 from deskapp.services import export
 from deskapp.services.release import slips
-from deskapp.services.release.export import LINE_COLUMNS, SLIP_COLUMNS
+from deskapp.services.release.export import LINE_COLUMNS, SETTLEMENT_COLUMNS, SLIP_COLUMNS
 from deskapp.services.release.slips import LineForm, Override
 from tests.services.release.test_slips import CARRIER_PHONE, TODAY_2PM, form, local
 from tests.support import Homes, Staff, homes_fixture, staff_fixture  # noqa: F401
@@ -148,3 +148,28 @@ def test_the_day_s_slips_are_exported_one_row_a_revision_with_their_lines_masked
     assert (back["code"], back["returned_at"], back["returned_by"]) == (
         repair.code, "2026-11-24T09:00+08:00", "liuyang")
     assert rows(exported(desk, tmp_path, date(2026, 11, 25)), "release_slips") == []
+
+
+def test_a_moving_out_slip_s_settlements_are_exported_with_it(
+        desk: Desk, staff: Staff, homes: Homes, tmp_path: Path) -> None:
+    from deskapp.services.custody import storage
+    from deskapp.services.release import moving_out
+
+    site, morning = desk.site_id, local("2026-11-23T09:00")
+    with transaction(desk.engine) as session:
+        stored = storage.deposit(session, site_id=site, now=morning, actor=staff.operator,
+                                 form=storage.StorageForm(
+                                     depositor_name="张伟", description="一箱书", shelf="A-1",
+                                     phone="13812345678", unit="3-2-1201",
+                                     depositor_confirmed=True))
+        slip = slips.create(session, site_id=site, now=morning, actor=staff.operator,
+                            settings=desk.settings,
+                            form=form(reason="moving_out", planned_at=local("2026-11-30T10:00")))
+        moving_out.record_settlement(session, site_id=site, slip_id=slip.id or 0, kind="stored",
+                                     record_id=stored.id or 0, settled=False,
+                                     note="业主周五来取", now=morning, actor=staff.operator)
+    folder = exported(desk, tmp_path, DAY)
+    assert header(folder, "release_settlements") == SETTLEMENT_COLUMNS
+    assert [tuple(row.values()) for row in rows(folder, "release_settlements")] == [
+        (slip.code, "stored", stored.code, "0", "业主周五来取", "2026-11-23T09:00+08:00",
+         staff.operator.login)]
