@@ -13,6 +13,7 @@ from deskapp.errors import DeskError
 from deskapp.i18n import _
 from deskapp.services import codes, directory
 from deskapp.services.custody import core, lists
+from deskapp.services.release import slips
 from deskapp.services.requests import views
 
 # A request number as read out: the day (YYMMDD), perhaps the dash and the sequence.
@@ -72,12 +73,17 @@ class RecordsProvider(Provider):
             try:
                 code = codes.check_code(text)
                 with reading(app.desk.engine) as session:
-                    ledger, _record = lists.find_by_code(
-                        session, site_id=app.desk.site_id, text=code.text
-                    )
+                    if code.prefix == codes.CodePrefix.RELEASE.value:
+                        slips.get_by_code(session, site_id=app.desk.site_id, text=code.text)
+                        kind = _("Release slip")
+                    else:
+                        ledger, _record = lists.find_by_code(
+                            session, site_id=app.desk.site_id, text=code.text
+                        )
+                        kind = core.ledger_label(ledger)
             except DeskError:
                 return
-            label = f"{code.text}  {core.ledger_label(ledger)}"
+            label = f"{code.text}  {kind}"
             yield Hit(1.0, label, partial(app.open_scanned, code.text), text=label,
                       help=_("Open the record"))
             return
@@ -111,6 +117,8 @@ class ScreensProvider(Provider):
             (_("Intake"), "intake"),
             (_("Queue"), "queue"),
             (_("Storage"), "storage"),
+            (_("Release slips"), "release"),
+            (_("Handover"), "handover"),
             (_("Ledgers"), "ledgers"),
             (_("Directory"), "directory"),
             (_("Duty log"), "duty_log"),

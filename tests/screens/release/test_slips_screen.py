@@ -18,7 +18,14 @@ from deskapp.screens.release.slips import ReleaseScreen
 from deskapp.services import operators
 from deskapp.services.release import slips
 from deskapp.widgets.staff_pin import StaffPinModal
-from tests.screens.helpers import burst, pin_checked, settle, sign_in, wait_until
+from tests.screens.helpers import (
+    burst,
+    palette_search,
+    pin_checked,
+    settle,
+    sign_in,
+    wait_until,
+)
 from tests.screens.release.test_gate_screen import issued_slip, screen_text, with_guard
 
 CARRIER = ("周师傅", "11010519491231002X", "13955556666")
@@ -216,6 +223,12 @@ async def test_a_slip_code_scanned_on_the_dashboard_opens_it_on_f6(staffed: Desk
         await wait_until(pilot, lambda: app.current_mode == "release", "the release screen")
         await settle(pilot)
         assert slip.code in screen_text(app)
+        # Read out over the phone: the palette finds the slip by its code too.
+        await burst(pilot, "f2")
+        await palette_search(pilot, (slip.code or "").lower())
+        assert "Release slip" in screen_text(app)
+        await burst(pilot, "enter")
+        await wait_until(pilot, lambda: app.current_mode == "release", "the slip again")
         # The desk never works the gate: a desk operator has no gate screen.
         assert not app.may_open("gate")
         with reading(staffed.engine) as session:
