@@ -6,7 +6,9 @@ finds the manifest knows the day is complete. Files are written beside their
 final name and renamed into place, so nobody reads half a file.
 
 Column names are stable machine keys (not translated). Phone and ID numbers are
-masked: the export leaves the desk.
+masked: the export leaves the desk. A cell that a spreadsheet would run as a formula
+(``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) is written with a leading
+``'``; a number such as ``-1`` stays a number (``safe_cell``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -79,11 +82,25 @@ def local_text(value: datetime | None, zone: tzinfo) -> str:
     return value.astimezone(zone).isoformat(timespec="minutes")
 
 
+# What a spreadsheet reads as a formula (OWASP, CSV injection): a cell starting with one
+# of these, unless it is a number such as -1 or +3.5, which stays a number.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+def safe_cell(value: str) -> str:
+    """A cell no spreadsheet runs as a formula: a leading ``'`` keeps ``=HYPERLINK(…)``
+    typed into a summary as text, the way a person typed it."""
+    if value.startswith(_FORMULA_STARTS) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def _csv_bytes(table: Table, *, excel: bool) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(table.header)
-    writer.writerows(table.rows)
+    writer.writerows([safe_cell(cell) for cell in row] for row in table.rows)
     prefix = "\ufeff" if excel else ""
     return (prefix + buffer.getvalue()).encode("utf-8")
 

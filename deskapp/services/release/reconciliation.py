@@ -28,7 +28,7 @@ from deskapp.errors import InvalidInput, StorageError
 from deskapp.formatting import desk_zone
 from deskapp.i18n import _
 from deskapp.services.clock import as_utc
-from deskapp.services.export import _write_atomically, local_text
+from deskapp.services.export import _write_atomically, local_text, safe_cell
 from deskapp.services.release import slips
 from deskapp.services.release.slips import ReconciliationRow
 
@@ -66,8 +66,8 @@ def csv_text(rows: Sequence[ReconciliationRow], zone: tzinfo) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([row.code, row.unit, local_text(as_utc(row.released_at), zone),
-                         "1" if row.filed else "0"])
+        writer.writerow([safe_cell(row.code), safe_cell(row.unit),
+                         local_text(as_utc(row.released_at), zone), "1" if row.filed else "0"])
     writer.writerow([TOTAL, "", str(len(rows)), str(sum(1 for row in rows if row.filed))])
     return buffer.getvalue()
 
