@@ -63,6 +63,24 @@ def _open(ctx: typer.Context, *, upgrade: bool = True) -> Any:
     return open_desk(_settings(ctx), upgrade=upgrade)
 
 
+# The nightly export's options, shared by ``deskapp export`` and ``deskapp export nightly``
+# (module level: the annotations are read by name when the command is built).
+DayOption = Annotated[
+    str | None,
+    typer.Option("--date", help=_("Day to export, as 2026-11-23 (default: yesterday).")),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help=_("Folder to write into (default: exports/ in the data "
+                                 "folder).")),
+]
+ExcelOption = Annotated[
+    bool,
+    typer.Option("--excel", help=_("Start each file with a byte-order mark, so that "
+                                   "Excel shows the Chinese.")),
+]
+
+
 def build_cli() -> typer.Typer:
     cli = typer.Typer(
         help=_("deskapp: the front desk of a property service center. "
@@ -313,27 +331,31 @@ def build_cli() -> typer.Typer:
                            N_("OK: {count} entries, chain intact.")))
         typer.echo(_("Sealed handovers: unchanged since their seal."))
 
-    @cli.command("export", help=_("Write the nightly CSV export of every ledger for one day."))
+    export_cli = typer.Typer(
+        help=_("Write the nightly CSV export of every ledger for one day."),
+        invoke_without_command=True)
+    cli.add_typer(export_cli, name="export")
+
+    @export_cli.callback()
     @guarded
-    def export(
-        ctx: typer.Context,
-        day: Annotated[
-            str | None,
-            typer.Option("--date", help=_("Day to export, as 2026-11-23 (default: yesterday).")),
-        ] = None,
-        out: Annotated[
-            Path | None,
-            typer.Option("--out", help=_("Folder to write into (default: exports/ in the data "
-                                         "folder).")),
-        ] = None,
-        excel: Annotated[
-            bool,
-            typer.Option("--excel", help=_("Start each file with a byte-order mark, so that "
-                                           "Excel shows the Chinese.")),
-        ] = False,
-    ) -> None:
+    def export(ctx: typer.Context, day: DayOption = None, out: OutOption = None,
+               excel: ExcelOption = False) -> None:
+        # Plain ``deskapp export`` is the nightly export, as it always was.
+        if ctx.invoked_subcommand is None:
+            _export_nightly(ctx, day, out, excel)
+
+    @export_cli.command("nightly", help=_("Write the nightly CSV export of every ledger for "
+                                          "one day."))
+    @guarded
+    def export_nightly(ctx: typer.Context, day: DayOption = None, out: OutOption = None,
+                       excel: ExcelOption = False) -> None:
+        _export_nightly(ctx, day, out, excel)
+
+    def _export_nightly(ctx: typer.Context, day: str | None, out: Path | None,
+                        excel: bool) -> None:
         from datetime import timedelta
 
+        from deskapp import migrate
         from deskapp.db import reading
         from deskapp.formatting import desk_zone
         from deskapp.services import export as exporting
@@ -345,10 +367,13 @@ def build_cli() -> typer.Typer:
             chosen = (desk.clock.now().astimezone(zone) - timedelta(days=1)).date()
         else:
             chosen = exporting.parse_day(day)
+        schema = migrate.current_revision(desk.engine) or ""
+        # One read transaction: every file shows the same moment while the desks write on.
         with reading(desk.engine) as session:
             report = exporting.export_day(
                 session, site_id=desk.site_id, site_code=settings.site_code, day=chosen,
                 zone=zone, out_dir=out or settings.data_dir / "exports", excel=excel,
+                schema_version=schema,
             )
         typer.echo(_("Exported {day} to {folder}:").format(day=chosen, folder=report.folder))
         for path, rows in report.files:

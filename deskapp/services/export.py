@@ -105,12 +105,20 @@ def _csv_bytes(table: Table, *, excel: bool) -> bytes:
     return (prefix + buffer.getvalue()).encode("utf-8")
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    partial = path.with_name(f".{path.name}.partial")
+def _write_partial(partial: Path, content: bytes) -> None:
     with partial.open("wb") as handle:
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        _write_partial(partial, content)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, path)
 
 
@@ -130,27 +138,45 @@ def export_day(
     out_dir: Path,
     excel: bool = False,
     exporters: list[Exporter] | None = None,
+    schema_version: str = "",
 ) -> ExportReport:
-    """Write every ledger's CSV for ``day`` into ``out_dir/<site>/<day>/``."""
+    """Write every ledger's CSV for ``day`` into ``out_dir/<site>/<day>/``.
+
+    Every file is written beside its final name first; only when all are written are
+    they renamed into place, the manifest last (file, rows, sha256, the schema version
+    and the day's window). A failure on the way (a full disk) removes what it wrote and
+    leaves the folder as it was: a reader never finds half a day."""
     window = day_window(day, zone)
     tables: list[Table] = []
     for exporter in exporters if exporters is not None else ledger_exporters():
         tables.extend(exporter(session, site_id, window))
     folder = out_dir / site_code / day.isoformat()
+    since, until = local_text(window.since, zone), local_text(window.until, zone)
+    written: list[tuple[Path, Path]] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        manifest = Table("manifest", ["file", "rows", "sha256"])
+        manifest = Table("manifest", ["file", "rows", "sha256", "schema_version",
+                                      "window_since", "window_until"])
         files: list[tuple[Path, int]] = []
-        for table in tables:
-            content = _csv_bytes(table, excel=excel)
+        for table in [*tables, manifest]:
+            if table is manifest:
+                content = _csv_bytes(manifest, excel=False)
+            else:
+                content = _csv_bytes(table, excel=excel)
+                manifest.rows.append([f"{table.name}.csv", str(len(table.rows)),
+                                      hashlib.sha256(content).hexdigest(), schema_version,
+                                      since, until])
             path = folder / f"{table.name}.csv"
-            _write_atomically(path, content)
-            files.append((path, len(table.rows)))
-            manifest.rows.append(
-                [path.name, str(len(table.rows)), hashlib.sha256(content).hexdigest()]
-            )
-        _write_atomically(folder / "manifest.csv", _csv_bytes(manifest, excel=False))
+            partial = path.with_name(f".{path.name}.partial")
+            written.append((partial, path))
+            _write_partial(partial, content)
+            if table is not manifest:
+                files.append((path, len(table.rows)))
+        for partial, path in written:  # the manifest is the last one in
+            os.replace(partial, path)
     except OSError as error:
+        for partial, _path in written:
+            partial.unlink(missing_ok=True)
         raise StorageError(
             _("Cannot write the export to {folder}: {reason}").format(
                 folder=folder, reason=error.strerror or error
