@@ -38,11 +38,21 @@ class HelpScreen(ModalScreen[None]):
         table.add_columns(_("Key"), _("Does"))
         seen: set[str] = set()
         for binding in self._all_bindings():
-            if not binding.description or binding.key in seen:
+            if not binding.description or binding.key in seen or not self._may(binding):
                 continue
             seen.add(binding.key)
             table.add_row(self.app.get_key_display(binding), _(binding.description))
         table.focus()
+
+    def _may(self, binding: Binding) -> bool:
+        """A task key this operator may not use (a guard's F2…) is not offered."""
+        from textual.actions import parse
+
+        _namespace, action, arguments = parse(binding.action)
+        may_open = getattr(self.app, "may_open", None)
+        if action == "go" and arguments and may_open is not None:
+            return bool(may_open(str(arguments[0])))
+        return True
 
     def _all_bindings(self) -> list[Binding]:
         collected: list[Binding] = []

@@ -73,6 +73,11 @@ async def test_the_guard_scans_ticks_releases_and_a_second_scan_is_refused(
         await burst(pilot, "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "ctrl+p")
         assert isinstance(app.screen, GateScreen)
         assert "Gate" in screen_text(app)
+        await burst(pilot, "f1")  # help offers the gate's keys, no task key
+        shown = screen_text(app)
+        assert "Send back" in shown and "Dashboard" not in shown and "Intake" not in shown
+        await burst(pilot, "escape")
+        assert isinstance(app.screen, GateScreen)
 
         # A scan: the code as a scanner's burst, then Enter.
         await burst(pilot, *code, "enter")
