@@ -10,12 +10,14 @@ keys in the footer are the service's ``desk_actions`` for the slip under the cur
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widgets import Static
 
 from deskapp.db import reading, transaction
 from deskapp.errors import DeskError
@@ -136,7 +138,7 @@ class SlipsDesk(LedgerDesk):
             return
         rows = list(self.table.rows_by_id.values())
         filed = sum(1 for row in rows if row.filed)
-        self.query_one(f"#{self.id}-status").update(  # type: ignore[attr-defined]
+        self.query_one(f"#{self.id}-status", Static).update(
             _("This week: {released} released, {filed} filed, {missing} not filed.").format(
                 released=len(rows), filed=filed, missing=len(rows) - filed))
 
@@ -348,13 +350,15 @@ class SlipsDesk(LedgerDesk):
         screen.run_db(save, saved, name="print")
 
 
+@dataclass(frozen=True)
 class _WeekRow:
     """A slip released this week, and whether it came back to be filed."""
 
-    def __init__(self, slip_id: int, code: str, unit: str, released_at: datetime,
-                 filed: bool) -> None:
-        self.id, self.code, self.unit = slip_id, code, unit
-        self.released_at, self.filed = released_at, filed
+    id: int
+    code: str
+    unit: str
+    released_at: datetime
+    filed: bool
 
 
 def slip_about(session: Session, slip: ReleaseSlip, desk: Desk) -> str:
@@ -496,6 +500,3 @@ class ReleaseScreen(DeskScreen):
             return
         record_id, self._pending = self._pending, None
         self.slips_desk.open_record(record_id)
-
-    def has_typing(self) -> bool:
-        return False
