@@ -23,6 +23,7 @@ from deskapp.config import load_settings
 from deskapp.desk import Desk, open_desk
 from deskapp.services.clock import FixedClock
 from tests.conftest import DESK_MORNING
+from tests.screens.css_cache import css_parsed_once
 from tests.support import PEOPLE, staff_desk
 
 __all__ = ["PEOPLE", "staff"]
@@ -31,6 +32,38 @@ __all__ = ["PEOPLE", "staff"]
 def staff(desk: Desk) -> Desk:
     """Operators wang, li (operators) and zhao (supervisor), PIN 1234, and ``PEOPLE``."""
     return staff_desk(desk)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _css_parsed_once() -> Iterator[None]:
+    """Every app of a worker shares the parsed stylesheet (``tests.screens.css_cache``)."""
+    with css_parsed_once():
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_pilot() -> Iterator[None]:
+    """Pilot's waits without their fixed cost, and no animation to wait for.
+
+    - ``pilot.press`` waits twice per key until the process looks idle: its CPU time
+      grew by less than 1 ms in a 20 ms sleep (``textual._wait``). Most keys are done
+      within a millisecond or two, so each key paid ~40 ms of sleep: more than half of
+      a screen test's time. The same test (CPU under 5 % of wall time) every 2 ms.
+    - Scrolling a focused field into view is animated over several frames. With
+      animations off the view jumps at once, which is what the tests assert, and a
+      snapshot no longer depends on when in the animation it was taken (the slip
+      form's snapshot failed now and then for this).
+
+    Both leave the app's own behaviour as it is; the tests wait on events and
+    conditions (``helpers.settle``, ``wait_until``), never on these timings.
+    """
+    import textual._wait as wait
+    import textual.constants as constants
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(constants, "TEXTUAL_ANIMATIONS", "none")
+        patch.setattr(wait, "SLEEP_GRANULARITY", 1 / 500)
+        patch.setattr(wait, "SLEEP_IDLE", 1 / 500 / 20)
+        yield
 
 
 @pytest.fixture
