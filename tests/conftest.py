@@ -20,6 +20,7 @@ from deskapp.desk import Desk, open_desk
 from deskapp.services import operators
 from deskapp.services.clock import FixedClock
 from tests import support
+from tests.shared_dialect import compiled_once_per_worker
 from tests.support import (  # noqa: F401 (fixtures)
     demo_desk,
     demo_report,
@@ -53,6 +54,13 @@ BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 DESK_MORNING = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 operators.configure_hashing("cheapest")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_once_per_worker() -> Iterator[None]:
+    """The desks of a worker share their compiled SQL (``tests.shared_dialect``)."""
+    with compiled_once_per_worker():
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -102,22 +110,30 @@ def _close_pg_engines() -> Iterator[None]:
 def _empty_pg(url: str) -> None:
     """Every row gone and every id counting from 1 again, as after a fresh migration.
 
-    DELETE in foreign-key order and a restart of each sequence, in one transaction:
-    about 10 ms, where TRUNCATE ... RESTART IDENTITY CASCADE took 120 ms a test.
+    DELETE in foreign-key order and a restart of each sequence, in one transaction
+    sent as one statement (one round trip): about 5 ms, where TRUNCATE ... RESTART
+    IDENTITY CASCADE took 120 ms a test.
     """
     engine = _PG_ENGINES.get(url)
     if engine is None:
         engine = _PG_ENGINES[url] = make_engine(url)
+    emptying = _PG_EMPTYING.get(url)
+    if emptying is None:
+        with engine.connect() as connection:
+            sequences = connection.execute(text(
+                "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name) "
+                "FROM information_schema.sequences WHERE sequence_schema = 'public'"
+            )).scalars().all()
+        emptying = _PG_EMPTYING[url] = "; ".join([
+            *(f'DELETE FROM "{table.name}"' for table in reversed(SQLModel.metadata.sorted_tables)),
+            *(f"ALTER SEQUENCE {name} RESTART" for name in sequences),
+        ])
     with engine.begin() as connection:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            connection.execute(table.delete())
-        sequences = connection.execute(text(
-            "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name) "
-            "FROM information_schema.sequences WHERE sequence_schema = 'public'"
-        )).scalars().all()
-        if sequences:
-            connection.execute(text(
-                "; ".join(f"ALTER SEQUENCE {name} RESTART" for name in sequences)))
+        connection.exec_driver_sql(emptying)
+
+
+_PG_EMPTYING: dict[str, str] = {}
+"""The statements that empty a migrated database (its tables and sequences are fixed)."""
 
 
 @pytest.fixture(params=BACKENDS)
@@ -162,3 +178,20 @@ def demo_sqlite(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 def demo_postgresql(tmp_path_factory: pytest.TempPathFactory) -> support.SeededDemo:
     """The demo site seeded once per worker on PostgreSQL, kept as a template database."""
     return support.pg_demo(PG_URL, tmp_path_factory.mktemp("demo-pg"), FixedClock(DESK_MORNING))
+
+
+#: The fixtures that need the worker's seeded demo (``demo_sqlite``, ``demo_postgresql``).
+DEMO_FIXTURES = frozenset({"demo_desk", "demo_report", "demo_sqlite", "demo_postgresql"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests on the demo site run on one xdist worker (``--dist loadgroup`` in
+    pyproject.toml), so the demo is seeded once per run and engine, not once per worker:
+    each seeding takes 5 s (SQLite) to 10 s (PostgreSQL).
+
+    ``tryfirst``: xdist reads the ``xdist_group`` marks in its own hook of this name.
+    """
+    for item in items:
+        if DEMO_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("demo"))

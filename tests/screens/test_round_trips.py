@@ -24,6 +24,7 @@ TASK_TITLES = (
     ("f3", "Intake"),
     ("f4", "Queue"),
     ("f5", "Item storage"),
+    ("f6", "Release slips"),
     ("f7", "Handover"),
     ("f8", "Ledgers"),
     ("f9", "Directory"),
@@ -81,8 +82,8 @@ async def test_no_task_key_palette_or_scan_acts_on_the_sign_in_screen(staffed: D
             await pilot.press("y")
             await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
-        for key in ("f2", "f3", "f4", "f5", "f7", "f8", "f9", "f10", "ctrl+p", "ctrl+s", "ctrl+l",
-                    "ctrl+n", "ctrl+t", "ctrl+r", "escape"):
+        for key in ("f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "ctrl+p", "ctrl+s",
+                    "ctrl+l", "ctrl+n", "ctrl+t", "ctrl+r", "escape"):
             await pilot.press(key)
             await settle(pilot)
             assert isinstance(app.screen, LoginScreen), key

@@ -152,6 +152,9 @@ class HandoverScreen(DeskScreen):
         self._taking: set[int] = set()
         """Items accepted whose write is still under way (the cursor has moved on)."""
         self._count_ids: tuple[int, ...] = ()
+        self._counts_typed: set[int] = set()
+        """Counts whose typed text is not in the database: written meanwhile, or refused.
+        A reload after another count's write leaves their text as typed."""
 
     # --- composition ------------------------------------------------------------------
 
@@ -385,8 +388,8 @@ class HandoverScreen(DeskScreen):
             for label in self.query(f"#count-note-{count.id}").results(Label):
                 label.update(mark)
             for field in self.query(f"#count-{count.id}").results(CountInput):
-                if field.has_focus:
-                    continue  # being typed: the operator's digits stay
+                if field.has_focus or count.id in self._counts_typed:
+                    continue  # being typed, written or refused: the operator's text stays
                 field.value = "" if count.counted is None else str(count.counted)
 
     def _item_id(self) -> int | None:
@@ -811,9 +814,11 @@ class HandoverScreen(DeskScreen):
             self._refused(error)
             field.focus()
 
+        self._counts_typed.add(count_id)
         self._write_count(lambda session: handovers.count(
             session, site_id=desk.site_id, handover_id=handover_id, count_id=count_id,
-            counted=typed, now=desk.clock.now()), refused, name=f"count-{count_id}")
+            counted=typed, now=desk.clock.now()), refused, name=f"count-{count_id}",
+            count_id=count_id)
         # On to the next count at once: the next digits typed belong to it.
         if following is not None:
             self.query_one(f"#count-{following}", CountInput).focus()
@@ -821,7 +826,8 @@ class HandoverScreen(DeskScreen):
             self.table.focus()
 
     def _write_count(self, call: Callable[[Session], Any],
-                     refused: Callable[[DeskError], None], *, name: str) -> None:
+                     refused: Callable[[DeskError], None], *, name: str,
+                     count_id: int) -> None:
         engine = self.desk_app.desk.engine
 
         def work() -> Any:
@@ -830,9 +836,11 @@ class HandoverScreen(DeskScreen):
 
         # Counts are typed one after another, faster than each is written: a write of
         # its own per public item, so the next count is not refused as "still working".
-        self.run_db(work, lambda _count: self._count_taken(), failed=refused, name=name)
+        self.run_db(work, lambda _count: self._count_taken(count_id), failed=refused,
+                    name=name)
 
-    def _count_taken(self) -> None:
+    def _count_taken(self, count_id: int) -> None:
+        self._counts_typed.discard(count_id)
         self._say(_("Counted."))
         self.reload()
 
