@@ -15,7 +15,7 @@ from deskapp.models import Operator
 from deskapp.screens.dashboard import TILES, DashboardScreen
 from deskapp.services import directory, operators
 from deskapp.services.release import slips
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import settle, sign_in
 from tests.services.release.test_slips import form as slip_form
 from tests.services.test_dashboard import seal_handover
 
@@ -32,7 +32,7 @@ async def test_dashboard_counts_units_and_residents_and_lists_recent_changes(
                      now=staffed.clock.now(), actor=None, settings=staffed.settings)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         assert isinstance(app.screen, DashboardScreen)
         assert _tile(app, "units") == "3"
@@ -49,7 +49,7 @@ async def test_dashboard_counts_units_and_residents_and_lists_recent_changes(
 async def test_dashboard_refreshes_when_the_database_changes(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         with transaction(staffed.engine) as session:
             directory.add_unit(
@@ -60,14 +60,14 @@ async def test_dashboard_refreshes_when_the_database_changes(staffed: Desk) -> N
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         screen.refresh_view()  # what the interval timer calls
-        await pilot.pause()
+        await settle(pilot)
         assert _tile(app, "units") == "4"
 
 
 async def test_f9_then_f2_returns_to_the_dashboard_with_fresh_counts(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         await pilot.press("f9")
         assert not isinstance(app.screen, DashboardScreen)
@@ -77,7 +77,7 @@ async def test_f9_then_f2_returns_to_the_dashboard_with_fresh_counts(staffed: De
                 actor=None,
             )
         await pilot.press("f2")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
         assert _tile(app, "units") == "4"
 
@@ -105,7 +105,7 @@ async def test_overdue_items_and_requests_show_with_a_warning_sign(staffed: Desk
     staffed.clock.advance(timedelta(days=8))
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         assert _tile(app, "items_held") == "1"
         assert _tile(app, "items_overdue") == "⚠ 1"

@@ -14,10 +14,10 @@ async def _open_directory(app: DeskApp, pilot: object) -> None:
     from textual.pilot import Pilot
 
     assert isinstance(pilot, Pilot)
-    await pilot.pause()
+    await settle(pilot)
     await sign_in(pilot)
     await pilot.press("f9")
-    await pilot.pause()
+    await settle(pilot)
     assert isinstance(app.screen, DirectoryScreen)
 
 
@@ -30,7 +30,7 @@ async def test_typing_a_room_prefix_lists_units_and_enter_shows_its_people(staff
         assert table.row_count == 1
         assert str(table.get_row_at(0)[0]) == "3-2-1201"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         card = str(app.screen.query_one("#unit-card-body", Static).render())
         assert "张伟" in card and "张小红" in card
         assert "150****2222" in card
@@ -59,7 +59,7 @@ async def test_a_name_that_matches_nobody_lists_nothing(staffed: Desk) -> None:
 async def test_command_palette_finds_a_resident_and_opens_the_unit(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         await palette_search(pilot, "5678")
         await pilot.press("enter")

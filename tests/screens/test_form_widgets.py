@@ -8,6 +8,7 @@ from textual.widgets import Input, Static
 from deskapp.desk import Desk
 from deskapp.errors import InvalidInput
 from deskapp.widgets.form import ChoiceBar, FormField, clear_errors, show_error
+from tests.screens.helpers import settle
 
 
 class FormApp(App[None]):
@@ -45,7 +46,7 @@ async def test_a_digit_picks_the_choice_and_arrows_move() -> None:
         await pilot.press("right")
         assert bar.value == "complaint"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.changes == ["repair", "inquiry", "complaint"]
         assert app.submitted == 1
         await pilot.press("9")
@@ -55,9 +56,9 @@ async def test_a_digit_picks_the_choice_and_arrows_move() -> None:
 async def test_an_error_lands_beside_its_field_and_moves_the_cursor() -> None:
     app = FormApp()
     async with app.run_test() as pilot:
-        await pilot.pause()
+        await settle(pilot)
         show_error(app.screen, InvalidInput("Not a phone number", field="phone"))
-        await pilot.pause()
+        await settle(pilot)
         phone_field = app.query_one("#field-phone", FormField)
         assert "Not a phone number" in str(phone_field.query_one(".field-error", Static).render())
         assert app.focused is app.query_one("#phone")
@@ -68,7 +69,7 @@ async def test_an_error_lands_beside_its_field_and_moves_the_cursor() -> None:
 async def test_an_error_naming_no_field_goes_to_the_fallback() -> None:
     app = FormApp()
     async with app.run_test() as pilot:
-        await pilot.pause()
+        await settle(pilot)
         general = app.query_one("#general", Static)
         show_error(app.screen, InvalidInput("Something else"), fallback=general)
         assert "Something else" in str(general.render())

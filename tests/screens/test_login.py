@@ -9,7 +9,7 @@ from deskapp.app import DeskApp
 from deskapp.desk import Desk
 from deskapp.screens.dashboard import DashboardScreen
 from deskapp.screens.login import LoginScreen
-from tests.screens.helpers import sign_in_by_keys
+from tests.screens.helpers import settle, sign_in_by_keys
 
 
 async def test_sign_in_by_keys_opens_the_dashboard_with_the_operator_on_duty(
@@ -17,7 +17,7 @@ async def test_sign_in_by_keys_opens_the_dashboard_with_the_operator_on_duty(
 ) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         await sign_in_by_keys(pilot)
         assert isinstance(app.screen, DashboardScreen)
@@ -31,7 +31,7 @@ async def test_wrong_pin_is_refused_with_tries_left_and_the_pin_field_cleared(
 ) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in_by_keys(pilot, pin="9999")
         assert isinstance(app.screen, LoginScreen)
         message = str(app.screen.query_one("#login-message", Static).render())
@@ -43,15 +43,15 @@ async def test_wrong_pin_is_refused_with_tries_left_and_the_pin_field_cleared(
 async def test_fifth_wrong_pin_locks_out_even_the_right_pin(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in_by_keys(pilot, pin="0000")
         for _attempt in range(4):
             await pilot.press(*"0000", "enter")
             await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
         await pilot.press(*"1234", "enter")
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert "locked" in str(app.screen.query_one("#login-message", Static).render())
 
@@ -59,11 +59,11 @@ async def test_fifth_wrong_pin_locks_out_even_the_right_pin(staffed: Desk) -> No
 async def test_ctrl_l_switches_operator_without_quitting(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in_by_keys(pilot)
         await pilot.press("f9")
         await pilot.press("ctrl+l")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         await sign_in_by_keys(pilot, login="li")
         assert app.operator is not None and app.operator.login == "li"
@@ -75,7 +75,7 @@ async def test_ctrl_l_switches_operator_without_quitting(staffed: Desk) -> None:
 async def test_task_keys_do_nothing_before_sign_in(staffed: Desk) -> None:
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("f2", "f7", "f9", "f10")
         assert isinstance(app.screen, LoginScreen)
 
@@ -86,10 +86,10 @@ async def test_name_enter_and_pin_typed_in_one_burst_land_in_the_right_fields(
     """A scanner or a fast typist sends the keys before the app has drawn a frame."""
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         for key in [*"wang", "enter", *"1234", "enter"]:
             app.post_message(events.Key(key, key if len(key) == 1 else None))
-        await pilot.pause()
+        await settle(pilot)
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)

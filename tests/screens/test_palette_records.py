@@ -43,7 +43,7 @@ async def test_a_request_number_opens_the_request(staffed: Desk) -> None:
     number, _code = _records(staffed)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         await _palette(pilot, number)
         assert isinstance(app.screen, RequestScreen)
@@ -56,7 +56,7 @@ async def test_a_ticket_code_opens_the_item_ready_for_collection(staffed: Desk) 
     _number, code = _records(staffed)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         await _palette(pilot, code.lower())
         assert isinstance(app.screen, StorageScreen)

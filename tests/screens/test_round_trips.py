@@ -111,7 +111,7 @@ async def test_quitting_with_a_call_half_typed_asks_first(staffed: Desk) -> None
         await settle(pilot)
         assert app.return_code is None and "a caller's words" in "\n".join(rendered(app))
         await pilot.press("ctrl+q", "y")
-        await pilot.pause()
+        await settle(pilot)
         assert app.return_code == 0  # it quit
 
 

@@ -31,7 +31,7 @@ async def test_a_parcel_code_scanned_on_the_dashboard_opens_its_pickup(staffed: 
     code = _parcel(staffed)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         dashboard = app.screen
         await scan(pilot, code)
@@ -51,7 +51,7 @@ async def test_a_code_with_a_typo_is_refused_with_the_reason(staffed: Desk) -> N
     assert codes.SCAN_PATTERN.fullmatch(wrong)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         dashboard = app.screen
         await scan(pilot, wrong)

@@ -13,7 +13,7 @@ import pytest
 from deskapp import i18n
 from deskapp.app import DeskApp
 from deskapp.desk import Desk
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import settle, sign_in
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
@@ -30,6 +30,6 @@ def test_dashboard(snap_compare: Any, snapshot_desk: Desk, language: str) -> Non
         await sign_in(pilot)
         app = pilot.app
         app.clear_notifications()
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(DeskApp(snapshot_desk), terminal_size=(120, 40), run_before=signed_in)

@@ -6,6 +6,7 @@ from textual.app import App, ComposeResult
 
 from deskapp.desk import Desk
 from deskapp.widgets.unit_picker import UnitPicker
+from tests.screens.helpers import settle
 
 
 class PickerApp(App[None]):
@@ -34,7 +35,7 @@ async def test_room_prefix_then_enter_takes_the_first_match(staffed: Desk) -> No
     app = PickerApp(staffed)
     async with app.run_test() as pilot:
         await pilot.press(*"3-2-12", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.events == [("picked", "3-2-1201", "")]
         assert app.query_one(UnitPicker).value == "3-2-1201"
 
@@ -43,9 +44,9 @@ async def test_phone_digits_find_the_person_and_their_unit(staffed: Desk) -> Non
     app = PickerApp(staffed)
     async with app.run_test() as pilot:
         await pilot.press(*"4321")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.events == [("picked", "1-1-102", "李明")]
 
 
@@ -53,9 +54,9 @@ async def test_down_arrow_chooses_the_second_match(staffed: Desk) -> None:
     app = PickerApp(staffed)
     async with app.run_test() as pilot:
         await pilot.press(*"1-1-1")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.events == [("picked", "1-1-102", "")]
 
 
@@ -63,7 +64,7 @@ async def test_unknown_room_keeps_the_text_and_says_so(staffed: Desk) -> None:
     app = PickerApp(staffed)
     async with app.run_test() as pilot:
         await pilot.press(*"9-9-999", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.events == [("not found", "9-9-999")]
         assert app.query_one(UnitPicker).value == "9-9-999"
         assert app.query_one(UnitPicker).picked is None
@@ -73,7 +74,7 @@ async def test_empty_field_is_a_visitor(staffed: Desk) -> None:
     app = PickerApp(staffed)
     async with app.run_test() as pilot:
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.events == [("cleared",)]
 
 
@@ -81,9 +82,9 @@ async def test_editing_after_a_pick_forgets_the_unit(staffed: Desk) -> None:
     app = PickerApp(staffed)
     async with app.run_test() as pilot:
         await pilot.press(*"1-1-101", "enter")
-        await pilot.pause()
+        await settle(pilot)
         picker = app.query_one(UnitPicker)
         assert picker.picked is not None
         await pilot.press("backspace")
-        await pilot.pause()
+        await settle(pilot)
         assert picker.picked is None

@@ -73,6 +73,7 @@ async def test_fast_check_in_with_a_parcel_scanned_twice_then_pickup(staffed: De
         form = app.screen
         assert isinstance(form, CheckInForm)
         await pilot.press(*"顺丰", "enter", *"B-2", "enter", "y", "enter")
+        await settle(pilot)
         tracking = form.query_one("#checkin-tracking", Input)
         assert app.focused is tracking
 

@@ -17,16 +17,16 @@ from deskapp.services.custody.keys import Borrower
 from tests.screens.custody.test_ledgers_keys import add_key
 from tests.screens.custody.test_ledgers_lost import register
 from tests.screens.custody.test_ledgers_parcels import log
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import settle, sign_in
 
 
 def _desk_after(presses: tuple[str, ...]) -> Any:
     async def run(pilot: Any) -> None:
         await sign_in(pilot)
         await pilot.press("f8", *presses)
-        await pilot.pause()
+        await settle(pilot)
         pilot.app.clear_notifications()
-        await pilot.pause()
+        await settle(pilot)
 
     return run
 

@@ -50,7 +50,7 @@ async def _on_the_log(pilot: Any) -> None:
     await sign_in(pilot, at="duty_log")
     await settle(pilot)
     pilot.app.clear_notifications()
-    await pilot.pause()
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])

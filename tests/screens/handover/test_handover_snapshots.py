@@ -52,7 +52,7 @@ async def _on_the_handover(pilot: Any) -> None:
     await sign_in(pilot, at="handover")
     await settle(pilot)
     pilot.app.clear_notifications()
-    await pilot.pause()
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])

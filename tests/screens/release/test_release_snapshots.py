@@ -22,7 +22,7 @@ async def _form_filled_in(pilot: Any) -> None:
     await sign_in(pilot, at="release")
     await burst(pilot, "ctrl+n", *slip_form_keys())
     pilot.app.clear_notifications()
-    await pilot.pause()
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
@@ -53,6 +53,6 @@ def test_gate_with_a_slip_one_line_ticked(snap_compare: Any, snapshot_desk: Desk
         await burst(pilot, *(slip.code or ""), "enter")
         await settle(pilot)
         pilot.app.clear_notifications()
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(DeskApp(snapshot_desk), terminal_size=(120, 40), run_before=scanned)

@@ -77,18 +77,18 @@ async def test_a_phone_complaint_from_a_known_unit_by_keys(staffed: Desk) -> Non
         screen = _screen(app)
         assert screen.focused is screen.query_one("#unit", UnitPicker).input
         await burst(pilot, *"3-2-12", "enter")
-        await pilot.pause()
+        await settle(pilot)
         panel = str(screen.query_one("#intake-unit-body", Static).render())
         assert "3-2-1201" in panel and "张伟" in panel and "张小红" in panel
         assert "150****2222" in panel and "15011112222" not in panel
         assert screen.focused is screen.query_one("#caller", CallerBar)
         await pilot.press("1")  # 张伟 is calling
-        await pilot.pause()
+        await settle(pilot)
         assert screen.query_one("#name", Input).value == "张伟"
         assert screen.query_one("#phone", Input).value == "15011112222"
         assert screen.focused is screen.query_one("#kind", AdvancingChoiceBar)
         await pilot.press("1")  # complaint
-        await pilot.pause()
+        await settle(pilot)
         assert screen.focused is screen.query_one("#summary", TextArea)
         await pilot.press(*SUMMARY_WORDS, "enter", *"since Monday")
         await pilot.press("ctrl+s")
@@ -123,7 +123,7 @@ async def test_keystroke_budget_for_a_complaint_from_a_known_unit(staffed: Desk)
     """ux.md: at most 15 keys besides the words of the complaint, saved with one key."""
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot)
         keys = CountingPilot(pilot)
         await keys.press("f3")
@@ -146,11 +146,11 @@ async def test_a_visitor_without_a_unit_gives_name_and_phone(staffed: Desk) -> N
         await _open_intake(pilot)
         screen = _screen(app)
         await pilot.press("enter")  # empty unit field: a visitor
-        await pilot.pause()
+        await settle(pilot)
         assert screen.focused is screen.query_one("#name", Input)
         assert "Visitor" in str(screen.query_one("#intake-unit-body", Static).render())
         await burst(pilot, *"Chen", "enter", *"13700001111", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.focused is screen.query_one("#kind", AdvancingChoiceBar)
         await pilot.press("3")  # inquiry
         await burst(pilot, *"parking card price", "ctrl+s")
@@ -178,9 +178,9 @@ async def test_a_visitor_without_phone_is_refused_beside_the_phone(staffed: Desk
 async def _known_unit_form(pilot: Any) -> IntakeScreen:
     await _open_intake(pilot)
     await burst(pilot, *"1-1-101", "enter")
-    await pilot.pause()
+    await settle(pilot)
     await pilot.press("1", "2")  # 王芳 calling, a repair
-    await pilot.pause()
+    await settle(pilot)
     return _screen(pilot.app)
 
 
@@ -235,7 +235,7 @@ async def test_a_unit_that_does_not_exist_is_refused_beside_the_unit(staffed: De
         await _open_intake(pilot)
         screen = _screen(app)
         await burst(pilot, *"9-9-999", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "9-9-999" in _error(app, "unit")
         await pilot.press("tab", "tab", "tab", "2", *"no water", "ctrl+s")
         await settle(pilot)
@@ -262,15 +262,15 @@ async def test_esc_with_typed_text_asks_before_clearing(staffed: Desk) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _known_unit_form(pilot)
         await burst(pilot, *"tap drips", "escape")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         assert screen.query_one("#summary", TextArea).text == "tap drips"
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.query_one("#summary", TextArea).text == ""
         assert screen.query_one("#unit", UnitPicker).value == ""
         assert _requests(staffed) == []
@@ -282,7 +282,7 @@ async def test_esc_in_the_unit_dropdown_only_closes_it(staffed: Desk) -> None:
         await _open_intake(pilot)
         screen = _screen(app)
         await burst(pilot, *"1-1", "escape")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         assert screen.query_one("#unit", UnitPicker).value == "1-1"
 
@@ -293,7 +293,7 @@ async def test_language_switch_keeps_what_was_typed(staffed: Desk) -> None:
         screen = await _known_unit_form(pilot)
         await burst(pilot, *"tap drips", "tab", *"kitchen tap")
         await pilot.press("f12")
-        await pilot.pause()
+        await settle(pilot)
         assert i18n.current_language() == "zh_CN"
         assert screen.query_one("#summary", TextArea).text == "tap drips"
         assert screen.query_one("#subject", Input).value == "kitchen tap"
@@ -316,7 +316,7 @@ async def test_nature_and_subject_show_for_complaints_only(staffed: Desk) -> Non
         assert not screen.query_one("#field-nature").display
         await pilot.press("ctrl+up")
         await pilot.press("1")  # complaint
-        await pilot.pause()
+        await settle(pilot)
         assert screen.query_one("#field-nature").display
         await burst(pilot, *"rude guard", "tab", "tab", "enter", "1", "2")
         await pilot.press("ctrl+s")
@@ -341,16 +341,16 @@ async def test_the_unit_panel_shows_open_requests_and_instructions(staffed: Desk
         await _open_intake(pilot)
         screen = _screen(app)
         await burst(pilot, *"4321", "enter")  # 李明's phone digits
-        await pilot.pause()
+        await settle(pilot)
         panel = str(screen.query_one("#intake-unit-body", Static).render())
         assert "door lock" in panel and "Open requests (1)" in panel
         assert screen.query_one("#caller", CallerBar).value != ""
         assert screen.query_one("#name", Input).value == "李明"
         # ctrl+t: a standing instruction for this unit, in a small dialog.
         await pilot.press("ctrl+t")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("1")
-        await pilot.pause()
+        await settle(pilot)
         await burst(pilot, *"2026-12-31", "enter", *"spare key with guard", "ctrl+s")
         await settle(pilot)
         assert app.screen is screen
@@ -366,9 +366,9 @@ async def test_an_instruction_in_the_past_is_refused_in_the_dialog(staffed: Desk
     async with app.run_test(size=(120, 40)) as pilot:
         await _known_unit_form(pilot)
         await pilot.press("ctrl+t")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("3")
-        await pilot.pause()
+        await settle(pilot)
         await burst(pilot, *"2020-01-01", "ctrl+s")
         await settle(pilot)
         assert "past" in _error(app, "expires_on")
@@ -380,7 +380,7 @@ async def test_ctrl_t_without_a_unit_says_to_pick_one(staffed: Desk) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_intake(pilot)
         await pilot.press("ctrl+t")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
         assert "Pick a unit" in _error(app, "unit")
 
@@ -392,7 +392,7 @@ async def test_ctrl_r_cycles_the_standard_phrases(staffed: Desk) -> None:
         hint = app.screen.query_one("#intake-phrase", Static)
         before = str(hint.render())
         await pilot.press("ctrl+r")
-        await pilot.pause()
+        await settle(pilot)
         assert str(hint.render()) != before
         assert "May I have your building" in str(hint.render()) or "name" in str(hint.render())
 
@@ -404,7 +404,7 @@ async def test_f1_lists_the_intake_keys(staffed: Desk) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_intake(pilot)
         await pilot.press("f1")
-        await pilot.pause()
+        await settle(pilot)
         table = app.screen.query_one("#help-keys", DataTable)
         does = {str(table.get_row_at(row)[1]) for row in range(table.row_count)}
         assert {"Save", "Clear", "Phrase", "Instruction", "Next field"} <= does
@@ -420,7 +420,7 @@ async def test_keys_typed_faster_than_the_cursor_moves_go_to_the_next_field(
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_intake(pilot)
         await burst(pilot, *"3-2-12", "enter")
-        await pilot.pause()
+        await settle(pilot)
         for character in "11ab":
             app.post_message(events.Key(character, character))
         screen = _screen(app)

@@ -16,7 +16,7 @@ from deskapp.desk import Desk
 from deskapp.models import Operator
 from deskapp.services import directory, instructions
 from deskapp.services.requests import lifecycle
-from tests.screens.helpers import sign_in
+from tests.screens.helpers import settle, sign_in
 
 
 def _history(desk: Desk) -> None:
@@ -39,19 +39,19 @@ def _history(desk: Desk) -> None:
 async def _filled_in(pilot: Any) -> None:
     await sign_in(pilot)
     await pilot.press("f3")
-    await pilot.pause()
+    await settle(pilot)
     await pilot.press(*"3-2-12", "enter")
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
     await pilot.press("1", "1")  # 张伟 calls; a complaint
-    await pilot.pause()
+    await settle(pilot)
     summary = pilot.app.screen.query_one("#summary")
     summary.text = "电梯又停在8楼，困住两分钟。\n上周已经报过一次。"
     await pilot.press("tab", *"lift stops")
-    await pilot.pause()
+    await settle(pilot)
     pilot.app.clear_notifications()
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
