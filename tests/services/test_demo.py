@@ -224,10 +224,6 @@ def test_demo_is_the_same_for_the_same_seed_whatever_the_zone_of_now(demo_desk: 
         assert found(desk.site_id, query)
 
 
-# SQLite only: the names a seed draws come from the random generator (``demo._household``),
-# not from the database, so another engine would draw the same ones. The demo stored on
-# PostgreSQL is checked by the same-seed test above and the other demo_desk tests.
-@pytest.mark.parametrize("backend", ["sqlite"])
 def test_demo_differs_with_another_seed(demo_desk: Desk) -> None:
     desk = demo_desk  # seeded with rng_seed=2026
     other_id = _other_site(desk, "other")
