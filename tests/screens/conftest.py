@@ -48,7 +48,8 @@ def _quick_pilot() -> Iterator[None]:
     - ``pilot.press`` waits twice per key until the process looks idle: its CPU time
       grew by less than 1 ms in a 20 ms sleep (``textual._wait``). Most keys are done
       within a millisecond or two, so each key paid ~40 ms of sleep: more than half of
-      a screen test's time. The same test (CPU under 5 % of wall time) every 2 ms.
+      a screen test's time. Here the same check (CPU time under 5 % of the time slept)
+      is made every 2 ms.
     - Scrolling a focused field into view is animated over several frames. With
       animations off the view jumps at once, which is what the tests assert, and a
       snapshot no longer depends on when in the animation it was taken (the slip

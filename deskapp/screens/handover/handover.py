@@ -817,8 +817,7 @@ class HandoverScreen(DeskScreen):
         self._counts_typed.add(count_id)
         self._write_count(lambda session: handovers.count(
             session, site_id=desk.site_id, handover_id=handover_id, count_id=count_id,
-            counted=typed, now=desk.clock.now()), refused, name=f"count-{count_id}",
-            count_id=count_id)
+            counted=typed, now=desk.clock.now()), refused, count_id=count_id)
         # On to the next count at once: the next digits typed belong to it.
         if following is not None:
             self.query_one(f"#count-{following}", CountInput).focus()
@@ -826,8 +825,7 @@ class HandoverScreen(DeskScreen):
             self.table.focus()
 
     def _write_count(self, call: Callable[[Session], Any],
-                     refused: Callable[[DeskError], None], *, name: str,
-                     count_id: int) -> None:
+                     refused: Callable[[DeskError], None], *, count_id: int) -> None:
         engine = self.desk_app.desk.engine
 
         def work() -> Any:
@@ -837,7 +835,7 @@ class HandoverScreen(DeskScreen):
         # Counts are typed one after another, faster than each is written: a write of
         # its own per public item, so the next count is not refused as "still working".
         self.run_db(work, lambda _count: self._count_taken(count_id), failed=refused,
-                    name=name)
+                    name=f"count-{count_id}")
 
     def _count_taken(self, count_id: int) -> None:
         self._counts_typed.discard(count_id)
