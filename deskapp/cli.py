@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,7 +27,7 @@ from deskapp.i18n import N_, _, counted
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(_("Error: {message}").format(message=message), fg="red", err=True)
     raise typer.Exit(1)
 
@@ -63,24 +63,6 @@ def _open(ctx: typer.Context, *, upgrade: bool = True) -> Any:
     return open_desk(_settings(ctx), upgrade=upgrade)
 
 
-# The nightly export's options, shared by ``deskapp export`` and ``deskapp export nightly``
-# (module level: the annotations are read by name when the command is built).
-DayOption = Annotated[
-    str | None,
-    typer.Option("--date", help=_("Day to export, as 2026-11-23 (default: yesterday).")),
-]
-OutOption = Annotated[
-    Path | None,
-    typer.Option("--out", help=_("Folder to write into (default: exports/ in the data "
-                                 "folder).")),
-]
-ExcelOption = Annotated[
-    bool,
-    typer.Option("--excel", help=_("Start each file with a byte-order mark, so that "
-                                   "Excel shows the Chinese.")),
-]
-
-
 def build_cli() -> typer.Typer:
     cli = typer.Typer(
         help=_("deskapp: the front desk of a property service center. "
@@ -92,7 +74,8 @@ def build_cli() -> typer.Typer:
         epilog=_("Every command:  deskapp (opens the desk) | deskapp db upgrade | "
                  "deskapp db current | deskapp db backup FILE | deskapp demo | "
                  "deskapp operator add|list|disable|unlock | deskapp import units FILE.csv "
-                 "[--skip-bad] | deskapp audit verify | deskapp export [--date DAY] | "
+                 "[--skip-bad] | deskapp audit verify | deskapp export [nightly] [--date DAY] | "
+                 "deskapp export LEDGER [--since DAY] [--until DAY] [--format csv|xlsx] | "
                  "deskapp sweep | deskapp release reconcile [--week DAY].  "
                  "deskapp COMMAND --help tells more."),
     )
@@ -331,53 +314,9 @@ def build_cli() -> typer.Typer:
                            N_("OK: {count} entries, chain intact.")))
         typer.echo(_("Sealed handovers: unchanged since their seal."))
 
-    export_cli = typer.Typer(
-        help=_("Write the nightly CSV export of every ledger for one day."),
-        invoke_without_command=True)
-    cli.add_typer(export_cli, name="export")
+    from deskapp.cli_export import add_export_commands
 
-    @export_cli.callback()
-    @guarded
-    def export(ctx: typer.Context, day: DayOption = None, out: OutOption = None,
-               excel: ExcelOption = False) -> None:
-        # Plain ``deskapp export`` is the nightly export, as it always was.
-        if ctx.invoked_subcommand is None:
-            _export_nightly(ctx, day, out, excel)
-
-    @export_cli.command("nightly", help=_("Write the nightly CSV export of every ledger for "
-                                          "one day."))
-    @guarded
-    def export_nightly(ctx: typer.Context, day: DayOption = None, out: OutOption = None,
-                       excel: ExcelOption = False) -> None:
-        _export_nightly(ctx, day, out, excel)
-
-    def _export_nightly(ctx: typer.Context, day: str | None, out: Path | None,
-                        excel: bool) -> None:
-        from datetime import timedelta
-
-        from deskapp import migrate
-        from deskapp.db import reading
-        from deskapp.formatting import desk_zone
-        from deskapp.services import export as exporting
-
-        desk = _open(ctx)
-        settings = desk.settings
-        zone = desk_zone(settings.timezone)
-        if day is None:
-            chosen = (desk.clock.now().astimezone(zone) - timedelta(days=1)).date()
-        else:
-            chosen = exporting.parse_day(day)
-        schema = migrate.current_revision(desk.engine) or ""
-        # One read transaction: every file shows the same moment while the desks write on.
-        with reading(desk.engine) as session:
-            report = exporting.export_day(
-                session, site_id=desk.site_id, site_code=settings.site_code, day=chosen,
-                zone=zone, out_dir=out or settings.data_dir / "exports", excel=excel,
-                schema_version=schema,
-            )
-        typer.echo(_("Exported {day} to {folder}:").format(day=chosen, folder=report.folder))
-        for path, rows in report.files:
-            typer.echo(_("  {file} ({rows})").format(file=path.name, rows=rows))
+    add_export_commands(cli)
 
     release_cli = typer.Typer(help=_("Release slips (物品放行条)."), no_args_is_help=True)
     cli.add_typer(release_cli, name="release")

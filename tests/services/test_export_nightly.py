@@ -4,6 +4,7 @@ what schema and which window it holds, and a failure on the way leaves no file b
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,17 +35,21 @@ def test_a_rerun_is_byte_identical_and_the_manifest_names_its_window(
 def test_a_failure_half_way_leaves_no_file(desk: Desk, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     _request(desk, _operator(desk), "卫生间漏水")
-    real = export._write_partial
+    real = export._write_csv
     calls: list[Path] = []
 
-    def full_disk(partial: Path, content: bytes) -> None:
+    def full_disk(partial: Path, header: list[str], rows: Iterable[list[str]], *,
+                  excel: bool) -> None:
         calls.append(partial)
-        if len(calls) == 3:
-            raise OSError(28, "No space left on device")
-        real(partial, content)
 
-    monkeypatch.setattr(export, "_write_partial", full_disk)
+        def failing() -> Iterator[list[str]]:
+            yield from rows
+            raise OSError(28, "No space left on device")
+
+        real(partial, header, failing() if len(calls) == 3 else rows, excel=excel)
+
+    monkeypatch.setattr(export, "_write_csv", full_disk)
     with pytest.raises(StorageError, match="No space left on device"):
         _export(desk, tmp_path)
-    assert len(calls) == 3
+    assert len(calls) == 3  # the third file failed as it was written, and the export stopped
     assert list((tmp_path / "main" / "2026-11-23").iterdir()) == []

@@ -1,4 +1,5 @@
-"""The custody items as rows of the nightly CSV export (plain strings, phones and IDs masked).
+"""The custody items as rows of the exports (plain strings; the export layer masks the
+phone and ID columns by their names).
 
 Each ledger (``storage``, ``lostfound``, ``parcels``) picks its columns from
 ``COMMON_HEAD`` + its own + ``COMMON_TAIL`` and calls ``export_items``; the export
@@ -8,7 +9,7 @@ the export layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -18,7 +19,10 @@ from sqlmodel import Session, col, select
 from deskapp.models import Operator, Unit
 from deskapp.models.custody import CustodyItem, Ledger
 from deskapp.services.clock import as_utc
-from deskapp.services.privacy import mask_id_number, mask_phone
+
+EXPORT_BATCH = 2000
+"""Items read from the database at a time (the export layer's batch; this module must
+not import it)."""
 
 
 def export_time(value: datetime | None, zone: tzinfo | None) -> str:
@@ -56,7 +60,7 @@ COMMON_HEAD: list[ItemColumn] = [
     ("received_from", lambda i, u, o, z: i.received_from),
     ("unit", lambda i, u, o, z: u),
     ("owner_name", lambda i, u, o, z: i.owner_name),
-    ("owner_phone", lambda i, u, o, z: mask_phone(i.owner_phone) if i.owner_phone else ""),
+    ("owner_phone", lambda i, u, o, z: i.owner_phone),
     ("description", lambda i, u, o, z: i.description),
     ("pieces", lambda i, u, o, z: str(i.pieces)),
     ("place", lambda i, u, o, z: i.place),
@@ -67,8 +71,7 @@ COMMON_TAIL: list[ItemColumn] = [
     ("released_to", lambda i, u, o, z: i.released_to),
     ("released_relation", lambda i, u, o, z: i.released_relation),
     ("id_checked", lambda i, u, o, z: "1" if i.id_checked else "0"),
-    ("released_id_number",
-     lambda i, u, o, z: mask_id_number(i.released_id_number) if i.released_id_number else ""),
+    ("released_id_number", lambda i, u, o, z: i.released_id_number),
     ("release_note", lambda i, u, o, z: i.release_note),
     ("approved_by", lambda i, u, o, z: _login(o, i.approved_by_id)),
     ("voided_at", lambda i, u, o, z: export_time(i.voided_at, z)),
@@ -85,18 +88,21 @@ def export_items(
     until: datetime,
     columns: list[ItemColumn],
     zone: tzinfo | None = None,
-) -> tuple[list[str], list[list[str]]]:
-    """Header and rows (plain strings, phones and IDs masked) of one ledger's day."""
+) -> tuple[list[str], Iterator[list[str]]]:
+    """Header and rows (plain strings, read in batches as they are written) of one
+    ledger's items touched within [since, until)."""
     logins = operator_logins(session, site_id=site_id)
-    rows = session.exec(
+    statement = (
         select(CustodyItem, Unit.code)
         .outerjoin(Unit, col(Unit.id) == col(CustodyItem.unit_id))
         .where(CustodyItem.site_id == site_id, CustodyItem.ledger == ledger.value,
                touched_in(as_utc(since), as_utc(until)))
         .order_by(col(CustodyItem.received_at), col(CustodyItem.id))
-    ).all()
-    header = [name for name, _value in columns]
-    return header, [
-        [value(item, unit_code or "", logins, zone) for _name, value in columns]
-        for item, unit_code in rows
-    ]
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+
+    def rows() -> Iterator[list[str]]:
+        for item, unit_code in session.exec(statement):
+            yield [value(item, unit_code or "", logins, zone) for _name, value in columns]
+
+    return [name for name, _value in columns], rows()

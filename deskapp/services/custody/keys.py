@@ -12,6 +12,7 @@ status from ``in`` to ``out``, so two desks cannot lend the same key.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -36,7 +37,7 @@ from deskapp.services import audit, codes, directory
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import checks, core, export, lists
 from deskapp.services.custody.lists import Page
-from deskapp.services.privacy import mask_id_number, mask_phone
+from deskapp.services.privacy import mask_phone
 
 audit.register_action_labels(
     {
@@ -601,36 +602,38 @@ KEY_LOAN_HEADER = [
 def export_rows(
     session: Session, *, site_id: int, since: datetime, until: datetime,
     zone: tzinfo | None = None,
-) -> tuple[list[str], list[list[str]]]:
-    """Key issues and loans that went out or came back in [since, until), masked."""
+) -> tuple[list[str], Iterator[list[str]]]:
+    """Key issues and loans that went out or came back in [since, until), read in
+    batches as they are written."""
     logins = export.operator_logins(session, site_id=site_id)
     since, until = as_utc(since), as_utc(until)
     in_window = or_(
         and_(col(KeyLoan.out_at) >= since, col(KeyLoan.out_at) < until),
         and_(col(KeyLoan.returned_at) >= since, col(KeyLoan.returned_at) < until),
     )
-    rows = session.exec(
+    statement = (
         select(KeyLoan, KeyRecord, Unit.code)
         .join(KeyRecord, col(KeyRecord.id) == col(KeyLoan.key_id))
         .outerjoin(Unit, col(Unit.id) == col(KeyRecord.unit_id))
         .where(KeyLoan.site_id == site_id, in_window)
         .order_by(col(KeyLoan.out_at), col(KeyLoan.id))
-    ).all()
+        .execution_options(yield_per=export.EXPORT_BATCH)
+    )
 
     def login(operator_id: int | None) -> str:
         return logins.get(operator_id, "") if operator_id is not None else ""
 
-    return KEY_LOAN_HEADER, [
-        [
-            key.code or "", unit_code or "", key.label, "issue" if loan.permanent else "loan",
-            loan.borrower_name, loan.borrower_kind,
-            mask_phone(loan.borrower_phone) if loan.borrower_phone else "",
-            loan.borrower_company, "1" if loan.id_checked else "0",
-            mask_id_number(loan.id_number) if loan.id_number else "", loan.purpose,
-            export.export_time(loan.out_at, zone), login(loan.out_by_id),
-            export.export_time(loan.due_at, zone), login(loan.approved_by_id),
-            export.export_time(loan.returned_at, zone), login(loan.returned_by_id),
-            loan.returned_from, str(loan.chase_count), loan.note,
-        ]
-        for loan, key, unit_code in rows
-    ]
+    def rows() -> Iterator[list[str]]:
+        for loan, key, unit_code in session.exec(statement):
+            yield [
+                key.code or "", unit_code or "", key.label,
+                "issue" if loan.permanent else "loan", loan.borrower_name, loan.borrower_kind,
+                loan.borrower_phone, loan.borrower_company, "1" if loan.id_checked else "0",
+                loan.id_number, loan.purpose, export.export_time(loan.out_at, zone),
+                login(loan.out_by_id), export.export_time(loan.due_at, zone),
+                login(loan.approved_by_id), export.export_time(loan.returned_at, zone),
+                login(loan.returned_by_id), loan.returned_from, str(loan.chase_count),
+                loan.note,
+            ]
+
+    return KEY_LOAN_HEADER, rows()

@@ -12,6 +12,7 @@ signed by two staff as witnesses.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -380,7 +381,7 @@ LOST_COLUMNS: list[export.ItemColumn] = [
 def export_rows(
     session: Session, *, site_id: int, since: datetime, until: datetime,
     zone: tzinfo | None = None,
-) -> tuple[list[str], list[list[str]]]:
-    """Found items registered or closed in [since, until), claimant IDs masked."""
+) -> tuple[list[str], Iterator[list[str]]]:
+    """Found items registered or closed in [since, until)."""
     return export.export_items(session, site_id=site_id, ledger=Ledger.LOST, since=since,
                                 until=until, columns=LOST_COLUMNS, zone=zone)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -339,7 +340,7 @@ PARCEL_COLUMNS: list[export.ItemColumn] = [
 def export_rows(
     session: Session, *, site_id: int, since: datetime, until: datetime,
     zone: tzinfo | None = None,
-) -> tuple[list[str], list[list[str]]]:
-    """Parcels logged or picked up in [since, until), phones masked."""
+) -> tuple[list[str], Iterator[list[str]]]:
+    """Parcels logged or picked up in [since, until)."""
     return export.export_items(session, site_id=site_id, ledger=Ledger.PARCEL, since=since,
                                 until=until, columns=PARCEL_COLUMNS, zone=zone)

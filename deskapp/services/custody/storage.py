@@ -13,6 +13,7 @@ supervisor notes an exception. Items held longer than a set number of days
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -36,7 +37,6 @@ from deskapp.services import audit, directory, operators
 from deskapp.services.custody import checks, core, export, lists
 from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.lists import HeldTooLong, ItemRow, Page
-from deskapp.services.privacy import mask_id_number
 
 audit.register_action_labels(
     {
@@ -402,8 +402,7 @@ def depositor_from_pick(
 STORAGE_COLUMNS: list[export.ItemColumn] = [
     *export.COMMON_HEAD,
     ("depositor_kind", lambda i, u, o, z: i.depositor_kind),
-    ("owner_id_number",
-     lambda i, u, o, z: mask_id_number(i.owner_id_number) if i.owner_id_number else ""),
+    ("owner_id_number", lambda i, u, o, z: i.owner_id_number),
     ("may_collect", lambda i, u, o, z: i.may_collect),
     ("condition", lambda i, u, o, z: i.condition),
     ("category", lambda i, u, o, z: i.category),
@@ -416,7 +415,7 @@ STORAGE_COLUMNS: list[export.ItemColumn] = [
 def export_rows(
     session: Session, *, site_id: int, since: datetime, until: datetime,
     zone: tzinfo | None = None,
-) -> tuple[list[str], list[list[str]]]:
-    """Storage records received or closed in [since, until), phones and IDs masked."""
+) -> tuple[list[str], Iterator[list[str]]]:
+    """Storage records received or closed in [since, until)."""
     return export.export_items(session, site_id=site_id, ledger=Ledger.STORAGE, since=since,
                                 until=until, columns=STORAGE_COLUMNS, zone=zone)

@@ -7,6 +7,7 @@ The helpers at the top (``deposit``, ``storage_form``, ``SIGNED``; and ``make_st
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -276,7 +277,7 @@ def test_dashboard_counts_every_ledger(desk: Desk, staff: Staff) -> None:
     assert (counted["items_held"], counted["items_overdue"]) == (1, 1)
 
 
-def test_export_rows_mask_phones_and_ids(desk: Desk, staff: Staff) -> None:
+def test_export_rows_mask_phones_and_ids(desk: Desk, staff: Staff, tmp_path: Path) -> None:
     from datetime import date
 
     from deskapp.formatting import desk_zone
@@ -300,26 +301,35 @@ def test_export_rows_mask_phones_and_ids(desk: Desk, staff: Staff) -> None:
                       purpose="", due_at=desk.clock.now() + timedelta(days=1),
                       now=desk.clock.now(), actor=staff.operator, settings=desk.settings)
     zone = desk_zone("Asia/Shanghai")
-    window = export.day_window(date(2026, 11, 23), zone)  # type: ignore[arg-type]
     with reading(desk.engine) as session:
-        header, rows = storage.export_rows(session, site_id=desk.site_id, since=window.since,
-                                           until=window.until, zone=zone)
-        tables = export_ledgers.export_custody(session, desk.site_id, window)
-        next_day = export.day_window(date(2026, 11, 24), zone)  # type: ignore[arg-type]
-        empty = export_ledgers.export_custody(session, desk.site_id, next_day)
-    line = dict(zip(header, rows[0], strict=True))
+        report = export.export_day(
+            session, site_id=desk.site_id, site_code="main", day=date(2026, 11, 23),
+            zone=zone, out_dir=tmp_path, exporters=[export_ledgers.export_custody])
+        empty = export.export_day(
+            session, site_id=desk.site_id, site_code="main", day=date(2026, 11, 24),
+            zone=zone, out_dir=tmp_path, exporters=[export_ledgers.export_custody])
+    line = _csv_rows(report.folder / "storage.csv")[0]
     assert line["code"] == item.code and line["owner_phone"] == "138****5678"
     assert line["owner_id_number"] == "**************002X"
     assert line["released_id_number"] == "*****5678"
     assert line["received_at"] == "2026-11-23T10:00+08:00"
     assert line["received_by"] == "wangfang" and line["released_to"] == "王丽"
-    text = repr([table.rows for table in tables])
+    loan = _csv_rows(report.folder / "key_loans.csv")[0]
+    assert loan["borrower_phone"] == "138****5678"
+    assert loan["id_number"] == "**************002X"
+    text = "".join(path.read_text(encoding="utf-8") for path, _rows in report.files)
     for secret in ("13812345678", "11010519491231002X", "E12345678", "13987650001"):
         assert secret not in text
-    assert [table.name for table in tables] == ["storage", "lost_found", "parcels", "key_loans"]
-    assert [len(table.rows) for table in tables] == [1, 0, 0, 1]
-    assert [len(table.rows) for table in empty] == [0, 0, 0, 0]
-    assert all(isinstance(cell, str) for table in tables for row in table.rows for cell in row)
+    assert [(path.name, rows) for path, rows in report.files] == [
+        ("storage.csv", 1), ("lost_found.csv", 0), ("parcels.csv", 0), ("key_loans.csv", 1)]
+    assert [rows for _path, rows in empty.files] == [0, 0, 0, 0]
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 # --- demo -------------------------------------------------------------------------------------

@@ -1,0 +1,247 @@
+"""One ledger over any range: the days it holds, streamed to CSV or a workbook, safe cells,
+headers in the desk's language, masked unless a manager allows otherwise (audited)."""
+
+from __future__ import annotations
+
+import csv
+import re
+import tracemalloc
+import zipfile
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from sqlmodel import col, select
+
+from deskapp import i18n
+from deskapp.db import reading, transaction
+from deskapp.desk import Desk
+from deskapp.errors import AuthError, InvalidInput, StorageError
+from deskapp.formatting import desk_zone
+from deskapp.models import AuditEntry
+from deskapp.services import export, export_ledgers, operators
+from deskapp.services.export_labels import COLUMN_LABELS, column_label
+from tests.services.test_export import DAY, _operator, _request
+
+SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _range(desk: Desk, out: Path, ledger: str = "requests", *, since: date | None = None,
+           until: date | None = None, **options: object) -> export.RangeReport:
+    zone = desk_zone(desk.settings.timezone)
+    with reading(desk.engine) as session:
+        return export.export_range(
+            session, site_id=desk.site_id, ledger=ledger,
+            window=export.range_window(since, until, zone), out_file=out,
+            **options,  # type: ignore[arg-type]
+        )
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _cells(path: Path) -> list[list[tuple[str, str | None, str]]]:
+    """Each row of a workbook's first sheet as (type, formula, text) per cell."""
+    with zipfile.ZipFile(path) as book:
+        root = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    rows = []
+    for row in root.iter(f"{SHEET}row"):
+        cells = []
+        for cell in row.iter(f"{SHEET}c"):
+            formula = cell.find(f"{SHEET}f")
+            text = "".join(cell.itertext())
+            cells.append((cell.get("t") or "n", None if formula is None else formula.text, text))
+        rows.append(cells)
+    return rows
+
+
+def test_a_range_holds_its_first_and_last_day_whole_and_nothing_around_them(
+        desk: Desk, tmp_path: Path) -> None:
+    operator = _operator(desk)
+    desk.clock.advance(timedelta(hours=-10, minutes=-1))  # 23:59 on the day before
+    before = _request(desk, operator, "门禁故障")
+    desk.clock.advance(timedelta(minutes=1))  # 00:00 on the first day
+    first = _request(desk, operator, "电梯停运")
+    desk.clock.advance(timedelta(days=2, hours=23, minutes=59))  # 23:59 on the last day
+    last = _request(desk, operator, "噪音扰民")
+    desk.clock.advance(timedelta(minutes=1))  # 00:00 after it
+    after = _request(desk, operator, "卫生间漏水")
+    until = DAY + timedelta(days=2)
+    inside = _range(desk, tmp_path / "r.csv", since=DAY, until=until)
+    assert [row["number"] for row in _csv(inside.path)] == [first, last]
+    assert inside.rows == 2
+    whole = _range(desk, tmp_path / "all.csv")
+    assert [row["number"] for row in _csv(whole.path)] == [before, first, last, after]
+    one_day = _range(desk, tmp_path / "day.csv", since=DAY, until=DAY)
+    assert [row["number"] for row in _csv(one_day.path)] == [first]
+
+
+def test_a_range_that_ends_before_it_starts_is_refused() -> None:
+    zone = desk_zone("Asia/Shanghai")
+    with pytest.raises(InvalidInput, match="after") as refused:
+        export.range_window(DAY, DAY - timedelta(days=1), zone)
+    assert refused.value.field == "since"
+    assert export.range_window(DAY, DAY, zone).until - export.range_window(
+        DAY, DAY, zone).since == timedelta(days=1)
+
+
+def test_headers_come_in_the_desks_language_and_cells_are_safe(
+        desk: Desk, tmp_path: Path) -> None:
+    operator = _operator(desk)
+    _request(desk, operator, '=HYPERLINK("http://evil.example","点这里")')
+    _request(desk, operator, "-1")
+    english = _range(desk, tmp_path / "en.csv", header=column_label)
+    i18n.set_language("zh_CN")
+    chinese = _range(desk, tmp_path / "zh.csv", header=column_label)
+    with english.path.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header[:3] == ["Number", "Received at", "Unit"]
+    assert [row[header.index("Summary")] for row in rows] == [
+        "'=HYPERLINK(\"http://evil.example\",\"点这里\")", "-1"]
+    with chinese.path.open(encoding="utf-8", newline="") as handle:
+        assert next(csv.reader(handle))[:3] == ["编号", "受理时间", "房号"]
+
+
+def test_every_exported_column_has_a_label_and_the_ledger_names_are_the_tables(
+        desk: Desk) -> None:
+    window = export.range_window(None, None, desk_zone(desk.settings.timezone))
+    with reading(desk.engine) as session:
+        tables = [table for exporter in export_ledgers.EXPORTERS
+                  for table in exporter(session, desk.site_id, window)]
+    assert tuple(table.name for table in tables) == export.LEDGER_NAMES
+    unlabelled = {column for table in tables for column in table.header} - set(COLUMN_LABELS)
+    assert unlabelled == set()
+
+
+def test_an_unknown_ledger_is_refused_with_the_names_there_are(
+        desk: Desk, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="key_loans") as refused:
+        _range(desk, tmp_path / "x.csv", "keys")
+    assert refused.value.field == "ledger"
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_workbook_keeps_text_as_text_numbers_as_numbers_and_chinese_as_typed(
+        desk: Desk, tmp_path: Path) -> None:
+    from tests.services.custody.test_custody import deposit
+    from tests.support import make_staff, make_unit
+
+    make_unit(desk)
+    staff = make_staff(desk)
+    deposit(desk, staff, description="=1+2 行李箱", pieces=3)
+    report = _range(desk, tmp_path / "s.xlsx", "storage", file_format="xlsx",
+                    header=column_label)
+    header, row = _cells(report.path)
+    titles = [text for _kind, _formula, text in header]
+    cells = dict(zip(titles, row, strict=False))
+    assert cells["Description"] == ("inlineStr", None, "=1+2 行李箱")
+    assert cells["Pieces"] == ("n", None, "3")
+    assert all(formula is None for _kind, formula, _text in row)
+    assert report.rows == 1
+
+
+def test_an_empty_range_writes_the_header_alone(desk: Desk, tmp_path: Path) -> None:
+    empty = _range(desk, tmp_path / "e.xlsx", since=date(2020, 1, 1), until=date(2020, 1, 31),
+                   file_format="xlsx")
+    assert empty.rows == 0
+    assert len(_cells(empty.path)) == 1
+    plain = _range(desk, tmp_path / "e.csv", since=date(2020, 1, 1), until=date(2020, 1, 1),
+                   excel=True)
+    content = plain.path.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf") and content.count(b"\r\n") == 1
+
+
+def _many_rows(count: int) -> Iterator[list[str]]:
+    for number in range(count):
+        yield [f"{number:08d}", "卫生间天花板漏水，怀疑楼上防水层破损" * 3, "13800138000",
+               str(number % 7)]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_writer_streams_a_long_ledger_in_little_memory(
+        desk: Desk, tmp_path: Path, file_format: str) -> None:
+    count = 30_000  # about 12 MB of cells, were they held at once
+
+    def long_ledger(_session: object, _site: int, _window: object) -> list[export.Table]:
+        return [export.Table("long", ["number", "text", "contact_phone", "pieces"],
+                             _many_rows(count), numbers=frozenset({"pieces"}))]
+
+    tracemalloc.start()
+    try:
+        report = _range(desk, tmp_path / f"long.{file_format}", "long",
+                        file_format=file_format, exporters=[long_ledger])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.rows == count
+    assert peak < 3_000_000, f"peak {peak:,} bytes: the rows were held, not streamed"
+    if file_format == "csv":
+        rows = _csv(report.path)
+        assert len(rows) == count and rows[-1]["contact_phone"] == "138****8000"
+
+
+def test_a_failure_half_way_leaves_no_file(desk: Desk, tmp_path: Path) -> None:
+    def failing(_session: object, _site: int, _window: object) -> list[export.Table]:
+        def rows() -> Iterator[list[str]]:
+            yield ["1"]
+            raise OSError(28, "No space left on device")
+        return [export.Table("broken", ["number"], rows())]
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for file_format in ("csv", "xlsx"):
+        target = out / f"broken.{file_format}"
+        with pytest.raises(StorageError, match="No space left on device"):
+            _range(desk, target, "broken", file_format=file_format, exporters=[failing])
+        assert list(out.iterdir()) == []  # neither the file nor its partial, nor a temporary
+
+
+def test_a_manager_may_export_in_full_and_it_is_audited(desk: Desk, tmp_path: Path) -> None:
+    operator = _operator(desk)
+    _request(desk, operator, "卫生间漏水")
+    with transaction(desk.engine) as session:
+        operators.add_operator(session, site_id=desk.site_id, login="chen", display_name="陈杰",
+                               role="manager", secret="4444", now=desk.clock.now(), actor=None)
+    zone = desk_zone(desk.settings.timezone)
+    window = export.range_window(DAY, DAY, zone)
+    target = tmp_path / "full.csv"
+    with transaction(desk.engine) as session:
+        allowed = export.authorize_unmasked(
+            session, site_id=desk.site_id, login="chen", secret="4444", now=desk.clock.now(),
+            ledger="requests", window=window, out_file=target)
+    assert allowed == "chen"
+    full = _range(desk, target, since=DAY, until=DAY, masked=False)
+    assert _csv(full.path)[0]["contact_phone"] == "15011112222"
+    masked = _range(desk, tmp_path / "masked.csv", since=DAY, until=DAY)
+    assert _csv(masked.path)[0]["contact_phone"] == "150****2222"
+    with reading(desk.engine) as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "export.unmasked")
+                             ).one()
+    assert entry.actor == "chen" and entry.entity_id == "requests"
+    assert re.search(r'"since": "2026-11-23T00:00\+08:00"', entry.after or "")
+    assert str(target) in (entry.after or "")
+
+
+@pytest.mark.parametrize(("login", "secret", "refusal"), [
+    ("wang", "1234", "Only a manager"),  # the operator's own right PIN
+    ("chen", "0000", "Wrong sign-in name or PIN"),
+])
+def test_anyone_else_is_refused_the_full_numbers(
+        desk: Desk, tmp_path: Path, login: str, secret: str, refusal: str) -> None:
+    _operator(desk)
+    with transaction(desk.engine) as session:
+        operators.add_operator(session, site_id=desk.site_id, login="chen", display_name="陈杰",
+                               role="manager", secret="4444", now=desk.clock.now(), actor=None)
+    window = export.range_window(None, None, desk_zone(desk.settings.timezone))
+    with pytest.raises(AuthError, match=refusal), transaction(desk.engine) as session:
+        export.authorize_unmasked(
+            session, site_id=desk.site_id, login=login, secret=secret, now=desk.clock.now(),
+            ledger="requests", window=window, out_file=tmp_path / "full.csv")
+    with reading(desk.engine) as session:
+        granted = session.exec(select(AuditEntry).where(
+            col(AuditEntry.action) == "export.unmasked")).all()
+    assert granted == []
