@@ -122,7 +122,7 @@ def _export_nightly(ctx: typer.Context, day: str | None, out: Path | None,
     from datetime import timedelta
 
     from deskapp import migrate
-    from deskapp.db import reading
+    from deskapp.db import snapshot
     from deskapp.formatting import desk_zone
     from deskapp.services import export as exporting
 
@@ -135,7 +135,7 @@ def _export_nightly(ctx: typer.Context, day: str | None, out: Path | None,
         chosen = exporting.parse_day(day)
     schema = migrate.current_revision(desk.engine) or ""
     # One read transaction: every file shows the same moment while the desks write on.
-    with reading(desk.engine) as session:
+    with snapshot(desk.engine) as session:
         report = exporting.export_day(
             session, site_id=desk.site_id, site_code=settings.site_code, day=chosen,
             zone=zone, out_dir=out or settings.data_dir / "exports", excel=excel,
@@ -151,7 +151,7 @@ def _export_ledger(ctx: typer.Context, ledger: str, *, since: str | None, until:
                    unmasked: bool, manager: str | None) -> None:
     from deskapp import i18n
     from deskapp.config import normalize_language
-    from deskapp.db import reading, transaction
+    from deskapp.db import snapshot, transaction
     from deskapp.errors import InvalidInput
     from deskapp.formatting import desk_zone
     from deskapp.services import export as exporting
@@ -190,7 +190,7 @@ def _export_ledger(ctx: typer.Context, ledger: str, *, since: str | None, until:
             exporting.authorize_unmasked(
                 session, site_id=desk.site_id, login=manager or "", secret=secret,
                 now=desk.clock.now(), ledger=ledger, window=window, out_file=out)
-    with reading(desk.engine) as session, ProgressBar(ledger) as on_rows:
+    with snapshot(desk.engine) as session, ProgressBar(ledger) as on_rows:
         report = exporting.export_range(
             session, site_id=desk.site_id, ledger=ledger, window=window, out_file=out,
             file_format=file_format, excel=excel, masked=not unmasked,

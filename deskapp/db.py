@@ -233,6 +233,20 @@ def reading(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Session]:
+    """A read session that sees one moment from its first query to its end, while the
+    desks write on: an export's files then agree with each other.
+
+    SQLite's deferred ``BEGIN`` (above) keeps the snapshot of its first read; PostgreSQL
+    needs ``REPEATABLE READ`` for it (its default gives each statement a moment of its
+    own)."""
+    bound = engine if is_sqlite(engine) else engine.execution_options(
+        isolation_level="REPEATABLE READ")
+    with reading(bound) as session:
+        yield session
+
+
 def _quiet_rollback(session: Session) -> None:
     """Roll back; a connection that is already gone has nothing left to undo."""
     try:

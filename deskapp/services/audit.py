@@ -188,6 +188,9 @@ ACTION_LABELS = {
     "operator.sign_in_disabled": N_("Sign-in of a disabled operator refused"),
     "operator.sign_in_locked": N_("Sign-in during a lockout refused"),
     "operator.lockout": N_("Locked out"),
+    # Here, not in the export module: the desk's recent activity names it, and the desk
+    # never imports the export.
+    "export.unmasked": N_("Export with personal data in full"),
     "unit.add": N_("Unit added"),
     "resident.add": N_("Resident added"),
 }

@@ -37,15 +37,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from deskapp.errors import InvalidInput, StorageError
-from deskapp.i18n import N_, _
+from deskapp.i18n import _
 from deskapp.services import audit
 from deskapp.services.clock import as_utc
 from deskapp.services.privacy import mask_id_number, mask_phone
-
-audit.register_action_labels({"export.unmasked": N_("Export with personal data in full")})
 
 Format = Literal["csv", "xlsx"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx")
@@ -78,6 +77,11 @@ class Window:
     since: datetime
     until: datetime
     zone: tzinfo
+
+    @property
+    def whole_history(self) -> bool:
+        """From the first record to the last: a query needs no time condition."""
+        return self.since == _BEGINNING and self.until == _END
 
 
 Exporter = Callable[[Session, int, Window], Iterable[Table]]
@@ -141,14 +145,17 @@ def local_text(value: datetime | None, zone: tzinfo) -> str:
 
 # What a spreadsheet reads as a formula (OWASP, CSV injection): a cell starting with one
 # of these, unless it is a number such as -1 or +3.5, which stays a number.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# The number test is ASCII digits only and the whole cell: "-１" (a wide digit) or "-1"
+# with a line break after it is text, and gets its "'".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_PATTERN = r"[+-]?[0-9]+(?:\.[0-9]+)?"
+_NUMBER = re.compile(NUMBER_PATTERN)
 
 
 def safe_cell(value: str) -> str:
     """A cell no spreadsheet runs as a formula: a leading ``'`` keeps ``=HYPERLINK(…)``
     typed into a summary as text, the way a person typed it."""
-    if value.startswith(_FORMULA_STARTS) and not _NUMBER.match(value):
+    if value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 
@@ -241,7 +248,7 @@ def _fill_workbook(path: Path, scratch: Path, name: str, header: Sequence[str],
             sheet.write_row(0, 0, list(header), bold)
             line = 1
         for column, cell in enumerate(row):
-            if numbers[column] and _NUMBER.match(cell):
+            if numbers[column] and _NUMBER.fullmatch(cell):
                 sheet.write_number(line, column, float(cell) if "." in cell else int(cell))
             elif cell:
                 sheet.write_string(line, column, cell)
@@ -385,12 +392,17 @@ def export_range(
     header: Callable[[str], str] | None = None,
     on_rows: Callable[[int], None] | None = None,
     exporters: list[Exporter] | None = None,
+    arrow: bool = True,
 ) -> RangeReport:
     """Write one ledger's records created or changed within ``window`` to ``out_file``.
 
     The rows stream from the database to the file. ``header`` names each column for a
     person (the desk's language); ``on_rows`` hears how many rows were written, batch by
-    batch (a progress bar). The file appears whole or not at all."""
+    batch (a progress bar). The file appears whole or not at all.
+
+    The requests and their events, as CSV on SQLite, take the Arrow path
+    (``export_arrow``: the same cells, at the speed of the sqlite3 shell) unless
+    ``arrow`` is off; every other export is written row by row here."""
     if file_format not in FORMATS:
         raise InvalidInput(_("{value} is not a format the export writes: use csv or "
                              "xlsx.").format(value=file_format), field="format")
@@ -398,8 +410,18 @@ def export_range(
     titles = [header(column) if header else column for column in table.header]
     partial = _partial(out_file)
     rows = _Counted(_shown_rows(table, masked=masked), on_rows)
+    from deskapp.services import export_arrow  # it imports this module's rules
+
+    engine = session.get_bind()
     try:
         out_file.parent.mkdir(parents=True, exist_ok=True)
+        if arrow and exporters is None and isinstance(window.zone, ZoneInfo) and isinstance(
+                engine, Engine) and export_arrow.available(engine, ledger, file_format):
+            written = export_arrow.write_csv(
+                engine, site_id=site_id, ledger=ledger, window=window, path=partial,
+                excel=excel, masked=masked, titles=titles, on_rows=on_rows)
+            os.replace(partial, out_file)
+            return RangeReport(path=out_file, rows=written)
         if file_format == "xlsx":
             _write_xlsx(partial, ledger, titles, rows,
                         [column in table.numbers for column in table.header])

@@ -12,7 +12,7 @@ import pytest
 from deskapp.desk import Desk
 from deskapp.errors import StorageError
 from deskapp.services import export
-from tests.services.test_export import _export, _operator, _read, _request
+from tests.services.test_export import DAY, _export, _operator, _read, _request
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -53,3 +53,31 @@ def test_a_failure_half_way_leaves_no_file(desk: Desk, tmp_path: Path,
         _export(desk, tmp_path)
     assert len(calls) == 3  # the third file failed as it was written, and the export stopped
     assert list((tmp_path / "main" / "2026-11-23").iterdir()) == []
+
+
+def test_a_request_saved_during_the_export_is_in_all_its_files_or_in_none(
+        desk: Desk, tmp_path: Path) -> None:
+    from deskapp.db import snapshot
+    from deskapp.formatting import desk_zone
+    from deskapp.services import export_ledgers
+
+    operator = _operator(desk)
+    before = _request(desk, operator, "卫生间漏水")
+    saved_meanwhile: list[str] = []
+
+    def requests_with_a_desk_saving_between_the_files(
+            session: object, site_id: int, window: export.Window) -> Iterator[export.Table]:
+        requests, events = export_ledgers.export_requests(session, site_id, window)  # type: ignore[arg-type]
+        yield requests  # requests.csv is written now
+        saved_meanwhile.append(_request(desk, operator, "写在导出中途"))  # another desk
+        yield events
+
+    with snapshot(desk.engine) as session:
+        report = export.export_day(
+            session, site_id=desk.site_id, site_code="main", day=DAY,
+            zone=desk_zone(desk.settings.timezone), out_dir=tmp_path,
+            exporters=[requests_with_a_desk_saving_between_the_files])
+    assert saved_meanwhile  # the other desk did save, while the export ran
+    requests = {row["number"] for row in _read(report.folder / "requests.csv")}
+    events = {row["number"] for row in _read(report.folder / "request_events.csv")}
+    assert requests == events == {before}

@@ -245,3 +245,88 @@ def test_anyone_else_is_refused_the_full_numbers(
         granted = session.exec(select(AuditEntry).where(
             col(AuditEntry.action) == "export.unmasked")).all()
     assert granted == []
+
+
+# The Arrow path (requests and their events, CSV, SQLite) against the row-by-row writer,
+# which stays the reference: the same cells, on values chosen to tell them apart.
+AWKWARD_TEXTS = [
+    "=1+2", "-1", "+3.5", "-1\n", "-１", "@SUM(A1)", "\tx", "\rx", "+86 希望回电", '"引号"',
+    "换行\r\n第二行", "卫生间漏水", "", "'already", "-", "1.", "-.5",
+]
+AWKWARD_PHONES = ["13800138000", "12345", "123", "", "１３８００１３８０００", "+8613800138000",
+                  "=1"]
+
+
+def _awkward_requests(desk: Desk) -> None:
+    from deskapp.models.requests import ServiceRequest
+
+    operator = _operator(desk)
+    for index in range(len(AWKWARD_TEXTS)):
+        desk.clock.advance(timedelta(days=23, hours=7, minutes=13))  # across seasons
+        _request(desk, operator, f"第{index}号")
+    with transaction(desk.engine) as session:
+        rows = session.exec(select(ServiceRequest).order_by(col(ServiceRequest.id))).all()
+        for index, request in enumerate(rows):
+            request.summary = AWKWARD_TEXTS[index]
+            request.wish = AWKWARD_TEXTS[-1 - index]
+            request.contact_name = AWKWARD_TEXTS[(index + 3) % len(AWKWARD_TEXTS)]
+            request.contact_phone = AWKWARD_PHONES[index % len(AWKWARD_PHONES)]
+            if index % 3 == 0:
+                request.resolved_at = request.received_at + timedelta(days=200, minutes=59)
+            session.add(request)
+
+
+@pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "America/New_York"])
+@pytest.mark.parametrize("ledger", ["requests", "request_events"])
+def test_the_arrow_path_writes_the_same_cells_as_the_row_by_row_writer(
+        desk: Desk, tmp_path: Path, zone_name: str, ledger: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from deskapp.db import sqlite_path
+
+    if sqlite_path(desk.engine) is None:
+        pytest.skip("the Arrow path reads SQLite files; PostgreSQL takes the row-by-row one")
+    _awkward_requests(desk)
+    zone = ZoneInfo(zone_name)  # New York: summer time, two offsets in one file
+    for masked in (True, False):
+        files = {}
+        for arrow in (True, False):
+            with reading(desk.engine) as session:
+                files[arrow] = export.export_range(
+                    session, site_id=desk.site_id, ledger=ledger,
+                    window=export.range_window(None, None, zone),
+                    out_file=tmp_path / f"{ledger}-{arrow}-{masked}.csv", masked=masked,
+                    arrow=arrow, header=column_label)
+        with files[True].path.open(encoding="utf-8", newline="") as fast, \
+                files[False].path.open(encoding="utf-8", newline="") as reference:
+            fast_rows, reference_rows = list(csv.reader(fast)), list(csv.reader(reference))
+        assert fast_rows == reference_rows
+        assert files[True].rows == files[False].rows == len(reference_rows) - 1 > 0
+    offsets = {row[1][-6:] for row in reference_rows[1:]}
+    assert offsets == ({"+08:00"} if zone_name == "Asia/Shanghai" else {"-05:00", "-04:00"})
+
+
+INJECTIONS = ["=1+2", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1",
+              '=HYPERLINK("http://evil.example","点这里")', "=cmd|' /C calc'!A0"]
+
+
+def test_every_formula_start_is_text_in_csv_and_in_a_workbook(
+        desk: Desk, tmp_path: Path) -> None:
+    def cells(_session: object, _site: int, _window: object) -> list[export.Table]:
+        return [export.Table("cells", ["text", "quantity"],
+                             [[value, "-1"] for value in INJECTIONS],
+                             numbers=frozenset({"quantity"}))]
+
+    plain = _range(desk, tmp_path / "c.csv", "cells", exporters=[cells])
+    with plain.path.open(encoding="utf-8", newline="") as handle:
+        _header, *rows = list(csv.reader(handle))
+    assert [row[0] for row in rows] == ["'" + value for value in INJECTIONS]
+    assert {row[1] for row in rows} == {"-1"}  # a number stays a number
+    book = _range(desk, tmp_path / "c.xlsx", "cells", file_format="xlsx", exporters=[cells])
+    _header_cells, *sheet = _cells(book.path)
+    assert [kind for kind, _formula, _text in (row[0] for row in sheet)] == [
+        "inlineStr"] * len(INJECTIONS)
+    assert all(formula is None for row in sheet for _kind, formula, _text in row)
+    texts = [text.replace("_x000D_", "\r") for _kind, _formula, text in (row[0] for row in sheet)]
+    assert texts == INJECTIONS  # shown as typed, never run
+    assert {row[1] for row in sheet} == {("n", None, "-1")}
