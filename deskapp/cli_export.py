@@ -61,7 +61,7 @@ class LedgerGroup(TyperGroup):
 
 
 def add_export_commands(cli: typer.Typer) -> None:
-    from deskapp.services.export import LEDGER_NAMES
+    from deskapp.services.export_labels import LEDGER_NAMES
 
     export_cli = typer.Typer(
         cls=LedgerGroup,

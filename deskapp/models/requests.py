@@ -197,6 +197,7 @@ class ServiceRequest(SQLModel, table=True):
         Index("ix_service_request_queue", "site_id", "is_open", "next_due_at"),
         Index("ix_service_request_owner", "site_id", "owner_id", "is_open"),
         Index("ix_service_request_received", "site_id", "received_at"),
+        Index("ix_service_request_updated", "site_id", "updated_at"),  # the nightly export
         Index("ix_service_request_unit", "site_id", "unit_id", "received_at"),
         Index("ix_service_request_phone_tail", "site_id", "contact_phone_tail"),
         Index("ix_service_request_contact_name", "site_id", "contact_name"),
@@ -260,7 +261,10 @@ class RequestEvent(SQLModel, table=True):
     """One line of a request's timeline: who did what, when, from which status to which."""
 
     __tablename__ = "request_event"
-    __table_args__ = (Index("ix_request_event_request", "request_id", "at"),)
+    __table_args__ = (
+        Index("ix_request_event_request", "request_id", "at"),
+        Index("ix_request_event_site_at", "site_id", "at"),  # the nightly export
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id", index=True)

@@ -44,6 +44,7 @@ from deskapp.errors import InvalidInput, StorageError
 from deskapp.i18n import _
 from deskapp.services import audit
 from deskapp.services.clock import as_utc
+from deskapp.services.export_labels import LEDGER_NAMES as LEDGER_NAMES  # re-exported
 from deskapp.services.privacy import mask_id_number, mask_phone
 
 Format = Literal["csv", "xlsx"]
@@ -475,11 +476,3 @@ def authorize_unmasked(
     )
     return operator.login
 
-
-LEDGER_NAMES: tuple[str, ...] = (
-    "requests", "request_events", "storage", "lost_found", "parcels", "key_loans",
-    "handovers", "handover_items", "handover_counts", "duty_log", "release_slips",
-    "release_lines", "release_settlements",
-)
-"""Every table the exports write, in the manifest's order (``deskapp export LEDGER``
-takes one of these). A test holds it to what the exporters write."""

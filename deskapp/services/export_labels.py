@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from deskapp.i18n import N_, _
 
+LEDGER_NAMES: tuple[str, ...] = (
+    "requests", "request_events", "storage", "lost_found", "parcels", "key_loans",
+    "handovers", "handover_items", "handover_counts", "duty_log", "release_slips",
+    "release_lines", "release_settlements",
+)
+"""Every table the exports write, in the manifest's order (``deskapp export LEDGER``
+takes one of these; the command's help lists them without loading the export). A test
+holds it to what the exporters write."""
+
 COLUMN_LABELS: dict[str, str] = {
     "number": N_("Number"),
     "received_at": N_("Received at"),
