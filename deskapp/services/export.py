@@ -215,7 +215,7 @@ _XLSX_ROWS = 1_048_576
 
 
 def _write_xlsx(path: Path, name: str, header: Sequence[str], rows: Iterable[list[str]],
-                numbers: Sequence[bool]) -> None:
+                numbers: Sequence[bool], times: Sequence[bool]) -> None:
     """A workbook in constant memory: each row goes to disk as it is written.
 
     Text is written as text cells, never as formulas, so ``=HYPERLINK(…)`` shows as
@@ -225,11 +225,22 @@ def _write_xlsx(path: Path, name: str, header: Sequence[str], rows: Iterable[lis
     import tempfile
 
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".xlsx-") as scratch:
-        _fill_workbook(path, Path(scratch), name, header, rows, numbers)
+        _fill_workbook(path, Path(scratch), name, header, rows, numbers, times)
+
+
+def _widths(sheet: Any, header: Sequence[str], times: Sequence[bool]) -> None:
+    """Columns wide enough for their title (a Chinese character takes two) and for a
+    time with its offset; set before the first row, as constant memory requires."""
+    import unicodedata
+
+    for column, title in enumerate(header):
+        cells = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in title)
+        sheet.set_column(column, column, max(cells + 2, 22 if times[column] else 10))
 
 
 def _fill_workbook(path: Path, scratch: Path, name: str, header: Sequence[str],
-                   rows: Iterable[list[str]], numbers: Sequence[bool]) -> None:
+                   rows: Iterable[list[str]], numbers: Sequence[bool],
+                   times: Sequence[bool]) -> None:
     import xlsxwriter  # only the workbook export needs it
     from xlsxwriter.exceptions import FileCreateError
 
@@ -245,6 +256,7 @@ def _fill_workbook(path: Path, scratch: Path, name: str, header: Sequence[str],
         if line == _XLSX_ROWS:
             sheets += 1
             sheet = workbook.add_worksheet(name if sheets == 1 else f"{name} ({sheets})")
+            _widths(sheet, header, times)
             sheet.freeze_panes(1, 0)
             sheet.write_row(0, 0, list(header), bold)
             line = 1
@@ -255,7 +267,9 @@ def _fill_workbook(path: Path, scratch: Path, name: str, header: Sequence[str],
                 sheet.write_string(line, column, cell)
         line += 1
     if sheet is None:  # no rows: the header alone, as an empty CSV has
-        workbook.add_worksheet(name).write_row(0, 0, list(header), bold)
+        sheet = workbook.add_worksheet(name)
+        _widths(sheet, header, times)
+        sheet.write_row(0, 0, list(header), bold)
     try:
         workbook.close()
     except FileCreateError as error:  # the library wraps the OSError of a full disk
@@ -425,7 +439,8 @@ def export_range(
             return RangeReport(path=out_file, rows=written)
         if file_format == "xlsx":
             _write_xlsx(partial, ledger, titles, rows,
-                        [column in table.numbers for column in table.header])
+                        [column in table.numbers for column in table.header],
+                        [column.endswith("_at") or column == "at" for column in table.header])
         else:
             _write_csv(partial, titles, rows, excel=excel)
         os.replace(partial, out_file)
