@@ -1,7 +1,8 @@
 """``deskapp export``: the nightly export of every ledger, and one ledger over any range.
 
     deskapp export [nightly] [--date DAY] [--out DIR] [--excel]
-    deskapp export LEDGER [--since DAY] [--until DAY] [--format csv|xlsx] [--out FILE]
+    deskapp export LEDGER [--since DAY] [--until DAY] [--format csv|xlsx|parquet]
+                          [--out FILE]
                           [--excel] [--lang zh_CN] [--unmasked --manager LOGIN]
 
 A name after ``export`` that is not ``nightly`` is a ledger (``requests``,
@@ -97,7 +98,8 @@ def add_export_commands(cli: typer.Typer) -> None:
         until: Annotated[str | None, typer.Option(
             "--until", help=_("Last day, included (default: today)."))] = None,
         file_format: Annotated[str, typer.Option(
-            "--format", help=_("csv or xlsx (an Excel workbook)."))] = "csv",
+            "--format", help=_("csv, xlsx (an Excel workbook) or parquet (for data "
+                               "warehouses)."))] = "csv",
         out: Annotated[Path | None, typer.Option(
             "--out", help=_("File to write (default: exports/<site>/ in the data "
                             "folder)."))] = None,
@@ -163,8 +165,8 @@ def _export_ledger(ctx: typer.Context, ledger: str, *, since: str | None, until:
         raise InvalidInput(_("No ledger is called {ledger}; the ledgers are: {names}.").format(
             ledger=ledger, names=", ".join(exporting.LEDGER_NAMES)), field="ledger")
     if file_format not in exporting.FORMATS:
-        raise InvalidInput(_("{value} is not a format the export writes: use csv or "
-                             "xlsx.").format(value=file_format), field="format")
+        raise InvalidInput(_("{value} is not a format the export writes: use csv, "
+                             "xlsx or parquet.").format(value=file_format), field="format")
     if excel and file_format != "csv":
         raise InvalidInput(_("--excel is for CSV files; a workbook needs no byte-order "
                              "mark."), field="excel")

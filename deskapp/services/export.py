@@ -47,8 +47,8 @@ from deskapp.services.clock import as_utc
 from deskapp.services.export_labels import LEDGER_NAMES as LEDGER_NAMES  # re-exported
 from deskapp.services.privacy import mask_id_number, mask_phone
 
-Format = Literal["csv", "xlsx"]
-FORMATS: tuple[Format, ...] = ("csv", "xlsx")
+Format = Literal["csv", "xlsx", "parquet"]
+FORMATS: tuple[Format, ...] = ("csv", "xlsx", "parquet")
 
 BATCH = 2000
 """Rows fetched from the database at a time: the most a ledger's export holds at once."""
@@ -277,6 +277,36 @@ def _fill_workbook(path: Path, scratch: Path, name: str, header: Sequence[str],
         raise reason if isinstance(reason, OSError) else OSError(str(reason)) from error
 
 
+def _write_parquet(path: Path, header: Sequence[str], rows: Iterable[list[str]],
+                   numbers: Sequence[bool]) -> None:
+    """A Parquet file, a batch of rows at a time: text as typed (programs read it, not
+    spreadsheets), number columns as 64-bit integers (empty is null)."""
+    import pyarrow as pa
+    import pyarrow.parquet as parquet
+
+    schema = pa.schema([(title, pa.int64() if number else pa.string())
+                        for title, number in zip(header, numbers, strict=True)])
+    with parquet.ParquetWriter(str(path), schema) as writer:
+        for batch in _in_batches(rows):
+            columns = [pa.array([int(cell) if cell else None for cell in column], pa.int64())
+                       if number else pa.array(column, pa.string())
+                       for column, number in zip(zip(*batch, strict=True), numbers,
+                                                 strict=True)]
+            writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=schema))
+
+
+def _in_batches(rows: Iterable[list[str]]) -> Iterator[list[list[str]]]:
+    """The rows, ``BATCH`` at a time."""
+    batch: list[list[str]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -419,8 +449,8 @@ def export_range(
     (``export_arrow``: the same cells, at the speed of the sqlite3 shell) unless
     ``arrow`` is off; every other export is written row by row here."""
     if file_format not in FORMATS:
-        raise InvalidInput(_("{value} is not a format the export writes: use csv or "
-                             "xlsx.").format(value=file_format), field="format")
+        raise InvalidInput(_("{value} is not a format the export writes: use csv, "
+                             "xlsx or parquet.").format(value=file_format), field="format")
     table = exported_table(session, site_id, window, ledger, exporters)
     titles = [header(column) if header else column for column in table.header]
     partial = _partial(out_file)
@@ -432,12 +462,16 @@ def export_range(
         out_file.parent.mkdir(parents=True, exist_ok=True)
         if arrow and exporters is None and isinstance(window.zone, ZoneInfo) and isinstance(
                 engine, Engine) and export_arrow.available(engine, ledger, file_format):
-            written = export_arrow.write_csv(
+            written = export_arrow.write_file(
                 engine, site_id=site_id, ledger=ledger, window=window, path=partial,
-                excel=excel, masked=masked, titles=titles, on_rows=on_rows)
+                file_format=file_format, excel=excel, masked=masked, titles=titles,
+                on_rows=on_rows)
             os.replace(partial, out_file)
             return RangeReport(path=out_file, rows=written)
-        if file_format == "xlsx":
+        if file_format == "parquet":
+            _write_parquet(partial, titles, rows,
+                           [column in table.numbers for column in table.header])
+        elif file_format == "xlsx":
             _write_xlsx(partial, ledger, titles, rows,
                         [column in table.numbers for column in table.header],
                         [column.endswith("_at") or column == "at" for column in table.header])

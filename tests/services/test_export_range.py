@@ -276,10 +276,22 @@ def _awkward_requests(desk: Desk) -> None:
             session.add(request)
 
 
+def _read_back(path: Path, file_format: str) -> list[list[str]]:
+    if file_format == "parquet":
+        import pyarrow.parquet as parquet
+
+        table = parquet.read_table(path)
+        return [table.column_names, *([str(cell) for cell in row.values()]
+                                      for row in table.to_pylist())]
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.mark.parametrize("file_format", ["csv", "parquet"])
 @pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "America/New_York"])
 @pytest.mark.parametrize("ledger", ["requests", "request_events"])
 def test_the_arrow_path_writes_the_same_cells_as_the_row_by_row_writer(
-        desk: Desk, tmp_path: Path, zone_name: str, ledger: str) -> None:
+        desk: Desk, tmp_path: Path, zone_name: str, ledger: str, file_format: str) -> None:
     from zoneinfo import ZoneInfo
 
     from deskapp.db import sqlite_path
@@ -294,16 +306,38 @@ def test_the_arrow_path_writes_the_same_cells_as_the_row_by_row_writer(
             with reading(desk.engine) as session:
                 files[arrow] = export.export_range(
                     session, site_id=desk.site_id, ledger=ledger,
-                    window=export.range_window(None, None, zone),
-                    out_file=tmp_path / f"{ledger}-{arrow}-{masked}.csv", masked=masked,
-                    arrow=arrow, header=column_label)
-        with files[True].path.open(encoding="utf-8", newline="") as fast, \
-                files[False].path.open(encoding="utf-8", newline="") as reference:
-            fast_rows, reference_rows = list(csv.reader(fast)), list(csv.reader(reference))
+                    window=export.range_window(None, None, zone), file_format=file_format,
+                    out_file=tmp_path / f"{ledger}-{arrow}-{masked}.{file_format}",
+                    masked=masked, arrow=arrow, header=column_label)
+        fast_rows = _read_back(files[True].path, file_format)
+        reference_rows = _read_back(files[False].path, file_format)
         assert fast_rows == reference_rows
         assert files[True].rows == files[False].rows == len(reference_rows) - 1 > 0
     offsets = {row[1][-6:] for row in reference_rows[1:]}
     assert offsets == ({"+08:00"} if zone_name == "Asia/Shanghai" else {"-05:00", "-04:00"})
+    if ledger == "requests":  # a formula is shown as typed where no spreadsheet reads it
+        summaries = {row[reference_rows[0].index("Summary")] for row in reference_rows[1:]}
+        assert ("=1+2" in summaries) == (file_format == "parquet")
+        assert ("'=1+2" in summaries) == (file_format == "csv")
+
+
+def test_a_parquet_file_keeps_numbers_as_integers_and_masks_the_phones(
+        desk: Desk, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as parquet
+
+    from tests.services.custody.test_custody import deposit
+    from tests.support import make_staff, make_unit
+
+    make_unit(desk)
+    staff = make_staff(desk)
+    deposit(desk, staff, description="=1+2 行李箱", pieces=3)
+    report = _range(desk, tmp_path / "s.parquet", "storage", file_format="parquet")
+    table = parquet.read_table(report.path)
+    assert table.schema.field("pieces").type == pa.int64()
+    (row,) = table.to_pylist()
+    assert row["pieces"] == 3 and row["description"] == "=1+2 行李箱"
+    assert "****" in row["owner_phone"]
 
 
 INJECTIONS = ["=1+2", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1",
