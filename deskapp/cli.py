@@ -75,8 +75,9 @@ def build_cli() -> typer.Typer:
                  "deskapp db current | deskapp db backup FILE | deskapp demo | "
                  "deskapp operator add|list|disable|unlock | deskapp import units FILE.csv "
                  "[--skip-bad] | deskapp audit verify | deskapp export [nightly] [--date DAY] | "
-                 "deskapp export LEDGER [--since DAY] [--until DAY] [--format csv|xlsx] | "
-                 "deskapp sweep | deskapp release reconcile [--week DAY].  "
+                 "deskapp export LEDGER [--since DAY] [--until DAY] [--format csv|xlsx|parquet] | "
+                 "deskapp sweep | deskapp release reconcile [--week DAY] | "
+                 "deskapp backup --out FILE | deskapp restore FILE.  "
                  "deskapp COMMAND --help tells more."),
     )
 
@@ -373,6 +374,9 @@ def build_cli() -> typer.Typer:
         typer.echo(_("Severities raised: {raised}; escalations opened: {escalations}.").format(
             raised=len(report.raised), escalations=len(report.escalations)))
 
+    from deskapp.cli_backup import add_backup_commands
+
+    add_backup_commands(cli)
     return cli
 
 
