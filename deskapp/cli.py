@@ -295,15 +295,29 @@ def build_cli() -> typer.Typer:
     @audit_cli.command("verify", help=_("Check the hash chain of the audit trail and the "
                                         "seals of the sealed handovers."))
     @guarded
-    def audit_verify(ctx: typer.Context) -> None:
-        from deskapp.db import reading
+    def audit_verify(
+        ctx: typer.Context,
+        anchors: Annotated[
+            Path | None,
+            typer.Option("--anchors", help=_("Folder of nightly exports: prove that the chain "
+                                             "still holds every head their manifests "
+                                             "recorded.")),
+        ] = None,
+    ) -> None:
+        from deskapp.db import snapshot
         from deskapp.services import audit
+        from deskapp.services import export as exporting
         from deskapp.services.handover import handovers
 
         desk = _open(ctx, upgrade=False)
-        with reading(desk.engine) as session:
+        anchored = exporting.read_anchors(anchors) if anchors is not None else []
+        if anchors is not None and not anchored:
+            _fail(_("No manifest under {folder} records the audit chain's head: point "
+                    "--anchors at the nightly exports' folder.").format(folder=anchors))
+        with snapshot(desk.engine) as session:
             result = audit.verify(session)
             problems = handovers.verify_seals(session)
+            problems[:0] = audit.verify_anchors(session, anchored)
         if not result.ok:
             problems.insert(0, _("Audit entry {seq} breaks the chain: {reason}.").format(
                 seq=result.broken_seq, reason=result.reason))
@@ -314,6 +328,11 @@ def build_cli() -> typer.Typer:
         typer.echo(counted(result.checked, N_("OK: 1 entry, chain intact."),
                            N_("OK: {count} entries, chain intact.")))
         typer.echo(_("Sealed handovers: unchanged since their seal."))
+        if anchored:
+            typer.echo(counted(len(anchored),
+                               N_("Anchors: the chain holds the head 1 manifest recorded."),
+                               N_("Anchors: the chain holds every head {count} manifests "
+                                  "recorded.")))
 
     from deskapp.cli_export import add_export_commands
 

@@ -164,6 +164,40 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
     return VerifyResult(True, checked)
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """The chain's head as it was written outside the database (a nightly manifest):
+    entry ``seq`` had hash ``entry_hash``. ``source`` says where it was found."""
+
+    seq: int
+    entry_hash: str
+    source: str
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The chain's last sequence number and hash (``0, ""`` before the first entry)."""
+    current = session.get(AuditHead, 1)
+    return (current.seq, current.last_hash) if current is not None else (0, "")
+
+
+def verify_anchors(session: Session, anchors: list[Anchor]) -> list[str]:
+    """What the anchors prove against the chain: one sentence per anchored head the
+    chain no longer holds. A chain cut back and its head rewound verifies on its own;
+    it cannot bring back an entry a manifest outside the database has recorded."""
+    problems = []
+    for anchor in sorted(anchors, key=lambda anchor: anchor.seq):
+        if anchor.seq == 0:
+            continue  # anchored before the first entry: nothing to hold
+        entry = session.exec(select(AuditEntry).where(AuditEntry.seq == anchor.seq)).first()
+        if entry is None:
+            problems.append(_("The chain has no entry {seq}, which {source} recorded: it was "
+                              "cut back.").format(seq=anchor.seq, source=anchor.source))
+        elif entry.entry_hash != anchor.entry_hash:
+            problems.append(_("Entry {seq} is not the one {source} recorded: the chain was "
+                              "rewritten.").format(seq=anchor.seq, source=anchor.source))
+    return problems
+
+
 def recent(session: Session, *, site_id: int, limit: int = 20) -> list[AuditEntry]:
     return list(
         session.exec(

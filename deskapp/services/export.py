@@ -344,6 +344,29 @@ def _cannot_write(where: Path, error: OSError) -> StorageError:
         folder=where, reason=error.strerror or error))
 
 
+MANIFEST_COLUMNS = ["file", "rows", "sha256", "schema_version", "window_since",
+                    "window_until", "audit_seq", "audit_hash"]
+
+
+def read_anchors(folder: Path) -> list[audit.Anchor]:
+    """The audit heads the nightly manifests under ``folder`` recorded (manifests
+    written before they recorded one are passed over)."""
+    anchors = []
+    for manifest in sorted(folder.rglob("manifest.csv")):
+        try:
+            with manifest.open(encoding="utf-8", newline="") as handle:
+                first = next(csv.DictReader(handle), None)
+        except (OSError, UnicodeDecodeError, csv.Error) as error:
+            raise StorageError(_("Cannot read the manifest {path}: {reason}").format(
+                path=manifest, reason=getattr(error, "strerror", None) or error)) from error
+        if first is None or not (first.get("audit_seq") or "").isdigit():
+            continue
+        anchors.append(audit.Anchor(seq=int(first["audit_seq"]),
+                                    entry_hash=first.get("audit_hash") or "",
+                                    source=str(manifest)))
+    return anchors
+
+
 @dataclass(frozen=True)
 class ExportReport:
     folder: Path
@@ -371,6 +394,9 @@ def export_day(
     window = day_window(day, zone)
     folder = out_dir / site_code / day.isoformat()
     since, until = local_text(window.since, zone), local_text(window.until, zone)
+    # The audit chain's head, read in the export's snapshot: kept outside the database,
+    # it lets ``audit verify --anchors`` catch a chain cut back and its head rewound.
+    audit_seq, audit_hash = audit.head(session)
     written: list[tuple[Path, Path]] = []
     manifest: list[list[str]] = []
     files: list[tuple[Path, int]] = []
@@ -383,12 +409,11 @@ def export_day(
                 rows = _Counted(_shown_rows(table, masked=True), None)
                 _write_csv(_partial(path), table.header, rows, excel=excel)
                 manifest.append([path.name, str(rows.count), _sha256(_partial(path)),
-                                 schema_version, since, until])
+                                 schema_version, since, until, str(audit_seq), audit_hash])
                 files.append((path, rows.count))
         path = folder / "manifest.csv"
         written.append((_partial(path), path))
-        _write_csv(_partial(path), ["file", "rows", "sha256", "schema_version",
-                                    "window_since", "window_until"], manifest, excel=False)
+        _write_csv(_partial(path), MANIFEST_COLUMNS, manifest, excel=False)
         for partial, final in written:  # the manifest is the last one in
             os.replace(partial, final)
     except OSError as error:
