@@ -63,6 +63,18 @@ def _open(ctx: typer.Context, *, upgrade: bool = True) -> Any:
     return open_desk(_settings(ctx), upgrade=upgrade)
 
 
+def _migrated_engine(ctx: typer.Context) -> Any:
+    """The database, created or upgraded, without choosing a site (the site commands)."""
+    from deskapp import migrate
+    from deskapp.db import make_engine
+
+    settings = _settings(ctx)
+    engine = make_engine(settings.effective_database_url,
+                         busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    migrate.upgrade(engine)
+    return engine
+
+
 def build_cli() -> typer.Typer:
     cli = typer.Typer(
         help=_("deskapp: the front desk of a property service center. "
@@ -73,6 +85,7 @@ def build_cli() -> typer.Typer:
         rich_markup_mode=None,
         epilog=_("Every command:  deskapp (opens the desk) | deskapp db upgrade | "
                  "deskapp db current | deskapp db backup FILE | deskapp demo | "
+                 "deskapp site add|list | "
                  "deskapp operator add|list|disable|unlock | deskapp import units FILE.csv "
                  "[--skip-bad] | deskapp audit verify | deskapp export [nightly] [--date DAY] | "
                  "deskapp export LEDGER [--since DAY] [--until DAY] [--format csv|xlsx|parquet] | "
@@ -170,6 +183,43 @@ def build_cli() -> typer.Typer:
     def demo(ctx: typer.Context) -> None:
         desk = _open(ctx)
         _seed_demo(desk)
+
+    site_cli = typer.Typer(help=_("The properties (sites) this database serves."),
+                           no_args_is_help=True)
+    cli.add_typer(site_cli, name="site")
+
+    @site_cli.command("add", help=_("Add a site; serve it with deskapp --site CODE."))
+    @guarded
+    def site_add(
+        ctx: typer.Context,
+        code: Annotated[str, typer.Argument(help=_("Short code, e.g. north."))],
+        name: Annotated[str, typer.Option("--name", help=_("Name as the screens and the "
+                                                           "prints show it."))],
+    ) -> None:
+        from deskapp.db import transaction
+        from deskapp.services import sites
+        from deskapp.services.clock import SystemClock
+
+        engine = _migrated_engine(ctx)
+        with transaction(engine) as session:
+            added = sites.add_site(session, code=code, name=name, now=SystemClock().now())
+        typer.echo(_("Site {code} ({name}) added; serve it with deskapp --site {code}.").format(
+            code=added.code, name=added.name))
+
+    @site_cli.command("list", help=_("List the sites of this database."))
+    @guarded
+    def site_list(ctx: typer.Context) -> None:
+        from deskapp.db import reading
+        from deskapp.services import sites
+
+        with reading(_migrated_engine(ctx)) as session:
+            rows = sites.list_sites(session)
+        if not rows:
+            typer.echo(_("No site yet: the first start creates one, or add one with deskapp "
+                         "site add CODE --name NAME."))
+        for row in rows:
+            demo = _("(demo)") if row.is_demo else ""
+            typer.echo(f"{row.code:<16} {row.name} {demo}".rstrip())
 
     operator = typer.Typer(help=_("Operators of the desk."), no_args_is_help=True)
     cli.add_typer(operator, name="operator")

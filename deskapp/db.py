@@ -6,6 +6,7 @@ record, its timeline and its audit entry are committed together or not at all.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -123,6 +124,37 @@ def _check_sqlite_folder(path: Path) -> None:
                 _("{path} is not a deskapp database (not a SQLite file). "
                   "Move it away or point --database-url at the right file.").format(path=path)
             )
+        _refuse_foreign_sqlite(path)
+
+
+def _refuse_foreign_sqlite(path: Path) -> None:
+    """Another program's SQLite file is refused before the engine touches it: even
+    switching it to WAL would rewrite its header.
+
+    Read as an immutable file, which creates nothing beside it (no ``-shm``). A file
+    with a ``-wal`` beside it is in WAL mode already, so opening it changes nothing, and
+    the file alone may not hold its newest tables: ``migrate.upgrade`` checks it."""
+    import sqlite3
+
+    if path.with_name(path.name + "-wal").exists():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)) as connection:
+            tables = [name for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    except sqlite3.Error:
+        return  # locked or damaged: the engine's own opening says what is wrong
+    if tables and "alembic_version" not in tables:
+        raise StorageError(foreign_tables_message(tables))
+
+
+def foreign_tables_message(tables: list[str]) -> str:
+    shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+    return _("This database holds another program's tables ({tables}) and no deskapp "
+             "schema; deskapp leaves it untouched. Point --data-dir or --database-url at "
+             "a deskapp database, or at an empty one.").format(tables=shown)
 
 
 def describe_connection_error(engine: Engine, error: Exception) -> StorageError:

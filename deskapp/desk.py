@@ -58,9 +58,13 @@ def open_desk(settings: Settings, *, clock: Clock | None = None, upgrade: bool =
                 _("The database schema is not current; run deskapp db upgrade.")
             )
     # Read first: a start (or a command) needs no write lock when the site is there.
+    # Only a database with no site at all gets one made (its first start); any other
+    # unknown code is refused, so a mistyped --site opens no empty site.
     with reading(engine) as session:
         found = sites.find_site(session, settings.site_code)
         site_id = found.id if found is not None else None
+        if site_id is None and sites.list_sites(session):
+            raise sites.unknown_site(session, settings.site_code)
     if site_id is None:
         with transaction(engine) as session:
             site = sites.ensure_site(

@@ -22,7 +22,13 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from deskapp.db import check_connection, describe_connection_error, is_sqlite, sqlite_path
+from deskapp.db import (
+    check_connection,
+    describe_connection_error,
+    foreign_tables_message,
+    is_sqlite,
+    sqlite_path,
+)
 from deskapp.errors import StorageError
 from deskapp.i18n import _
 
@@ -116,6 +122,8 @@ def upgrade(
         )
     if status.up_to_date:
         return None
+    if status.empty:
+        _refuse_foreign(engine)
     backup_path = None
     if backup and not status.empty and _has_tables(engine):
         backup_path = backup_before_upgrade(engine, status.current or "none", now=now)
@@ -127,6 +135,15 @@ def upgrade(
     except (OperationalError, DatabaseError) as error:
         raise describe_connection_error(engine, error) from error
     return backup_path
+
+
+def _refuse_foreign(engine: Engine) -> None:
+    """A database with tables but no deskapp schema belongs to another program: refuse
+    it, untouched, instead of adding our tables beside its own (a SQLite file is
+    refused before this, as it is opened: ``db.make_engine``)."""
+    tables = sorted(inspect(engine).get_table_names())
+    if tables:
+        raise StorageError(foreign_tables_message(tables))
 
 
 def _has_tables(engine: Engine) -> bool:
