@@ -217,9 +217,11 @@ def build_cli() -> typer.Typer:
         if not rows:
             typer.echo(_("No site yet: the first start creates one, or add one with deskapp "
                          "site add CODE --name NAME."))
+        from deskapp.services.text import shown_safely
+
         for row in rows:
             demo = _("(demo)") if row.is_demo else ""
-            typer.echo(f"{row.code:<16} {row.name} {demo}".rstrip())
+            typer.echo(f"{shown_safely(row.code):<16} {shown_safely(row.name)} {demo}".rstrip())
 
     operator = typer.Typer(help=_("Operators of the desk."), no_args_is_help=True)
     cli.add_typer(operator, name="operator")
@@ -266,9 +268,11 @@ def build_cli() -> typer.Typer:
         from deskapp.formatting import desk_zone
 
         now, zone = desk.clock.now(), desk_zone(desk.settings.timezone)
+        from deskapp.services.text import shown_safely
+
         for row in rows:
             state = operators.state_label(row, now=now, zone=zone)
-            typer.echo(f"{row.login:<16} {row.display_name:<12} "
+            typer.echo(f"{shown_safely(row.login):<16} {shown_safely(row.display_name):<12} "
                        f"{operators.role_label(row.role):<12} {state}")
 
     @operator.command("disable", help=_("Disable an operator (kept in the records)."))

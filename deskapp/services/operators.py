@@ -27,6 +27,7 @@ from deskapp.i18n import _
 from deskapp.models import Operator, Role
 from deskapp.services import audit
 from deskapp.services.clock import as_utc
+from deskapp.services.text import clean_text
 
 LOGIN_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
 MIN_SECRET_LENGTH = 4
@@ -100,6 +101,9 @@ def add_operator(
         )
     if not display_name or len(display_name) > 64:
         raise InvalidInput(_("Give the operator's name (at most 64 characters)."), field="name")
+    # The name reaches the footer, the prints and the CLI's lists: the one text policy.
+    display_name = clean_text(display_name, field="name", label=_("operator's name"),
+                              max_length=64)
     parsed_role = parse_role(role)
     _check_secret(secret)
     if find_operator(session, site_id=site_id, login=login) is not None:

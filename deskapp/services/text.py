@@ -107,3 +107,13 @@ def clean_text(
             field=field,
         )
     return text
+
+
+def shown_safely(text: str) -> str:
+    """Stored text as it may reach a terminal: each control or invisible character
+    written as its escape (``\\x1b``, ``\\u202e``), so a value stored before the policy,
+    or by another program, cannot colour, move or hide what the terminal shows."""
+    if not any(is_refused_control(char) for char in text):
+        return text
+    return "".join(char.encode("unicode_escape").decode("ascii")
+                   if is_refused_control(char) else char for char in text)

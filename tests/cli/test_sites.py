@@ -92,3 +92,21 @@ def test_a_foreign_database_in_wal_mode_is_refused_by_the_schema_check(
         assert tables == ["orders"]
     finally:
         holder.close()
+
+
+def test_escapes_are_refused_at_the_door_and_shown_harmless_if_already_stored(
+        data_dir: Path) -> None:
+    code, out = run(data_dir, "operator", "add", "wang", "--name", "a\x1b[31mred",
+                    "--pin", "1234")
+    assert code == 1 and "control or invisible formatting characters" in out
+    code, out = run(data_dir, "operator", "add", "li", "--name", "李\u202e娜", "--pin", "1234")
+    assert code == 1
+    code, out = run(data_dir, "operator", "add", "zhao", "--name", "赵敏", "--pin", "1234")
+    assert code == 0, out
+    with sqlite3.connect(data_dir / "desk.db") as database:  # written by an older deskapp
+        database.execute("UPDATE operator SET display_name = ? WHERE login = 'zhao'",
+                         ("赵\x1b[2J\u202e敏",))
+    code, out = run(data_dir, "operator", "list")
+    assert code == 0
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "赵\\x1b[2J\\u202e敏" in out
