@@ -161,6 +161,13 @@ def describe_connection_error(engine: Engine, error: Exception) -> StorageError:
     """One line for a database that cannot be reached or read."""
     url = engine.url.render_as_string(hide_password=True)
     if isinstance(error, OperationalError) and not is_sqlite(engine):
+        # The server answered and named what is wrong (no such database, a refused
+        # user or password): say that, not that the server cannot be reached.
+        answered = _server_answer(error)
+        if answered:
+            return StorageError(
+                _("The PostgreSQL server at {url} refused the connection: {reason}").format(
+                    url=url, reason=answered))
         return StorageError(
             _("Cannot reach the PostgreSQL server at {url}. "
               "Check that it is running and the URL is right.").format(url=url)
@@ -170,6 +177,15 @@ def describe_connection_error(engine: Engine, error: Exception) -> StorageError:
             _("Cannot open the database {url}: {reason}").format(url=url, reason=error.orig)
         )
     return StorageError(_("Cannot open the database {url}: {reason}").format(url=url, reason=error))
+
+
+def _server_answer(error: OperationalError) -> str:
+    """The server's own reason, when the connection reached it (psycopg's FATAL line)."""
+    text = str(getattr(error, "orig", error))
+    for line in text.splitlines():
+        if "FATAL:" in line:
+            return line.split("FATAL:", 1)[1].strip()
+    return ""
 
 
 def check_connection(engine: Engine) -> None:

@@ -53,6 +53,11 @@ def open_desk(settings: Settings, *, clock: Clock | None = None, upgrade: bool =
         backup_written = migrate.upgrade(engine, now=clock.now())
     else:
         status = migrate.schema_status(engine)
+        if not status.known:  # "db upgrade" would refuse it too: say what will help
+            raise StorageError(
+                _("This database was written by a newer deskapp (schema {revision}). "
+                  "Install the newer version; this one will not touch it.")
+                .format(revision=status.current))
         if not status.up_to_date:
             raise StorageError(
                 _("The database schema is not current; run deskapp db upgrade.")

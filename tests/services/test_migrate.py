@@ -17,7 +17,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 import deskapp.migrations
 from deskapp import migrate
@@ -195,6 +195,9 @@ def test_a_database_from_a_newer_deskapp_is_refused_and_left_untouched(
         assert "9999" in refusal.value.message
         with pytest.raises(StorageError, match="newer"):
             open_desk(desk.settings, clock=desk.clock)
+        with pytest.raises(StorageError, match="newer deskapp") as read_only:
+            open_desk(desk.settings, clock=desk.clock, upgrade=False)  # audit verify's way
+        assert "db upgrade" not in read_only.value.message  # which would refuse it too
         assert _version(desk.engine) == "9999"
         with desk.engine.connect() as connection:
             assert len(_people(connection)) == len(_expected_people())
@@ -454,3 +457,19 @@ def test_opening_a_desk_takes_no_write_lock_when_its_site_is_there(
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def test_a_postgresql_database_that_does_not_exist_is_named_not_the_server() -> None:
+    from tests.conftest import PG_URL
+
+    if not PG_URL:
+        pytest.skip("needs DESKAPP_TEST_DATABASE_URL")
+    url = make_url(PG_URL).set(database="deskapp_no_such_database", query={})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with pytest.raises(StorageError) as refusal:
+            migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    assert "refused the connection" in refusal.value.message
+    assert 'database "deskapp_no_such_database" does not exist' in refusal.value.message
