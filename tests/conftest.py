@@ -64,6 +64,18 @@ def _compiled_once_per_worker() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _codes_drawn_from_a_seed() -> Iterator[None]:
+    """Each test draws the same ticket codes on every run (snapshots show them); the
+    desk itself draws from the system's secrets."""
+    import random
+
+    from deskapp.services import codes
+
+    with codes.drawn_from(random.Random(20261202)):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default() -> Iterator[None]:
     i18n.set_language("en")
     yield

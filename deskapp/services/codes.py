@@ -12,14 +12,22 @@ always changes the result) and weakly totally anti-symmetric (two different
 neighbours swapped always change it), so both mistakes are caught, including
 ones that touch the check symbol itself.
 
-Numbers are scrambled into the body (an odd multiplier modulo the body's
-range), so tickets handed out one after another do not look alike.
+A new record's code is drawn at random from the whole five-symbol space (33
+million bodies, ``draw_code``), never from its id: the first ticket of every
+database is not the same, and holding one ticket says nothing of the next. The
+check symbol is kept, and a code already given in the ledger is drawn again.
+``make_code`` still spells the code of a number, for a fixed reference (tests,
+examples).
 """
 
 from __future__ import annotations
 
+import random
 import re
+import secrets
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -33,6 +41,13 @@ _LOOK_ALIKES = {"O": "0", "I": "1", "L": "1"}
 
 MIN_BODY = 4
 MAX_BODY = 6
+DRAWN_BODY = 5
+"""The width of a drawn code's body: 32⁵ = 33,554,432 codes per ledger letter, so a
+decade of parcels (500,000) uses 1.5 % of them."""
+_DRAWS = 32
+"""Draws before giving up on finding a free code (each finds one with odds ≥ 98 %)."""
+
+_source: random.Random = secrets.SystemRandom()
 _MULTIPLIER = 0x2B5A7  # odd, so it is invertible modulo every power of two
 
 
@@ -62,10 +77,9 @@ SCAN_PATTERN = re.compile(r"^([SPLKRW])-([0-9A-HJKMNP-TV-Z]{4,6})-([0-9A-HJKMNP-
 
 @dataclass(frozen=True)
 class Code:
-    """A checked code: its ledger prefix, its number and its canonical text."""
+    """A checked code: its ledger prefix and its canonical text (``S-7K3M2-Q``)."""
 
     prefix: str
-    number: int
     text: str
 
 
@@ -97,7 +111,8 @@ def _width(number: int) -> int:
 
 
 def make_code(prefix: str, number: int) -> str:
-    """The code of record ``number`` (1, 2, ...) in the ledger of ``prefix``."""
+    """The code that spells ``number`` (1, 2, ...) under ``prefix``: a fixed reference
+    (tests, examples). A new record draws its code instead (``draw_code``)."""
     if prefix not in _PREFIX_SEED:
         raise ValueError(f"unknown code prefix {prefix!r}")
     if number < 1:
@@ -108,8 +123,37 @@ def make_code(prefix: str, number: int) -> str:
     for _position in range(width):
         digits.append(ALPHABET[scrambled % 32])
         scrambled //= 32
-    body = "".join(reversed(digits))
+    return _spelled(prefix, "".join(reversed(digits)))
+
+
+def _spelled(prefix: str, body: str) -> str:
     return f"{prefix}-{body}-{check_symbol(prefix, body)}"
+
+
+def draw_code(prefix: str, is_taken: Callable[[str], bool]) -> str:
+    """A code for a new record: a body drawn at random, checked, not yet given."""
+    if prefix not in _PREFIX_SEED:
+        raise ValueError(f"unknown code prefix {prefix!r}")
+    for _draw in range(_DRAWS):
+        value = _source.randrange(32**DRAWN_BODY)
+        body = "".join(ALPHABET[(value >> (5 * place)) & 31]
+                       for place in reversed(range(DRAWN_BODY)))
+        code = _spelled(prefix, body)
+        if not is_taken(code):
+            return code
+    raise RuntimeError(f"no free {prefix} code in {_DRAWS} draws")  # 1 in 10^50 or a bug
+
+
+@contextmanager
+def drawn_from(source: random.Random) -> Iterator[None]:
+    """Codes drawn from ``source`` meanwhile: a seeded demo gives the same tickets
+    every time (its codes are not secret); the desk draws from the system's secrets."""
+    global _source
+    before, _source = _source, source
+    try:
+        yield
+    finally:
+        _source = before
 
 
 def _not_a_code(text: str) -> InvalidInput:
@@ -147,11 +191,4 @@ def check_code(text: str) -> Code:
               "Read the code again or scan it.").format(text=text.strip()),
             field="code",
         )
-    value = 0
-    for symbol in body:
-        value = value * 32 + _VALUES[symbol]
-    inverse = pow(_MULTIPLIER, -1, 32 ** len(body))
-    number = (value * inverse) % (32 ** len(body))
-    if number < 1 or _width(number) != len(body):
-        raise _not_a_code(text)
-    return Code(prefix=prefix, number=number, text=make_code(prefix, number))
+    return Code(prefix=prefix, text=f"{prefix}-{body}-{check}")

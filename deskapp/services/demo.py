@@ -23,7 +23,7 @@ from deskapp.errors import Conflict
 from deskapp.formatting import desk_zone, local_day_start
 from deskapp.i18n import _
 from deskapp.models import Operator, Relation, Role, Site, Unit
-from deskapp.services import audit, directory, operators
+from deskapp.services import audit, codes, directory, operators
 from deskapp.services.custody import demo as custody_demo
 from deskapp.services.handover import demo as handover_demo
 from deskapp.services.release import demo as release_demo
@@ -193,6 +193,21 @@ def seed_demo(
     """
     if now.utcoffset() is None:
         raise ValueError("seed_demo needs a timezone-aware time")
+    # The same seed gives the same tickets: a demo's codes are examples, not secrets.
+    with codes.drawn_from(random.Random(rng_seed)):
+        return _seed_demo(session, site_id=site_id, now=now, rng_seed=rng_seed, zone=zone,
+                          settings=settings)
+
+
+def _seed_demo(
+    session: Session,
+    *,
+    site_id: int,
+    now: datetime,
+    rng_seed: int,
+    zone: tzinfo | None,
+    settings: Settings | None,
+) -> DemoReport:
     _ensure_empty(session, site_id)
     zone = zone or desk_zone(DEMO_ZONE)
     rng = random.Random(rng_seed)

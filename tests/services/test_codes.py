@@ -22,7 +22,7 @@ def test_code_looks_like_a_ticket_and_reads_back() -> None:
     assert CODE_PATTERN.match(code)
     assert len(_symbols(code)) == 6
     checked = check_code(code)
-    assert (checked.prefix, checked.number, checked.text) == ("S", 1, code)
+    assert (checked.prefix, checked.text) == ("S", code)
 
 
 @pytest.mark.parametrize("number", [1, 2, 31, 32, 1023, 32**4 - 1, 32**4, 32**5, 32**6 - 1])
@@ -30,7 +30,7 @@ def test_every_width_round_trips_and_stays_short(number: int) -> None:
     for prefix in CodePrefix:
         code = make_code(prefix.value, number)
         assert len(_symbols(code)) <= 8
-        assert check_code(code).number == number
+        assert check_code(code).text == code
 
 
 def test_consecutive_numbers_do_not_look_alike() -> None:
@@ -136,8 +136,9 @@ def test_a_padded_body_is_not_a_second_spelling() -> None:
     body = code.split("-")[1]
     padded = "0" + body
     text = f"S-{padded}-{codes.check_symbol('S', padded)}"
-    with pytest.raises(InvalidInput):
-        check_code(text)
+    # A code is its text, not a number it spells: the padded body is another code,
+    # which no record has, not a second way to reach ticket 5.
+    assert check_code(text).text == text != code
 
 
 def test_make_code_refuses_nonsense() -> None:
@@ -155,3 +156,36 @@ def test_scan_pattern_takes_printed_codes_but_not_words() -> None:
     assert CODE_PATTERN.match("Parcel")  # the lenient pattern would; the check usually refuses
     for word in ("Parcel", "parcel", "S7K3MQ", "s-7k3m-q"):
         assert not codes.SCAN_PATTERN.match(word)
+
+
+def test_drawn_codes_are_checked_distinct_and_not_the_same_in_every_database() -> None:
+    import random
+
+    given: set[str] = set()
+    with codes.drawn_from(random.Random(7)):
+        first_here = codes.draw_code("S", given.__contains__)
+    with codes.drawn_from(random.Random(8)):
+        first_there = codes.draw_code("S", given.__contains__)
+    assert first_here != first_there  # the first ticket of two databases
+    for _ticket in range(2000):
+        code = codes.draw_code("P", given.__contains__)
+        assert check_code(code).text == code and len(code) == len("P-12345-X")
+        assert code not in given
+        given.add(code)
+    system = {codes.draw_code("K", lambda _code: False) for _draw in range(50)}
+    assert len(system) == 50  # the desk's own source: the system's secrets
+
+
+def test_a_taken_code_is_drawn_again() -> None:
+    import random
+
+    with codes.drawn_from(random.Random(3)):
+        taken = codes.draw_code("S", lambda _code: False)
+    with codes.drawn_from(random.Random(3)):
+        again = codes.draw_code("S", lambda code: code == taken)
+    assert again != taken and check_code(again).text == again
+
+
+def test_a_drawn_body_with_leading_zeros_reads_back() -> None:
+    code = f"L-00000-{codes.check_symbol('L', '00000')}"
+    assert check_code(code).text == code

@@ -238,7 +238,9 @@ def receive(
     )
     session.add(item)
     session.flush()
-    item.code = codes.make_code(LEDGER_PREFIX[ledger.value], flushed_id(item.id))
+    item.code = codes.draw_code(LEDGER_PREFIX[ledger.value], lambda code: session.exec(
+        select(CustodyItem.id).where(CustodyItem.site_id == site_id, CustodyItem.code == code)
+    ).first() is not None)
     session.add(item)
     add_event(
         session, site_id=site_id, kind=EventKind.RECEIVED, now=now, actor=actor,

@@ -176,7 +176,9 @@ def register_key(
     )
     session.add(key)
     session.flush()
-    key.code = codes.make_code(codes.CodePrefix.KEY.value, _id(key.id))
+    key.code = codes.draw_code(codes.CodePrefix.KEY.value, lambda code: session.exec(
+        select(KeyRecord.id).where(KeyRecord.site_id == site_id, KeyRecord.code == code)
+    ).first() is not None)
     session.add(key)
     core.add_event(session, site_id=site_id, kind=EventKind.KEY_REGISTERED, now=now,
                       actor=actor, key_id=key.id, note=f"{unit_record.code} {label}")

@@ -282,7 +282,9 @@ def _new_slip(session: Session, site_id: int, values: dict[str, Any],
                        created_by_id=actor.id if actor else None, **values, **extra)
     session.add(slip)
     session.flush()
-    slip.code = codes.make_code(codes.CodePrefix.RELEASE.value, _id(slip.id))
+    slip.code = codes.draw_code(codes.CodePrefix.RELEASE.value, lambda code: session.exec(
+        select(ReleaseSlip.id).where(ReleaseSlip.site_id == site_id, ReleaseSlip.code == code)
+    ).first() is not None)
     session.add(slip)
     _add_lines(session, slip, lines)
     session.flush()
