@@ -7,6 +7,7 @@ record, its timeline and its audit entry are committed together or not at all.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,7 +107,9 @@ def _check_sqlite_folder(path: Path) -> None:
             _("Cannot create the data folder {folder}: {reason}. Choose another with --data-dir.")
             .format(folder=folder, reason=error.strerror or error)
         ) from error
-    probe = folder / ".deskapp-write-test"
+    # A probe of this process's own: desks starting at once on one folder each make and
+    # remove theirs (a shared name had one desk remove another's, and call it read-only).
+    probe = folder / f".deskapp-write-test-{os.getpid()}"
     try:
         probe.write_bytes(b"")
         probe.unlink()
