@@ -71,6 +71,7 @@ class DeskApp(App[None]):
         Binding("f8", "go('ledgers')", N_("Ledgers")),
         Binding("f9", "go('directory')", N_("Directory")),
         Binding("f10", "go('duty_log')", N_("Duty log")),
+        Binding("f11", "go('reports')", N_("Reports")),
         Binding("ctrl+l", "switch_operator", N_("Switch operator")),
         Binding("f12", "toggle_language", N_("中文/English")),
         Binding("ctrl+q", "quit", N_("Quit")),
@@ -86,6 +87,7 @@ class DeskApp(App[None]):
         "ledgers": "deskapp.screens.custody.ledgers:LedgersScreen",
         "directory": "deskapp.screens.directory:DirectoryScreen",
         "duty_log": "deskapp.screens.handover.duty_log:DutyLogScreen",
+        "reports": "deskapp.screens.reports:ReportsScreen",
         "gate": "deskapp.screens.release.gate:GateScreen",
     }
 

@@ -90,7 +90,8 @@ def build_cli() -> typer.Typer:
                  "[--skip-bad] | deskapp audit verify | deskapp export [nightly] [--date DAY] | "
                  "deskapp export LEDGER [--since DAY] [--until DAY] [--format csv|xlsx|parquet] | "
                  "deskapp sweep | deskapp release reconcile [--week DAY] | "
-                 "deskapp backup --out FILE | deskapp restore FILE.  "
+                 "deskapp backup --out FILE | deskapp restore FILE | "
+                 "deskapp report monthly|quarterly [--period P] [--format csv|pdf].  "
                  "deskapp COMMAND --help tells more."),
     )
 
@@ -448,8 +449,10 @@ def build_cli() -> typer.Typer:
             raised=len(report.raised), escalations=len(report.escalations)))
 
     from deskapp.cli_backup import add_backup_commands
+    from deskapp.cli_reports import add_report_commands
 
     add_backup_commands(cli)
+    add_report_commands(cli)
     return cli
 
 

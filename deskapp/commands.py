@@ -122,6 +122,7 @@ class ScreensProvider(Provider):
             (_("Ledgers"), "ledgers"),
             (_("Directory"), "directory"),
             (_("Duty log"), "duty_log"),
+            (_("Reports"), "reports"),
         ]
         return [
             *((title, f"app.go('{name}')") for title, name in screens if app.has_screen(name)),

@@ -29,6 +29,7 @@ TASK_TITLES = (
     ("f8", "Ledgers"),
     ("f9", "Directory"),
     ("f10", "Duty log"),
+    ("f11", "Reports"),
 )
 
 

@@ -76,7 +76,17 @@ class Signatures:
     labels: Sequence[str]
 
 
-Block = Heading | KeyValues | Paragraph | Table | CodeBlock | Signatures
+@dataclass(frozen=True)
+class Bars:
+    """A bar chart: one row per label, its bar as long as ``amount`` against the largest
+    amount of the chart, and ``shown`` (``12``, ``75 %``) printed after it."""
+
+    rows: Sequence[tuple[str, float, str]]
+    scale: float | None = None
+    """What a full bar stands for (100 for per cents); the largest amount when None."""
+
+
+Block = Heading | KeyValues | Paragraph | Table | CodeBlock | Signatures | Bars
 
 
 @dataclass
@@ -109,6 +119,8 @@ class PrintDocument:
                     out.extend((value, label))
                 case Signatures(labels):
                     out.extend(labels)
+                case Bars(rows, _scale):
+                    out.extend(part for label, _amount, shown in rows for part in (label, shown))
         return out
 
 

@@ -19,6 +19,7 @@ from fpdf import FPDF
 from deskapp.errors import InvalidInput
 from deskapp.i18n import _
 from deskapp.services.printing.document import (
+    Bars,
     CodeBlock,
     Heading,
     KeyValues,
@@ -220,12 +221,42 @@ class _PdfWriter:
                     self.code(block)
                 case Signatures(labels):
                     self.signatures(labels)
+                case Bars(rows, scale):
+                    self.bars(rows, scale)
         if not sheet.paged and self.pdf.footer_line:
             self.gap(2)
             self.hairline()
             self.gap(1.5)
             self.font(sheet.small)
             self.paragraph(self.pdf.footer_line)
+
+    def bars(self, rows: Sequence[tuple[str, float, str]], scale: float | None) -> None:
+        """Label, a filled bar against the largest amount, the value after it."""
+        if not rows:
+            return
+        measure = self.width_of()
+        labels = [self.fix(label) for label, _amount, _shown in rows]
+        shown = [self.fix(text) for _label, _amount, text in rows]
+        label_width = min(max(sum(measure(c) for c in label) for label in labels) + 3,
+                          self.room * 0.35)
+        shown_width = max(sum(measure(c) for c in text) for text in shown) + 3
+        bar_room = max(10.0, self.room - label_width - shown_width)
+        largest = scale or max((amount for _label, amount, _shown in rows), default=0) or 1
+        height = self.line_height()
+        for label, (_label, amount, _shown), text in zip(labels, rows, shown, strict=True):
+            self.ensure_room(height)
+            x, y = self.pdf.l_margin, self.pdf.y
+            self.pdf.set_x(x)
+            self.pdf.cell(label_width, height, (wrap(label, label_width - 3, measure) or [""])[0])
+            length = bar_room * max(0.0, amount) / largest
+            if length > 0:
+                self.pdf.set_fill_color(70, 110, 170)
+                self.pdf.rect(x + label_width, y + height * 0.2, length, height * 0.6,
+                              style="F")
+                self.pdf.set_fill_color(0)
+            self.pdf.set_x(x + label_width + length + 1.5)
+            self.pdf.cell(shown_width, height, text, new_x="LMARGIN", new_y="NEXT")
+        self.gap(1.5)
 
     def key_values(self, rows: Sequence[tuple[str, str]]) -> None:
         measure = self.width_of()

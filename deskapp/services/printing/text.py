@@ -18,6 +18,7 @@ from typing import Literal
 from deskapp.errors import InvalidInput
 from deskapp.i18n import _
 from deskapp.services.printing.document import (
+    Bars,
     CodeBlock,
     Heading,
     KeyValues,
@@ -148,10 +149,26 @@ class _TextWriter:
                     self.code(block)
                 case Signatures(labels):
                     self.signatures(labels)
+                case Bars(rows, scale):
+                    self.bars(rows, scale)
         footer = footer_text(doc)
         if footer:
             self.rule()
             self.lines.extend(self.wrapped(footer, self.width))
+
+    def bars(self, rows: Sequence[tuple[str, float, str]], scale: float | None) -> None:
+        """Label, a bar of ``#`` against the largest amount, the value after it."""
+        if not rows:
+            return
+        labels = [self.prepare(label) for label, _amount, _shown in rows]
+        shown = [self.prepare(text) for _label, _amount, text in rows]
+        label_width = min(max(self.measure(label) for label in labels), self.width // 3)
+        room = max(4, self.width - label_width - max(self.measure(t) for t in shown) - 2)
+        largest = scale or max((amount for _label, amount, _shown in rows), default=0) or 1
+        for label, (_label, amount, _shown), text in zip(labels, rows, shown, strict=True):
+            left = (wrap(label, label_width, self._cells) or [""])[0] if label_width else ""
+            bar = "#" * round(room * max(0.0, amount) / largest)
+            self.lines.append(f"{self.pad(left, label_width)} {bar} {text}".rstrip())
 
     def key_values(self, rows: Sequence[tuple[str, str]]) -> None:
         labels = [self.prepare(label) for label, _value in rows]

@@ -1,0 +1,76 @@
+"""``deskapp report monthly|quarterly``: the desk's reports as CSV or a printed PDF.
+
+    deskapp report monthly [--period 2026-11] [--format csv|pdf] [--out FILE]
+    deskapp report quarterly [--period 2026-Q4] [--format csv|pdf] [--out FILE]
+
+The period defaults to the last complete month or quarter; the file to
+``exports/<site>/report-<period>.<format>`` in the data folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from deskapp.cli import _open, guarded
+from deskapp.i18n import _
+
+PeriodOption = Annotated[str | None, typer.Option(
+    "--period", help=_("The month (2026-11) or quarter (2026-Q4); default: the last "
+                       "complete one."))]
+FormatOption = Annotated[str, typer.Option("--format", help=_("csv or pdf."))]
+OutOption = Annotated[Path | None, typer.Option(
+    "--out", help=_("File to write (default: exports/<site>/ in the data folder)."))]
+
+
+def add_report_commands(cli: typer.Typer) -> None:
+    report_cli = typer.Typer(help=_("The monthly complaint summary and the quarterly "
+                                    "revisit analysis."), no_args_is_help=True)
+    cli.add_typer(report_cli, name="report")
+
+    @report_cli.command("monthly", help=_("The monthly complaint summary (月度投诉汇总)."))
+    @guarded
+    def monthly(ctx: typer.Context, period: PeriodOption = None, file_format: FormatOption = "csv",
+                out: OutOption = None) -> None:
+        _write(ctx, "month", period, file_format, out)
+
+    @report_cli.command("quarterly", help=_("The quarterly revisit analysis (季度回访分析)."))
+    @guarded
+    def quarterly(ctx: typer.Context, period: PeriodOption = None,
+                  file_format: FormatOption = "csv", out: OutOption = None) -> None:
+        _write(ctx, "quarter", period, file_format, out)
+
+
+def _write(ctx: typer.Context, kind: str, period: str | None, file_format: str,
+           out: Path | None) -> None:
+    from deskapp.db import snapshot
+    from deskapp.errors import InvalidInput
+    from deskapp.formatting import desk_zone
+    from deskapp.services import reports, sites
+    from deskapp.services.printing import printed_stamp
+    from deskapp.services.reports import periods
+    from deskapp.services.reports.sheets import write_sheet
+
+    if file_format not in ("csv", "pdf"):
+        raise InvalidInput(_("{value} is not a format the report writes: use csv or "
+                             "pdf.").format(value=file_format), field="format")
+    chosen_kind = periods.PeriodKind(kind)
+    desk = _open(ctx)
+    zone = desk_zone(desk.settings.timezone)
+    now = desk.clock.now()
+    chosen = (periods.parse_period(chosen_kind, period) if period is not None
+              else periods.last_complete(chosen_kind, now, zone))
+    with snapshot(desk.engine) as session:
+        sheet = reports.report_sheet(session, site_id=desk.site_id, period=chosen, zone=zone,
+                                     now=now)
+        site = sites.get_site(session, desk.site_id)
+    if out is None or out.is_dir():
+        name = f"report-{chosen.code}.{file_format}"
+        out = (out or desk.settings.data_dir / "exports" / desk.settings.site_code) / name
+    written = write_sheet(sheet, file_format=file_format, out_file=out,
+                          site=site.name if site else "",
+                          printed_at=printed_stamp(now, zone), printed_by="deskapp")
+    typer.echo(_("{title} {period} written to {path}.").format(
+        title=sheet.title, period=sheet.period, path=written))
