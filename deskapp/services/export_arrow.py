@@ -1,21 +1,22 @@
 """The requests and their timeline, a decade at a time, at the speed of the sqlite3 shell.
 
-A range export of the two biggest ledgers on SQLite reads Arrow record batches through
-the ADBC driver and writes them with Arrow's CSV writer: the cells are computed a
-column at a time in C++ (local time, masking, formula neutralising), not a cell at a
-time in Python. ``benchmarks/export.py`` measures it beside ``sqlite3 -csv``.
+A range export of the two biggest ledgers reads Arrow record batches through the ADBC
+driver of its engine (SQLite's, or PostgreSQL's, which reads with COPY) and writes
+them with Arrow's CSV or Parquet writer: the cells are computed a column at a time in
+C++ (local time, masking, formula neutralising), not a cell at a time in Python.
+``benchmarks/export.py`` measures it beside ``sqlite3 -csv``.
 
 It writes the same cells as the row-by-row writer in ``services/export.py``, which
-stays the reference (and the path for PostgreSQL, for workbooks and for every other
-ledger); a test holds the two to the same cells on awkward values. The rules are
-the same rules, written for columns:
+stays the reference (and the path for workbooks and for every other ledger); a test
+holds the two to the same cells on awkward values, on both engines. The rules are the
+same rules, written for columns:
 
 - a timestamp is the desk's local time with its offset, to the minute (``local_text``);
 - a ``…phone`` column is masked as ``privacy.mask_phone`` masks;
 - a cell that starts like a formula, and is not a plain number, gets a leading ``'``
   (``export.safe_cell``, whose number test is the same pattern).
 
-The statement is built with SQLAlchemy and compiled for SQLite (no SQL typed here);
+The statement is built with SQLAlchemy and compiled for the engine (no SQL typed here);
 every column is CAST to text, because the driver takes a column's type from its first
 batch. Arrow is imported only when such an export runs: the desk never loads it.
 """
@@ -50,9 +51,24 @@ _TEXT = "text"
 
 def available(engine: Engine, ledger: str, file_format: str) -> bool:
     """Whether this export can take the Arrow path: a big ledger, as CSV or Parquet,
-    on SQLite."""
+    on a SQLite file or on PostgreSQL (each through its ADBC driver)."""
     return (ledger in FAST_LEDGERS and file_format in ("csv", "parquet")
-            and sqlite_path(engine) is not None)
+            and (sqlite_path(engine) is not None or engine.dialect.name == "postgresql"))
+
+
+def _connect(engine: Engine) -> tuple[Any, dict[str, str]]:
+    """An ADBC connection to the engine's database (the file, or the server's URI) and
+    the options its statements take."""
+    database = sqlite_path(engine)
+    if database is not None:
+        import adbc_driver_sqlite.dbapi as sqlite_adbc
+
+        return (sqlite_adbc.connect(str(database)),
+                {"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+    import adbc_driver_postgresql.dbapi as postgresql_adbc
+
+    uri = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return postgresql_adbc.connect(uri), {}
 
 
 def _text(column: Any) -> Any:
@@ -146,24 +162,22 @@ def write_file(
 
     Parquet is read by programs, not spreadsheets: its text is written as typed, with
     no ``'`` before a formula-like cell; personal data is masked all the same."""
-    import adbc_driver_sqlite.dbapi as adbc  # only this export needs Arrow
-    import pyarrow as pa
+    import pyarrow as pa  # only this export needs Arrow
 
     # The system allocator hands freed batches back at once; Arrow's default pool keeps
     # them (about 20 MB more at the peak of a million requests, measured).
     pa.set_memory_pool(pa.system_memory_pool())
     statement, _keys, kinds = _statement(ledger, site_id, window)
     sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
-    database = sqlite_path(engine)
-    assert database is not None
     spreadsheet = file_format == "csv"
     rows = 0
     with path.open("wb") as handle:
         if excel:
             handle.write("\ufeff".encode())
-        with adbc.connect(str(database)) as connection, connection.cursor() as cursor:
-            cursor.adbc_statement.set_options(
-                **{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+        connected, options = _connect(engine)
+        with connected as connection, connection.cursor() as cursor:
+            if options:
+                cursor.adbc_statement.set_options(**options)
             cursor.execute(sql)
             writer: Any = None
             for batch in _read_ahead(cursor.fetch_record_batch()):

@@ -298,10 +298,6 @@ def test_the_arrow_path_writes_the_same_cells_as_the_row_by_row_writer(
         desk: Desk, tmp_path: Path, zone_name: str, ledger: str, file_format: str) -> None:
     from zoneinfo import ZoneInfo
 
-    from deskapp.db import sqlite_path
-
-    if sqlite_path(desk.engine) is None:
-        pytest.skip("the Arrow path reads SQLite files; PostgreSQL takes the row-by-row one")
     _awkward_requests(desk)
     zone = ZoneInfo(zone_name)  # New York: summer time, two offsets in one file
     for masked in (True, False):
