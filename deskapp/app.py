@@ -18,7 +18,7 @@ from textual.screen import ModalScreen, Screen
 
 from deskapp import i18n, recovery
 from deskapp.commands import DirectoryProvider, RecordsProvider, ScreensProvider
-from deskapp.db import reading
+from deskapp.db import ChangeWatch, reading
 from deskapp.desk import Desk
 from deskapp.errors import DeskError
 from deskapp.formatting import desk_zone
@@ -93,11 +93,16 @@ class DeskApp(App[None]):
 
     operator: reactive[Operator | None] = reactive(None)
 
-    def __init__(self, desk: Desk, *, survive_errors: bool | None = None) -> None:
+    def __init__(self, desk: Desk, *, survive_errors: bool | None = None,
+                 watch_changes: bool | None = None) -> None:
         """``survive_errors``: end cleanly after an unexpected error, drafts kept and one
-        line shown. ``None`` means yes in a terminal and no headless, so a test fails."""
+        line shown. ``None`` means yes in a terminal and no headless, so a test fails.
+        ``watch_changes``: show what other desks change (``ChangeWatch``); ``None`` means
+        yes in a terminal and no headless, so a test's screen changes only when it acts."""
         super().__init__()
         self.desk = desk
+        self.watch_changes = watch_changes
+        self._change_watch: ChangeWatch | None = None
         self.zone = desk_zone(desk.settings.timezone)
         self.survive_errors = survive_errors
         self.error_log = Path(desk.settings.data_dir) / "logs" / "deskapp-errors.log"
@@ -119,6 +124,37 @@ class DeskApp(App[None]):
 
     def on_mount(self) -> None:
         self.switch_mode(SIGN_IN)
+        watch = self.watch_changes if self.watch_changes is not None else not self.is_headless
+        seconds = self.desk.settings.change_watch_seconds
+        if watch and seconds > 0:
+            self._change_watch = ChangeWatch(self.desk.engine)
+            self.set_interval(seconds, self._look_for_changes)
+
+    # --- what the other desks change ---------------------------------------------------
+
+    def _look_for_changes(self) -> None:
+        watch = self._change_watch
+        if watch is None or not self.signed_in:
+            return
+        self.run_worker(lambda: self._changed(watch), thread=True, group="change-watch",
+                        exclusive=True, exit_on_error=False)
+
+    def _changed(self, watch: ChangeWatch) -> None:
+        """In a thread: one cheap look; a change redraws the screen from the database."""
+        try:
+            moved = watch.changed()
+        except Exception:  # a lost server: the next save says so; the next look retries
+            watch.close()  # opened again at the next look
+            return
+        if moved:
+            self.call_from_thread(self.show_changes)
+
+    def show_changes(self) -> None:
+        """Another desk (or this one) committed: the task screen shown reads again, as
+        when it is shown again after another (what is typed in it stays)."""
+        screen = self.screen
+        if self.signed_in and isinstance(screen, DeskScreen) and not screen.db_working():
+            screen.refresh_view()
 
     # --- who is at the desk ------------------------------------------------------------
 

@@ -64,6 +64,10 @@ class Settings:
     dashboard_refresh_seconds: float = 30.0
     """How often the dashboard counts refresh themselves."""
 
+    change_watch_seconds: float = 2.0
+    """How often a desk looks whether another desk changed something (a cheap look, not a
+    reload); 0 turns it off."""
+
     sqlite_busy_timeout_ms: int = 5000
     """How long a write waits for another desk's write before giving up."""
 

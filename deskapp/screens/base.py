@@ -81,6 +81,10 @@ class DatabaseWork(Screen[R]):
     def db_busy(self, name: str = "db") -> bool:
         return any(worker.name == name and not worker.is_finished for worker in self._db_work)
 
+    def db_working(self) -> bool:
+        """Any database work of this screen still running (a save waiting for a lock)."""
+        return any(not worker.is_finished for worker in self._db_work)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker not in self._db_work or event.state not in _FINISHED:
             return

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from deskapp.db import announce_change
 from deskapp.i18n import N_, _
 from deskapp.models import AuditEntry, AuditHead, Operator
 from deskapp.services.clock import as_utc
@@ -95,6 +96,7 @@ def record(
     session.add(entry)
     session.add(head)
     session.flush()
+    announce_change(session)  # every change has its entry: the other desks hear of it
     return entry
 
 

@@ -15,7 +15,7 @@ from deskapp.models import Operator
 from deskapp.screens.dashboard import TILES, DashboardScreen
 from deskapp.services import directory, operators
 from deskapp.services.release import slips
-from tests.screens.helpers import settle, sign_in
+from tests.screens.helpers import settle, sign_in, wait_until
 from tests.services.release.test_slips import form as slip_form
 from tests.services.test_dashboard import seal_handover
 
@@ -167,3 +167,24 @@ async def test_every_tile_keeps_its_label_whole_at_80_by_24(
             assert [cell.strip() for cell in lines[label_row].split("│") if cell.strip()] == row
         [last] = [index for index, line in enumerate(lines) if rows[-1][0] in line]
         assert lines[last - 1].replace("│", " ").split() == ["3", "4", "1", "0"]
+
+
+async def test_another_desks_change_shows_without_a_key(staffed: Desk) -> None:
+    """Two desks on one database: what the other writes is on this screen within
+    seconds (the change watch), with no key pressed and no timer reload."""
+    from dataclasses import replace
+
+    watching = replace(staffed, settings=replace(staffed.settings, change_watch_seconds=0.2,
+                                                 dashboard_refresh_seconds=3600))
+    app = DeskApp(watching, watch_changes=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await sign_in(pilot)
+        assert _tile(app, "units") == "3"
+        with transaction(staffed.engine) as session:  # the other desk
+            directory.add_unit(session, site_id=staffed.site_id, code="2-1-301",
+                               now=staffed.clock.now(), actor=None)
+        await wait_until(pilot, lambda: _tile(app, "units") == "4", "the other desk's unit",
+                         timeout=5)
+        rows = [str(cell) for cell in app.screen.query_one("#recent", DataTable).get_row_at(0)]
+        assert "Unit added" in rows
