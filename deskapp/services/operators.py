@@ -174,9 +174,9 @@ def disable_operator(
     session: Session, *, site_id: int, login: str, reason: str, now: datetime,
     actor: Operator | None,
 ) -> Operator:
-    reason = reason.strip()
-    if not reason:
+    if not reason.strip():
         raise InvalidInput(_("Give a reason for disabling the operator."), field="reason")
+    reason = clean_text(reason, field="reason", label=_("reason"), max_length=500)
     operator = get_operator(session, site_id=site_id, login=login)
     if not operator.active:
         raise Conflict(_("Operator {login} is already disabled.").format(login=operator.login))

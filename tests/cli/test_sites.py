@@ -103,6 +103,8 @@ def test_escapes_are_refused_at_the_door_and_shown_harmless_if_already_stored(
     assert code == 1
     code, out = run(data_dir, "operator", "add", "zhao", "--name", "赵敏", "--pin", "1234")
     assert code == 0, out
+    code, out = run(data_dir, "operator", "disable", "zhao", "--reason", "left\x1b]0;pwned\x07")
+    assert code == 1 and "control or invisible formatting characters" in out
     with sqlite3.connect(data_dir / "desk.db") as database:  # written by an older deskapp
         database.execute("UPDATE operator SET display_name = ? WHERE login = 'zhao'",
                          ("赵\x1b[2J\u202e敏",))
