@@ -6,7 +6,7 @@
 - Revisits on time: the revisit deadlines written in the quarter (3 days after a
   complaint is resolved, a week after work, as ``deadlines.py`` set them).
 - The same matter complained about twice or more: the quarter's complaints of one
-  complainant (by unit, a visitor by phone — the rules' ``_complainant_key``) on one
+  complainant (by unit, a visitor by phone — the rules' ``complainant_key``) on one
   complaint subject (an unclassified one by its subject line), a complaint linked to an
   earlier one (``related_request_id``) counted with it; each reopening of a complaint
   is the matter raised again.
@@ -39,7 +39,7 @@ from deskapp.services.reports.figures import Compliance, deadline_outcome, rate
 from deskapp.services.reports.monthly import subject_key
 from deskapp.services.reports.periods import Period, PeriodKind
 from deskapp.services.requests.deadlines import REVISIT_COMPLAINT_KINDS, REVISIT_WORK_KINDS
-from deskapp.services.requests.rules import _complainant_key
+from deskapp.services.requests.rules import complainant_key
 
 #: Complained about this many times or more in a quarter: flagged (domain.md §1).
 REPEAT_COMPLAINT_TIMES = 2
@@ -167,7 +167,7 @@ def quarterly_report(
             complaints += 1
             what = request.complaint_subject or "line:" + subject_key(request.subject)
             key = matter_of.get(request.related_request_id or -1) or (
-                f"{_complainant_key(request)}|{what}")
+                f"{complainant_key(request)}|{what}")
             matter_of[request.id] = key
             subjects.setdefault(key, (request.complaint_subject, request.subject.strip()))
             complaint_groups.setdefault(key, []).append((request, shown_unit))

@@ -162,7 +162,7 @@ def is_alarming(severity: str) -> bool:
     return severity in ALARMING
 
 
-def _complainant_key(request: ServiceRequest) -> str:
+def complainant_key(request: ServiceRequest) -> str:
     if request.unit_id is not None:
         return f"unit:{request.unit_id}"
     if request.contact_phone:
@@ -235,7 +235,7 @@ def evaluate(
         findings.append(Finding(Severity.HOT, "collective",
                                 message("finding.collective", count=people)))
     group = subject_group(session, request, now=now, settings=settings)
-    complainants = {_complainant_key(member) for member in group}
+    complainants = {complainant_key(member) for member in group}
     if len(complainants) >= settings.repeat_subject_residents:
         findings.append(Finding(
             Severity.HOT, "same_subject",
