@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
@@ -15,6 +16,8 @@ class AuditEntry(SQLModel, table=True):
     """
 
     __tablename__ = "audit_entry"
+    # A record's history (what changed since a form was opened): entity, id, order.
+    __table_args__ = (Index("ix_audit_entry_record", "entity", "entity_id", "seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True, index=True)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from deskapp.models.base import utcnow
+from deskapp.models.base import utcnow, version_column
 
 
 class Ledger(StrEnum):
@@ -96,6 +96,9 @@ class EventKind(StrEnum):
     KEY_RETIRED = "key_retired"
 
 
+_CUSTODY_ITEM_VERSION = version_column()
+
+
 class CustodyItem(SQLModel, table=True):
     """An item in the desk's custody: stored, found or a parcel (one row, one life)."""
 
@@ -113,7 +116,10 @@ class CustodyItem(SQLModel, table=True):
         Index("ix_custody_item_released_at", "site_id", "released_at"),
     )
 
+    __mapper_args__ = {"version_id_col": _CUSTODY_ITEM_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_CUSTODY_ITEM_VERSION)
     site_id: int = Field(foreign_key="site.id")
     ledger: str = Field(max_length=16)
     code: str | None = Field(default=None, max_length=12)
@@ -195,6 +201,9 @@ class CustodyItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+_KEY_RECORD_VERSION = version_column()
+
+
 class KeyRecord(SQLModel, table=True):
     """A key (or bunch) of a unit, labelled and kept by a named custodian (钥匙登记)."""
 
@@ -205,7 +214,10 @@ class KeyRecord(SQLModel, table=True):
         Index("ix_key_record_site_unit", "site_id", "unit_id"),
     )
 
+    __mapper_args__ = {"version_id_col": _KEY_RECORD_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_KEY_RECORD_VERSION)
     site_id: int = Field(foreign_key="site.id")
     code: str | None = Field(default=None, max_length=12)
     unit_id: int | None = Field(default=None, foreign_key="unit.id")

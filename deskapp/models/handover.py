@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from deskapp.models.base import utcnow
+from deskapp.models.base import utcnow, version_column
 
 
 class LinkedRecord(StrEnum):
@@ -100,6 +100,9 @@ class ItemDecision(StrEnum):
     REFUSED = "refused"  # with a reason; it goes to the supervisor's list
 
 
+_HANDOVER_VERSION = version_column()
+
+
 class Handover(SQLModel, table=True):
     """One change of shift (交接班): the outgoing shift's open business handed on.
 
@@ -113,7 +116,10 @@ class Handover(SQLModel, table=True):
         Index("ix_handover_site_started", "site_id", "started_at"),
     )
 
+    __mapper_args__ = {"version_id_col": _HANDOVER_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_HANDOVER_VERSION)
     site_id: int = Field(foreign_key="site.id")
     shift_id: int = Field(foreign_key="shift.id")
     """The shift handing over."""
@@ -133,13 +139,19 @@ class Handover(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+_HANDOVER_ITEM_VERSION = version_column()
+
+
 class HandoverItem(SQLModel, table=True):
     """A carried item, as the ledger knew it and as the two operators settled it."""
 
     __tablename__ = "handover_item"
     __table_args__ = (Index("ix_handover_item_handover", "handover_id", "position"),)
 
+    __mapper_args__ = {"version_id_col": _HANDOVER_ITEM_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_HANDOVER_ITEM_VERSION)
     handover_id: int = Field(foreign_key="handover.id")
     position: int
     group: str = Field(max_length=16)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from deskapp.models.base import utcnow
+from deskapp.models.base import utcnow, version_column
 
 
 class Role(StrEnum):
@@ -28,12 +28,18 @@ class Relation(StrEnum):
     HOUSEHOLD = "household"  # 家属 / 住户
 
 
+_OPERATOR_VERSION = version_column()
+
+
 class Operator(SQLModel, table=True):
     """A person who signs in at the desk. Disabled, never deleted."""
 
     __table_args__ = (UniqueConstraint("site_id", "login", name="uq_operator_site_login"),)
 
+    __mapper_args__ = {"version_id_col": _OPERATOR_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_OPERATOR_VERSION)
     site_id: int = Field(foreign_key="site.id", index=True)
     login: str = Field(max_length=32)
     display_name: str = Field(max_length=64)
@@ -45,12 +51,18 @@ class Operator(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+_UNIT_VERSION = version_column()
+
+
 class Unit(SQLModel, table=True):
     """A unit of the property: building-entrance-room (楼栋-单元-房号), e.g. ``3-2-1201``."""
 
     __table_args__ = (UniqueConstraint("site_id", "code", name="uq_unit_site_code"),)
 
+    __mapper_args__ = {"version_id_col": _UNIT_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_UNIT_VERSION)
     site_id: int = Field(foreign_key="site.id", index=True)
     code: str = Field(max_length=32, index=True)
     building: str = Field(max_length=8)
@@ -59,10 +71,16 @@ class Unit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+_RESIDENT_VERSION = version_column()
+
+
 class Resident(SQLModel, table=True):
     """A person of a unit (owner 业主, tenant 租户, household 家属). Moved out, never deleted."""
 
+    __mapper_args__ = {"version_id_col": _RESIDENT_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_RESIDENT_VERSION)
     site_id: int = Field(foreign_key="site.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     name: str = Field(max_length=64, index=True)

@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from deskapp.models.base import utcnow
+from deskapp.models.base import utcnow, version_column
 
 
 class SlipStatus(StrEnum):
@@ -54,6 +54,9 @@ class ConfirmationKind(StrEnum):
     PATTERN = "pattern"  # a company's standing pre-approved pattern
 
 
+_RELEASE_SLIP_VERSION = version_column()
+
+
 class ReleaseSlip(SQLModel, table=True):
     """One revision of a release slip."""
 
@@ -63,7 +66,10 @@ class ReleaseSlip(SQLModel, table=True):
         Index("ix_release_slip_list", "site_id", "status", "planned_at"),
     )
 
+    __mapper_args__ = {"version_id_col": _RELEASE_SLIP_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_RELEASE_SLIP_VERSION)
     site_id: int = Field(foreign_key="site.id")
     code: str | None = Field(default=None, max_length=12)
     """``R-…``, set right after insert; every revision has its own code."""
@@ -141,12 +147,18 @@ class ReleaseLine(SQLModel, table=True):
     ticked_at: datetime | None = None
 
 
+_RELEASE_PATTERN_VERSION = version_column()
+
+
 class ReleasePattern(SQLModel, table=True):
     """A company tenant's standing pre-approved pattern (items, carriers, validity)."""
 
     __tablename__ = "release_pattern"
 
+    __mapper_args__ = {"version_id_col": _RELEASE_PATTERN_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_RELEASE_PATTERN_VERSION)
     site_id: int = Field(foreign_key="site.id")
     unit_id: int = Field(foreign_key="unit.id", index=True)
     company: str = Field(max_length=64)

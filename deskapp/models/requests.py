@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from deskapp.models.base import utcnow
+from deskapp.models.base import utcnow, version_column
 
 
 class Channel(StrEnum):
@@ -183,6 +183,9 @@ class InstructionKind(StrEnum):
     OTHER = "other"  # 其他
 
 
+_SERVICE_REQUEST_VERSION = version_column()
+
+
 class ServiceRequest(SQLModel, table=True):
     """One request of a resident or visitor (诉求), from intake to closing.
 
@@ -204,7 +207,10 @@ class ServiceRequest(SQLModel, table=True):
         Index("ix_service_request_subject", "site_id", "complaint_subject", "received_at"),
     )
 
+    __mapper_args__ = {"version_id_col": _SERVICE_REQUEST_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_SERVICE_REQUEST_VERSION)
     site_id: int = Field(foreign_key="site.id")
     number: str = Field(max_length=16)
     received_at: datetime
@@ -333,12 +339,18 @@ class Escalation(SQLModel, table=True):
     closed_at: datetime | None = None
 
 
+_WORK_ORDER_VERSION = version_column()
+
+
 class WorkOrder(SQLModel, table=True):
     """A repair job sent to engineering (维修单). Money in fen (分)."""
 
     __tablename__ = "work_order"
 
+    __mapper_args__ = {"version_id_col": _WORK_ORDER_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_WORK_ORDER_VERSION)
     site_id: int = Field(foreign_key="site.id", index=True)
     request_id: int = Field(foreign_key="service_request.id", index=True)
     status: str = Field(default=WorkOrderStatus.OPEN.value, max_length=16)
@@ -378,13 +390,19 @@ class Revisit(SQLModel, table=True):
     resident_confirmed: bool = False
 
 
+_STANDING_INSTRUCTION_VERSION = version_column()
+
+
 class StandingInstruction(SQLModel, table=True):
     """What a unit has told the desk to do until further notice (允许入户, 不透露在家 …)."""
 
     __tablename__ = "standing_instruction"
     __table_args__ = (Index("ix_standing_instruction_unit", "site_id", "unit_id", "is_active"),)
 
+    __mapper_args__ = {"version_id_col": _STANDING_INSTRUCTION_VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_STANDING_INSTRUCTION_VERSION)
     site_id: int = Field(foreign_key="site.id")
     unit_id: int = Field(foreign_key="unit.id")
     kind: str = Field(max_length=24)

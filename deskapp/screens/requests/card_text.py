@@ -34,8 +34,8 @@ from deskapp.services.requests.labels import (
 from deskapp.services.requests.steps import STEP_LABELS, Step
 from deskapp.services.requests.views import DeadlineView, RequestCard
 
-#: Steps offered elsewhere (edit and classify belong to the intake form).
-NOT_IN_MENU = frozenset({Step.EDIT, Step.CLASSIFY, Step.WORK_ORDER})
+#: Steps offered elsewhere: classify belongs to the intake form, work orders to ctrl+g.
+NOT_IN_MENU = frozenset({Step.CLASSIFY, Step.WORK_ORDER})
 
 #: Words shown inside composed lines (extracted for the catalog here, translated when shown).
 WORDS = (N_("paused"), N_("overdue"), N_("due this shift"), N_("cancelled"), N_("appointment"),

@@ -1,7 +1,9 @@
 """One request (诉求详情): who, what, every deadline, the timeline, work orders,
 revisits and escalations - and the steps the lifecycle allows now.
 
-ctrl+t opens the step menu (one key per step); ctrl+g takes the work order's
+ctrl+t opens the step menu (one key per step); ctrl+e corrects the details (a
+save made on an older version of the request is refused with what changed and who
+changed it, the form kept as typed); ctrl+g takes the work order's
 next step; ctrl+r prints the work order (ctrl+r prints on every screen). Esc goes
 back to the queue. A task key (F2 …) closes this screen first (``DeskApp.go``).
 """
@@ -52,6 +54,7 @@ class RequestScreen(DeskScreen):
     """
     BINDINGS = [
         Binding("ctrl+t", "steps", N_("Steps…")),
+        Binding("ctrl+e", "correct", N_("Correct")),
         Binding("ctrl+g", "work_order", N_("Work order")),
         Binding("ctrl+r", "print_work_order", N_("Print work order")),
         Binding("escape", "back", N_("Back to queue")),
@@ -112,6 +115,8 @@ class RequestScreen(DeskScreen):
         if action == "leave" and parameters:
             return self.desk_app.has_screen(str(parameters[0]))
         card = self.card
+        if action == "correct":  # offered while the lifecycle allows it (an open request)
+            return True if card is not None and Step.EDIT in card.steps else None
         if action == "work_order":
             return card is not None and workorders.is_work_kind(card.request.kind)
         if action == "print_work_order":
@@ -135,6 +140,10 @@ class RequestScreen(DeskScreen):
                      self.menu_entries()),
             self._menu_chosen,
         )
+
+    def action_correct(self) -> None:
+        if self.card is not None and Step.EDIT in self.card.steps:
+            self.start_step(Step.EDIT)
 
     def _menu_chosen(self, key: str | None) -> None:
         if key:

@@ -27,6 +27,7 @@ from deskapp.screens.requests.dialogs import (
     parse_yuan,
     suggest_appointment,
 )
+from deskapp.services import versions
 from deskapp.services.requests import deadlines, revisits, rules, workorders
 from deskapp.services.requests import lifecycle as requests
 from deskapp.services.requests.labels import (
@@ -96,6 +97,7 @@ class StepForms:
             Step.HAND_OVER: self.hand_over,
             Step.PAUSE: self.pause,
             Step.RESUME: self.resume,
+            Step.EDIT: self.edit,
             "raise_severity": self.raise_severity,
             WorkStep.OPEN: self.open_order,
             WorkStep.ARRIVE: self.arrive,
@@ -260,6 +262,41 @@ class StepForms:
                             _("Clock running again; deadlines moved by the pause.")),
             intro=_("Paused: {reason}. ctrl+s resumes the clock.").format(
                 reason=self.card.request.pause_reason),
+        )
+
+    def edit(self) -> StepForm:
+        """Correct what was taken down: the form holds the request as shown on the card.
+
+        The version the card was read at goes with the save: when another desk changed
+        the request since, the service refuses with what changed and who changed it,
+        everything typed stays, and the next ctrl+s saves it over the newer record."""
+        request = self.card.request
+        seen = {"version": request.version}
+
+        def save(values: Values) -> str:
+            try:
+                self.call(requests.edit_request, settings=True, seen_version=seen["version"],
+                          subject=_text(values, "subject"), summary=_text(values, "summary"),
+                          wish=_text(values, "wish"), location=_text(values, "location"),
+                          happened_text=_text(values, "happened_text"),
+                          contact_name=_text(values, "contact_name"),
+                          contact_phone=_text(values, "contact_phone"))
+            except versions.ChangedMeanwhile as refused:
+                seen["version"] = refused.version  # compared now: saving again applies it
+                raise
+            return _("Details corrected.")
+
+        return StepForm(
+            _("Correct the details · {number}").format(number=self.number),
+            [FieldSpec("summary", _("What happened"), "area", value=request.summary),
+             FieldSpec("subject", _("Subject"), value=request.subject),
+             FieldSpec("wish", _("What the resident wishes"), "area", value=request.wish),
+             FieldSpec("location", _("Place"), value=request.location),
+             FieldSpec("happened_text", _("When it happened"), value=request.happened_text),
+             FieldSpec("contact_name", _("Contact"), value=request.contact_name),
+             FieldSpec("contact_phone", _("Contact phone"), value=request.contact_phone)],
+            save,
+            intro=_("The timeline keeps what was there before."),
         )
 
     def raise_severity(self) -> StepForm:

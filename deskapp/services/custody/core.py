@@ -317,7 +317,7 @@ def transition(
     result = session.exec(
         update(CustodyItem)
         .where(col(CustodyItem.id) == item.id, col(CustodyItem.status).in_(allowed_values))
-        .values(**changes)
+        .values(**changes, version=col(CustodyItem.version) + 1)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

@@ -218,7 +218,7 @@ def _take_out(session: Session, key: KeyRecord, status: KeyStatus,
     result = session.exec(
         update(KeyRecord)
         .where(col(KeyRecord.id) == key.id, col(KeyRecord.status) == KeyStatus.IN.value)
-        .values(status=status.value)
+        .values(status=status.value, version=col(KeyRecord.version) + 1)
         .execution_options(synchronize_session=False)
     )
     session.refresh(key)
@@ -392,7 +392,7 @@ def return_key(
     result = session.exec(
         update(KeyRecord)
         .where(col(KeyRecord.id) == key.id, col(KeyRecord.status) == KeyStatus.OUT.value)
-        .values(status=KeyStatus.IN.value)
+        .values(status=KeyStatus.IN.value, version=col(KeyRecord.version) + 1)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

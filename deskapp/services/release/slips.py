@@ -33,6 +33,7 @@ from sqlmodel import Session, col, func, select
 
 from deskapp.config import Settings
 from deskapp.errors import Conflict, InvalidInput, NotFound
+from deskapp.formatting import desk_zone
 from deskapp.i18n import N_, _, counted
 from deskapp.models import Operator, Relation, Resident, Role, Unit
 from deskapp.models.release import (
@@ -44,7 +45,7 @@ from deskapp.models.release import (
     ReleaseSlip,
     SlipStatus,
 )
-from deskapp.services import audit, codes, directory
+from deskapp.services import audit, codes, directory, versions
 from deskapp.services.clock import as_utc
 from deskapp.services.custody.checks import SUPERVISORS, require_role
 from deskapp.services.privacy import mask_id_number, mask_phone
@@ -382,14 +383,24 @@ def revise(session: Session, *, site_id: int, slip_id: int, form: SlipForm, now:
     """A new revision (a draft with its own code) replacing the slip, which is kept."""
     old = get_slip(session, site_id=site_id, slip_id=slip_id)
     if old.status not in _AMENDABLE:
-        raise Conflict(_("Slip {code} is {status}; it cannot be amended.").format(
-            code=old.code, status=status_label(old.status)), field="slip")
+        refusal = _("Slip {code} is {status}; it cannot be amended.").format(
+            code=old.code, status=status_label(old.status))
+        # Say who moved it and where it went, as a request's refusal does: of two desks
+        # amending the same slip, the second learns of the first one's revision.
+        current = current_revision(session, old)
+        last = versions.latest_change(session, entity="release_slip", entity_id=_id(current.id))
+        if current.id != old.id:
+            refusal += " " + _("It is now {code}.").format(code=current.code)
+        if last is not None:
+            refusal += " " + _("Last change: {change}.").format(
+                change=versions.describe(last, desk_zone(settings.timezone)))
+        raise Conflict(refusal, field="slip")
     values, lines = _checked(session, site_id, form, settings)
     before = _audit_slip(old)
     result = session.exec(
         update(ReleaseSlip)
         .where(col(ReleaseSlip.id) == old.id, col(ReleaseSlip.status).in_(_AMENDABLE))
-        .values(status=SlipStatus.SUPERSEDED.value)
+        .values(status=SlipStatus.SUPERSEDED.value, version=col(ReleaseSlip.version) + 1)
         .execution_options(synchronize_session=False)
     )
     session.refresh(old)
@@ -655,12 +666,13 @@ def issue(session: Session, *, site_id: int, slip_id: int, now: datetime,
     claimed = session.exec(
         update(ReleaseSlip)
         .where(col(ReleaseSlip.id) == slip.id, col(ReleaseSlip.status) == SlipStatus.DRAFT.value)
-        .values(status=SlipStatus.ISSUED.value)
+        .values(status=SlipStatus.ISSUED.value, version=col(ReleaseSlip.version) + 1)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
         raise Conflict(_("Slip {code} changed meanwhile; open it again.").format(code=slip.code),
                        field="slip")
+    session.refresh(slip)  # the new version, so the next flush of the slip matches it
     slip.status = SlipStatus.ISSUED.value
     slip.issued_at = as_utc(now)
     slip.issued_by_id = actor.id if actor else None
@@ -877,7 +889,7 @@ def release(session: Session, *, site_id: int, slip_id: int, now: datetime,
         .where(col(ReleaseSlip.id) == slip.id,
                col(ReleaseSlip.status) == SlipStatus.ISSUED.value)
         .values(status=SlipStatus.RELEASED.value, released_at=as_utc(now),
-                released_by_id=guard.id)
+                released_by_id=guard.id, version=col(ReleaseSlip.version) + 1)
         .execution_options(synchronize_session=False)
     )
     session.refresh(slip)

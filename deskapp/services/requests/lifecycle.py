@@ -9,7 +9,7 @@ request owns it (首问负责制) until it is handed over with a reason.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,7 +35,7 @@ from deskapp.models.requests import (
     Severity,
     WorkOrder,
 )
-from deskapp.services import audit, directory, operators, search
+from deskapp.services import audit, directory, operators, search, versions
 from deskapp.services.clock import as_utc
 from deskapp.services.requests import deadlines, workorders
 from deskapp.services.requests import rules as request_rules
@@ -342,8 +342,15 @@ def edit_request(
     contact_name: str | None = None,
     contact_phone: str | None = None,
     channel: str | None = None,
+    seen_version: int | None = None,
+    settings: Settings | None = None,
 ) -> ServiceRequest:
-    """Correct the details of an open request; ``None`` leaves a field as it is."""
+    """Correct the details of an open request; ``None`` leaves a field as it is.
+
+    ``seen_version`` is the version the form was opened on: a request changed since
+    is refused with what changed and who changed it (``versions.check_seen``), so
+    two desks correcting the same request cannot overwrite each other unseen.
+    """
     actor = require_actor(actor)
     texts = _texts(subject=subject, summary=summary, wish=wish, location=location,
                    happened_text=happened_text, about=about, contact_name=contact_name,
@@ -363,7 +370,10 @@ def edit_request(
                                phone=changes.get("contact_phone", request.contact_phone))
     changed = {key: value for key, value in changes.items() if getattr(request, key) != value}
     if not changed:
-        return request
+        return request  # what the form holds is on file already: nothing to refuse
+    versions.check_seen(session, request, seen_version=seen_version, entity="request",
+                        name=_("Request {number}").format(number=request.number),
+                        zone=desk_zone(settings.timezone) if settings else UTC)
     before = audit.snapshot(request)
     for key, value in changed.items():
         setattr(request, key, value)

@@ -85,7 +85,7 @@ STEP_LABELS: dict[str, str] = {
     Step.REOPEN: N_("reopen"),
     Step.VOID: N_("void the request"),
     Step.HAND_OVER: N_("hand over"),
-    Step.EDIT: N_("edit"),
+    Step.EDIT: N_("correct the details"),
     Step.CLASSIFY: N_("classify"),
     Step.PAUSE: N_("pause the clock"),
     Step.RESUME: N_("resume the clock"),

@@ -327,9 +327,12 @@ def test_a_revision_supersedes_the_old_slip_which_is_kept(
         assert old.status == "superseded" and old.sent_back_note == "实际是两个沙发"
         assert slips.current_revision(session, old).id == second.id
         assert [line.quantity for line in slips.lines_of(session, first.id or 0)] == [1, 3]
-    with transaction(desk.engine) as session, pytest.raises(Conflict):
+    # A second desk amending the same slip learns who amended it and what it is now.
+    with transaction(desk.engine) as session, pytest.raises(Conflict) as refused:
         slips.revise(session, site_id=desk.site_id, slip_id=first.id or 0, form=form(),
-                     now=desk.clock.now(), actor=staff.operator, settings=desk.settings)
+                     now=desk.clock.now(), actor=staff.colleague, settings=desk.settings)
+    assert f"It is now {second.code}." in refused.value.message
+    assert f"Last change: {staff.operator.display_name} at " in refused.value.message
 
 
 def test_the_gate_releases_once_and_refuses_a_second_scan(
