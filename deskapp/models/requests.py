@@ -205,6 +205,11 @@ class ServiceRequest(SQLModel, table=True):
         Index("ix_service_request_phone_tail", "site_id", "contact_phone_tail"),
         Index("ix_service_request_contact_name", "site_id", "contact_name"),
         Index("ix_service_request_subject", "site_id", "complaint_subject", "received_at"),
+        # the sweep and the severity rules (migration 0010)
+        Index("ix_service_request_open_severity", "site_id", "is_open", "severity", "kind",
+              "received_at"),
+        Index("ix_service_request_unit_subject", "site_id", "unit_id", "complaint_subject",
+              "closed_at"),
     )
 
     __mapper_args__ = {"version_id_col": _SERVICE_REQUEST_VERSION}
@@ -297,6 +302,8 @@ class RequestDeadline(SQLModel, table=True):
     __table_args__ = (
         Index("ix_request_deadline_pending", "site_id", "pending", "due_at"),
         Index("ix_request_deadline_request", "request_id", "pending"),
+        Index("ix_request_deadline_overdue", "site_id", "pending", "paused_at", "due_at",
+              "request_id"),  # the sweep (migration 0010)
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -59,6 +59,18 @@ class DeskSummary:
     recent: list[AuditEntry] = field(default_factory=list)
 
 
+def _by_value(column: Any) -> Any:
+    """``column + 0``: compared by its value, row by row, not looked up in its index.
+
+    An audit trail holds one site's entries, or nearly: its site index selects all of
+    them, and a planner without statistics takes it anyway, then counts a day's entries
+    or sorts the trail for the newest 12 (5 s at 6,000,000 entries). Compared by value,
+    the same conditions are read through the indexes of time (``at``) and sequence
+    (``seq``): a day's entries, and the newest from the end.
+    """
+    return column + 0
+
+
 def desk_summary(
     session: Session,
     *,
@@ -79,14 +91,16 @@ def desk_summary(
         .where(Operator.site_id == site_id, col(Operator.active).is_(True))
     ).one()
     since = day_start if day_start is not None else now - timedelta(hours=24)
+    # The audit trail is millions of entries of (nearly) one site: read it by time and by
+    # sequence, never through its site (``_by_value``).
     changes_today = session.exec(
         select(func.count())
         .select_from(AuditEntry)
-        .where(AuditEntry.site_id == site_id, col(AuditEntry.at) >= since)
+        .where(_by_value(col(AuditEntry.site_id)) == site_id, col(AuditEntry.at) >= since)
     ).one()
     recent = session.exec(
         select(AuditEntry)
-        .where(AuditEntry.site_id == site_id)
+        .where(_by_value(col(AuditEntry.site_id)) == site_id)
         .order_by(col(AuditEntry.seq).desc())
         .limit(12)
     ).all()

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import String, cast, exists, func, literal
 from sqlmodel import Session, col, select
 
 from deskapp.config import Settings
@@ -309,6 +310,43 @@ def record_escalation(
     audit_request(session, request, action="request.escalate", now=now, actor=actor,
                   extra={"level": level.value, "cause": cause, "reason": reason_text})
     return escalation
+
+
+def escalated(request_id: Any, *, level: EscalationLevel, cause: Any) -> Any:
+    """``EXISTS`` an escalation of the request before ``level`` for ``cause`` (SQL
+    expressions), for the sweep to skip in one query what was escalated before. Read
+    through the unique index of (request, level, cause)."""
+    return exists().where(
+        col(Escalation.request_id) == request_id,
+        col(Escalation.level) == level.value,
+        col(Escalation.cause) == cause,
+    )
+
+
+def overdue_unescalated(
+    session: Session, *, site_id: int, now: datetime, level: EscalationLevel,
+    cause_prefix: str,
+) -> list[tuple[RequestDeadline, ServiceRequest]]:
+    """Pending, unpaused deadlines past due (``due_at < now``) with no escalation before
+    ``level`` for ``cause_prefix`` + the deadline's id yet, oldest due first.
+
+    One query for all: the overdue deadlines already escalated are skipped by the
+    database (``ix_request_deadline_overdue``, then the escalations' unique index),
+    so a refresh reads only the deadlines that fell due since the last one.
+    """
+    cause = literal(cause_prefix) + cast(col(RequestDeadline.id), String)
+    found = session.exec(
+        select(RequestDeadline, ServiceRequest)
+        .join(ServiceRequest, col(ServiceRequest.id) == col(RequestDeadline.request_id))
+        .where(
+            RequestDeadline.site_id == site_id,
+            col(RequestDeadline.pending).is_(True),
+            col(RequestDeadline.paused_at).is_(None),
+            col(RequestDeadline.due_at) < now,
+            ~escalated(col(RequestDeadline.request_id), level=level, cause=cause),
+        )  # sorted here: an ORDER BY would choose the index that reads every row's pause
+    ).all()
+    return sorted(found, key=lambda pair: (as_utc(pair[0].due_at), pair[0].id or 0))
 
 
 def acknowledge_escalation(

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import and_, case, distinct, func, literal, not_, or_
 from sqlmodel import Session, col, select
 
 from deskapp.config import Settings
@@ -70,6 +72,9 @@ from deskapp.services.requests.timeline import (
 _DONE_STATUSES = frozenset(
     {RequestStatus.RESOLVED, RequestStatus.REVISITED, RequestStatus.CLOSED}
 )
+_UNRESOLVED = sorted(status.value for status in UNRESOLVED_STATUSES)
+_BELOW_HOT = [Severity.GENERAL.value, Severity.IMPORTANT.value]
+"""The severities the age rule and the subject group raise to hot."""
 
 
 @dataclass(frozen=True)
@@ -128,10 +133,14 @@ def severity_referral(severity: str, *, reason: Fact) -> Referral | None:
     return None
 
 
+OVERDUE_CAUSE = "overdue:"
+"""The cause of an overdue deadline's escalation, followed by the deadline's id."""
+
+
 def overdue_referral(deadline: RequestDeadline) -> Referral:
     """A deadline past due goes before the supervisor, once per deadline."""
     return Referral(
-        EscalationLevel.SUPERVISOR, f"overdue:{deadline.id}",
+        EscalationLevel.SUPERVISOR, f"{OVERDUE_CAUSE}{deadline.id}",
         message("overdue", deadline=Label("deadline", deadline.kind)),
     )
 
@@ -170,25 +179,52 @@ def complainant_key(request: ServiceRequest) -> str:
     return f"request:{request.id}"
 
 
+def _subject_window(
+    request: ServiceRequest, *, now: datetime, settings: Settings
+) -> list[Any]:
+    """The conditions of a complaint's subject group: the same subject, received within
+    the window, voided ones left out (``subject_group``, ``complainant_count``)."""
+    since = now - timedelta(days=settings.repeat_subject_window_days)
+    return [
+        ServiceRequest.site_id == request.site_id,
+        ServiceRequest.complaint_subject == request.complaint_subject,
+        ServiceRequest.kind == RequestKind.COMPLAINT.value,
+        col(ServiceRequest.received_at) >= since,
+        col(ServiceRequest.received_at) <= now,
+        ServiceRequest.status != RequestStatus.VOIDED.value,
+    ]
+
+
 def subject_group(
     session: Session, request: ServiceRequest, *, now: datetime, settings: Settings
 ) -> list[ServiceRequest]:
     """Complaints of the same subject received within the window (voided ones left out)."""
     if not request.complaint_subject:
         return []
-    since = now - timedelta(days=settings.repeat_subject_window_days)
-    return list(
-        session.exec(
-            select(ServiceRequest).where(
-                ServiceRequest.site_id == request.site_id,
-                ServiceRequest.complaint_subject == request.complaint_subject,
-                ServiceRequest.kind == RequestKind.COMPLAINT.value,
-                col(ServiceRequest.received_at) >= since,
-                col(ServiceRequest.received_at) <= now,
-                ServiceRequest.status != RequestStatus.VOIDED.value,
-            )
-        ).all()
-    )
+    return list(session.exec(
+        select(ServiceRequest).where(*_subject_window(request, now=now, settings=settings))
+    ).all())
+
+
+def complainant_count(
+    session: Session, request: ServiceRequest, *, now: datetime, settings: Settings
+) -> int:
+    """How many different complainants the subject group has (``complainant_key``),
+    counted by one aggregate query: units, then phones of visitors without a unit, then
+    visitors with neither (each one of their own)."""
+    if not request.complaint_subject:
+        return 0
+    no_unit = col(ServiceRequest.unit_id).is_(None)
+    has_phone = col(ServiceRequest.contact_phone) != ""
+    units, phones, strangers = session.exec(
+        select(
+            func.count(distinct(col(ServiceRequest.unit_id))),
+            func.count(distinct(case((and_(no_unit, has_phone),
+                                      col(ServiceRequest.contact_phone))))),
+            func.coalesce(func.sum(case((and_(no_unit, not_(has_phone)), 1), else_=0)), 0),
+        ).where(*_subject_window(request, now=now, settings=settings))
+    ).one()
+    return int(units) + int(phones) + int(strangers)
 
 
 def _repeat_of_closed(
@@ -217,9 +253,14 @@ def _repeat_of_closed(
 
 
 def evaluate(
-    session: Session, request: ServiceRequest, *, now: datetime, settings: Settings
+    session: Session, request: ServiceRequest, *, now: datetime, settings: Settings,
+    complainants: int | None = None,
 ) -> list[Finding]:
-    """Every rule that applies to the request now, highest severity first."""
+    """Every rule that applies to the request now, highest severity first.
+
+    ``complainants``: the subject group's count when the caller has it already (it is
+    the same for every member of the group at one ``now``).
+    """
     if request.kind != RequestKind.COMPLAINT:
         return []
     findings: list[Finding] = []
@@ -234,12 +275,12 @@ def evaluate(
     elif people >= settings.collective_hot_people:
         findings.append(Finding(Severity.HOT, "collective",
                                 message("finding.collective", count=people)))
-    group = subject_group(session, request, now=now, settings=settings)
-    complainants = {complainant_key(member) for member in group}
-    if len(complainants) >= settings.repeat_subject_residents:
+    if complainants is None:
+        complainants = complainant_count(session, request, now=now, settings=settings)
+    if complainants >= settings.repeat_subject_residents:
         findings.append(Finding(
             Severity.HOT, "same_subject",
-            message("finding.same_subject", count=len(complainants),
+            message("finding.same_subject", count=complainants,
                     subject=Label("subject", request.complaint_subject or ""),
                     days=settings.repeat_subject_window_days),
         ))
@@ -297,10 +338,11 @@ def _set_severity(
 
 def apply_rules(
     session: Session, request: ServiceRequest, *, now: datetime, settings: Settings,
-    actor: Operator | None,
+    actor: Operator | None, complainants: int | None = None,
 ) -> SeverityChange | None:
     """Raise the request to what the rules say, if that is higher; never lower it."""
-    findings = evaluate(session, request, now=now, settings=settings)
+    findings = evaluate(session, request, now=now, settings=settings,
+                        complainants=complainants)
     if not findings or rank(findings[0].severity) <= rank(request.severity):
         return None
     top = findings[0].severity
@@ -314,17 +356,33 @@ def apply_rules_with_group(
     actor: Operator | None,
 ) -> list[SeverityChange]:
     """Rules for a new or reclassified complaint, and for the open complaints of its subject
-    group: when the third resident complains, the earlier ones become hot as well."""
+    group: when the third resident complains, the earlier ones become hot as well.
+
+    The group is counted once (the count is the same for every member), and only the
+    members it can raise are read: unresolved, and below hot while the group is large
+    enough to make them hot. What time does to the others (their age) is the sweep's.
+    """
     changes = []
-    change = apply_rules(session, request, now=now, settings=settings, actor=actor)
+    complainants = (complainant_count(session, request, now=now, settings=settings)
+                    if request.kind == RequestKind.COMPLAINT else 0)
+    change = apply_rules(session, request, now=now, settings=settings, actor=actor,
+                         complainants=complainants)
     if change is not None:
         changes.append(change)
-    if request.kind != RequestKind.COMPLAINT or not request.complaint_subject:
+    if (request.kind != RequestKind.COMPLAINT or not request.complaint_subject
+            or complainants < settings.repeat_subject_residents):
         return changes
-    for member in subject_group(session, request, now=now, settings=settings):
-        if member.id == request.id or member.status not in UNRESOLVED_STATUSES:
-            continue
-        change = apply_rules(session, member, now=now, settings=settings, actor=actor)
+    members = session.exec(
+        select(ServiceRequest)
+        .where(*_subject_window(request, now=now, settings=settings),
+               col(ServiceRequest.id) != request.id,
+               col(ServiceRequest.is_open).is_(True),  # (every unresolved one is open)
+               col(ServiceRequest.status).in_(_UNRESOLVED),
+               col(ServiceRequest.severity).in_(_BELOW_HOT))
+    ).all()  # sorted here: an ORDER BY would read the whole group by its receipt
+    for member in sorted(members, key=lambda row: (as_utc(row.received_at), row.id or 0)):
+        change = apply_rules(session, member, now=now, settings=settings, actor=actor,
+                             complainants=complainants)
         if change is not None:
             changes.append(change)
     return changes
@@ -385,54 +443,75 @@ def lower_severity(
     return request
 
 
+def _aged_to_raise(
+    session: Session, *, site_id: int, now: datetime, settings: Settings
+) -> list[ServiceRequest]:
+    """The unresolved complaints the age rules raise at ``now``, and no others.
+
+    Time changes one rule only, the age: past ``unresolved_hot_days`` a complaint below
+    hot becomes hot; past ``unresolved_major_days`` a valid one below major becomes major.
+    A hot complaint is also read when a rule of its own makes it major (exposure, people:
+    the numbers may have changed in the settings). The others are already as high as
+    their age makes them, so they are not read at all (``ix_service_request_open_severity``).
+    """
+    hot_since = now - timedelta(days=settings.unresolved_hot_days)
+    major_since = now - timedelta(days=settings.unresolved_major_days)
+    found = session.exec(
+        select(ServiceRequest).where(
+            ServiceRequest.site_id == site_id,
+            col(ServiceRequest.is_open).is_(True),
+            col(ServiceRequest.severity).in_([*_BELOW_HOT, Severity.HOT.value]),
+            ServiceRequest.kind == RequestKind.COMPLAINT.value,
+            col(ServiceRequest.received_at) <= hot_since,
+            col(ServiceRequest.status).in_(_UNRESOLVED),
+            or_(
+                col(ServiceRequest.severity).in_(_BELOW_HOT),
+                and_(col(ServiceRequest.nature) == Nature.VALID.value,
+                     col(ServiceRequest.received_at) <= major_since),
+                col(ServiceRequest.exposure) == Exposure.ACTUAL.value,
+                col(ServiceRequest.collective_people) >= settings.collective_major_people,
+            ),
+        )  # sorted here: an ORDER BY would lead SQLite to walk every request by its receipt
+    ).all()
+    return sorted(found, key=lambda request: (as_utc(request.received_at), request.id or 0))
+
+
 def sweep(session: Session, *, site_id: int, now: datetime, settings: Settings) -> SweepReport:
     """Apply the age rules, escalate overdue deadlines and hot/major complaints.
 
     Idempotent: a second run at the same ``now`` changes nothing. The screens
-    call it on refresh; ``deskapp`` can run it nightly.
+    call it on refresh; ``deskapp`` can run it nightly. It reads only what it will
+    change: the complaints whose age raises them now (``_aged_to_raise``), the overdue
+    deadlines and the hot or major requests that have no escalation yet (one query
+    each, not one per deadline or request).
     """
     report = SweepReport()
-    hot_since = now - timedelta(days=settings.unresolved_hot_days)
-    aged = session.exec(
-        select(ServiceRequest).where(
-            ServiceRequest.site_id == site_id,
-            col(ServiceRequest.is_open).is_(True),
-            ServiceRequest.kind == RequestKind.COMPLAINT.value,
-            col(ServiceRequest.status).in_([status.value for status in UNRESOLVED_STATUSES]),
-            ServiceRequest.severity != Severity.MAJOR.value,
-            col(ServiceRequest.received_at) <= hot_since,
-        )
-    ).all()
-    for request in aged:
+    for request in _aged_to_raise(session, site_id=site_id, now=now, settings=settings):
         change = apply_rules(session, request, now=now, settings=settings, actor=None)
         if change is not None:
             report.raised.append(change)
             report.escalations.extend(change.escalations)
-    overdue = session.exec(
-        select(RequestDeadline, ServiceRequest)
-        .join(ServiceRequest, col(ServiceRequest.id) == col(RequestDeadline.request_id))
-        .where(
-            RequestDeadline.site_id == site_id,
-            col(RequestDeadline.pending).is_(True),
-            col(RequestDeadline.paused_at).is_(None),
-            col(RequestDeadline.due_at) < now,
-        )
-        .order_by(col(RequestDeadline.due_at))
-    ).all()
-    for deadline, request in overdue:
+    for deadline, request in deadlines.overdue_unescalated(
+        session, site_id=site_id, now=now, level=EscalationLevel.SUPERVISOR,
+        cause_prefix=OVERDUE_CAUSE,
+    ):
         report.escalations.extend(
             _refer(session, request, overdue_referral(deadline), now=now, actor=None))
-    severe = session.exec(
-        select(ServiceRequest).where(
-            ServiceRequest.site_id == site_id,
-            col(ServiceRequest.is_open).is_(True),
-            col(ServiceRequest.severity).in_([value.value for value in ALARMING]),
-        )
-    ).all()
-    for request in severe:
-        referral = severity_referral(request.severity,
-                                     reason=Label("severity", request.severity))
-        report.escalations.extend(_refer(session, request, referral, now=now, actor=None))
+    for severity in ALARMING:
+        template = severity_referral(severity, reason="")
+        assert template is not None
+        for request in session.exec(
+            select(ServiceRequest).where(
+                ServiceRequest.site_id == site_id,
+                col(ServiceRequest.is_open).is_(True),
+                ServiceRequest.severity == severity.value,
+                ~deadlines.escalated(col(ServiceRequest.id), level=template.level,
+                                     cause=literal(template.cause)),
+            ).order_by(col(ServiceRequest.id))
+        ).all():
+            referral = severity_referral(request.severity,
+                                         reason=Label("severity", request.severity))
+            report.escalations.extend(_refer(session, request, referral, now=now, actor=None))
     return report
 
 
