@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from deskapp import i18n, migrate
 from deskapp.config import Settings
-from deskapp.db import make_engine, reading, transaction
+from deskapp.db import ensure_statistics, make_engine, reading, transaction
 from deskapp.errors import StorageError
 from deskapp.i18n import _
 from deskapp.services import operators, sites
@@ -51,6 +51,7 @@ def open_desk(settings: Settings, *, clock: Clock | None = None, upgrade: bool =
     backup_written = None
     if upgrade:
         backup_written = migrate.upgrade(engine, now=clock.now())
+        ensure_statistics(engine)
     else:
         status = migrate.schema_status(engine)
         if not status.known:  # "db upgrade" would refuse it too: say what will help

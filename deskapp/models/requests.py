@@ -202,7 +202,7 @@ class ServiceRequest(SQLModel, table=True):
         Index("ix_service_request_received", "site_id", "received_at"),
         Index("ix_service_request_updated", "site_id", "updated_at"),  # the nightly export
         Index("ix_service_request_unit", "site_id", "unit_id", "received_at"),
-        Index("ix_service_request_phone_tail", "site_id", "contact_phone_tail"),
+        Index("ix_service_request_phone_tail", "site_id", "contact_phone_tail", "received_at"),
         Index("ix_service_request_contact_name", "site_id", "contact_name"),
         Index("ix_service_request_subject", "site_id", "complaint_subject", "received_at"),
         # the sweep and the severity rules (migration 0010)

@@ -22,6 +22,8 @@ from deskapp.services import audit
 from deskapp.services.privacy import mask_phone
 
 UNIT_PATTERN = re.compile(r"^([0-9A-Z]{1,4})-([0-9A-Z]{1,3})-([0-9]{2,5})$")
+# The beginning of a unit code, at least building and entrance: 3-2, 3-2-6, 3-2-601.
+_ROOM_PREFIX = re.compile(r"^[0-9A-Z]{1,4}-[0-9A-Z]{1,3}(-[0-9]{1,5})?$")
 _SEPARATORS = re.compile(r"[\s\-－—–_/]+")
 _PHONE_NOISE = re.compile(r"[\s\-()（）]+")
 MAX_NAME_LENGTH = 64
@@ -52,6 +54,26 @@ def normalize_unit_code(text: str) -> str:
     """``3-2-1201`` from ``3 2 1201``, ``3－2－1201`` or ``a-1-101`` → ``A-1-101``."""
     text = unicodedata.normalize("NFKC", text).strip().upper()
     return _SEPARATORS.sub("-", text).strip("-")
+
+
+def room_prefix(text: str) -> str | None:
+    """The unit code (or its beginning) that ``text`` reads as, else ``None``.
+
+    ``3-2-601``, ``3 2 601`` and ``3-2`` are rooms, so ``32601`` is never taken for the
+    tail of a phone; ``138-1234-5678`` (an entrance of four) and ``1201`` are not."""
+    code = normalize_unit_code(text)
+    return code if _ROOM_PREFIX.match(code) else None
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits of ``text`` when it reads as (the end of) a phone number: four digits
+    or more, spaces, dashes and brackets between them; a room is not a phone."""
+    digits = _PHONE_NOISE.sub("", unicodedata.normalize("NFKC", text))
+    if not (digits.isascii() and digits.isdigit()) or len(digits) < 4:
+        return None
+    if room_prefix(text) is not None:
+        return None
+    return digits
 
 
 def parse_unit_code(text: str) -> tuple[str, str, str]:
@@ -231,7 +253,7 @@ def lookup(session: Session, *, site_id: int, query: str, limit: int = 10) -> li
     text = unicodedata.normalize("NFKC", query).strip()
     if not text:
         return []
-    digits = _PHONE_NOISE.sub("", text)
+    digits = phone_digits(text)
     hits: list[LookupHit] = []
     seen: set[tuple[int, int | None]] = set()
 
@@ -252,7 +274,7 @@ def lookup(session: Session, *, site_id: int, query: str, limit: int = 10) -> li
         )
 
     active = col(Resident.active).is_(True)
-    if digits.isdigit() and len(digits) >= 4:
+    if digits is not None:  # not for a room: 3-2-601 is no phone ending 2601
         tail = digits[-4:]
         rows = session.exec(
             select(Resident, Unit)

@@ -308,3 +308,35 @@ def test_room_codes_and_several_words_the_same_by_index_or_by_newest_scan(
     assert _find(desk, "3-2-1 漏水", limit=2) == [6, 4]
     assert _find(desk, "1201 漏 3", limit=2) == [6, 3]
     assert _find(desk, "2-1201", limit=3) == [6, 5, 3]
+
+
+@pytest.mark.parametrize("first, last", [(1, 1), (1, 4), (3, 16)])
+def test_the_index_read_page_by_page_finds_what_a_like_scan_finds(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, first: int, last: int
+) -> None:
+    """Past the newest records, FTS5 is read newest row first a page at a time: pages of
+    one row or a few give the same hits, other sites and entities between them."""
+    monkeypatch.setattr(search, "NEWEST_WINDOW", 0)
+    monkeypatch.setattr(search, "FIRST_PAGE", first)
+    monkeypatch.setattr(search, "LAST_PAGE", last)
+    other = _other_site(desk)
+    rng = random.Random(20261203)
+    texts = {n: rng.choice(["窗户关不上", "漏水", "窗户 关不上", "窗户关不上 3-2-1201"])
+             for n in range(1, 121)}
+    for entity_id, body in texts.items():  # interleaved: each row followed by strays
+        _index(desk, {entity_id: body})
+        _index(desk, {entity_id: body}, site_id=other)
+        _index(desk, {entity_id: body}, entity="duty_log")
+    for query, limit in (("窗户关不上", 7), ("窗户关不上", 1000), ("关不上 1201", 5),
+                         ("漏水 窗", 3), ("火警", 5)):
+        words = query.split()
+        expected = sorted((n for n, body in texts.items()
+                           if all(word in body for word in words)), reverse=True)[:limit]
+        assert _find(desk, query, limit=limit) == expected, query
+
+
+def _other_site(desk: Desk) -> int:
+    with transaction(desk.engine) as session:
+        site = sites.ensure_site(session, code="other", name="其他", now=desk.clock.now())
+        assert site.id is not None
+        return site.id

@@ -10,6 +10,10 @@ are current.
 
 from __future__ import annotations
 
+import time
+from contextlib import suppress
+from functools import partial
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import get_current_worker
 
 from deskapp.db import reading, transaction
 from deskapp.errors import DeskError
@@ -36,6 +41,8 @@ from deskapp.services.workcalendar import WorkCalendar
 from deskapp.widgets.form import ChoiceBar, TextInput
 
 PAGE_SIZE = 50
+SEARCH_PAUSE = 0.2
+"""Seconds of no typing before the search box searches (a key comes every 0.1-0.15 s)."""
 
 VIEWS: tuple[tuple[str, str], ...] = (
     (QueueView.OVERDUE.value, N_("overdue")),
@@ -98,6 +105,8 @@ class QueueScreen(DeskScreen):
         self.rows: list[QueueRow] = []
         self.has_more = False
         self._loading = False
+        self._typed_count = 0  # changes of the search box
+        self._searched_count = 0  # the change last searched for
 
     # --- layout -----------------------------------------------------------------------
 
@@ -309,12 +318,33 @@ class QueueScreen(DeskScreen):
 
     @on(Input.Changed, "#queue-search")
     def _typed(self, event: Input.Changed) -> None:
+        """Search once the typing pauses (``SEARCH_PAUSE``): a word typed in one go is
+        searched once, not once per key (5 searches for 窗户关不上). Enter searches at
+        once. The pause is a thread's sleep, so tests that wait for the workers
+        (``settle``) see its result."""
         self.query_text = event.value
-        # Search on Enter for long words is not needed: every lookup uses an index.
-        self.reload()
+        self._typed_count += 1
+        self.run_worker(partial(self._search_after_pause, self._typed_count),
+                        name="queue-search-pause", group="queue-search-pause",
+                        thread=True, exclusive=True, exit_on_error=False)
+
+    def _search_after_pause(self, typed: int) -> None:
+        time.sleep(SEARCH_PAUSE)
+        if get_current_worker().is_cancelled:
+            return  # a later key started the pause again
+        with suppress(RuntimeError):  # the app closed meanwhile
+            self.app.call_from_thread(self._search_typed, typed)
+
+    def _search_typed(self, typed: int) -> None:
+        if typed == self._typed_count and self._searched_count != typed:
+            self._searched_count = typed
+            self.reload()
 
     @on(Input.Submitted, "#queue-search")
     def _search_to_table(self) -> None:
+        if self._searched_count != self._typed_count:  # Enter before the pause ended
+            self._searched_count = self._typed_count
+            self.reload()
         table = self.query_one("#queue-table", DataTable)
         table.focus()
         if table.row_count:
@@ -333,6 +363,7 @@ class QueueScreen(DeskScreen):
 
     def _clear_search(self) -> None:
         search = self.query_one("#queue-search", Input)
+        self._searched_count = self._typed_count  # a pause still running searches nothing
         self.query_text = ""
         with search.prevent(Input.Changed):
             search.value = ""
