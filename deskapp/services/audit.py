@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from deskapp.db import announce_change
 from deskapp.i18n import N_, _
 from deskapp.models import AuditEntry, AuditHead, Operator
+from deskapp.services import acting
 from deskapp.services.clock import as_utc
 
 GENESIS_HASH = "0" * 64
@@ -74,7 +75,11 @@ def record(
     after: dict[str, Any] | None = None,
     actor_label: str | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain in the caller's transaction."""
+    """Append one entry to the chain in the caller's transaction.
+
+    Every change comes here, so here the actor is held to the site and the role
+    (``acting.check``): a refusal rolls the whole change back with it."""
+    acting.check(actor, site_id=site_id, action=action)
     head = _locked_head(session)
     entry = AuditEntry(
         seq=head.seq + 1,

@@ -297,3 +297,63 @@ async def test_reads_while_the_postgresql_server_is_gone_say_so_and_the_desk_run
         await pilot.press("-", "1")
         await settle(pilot)
         assert directory.query_one("#directory-hits", DataTable).row_count >= 1
+
+
+@contextlib.contextmanager
+def storage_refusing(desk: Desk, pragma: str) -> Iterator[None]:
+    """Every new connection of the desk's engine gets ``pragma``: a disk that is full
+    (``max_page_count`` at the file's size) or a database that became read-only."""
+    from sqlalchemy import event
+
+    def restrict(connection: object, _record: object) -> None:
+        cursor = connection.cursor()  # type: ignore[attr-defined]
+        if pragma == "full":
+            pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+            cursor.execute(f"PRAGMA max_page_count = {pages}")
+        else:
+            cursor.execute("PRAGMA query_only = 1")
+        cursor.close()
+
+    desk.engine.dispose()
+    if pragma == "full":  # no free page left inside the file: a save needs a new one
+        with contextlib.closing(sqlite3.connect(str(Path(desk.settings.data_dir) / "desk.db"),
+                                                isolation_level=None)) as vacuum:
+            vacuum.execute("VACUUM")
+    event.listen(desk.engine, "connect", restrict)
+    try:
+        yield
+    finally:
+        event.remove(desk.engine, "connect", restrict)
+        desk.engine.dispose()
+
+
+@pytest.mark.parametrize(("pragma", "said"), [
+    ("full", "The disk of the database is full"),
+    ("read_only", "The database is read-only"),
+])
+async def test_a_full_disk_or_a_read_only_database_keeps_the_call_typed(
+    staffed: Desk, pragma: str, said: str,
+) -> None:
+    """Issue 18, point 8: one line says what is wrong, nothing is half saved, every
+    character typed stays, and the same ctrl+s saves once the storage is back."""
+    app = DeskApp(staffed, watch_changes=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        screen = await type_a_call(pilot, app)
+        # A long account of the call: its row needs pages the full disk has not got.
+        summary = "厨房水管漏水 kitchen pipe leaking " + "楼上卫生间渗水到厨房吊顶，" * 120
+        screen.query_one("#summary", TextArea).text = summary
+        with storage_refusing(staffed, pragma):
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            status = str(screen.query_one("#intake-status", Static).render())
+            assert said in status and "Nothing was saved" in status
+            assert "\n".join(strip.text for strip in screen._compositor.render_strips()
+                             ).count(said[:20]) >= 1  # on the screen, not only in a widget
+            assert app.is_running and app.screen is screen
+            assert screen.query_one("#summary", TextArea).text == summary
+            assert screen.query_one(UnitPicker).value == "1-1-101"
+        assert saved_requests(staffed) == []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [request.summary for request in saved_requests(staffed)] == [summary.strip()]

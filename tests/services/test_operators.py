@@ -493,12 +493,12 @@ def test_an_operator_cannot_disable_themselves(desk: Desk) -> None:
 
 
 def test_disabling_is_audited_with_the_reason_and_without_the_pin_hash(desk: Desk) -> None:
-    supervisor = _add(desk, "zhang.wei", role="supervisor")
+    manager = _add(desk, "zhang.wei", role="manager")  # only a manager manages operators
     _add(desk, "li.na")
     with transaction(desk.engine) as session:
         operators.disable_operator(
             session, site_id=desk.site_id, login="li.na", reason="离职",
-            now=desk.clock.now(), actor=supervisor,
+            now=desk.clock.now(), actor=manager,
         )
     assert not _stored(desk).active
     with reading(desk.engine) as session:

@@ -1,0 +1,105 @@
+"""Who may change what, and where (issue 18, point 3): one rule in ``acting``, checked
+where every change is audited, so every ledger's services refuse the same way and a
+refused change leaves nothing behind."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from deskapp.db import reading, transaction
+from deskapp.desk import Desk
+from deskapp.errors import AuthError
+from deskapp.models import AuditEntry, Operator, Unit
+from deskapp.models.requests import ServiceRequest
+from deskapp.services import directory, operators, sites
+from deskapp.services.custody import storage
+from deskapp.services.requests import lifecycle
+from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
+    Homes,
+    Staff,
+    homes_fixture,
+    new_request,
+    staff_fixture,
+)
+
+
+def _entries(desk: Desk) -> int:
+    with reading(desk.engine) as session:
+        return int(session.exec(select(func.count()).select_from(AuditEntry)).one())
+
+
+def _other_site(desk: Desk) -> int:
+    with transaction(desk.engine) as session:
+        site = sites.add_site(session, code="north", name="北区", now=desk.clock.now())
+        assert site.id is not None
+        return site.id
+
+
+def test_an_operator_of_one_site_cannot_write_another_sites_records(
+        desk: Desk, staff: Staff, homes: Homes) -> None:
+    north = _other_site(desk)
+    before = _entries(desk)
+    with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
+        directory.add_unit(session, site_id=north, code="9-9-909", now=desk.clock.now(),
+                           actor=staff.operator)
+    assert "works at another site" in refused.value.message
+    assert staff.operator.display_name in refused.value.message
+    with pytest.raises(AuthError), transaction(desk.engine) as session:
+        lifecycle.create_request(session, site_id=north, settings=desk.settings,
+                                 now=desk.clock.now(), actor=staff.operator, kind="inquiry",
+                                 summary="问路", contact_name="路人", contact_phone="13800001111")
+    # Nothing of either was written: no unit, no request, no audit entry.
+    with reading(desk.engine) as session:
+        assert session.exec(select(Unit).where(Unit.site_id == north)).all() == []
+        assert session.exec(select(ServiceRequest)
+                            .where(ServiceRequest.site_id == north)).all() == []
+    assert _entries(desk) == before
+
+
+def test_every_ledger_refuses_the_stranger_the_same_way(
+        desk: Desk, staff: Staff, homes: Homes) -> None:
+    north = _other_site(desk)
+    with transaction(desk.engine) as session:
+        unit = directory.add_unit(session, site_id=north, code="9-9-909",
+                                  now=desk.clock.now(), actor=None)
+    with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
+        storage.deposit(session, site_id=north, now=desk.clock.now(), actor=staff.operator,
+                        form=storage.StorageForm(depositor_name="王先生", description="行李箱",
+                                                 shelf="A1", phone="13800002222",
+                                                 unit=unit.code, depositor_confirmed=True))
+    assert "works at another site" in refused.value.message
+
+
+def test_a_disabled_operator_changes_nothing(desk: Desk, staff: Staff, homes: Homes) -> None:
+    with transaction(desk.engine) as session:
+        operators.disable_operator(session, site_id=desk.site_id,
+                                   login=staff.colleague.login, reason="调岗",
+                                   now=desk.clock.now(), actor=staff.manager)
+        gone = session.get(Operator, staff.colleague.id)
+        assert gone is not None and not gone.active
+        session.expunge(gone)
+    with pytest.raises(AuthError) as refused:
+        new_request(desk, gone, unit_id=homes.a.id)
+    assert "is disabled" in refused.value.message
+
+
+@pytest.mark.parametrize("role", ["operator", "supervisor", "guard"])
+def test_only_a_manager_adds_or_disables_operators(desk: Desk, staff: Staff,
+                                                   role: str) -> None:
+    actor = {"operator": staff.operator, "supervisor": staff.supervisor,
+             "guard": staff.guard}[role]
+    with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
+        operators.add_operator(session, site_id=desk.site_id, login="newbie",
+                               display_name="新人", role="operator", secret="2468",
+                               now=desk.clock.now(), actor=actor)
+    assert "Only a manager" in refused.value.message
+    with pytest.raises(AuthError), transaction(desk.engine) as session:
+        operators.disable_operator(session, site_id=desk.site_id,
+                                   login=staff.colleague.login, reason="调岗",
+                                   now=desk.clock.now(), actor=actor)
+    with transaction(desk.engine) as session:
+        added = operators.add_operator(session, site_id=desk.site_id, login="newbie",
+                                       display_name="新人", role="operator", secret="2468",
+                                       now=desk.clock.now(), actor=staff.manager)
+    assert added.active
