@@ -162,7 +162,7 @@ def check_seen(session: Session, record: Any, *, seen_version: int | None, entit
     raise ChangedMeanwhile(
         _("{name} was changed while you were typing ({changes}). Nothing of yours was "
           "saved, and your text is still in the form: compare it with the card, then "
-          "ctrl+s saves yours over theirs.").format(
+          "ctrl+s saves what you changed over theirs.").format(
               name=name, changes=shown or _("by another desk")),
         version=int(record.version), changes=changes, field=None,
     )

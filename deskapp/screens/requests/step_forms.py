@@ -272,26 +272,32 @@ class StepForms:
         everything typed stays, and the next ctrl+s saves it over the newer record."""
         request = self.card.request
         seen = {"version": request.version}
+        opened = {name: str(getattr(request, name)) for name in (
+            "summary", "subject", "wish", "location", "happened_text", "contact_name",
+            "contact_phone")}
 
         def save(values: Values) -> str:
+            # Only what the operator changed goes to the service: a field left as it was
+            # opened never overwrites what another desk saved in it meanwhile.
+            changed = {name: _text(values, name) for name, was in opened.items()
+                       if _text(values, name) != was}
+            if not changed:
+                return _("Nothing was changed.")
             try:
                 self.call(requests.edit_request, settings=True, seen_version=seen["version"],
-                          subject=_text(values, "subject"), summary=_text(values, "summary"),
-                          wish=_text(values, "wish"), location=_text(values, "location"),
-                          happened_text=_text(values, "happened_text"),
-                          contact_name=_text(values, "contact_name"),
-                          contact_phone=_text(values, "contact_phone"))
+                          **changed)
             except versions.ChangedMeanwhile as refused:
                 seen["version"] = refused.version  # compared now: saving again applies it
                 raise
             return _("Details corrected.")
 
+        # The intake's own labels: the same field has the same name on both forms.
         return StepForm(
             _("Correct the details · {number}").format(number=self.number),
-            [FieldSpec("summary", _("What happened"), "area", value=request.summary),
-             FieldSpec("subject", _("Subject"), value=request.subject),
-             FieldSpec("wish", _("What the resident wishes"), "area", value=request.wish),
-             FieldSpec("location", _("Place"), value=request.location),
+            [FieldSpec("summary", _("Summary"), "area", value=request.summary),
+             FieldSpec("subject", _("Subject line"), value=request.subject),
+             FieldSpec("wish", _("Resident's wish"), "area", value=request.wish),
+             FieldSpec("location", _("Where"), value=request.location),
              FieldSpec("happened_text", _("When it happened"), value=request.happened_text),
              FieldSpec("contact_name", _("Contact"), value=request.contact_name),
              FieldSpec("contact_phone", _("Contact phone"), value=request.contact_phone)],

@@ -27,7 +27,8 @@ def _other_desk_corrects(desk: Desk, request_id: int, summary: str) -> None:
     with transaction(desk.engine) as session:
         colleague = operators.get_operator(session, site_id=desk.site_id, login="li")
         lifecycle.edit_request(session, site_id=desk.site_id, request_id=request_id,
-                               now=desk.clock.now(), actor=colleague, summary=summary)
+                               now=desk.clock.now(), actor=colleague, summary=summary,
+                               location="厨房吊顶")
 
 
 async def test_ctrl_e_corrects_the_details_and_the_card_shows_them(staffed: Desk) -> None:
@@ -74,5 +75,7 @@ async def test_the_second_desk_keeps_its_text_and_is_told_who_changed_what(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
-        assert status_of(staffed, leak.id).summary == "厨房漏水，楼上在装修"
+        saved = status_of(staffed, leak.id)
+        assert saved.summary == "厨房漏水，楼上在装修"
+        assert saved.location == "厨房吊顶"  # a field this desk left alone keeps theirs
         assert "Details corrected." in [n.message for n in app._notifications]
