@@ -24,6 +24,14 @@ intake saves (synchronous FULL), peak memory, and the cold start beside a
 bare Textual app (``benchmarks/cold_start.py``'s snippets). It asserts nothing.
 
 ``--rows 20000`` builds a small database in seconds for trying things.
+
+PostgreSQL: with ``DESKAPP_DATABASE_URL`` naming a database, the same build goes into
+that database and the same figures are measured on it (the demo beside it stays on
+SQLite). The database must be empty (``createdb``) or one this benchmark built; the
+folder under ~/.cache/deskapp-bench/ is then named after the database and keeps only
+the settings and the ``built`` marker; the database's comment names the folder it
+was built for, and a build empties it (its ``public`` schema dropped) only when that
+comment says this benchmark built it.
 """
 
 from __future__ import annotations
@@ -46,11 +54,13 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, make_url, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
 from deskapp.config import load_settings
-from deskapp.db import reading, transaction
+from deskapp.db import make_engine, reading, transaction
 from deskapp.desk import open_desk
 from deskapp.formatting import local_day_start
 from deskapp.models import AuditEntry, AuditHead, Operator, Resident, Unit
@@ -121,8 +131,66 @@ REVISIT_DAYS = {"complaint": 3, "repair": 7, "paid_service": 7, "help": 7}
 # --- the build ------------------------------------------------------------------------
 
 
+def database_url() -> str:
+    """``DESKAPP_DATABASE_URL`` when it names a PostgreSQL database, else empty (SQLite)."""
+    url = os.environ.get("DESKAPP_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else ""
+
+
 def folder_for(rows: int) -> Path:
+    url = database_url()
+    if url:
+        name = make_url(url).database or "postgres"
+        return CACHE / f"decade-pg-{name}-r{rows}-s{SEED}-g{GENERATOR}"
     return CACHE / f"decade-r{rows}-s{SEED}-g{GENERATOR}"
+
+
+MARK = "deskapp benchmark: "
+"""The comment on a PostgreSQL database this benchmark built, followed by its folder's name."""
+
+
+def built_in(url: str) -> str:
+    """The folder name a PostgreSQL database was built for ("" when not by this benchmark)."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        comment = connection.execute(sql(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = current_database()")).scalar_one() or ""
+    engine.dispose()
+    return comment[len(MARK):] if comment.startswith(MARK) else ""
+
+
+def _empty_postgresql(folder: Path, url: str) -> None:
+    """Refuse a database that holds tables this benchmark did not build; empty one it did,
+    and mark it as being built for ``folder``."""
+    engine = make_engine(url)
+    name = make_url(url).database
+    with engine.begin() as connection:
+        tables = connection.execute(sql(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        )).scalar_one()
+        if tables and not built_in(url):
+            engine.dispose()
+            raise SystemExit(f"{name} holds {tables} tables this benchmark did not build: "
+                             "name an empty database (createdb)")
+        connection.execute(sql("DROP SCHEMA public CASCADE"))
+        connection.execute(sql("CREATE SCHEMA public"))
+        connection.execute(sql(f"COMMENT ON DATABASE \"{name}\" IS '{MARK}{folder.name}'"))
+    engine.dispose()
+
+
+def _advance_sequences(engine: Engine) -> None:
+    """The build gives ids itself: each PostgreSQL sequence moves past its table's ids."""
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if "id" not in table.c or not table.c.id.primary_key:
+                continue
+            sequence = connection.execute(sql("SELECT pg_get_serial_sequence(:t, 'id')"),
+                                          {"t": table.name}).scalar_one()
+            if sequence:
+                connection.execute(sql(
+                    f"SELECT setval('{sequence}', coalesce((SELECT max(id) FROM "
+                    f'"{table.name}"), 0) + 1, false)'))
 
 
 def weighted(rng: random.Random, pairs: list[tuple[str, float]]) -> Callable[[], str]:
@@ -241,6 +309,10 @@ def build(folder: Path, rows: int) -> None:
     partial = folder / "desk.db"
     for stale in folder.glob("desk.db*"):
         stale.unlink()
+    (folder / "built").unlink(missing_ok=True)
+    url = database_url()
+    if url:
+        _empty_postgresql(folder, url)
     (folder / "settings.toml").write_text('password_hash_profile = "cheapest"\n')
     settings = load_settings(data_dir=folder, site_code="main")
     desk = open_desk(settings)
@@ -671,6 +743,8 @@ def build(folder: Path, rows: int) -> None:
             print(f"  year {day // 365 + 1}: {request_id:,} requests, {open_requests:,} open, "
                   f"{time.perf_counter() - began:.0f} s", flush=True)
     writer.flush()
+    if url:
+        _advance_sequences(engine)
     with engine.begin() as connection:
         connection.execute(update(AuditHead.__table__).where(  # type: ignore[attr-defined]
             AuditHead.__table__.c.id == 1).values(  # type: ignore[attr-defined]
@@ -685,6 +759,19 @@ def build(folder: Path, rows: int) -> None:
     engine.dispose()
     (folder / "built").write_text(json.dumps({"rows": rows, "now": NOW.isoformat(),
                                               "seconds": round(time.perf_counter() - began)}))
+    if url:
+        engine = make_engine(url)
+        # As autovacuum would in time: statistics, and the visibility map that lets a
+        # count be read from its index alone.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sql("VACUUM ANALYZE"))
+            size_bytes = connection.execute(sql(
+                "SELECT pg_database_size(current_database())")).scalar_one()
+        size = f"{size_bytes / 1e6:,.0f} MB"
+        engine.dispose()
+        print(f"built {make_url(url).database} in {time.perf_counter() - began:.0f} s "
+              f"({size})", flush=True)
+        return
     print(f"built {partial} in {time.perf_counter() - began:.0f} s "
           f"({partial.stat().st_size / 1e6:,.0f} MB)", flush=True)
 
@@ -914,12 +1001,13 @@ def run_measurements(folder: Path, options: argparse.Namespace) -> dict[str, Any
     return result
 
 
-def in_child(folder: Path, options: argparse.Namespace) -> dict[str, Any]:
+def in_child(folder: Path, options: argparse.Namespace,
+             env: dict[str, str] | None = None) -> dict[str, Any]:
     command = [sys.executable, __file__, "--measure", str(folder), "--repeat",
                str(options.repeat)]
     if options.no_cold_start:
         command.append("--no-cold-start")
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         sys.stderr.write(result.stderr)
         raise SystemExit(f"measuring {folder} failed")
@@ -948,7 +1036,8 @@ def print_table(decade: dict[str, Any], demo: dict[str, Any] | None, rows: int) 
             bare, desk = cold
             print(f"cold start to sign-in ({label}): {desk * 1000:.0f} ms, bare Textual "
                   f"{bare * 1000:.0f} ms: {desk / bare:.1f}x (target <= 2x)")
-    print(f"(decade: {rows:,} requests; machine: {os.cpu_count()} cores, "
+    engine = make_url(database_url()).database if database_url() else "SQLite"
+    print(f"(decade: {rows:,} requests on {engine}; machine: {os.cpu_count()} cores, "
           f"Python {sys.version.split()[0]})")
 
 
@@ -966,7 +1055,9 @@ def main() -> int:
         print(json.dumps(run_measurements(options.measure, options)))
         return 0
     folder = folder_for(options.rows)
-    if options.rebuild or not (folder / "built").exists():
+    url = database_url()
+    stale = bool(url) and built_in(url) != folder.name  # built since for another --rows
+    if options.rebuild or stale or not (folder / "built").exists():
         print(f"building {options.rows:,} requests in {folder} ...", flush=True)
         subprocess.run([sys.executable, "-c",
                         "import sys; sys.path.insert(0, sys.argv[1]); import decade; "
@@ -980,9 +1071,11 @@ def main() -> int:
     if not options.no_demo:
         with tempfile.TemporaryDirectory(prefix="deskapp-demo-bench-") as place:
             deskapp = str(Path(sys.executable).with_name("deskapp"))
+            on_sqlite = {name: value for name, value in os.environ.items()
+                         if name != "DESKAPP_DATABASE_URL"}
             subprocess.run([deskapp, "--data-dir", place, "demo"], check=True,
-                           capture_output=True)
-            demo = in_child(Path(place), options)
+                           capture_output=True, env=on_sqlite)
+            demo = in_child(Path(place), options, env=on_sqlite)
     print_table(decade, demo, options.rows)
     return 0
 

@@ -17,7 +17,9 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit_entry"
     # A record's history (what changed since a form was opened): entity, id, order.
-    __table_args__ = (Index("ix_audit_entry_record", "entity", "entity_id", "seq"),)
+    # A day's entries of a site, counted from the index alone (the dashboard).
+    __table_args__ = (Index("ix_audit_entry_record", "entity", "entity_id", "seq"),
+                      Index("ix_audit_entry_at_site", "at", "site_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True, index=True)

@@ -114,6 +114,8 @@ class Handover(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("open_key", name="uq_handover_open"),
         Index("ix_handover_site_started", "site_id", "started_at"),
+        # The supervisor's review: sealed handovers not reviewed yet, oldest first.
+        Index("ix_handover_unreviewed", "site_id", "reviewed_at", "state", "sealed_at"),
     )
 
     __mapper_args__ = {"version_id_col": _HANDOVER_VERSION}
@@ -146,7 +148,11 @@ class HandoverItem(SQLModel, table=True):
     """A carried item, as the ledger knew it and as the two operators settled it."""
 
     __tablename__ = "handover_item"
-    __table_args__ = (Index("ix_handover_item_handover", "handover_id", "position"),)
+    __table_args__ = (
+        Index("ix_handover_item_handover", "handover_id", "position"),
+        # The supervisor's list: refused items not settled yet, oldest decision first.
+        Index("ix_handover_item_decision", "decision", "settled_at", "decided_at"),
+    )
 
     __mapper_args__ = {"version_id_col": _HANDOVER_ITEM_VERSION}
 

@@ -64,6 +64,8 @@ class ReleaseSlip(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("site_id", "code", name="uq_release_slip_site_code"),
         Index("ix_release_slip_list", "site_id", "status", "planned_at"),
+        # The slips issued on a day (the dashboard's count and the day's list).
+        Index("ix_release_slip_issued", "site_id", "issued_at", "status"),
     )
 
     __mapper_args__ = {"version_id_col": _RELEASE_SLIP_VERSION}

@@ -92,7 +92,8 @@ def desk_summary(
     ).one()
     since = day_start if day_start is not None else now - timedelta(hours=24)
     # The audit trail is millions of entries of (nearly) one site: read it by time and by
-    # sequence, never through its site (``_by_value``).
+    # sequence, never through its site (``_by_value``). The day's count is read from
+    # ``ix_audit_entry_at_site`` (at, site) alone, no entry's row.
     changes_today = session.exec(
         select(func.count())
         .select_from(AuditEntry)
@@ -159,11 +160,11 @@ def _request_counts(
 
 
 def handover_counts(session: Session, *, site_id: int) -> dict[str, int | None]:
-    """What waits for the supervisor, by the handovers' own lists: sealed handovers not
-    yet reviewed, and refused items not yet settled."""
+    """What waits for the supervisor, counted on the conditions of the handovers' own lists
+    (not loaded): sealed handovers not yet reviewed, and refused items not yet settled."""
     return {
-        "handovers_unreviewed": len(handovers.unreviewed(session, site_id=site_id)),
-        "refused_waiting": len(handovers.refused_waiting(session, site_id=site_id)),
+        "handovers_unreviewed": handovers.unreviewed_count(session, site_id=site_id),
+        "refused_waiting": handovers.refused_waiting_count(session, site_id=site_id),
     }
 
 

@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from deskapp.config import Settings
 from deskapp.errors import AuthError, Conflict, InvalidInput, NotFound
@@ -751,17 +751,40 @@ class RefusedItem:
     refused_at: datetime | None
 
 
-def refused_waiting(session: Session, *, site_id: int) -> list[RefusedItem]:
-    """Items an incoming operator refused, not yet settled by a supervisor, oldest first."""
+REFUSED_SHOWN = 50
+"""The supervisor's menu of refused items shows the oldest 50: settling them shows the next."""
+
+
+def _refused_waiting(site_id: int) -> tuple[Any, ...]:
+    """Refused, not settled, of a sealed handover of the site: read through
+    ``ix_handover_item_decision`` (decision, settled, decided), each item's handover by its
+    key, never every handover's items."""
+    return (HandoverItem.decision == ItemDecision.REFUSED.value,
+            col(HandoverItem.settled_at).is_(None),
+            Handover.site_id == site_id, Handover.state == HandoverState.SEALED.value)
+
+
+def refused_waiting(session: Session, *, site_id: int,
+                    limit: int = REFUSED_SHOWN) -> list[RefusedItem]:
+    """Items an incoming operator refused, not yet settled by a supervisor, oldest first
+    (the oldest ``limit``; ``refused_waiting_count`` counts them all)."""
     rows = session.exec(
         select(HandoverItem, Handover.id)
         .join(Handover, col(Handover.id) == col(HandoverItem.handover_id))
-        .where(Handover.site_id == site_id, Handover.state == HandoverState.SEALED.value,
-               HandoverItem.decision == ItemDecision.REFUSED.value,
-               col(HandoverItem.settled_at).is_(None))
+        .where(*_refused_waiting(site_id))
         .order_by(col(HandoverItem.decided_at), col(HandoverItem.id))
+        .limit(limit)
     ).all()
     return [RefusedItem(item, handover_id or 0, item.decided_at) for item, handover_id in rows]
+
+
+def refused_waiting_count(session: Session, *, site_id: int) -> int:
+    """How many items ``refused_waiting`` lists, counted without loading them."""
+    return int(session.exec(
+        select(func.count()).select_from(HandoverItem)
+        .join(Handover, col(Handover.id) == col(HandoverItem.handover_id))
+        .where(*_refused_waiting(site_id))
+    ).one())
 
 
 def settle_refused(
@@ -786,14 +809,25 @@ def settle_refused(
     return item
 
 
+def _unreviewed(site_id: int) -> tuple[Any, ...]:
+    """Sealed, not reviewed: ``ix_handover_unreviewed`` (site, reviewed, state, sealed)
+    holds the whole question and its order."""
+    return (Handover.site_id == site_id, col(Handover.reviewed_at).is_(None),
+            Handover.state == HandoverState.SEALED.value)
+
+
 def unreviewed(session: Session, *, site_id: int) -> list[Handover]:
     """Sealed handovers the supervisor has not reviewed yet, oldest first."""
     return list(session.exec(
-        select(Handover).where(Handover.site_id == site_id,
-                               Handover.state == HandoverState.SEALED.value,
-                               col(Handover.reviewed_at).is_(None))
-        .order_by(col(Handover.sealed_at))
+        select(Handover).where(*_unreviewed(site_id)).order_by(col(Handover.sealed_at))
     ).all())
+
+
+def unreviewed_count(session: Session, *, site_id: int) -> int:
+    """How many handovers ``unreviewed`` lists, counted from the index alone."""
+    return int(session.exec(
+        select(func.count()).select_from(Handover).where(*_unreviewed(site_id))
+    ).one())
 
 
 def review_day(
