@@ -11,10 +11,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from deskapp.db import reading
 from deskapp.errors import DeskError
 from deskapp.i18n import _
-from deskapp.services import codes, directory
-from deskapp.services.custody import core, lists
-from deskapp.services.release import slips
-from deskapp.services.requests import views
+from deskapp.services import codes
+
+# The ledgers' services are imported by the search that needs them, when the palette
+# first asks: the sign-in screen comes up without them (tests/screens/test_start_up_imports.py).
 
 # A request number as read out: the day (YYMMDD), perhaps the dash and the sequence.
 REQUEST_NUMBER = re.compile(r"^\d{6}(-\d{0,4})?$")
@@ -34,6 +34,8 @@ class DirectoryProvider(Provider):
         return self.app
 
     async def search(self, query: str) -> Hits:
+        from deskapp.services import directory
+
         app = self.desk_app
         if app.operator is None or not query.strip():
             return
@@ -70,6 +72,9 @@ class RecordsProvider(Provider):
         if app.operator is None or len(text) < 4:
             return
         if codes.looks_like_code(text):
+            from deskapp.services.custody import core, lists
+            from deskapp.services.release import slips
+
             try:
                 code = codes.check_code(text)
                 with reading(app.desk.engine) as session:
@@ -89,6 +94,8 @@ class RecordsProvider(Provider):
             return
         if not REQUEST_NUMBER.match(text):
             return
+        from deskapp.services.requests import views
+
         with reading(app.desk.engine) as session:
             rows = views.search_requests(
                 session, site_id=app.desk.site_id, query=text, now=app.desk.clock.now(),

@@ -6,6 +6,8 @@ it hands the operator to ``DeskApp.signed_in_as`` when the PIN is right.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,10 +21,25 @@ from deskapp.db import transaction
 from deskapp.errors import DeskError
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
-from deskapp.services import operators
-from deskapp.services.handover import shifts
+from deskapp.services import operators, sites
 from deskapp.widgets.footer import DeskFooter
 from deskapp.widgets.form import TextInput
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from deskapp.services.demo import DemoOperator
+
+
+def _offered_sign_ins(session: Session, *, site_id: int) -> list[DemoOperator]:
+    """The demo's sign-ins, on a demo site only: the demo's seeders (``services.demo``
+    imports every ledger's) are not imported to sign in at a real desk."""
+    site = sites.get_site(session, site_id)
+    if site is None or not site.is_demo:
+        return []
+    from deskapp.services.demo import offered_sign_ins
+
+    return offered_sign_ins(session, site_id=site_id)
 
 
 class LoginScreen(Screen[None]):
@@ -67,9 +84,7 @@ class LoginScreen(Screen[None]):
 
         app = self.app
         assert isinstance(app, DeskApp)
-        from deskapp.services.demo import offered_sign_ins
-
-        offered = app.read(lambda session: offered_sign_ins(session, site_id=app.desk.site_id))
+        offered = app.read(lambda session: _offered_sign_ins(session, site_id=app.desk.site_id))
         if not offered:
             return ""
         pairs = "  ".join(f"{entry.login}/{entry.pin}" for entry in offered)
@@ -118,6 +133,7 @@ class LoginScreen(Screen[None]):
     def _sign_in(self, login: str, secret: str) -> Operator | None:
         # The hash takes ~0.1 s on purpose: run it off the UI thread.
         from deskapp.app import DeskApp
+        from deskapp.services.handover import shifts
 
         app = self.app
         assert isinstance(app, DeskApp)
