@@ -158,22 +158,30 @@ def clock() -> FixedClock:
     return FixedClock(DESK_MORNING)
 
 
+def open_empty_desk(backend: str, folder: Path, request: pytest.FixtureRequest,
+                    clock: FixedClock) -> Desk:
+    """A freshly migrated, empty desk (one site, no operators) in ``folder``: a copy of
+    the SQLite template, or the worker's PostgreSQL database emptied. The ``desk``
+    fixture's, and the module-wide desks of the scale tests (built once, only read)."""
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, folder / "desk.db")
+        settings = load_settings(data_dir=folder, password_hash_profile="cheapest")
+    else:
+        url = request.getfixturevalue("pg_migrated")
+        _empty_pg(url)
+        settings = load_settings(
+            data_dir=folder, database_url=url, password_hash_profile="cheapest"
+        )
+    return open_desk(settings, clock=clock)
+
+
 @pytest.fixture
 def desk(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, clock: FixedClock
 ) -> Iterator[Desk]:
     """A freshly migrated, empty desk (one site, no operators) on each backend."""
-    if backend == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        shutil.copy(template, tmp_path / "desk.db")
-        settings = load_settings(data_dir=tmp_path, password_hash_profile="cheapest")
-    else:
-        url = request.getfixturevalue("pg_migrated")
-        _empty_pg(url)
-        settings = load_settings(
-            data_dir=tmp_path, database_url=url, password_hash_profile="cheapest"
-        )
-    opened = open_desk(settings, clock=clock)
+    opened = open_empty_desk(backend, tmp_path, request, clock)
     yield opened
     opened.engine.dispose()
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 import copy
 import shutil
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import Engine, event, make_url, text
 from sqlmodel import func, select
 
 from deskapp.config import load_settings
@@ -268,3 +269,22 @@ def demo_report(backend: str, request: pytest.FixtureRequest) -> demo.DemoReport
     """What seeding ``demo_desk``'s demo reported (a copy: a test may not change it)."""
     seeded: SeededDemo = request.getfixturevalue(f"demo_{backend}")
     return copy.deepcopy(seeded.report)
+
+
+# --- what a call sends to the database -------------------------------------------------
+
+
+@contextmanager
+def statements_sent(engine: Engine) -> Iterator[list[str]]:
+    """The SQL ``engine`` sends while the block runs, whitespace collapsed to one space
+    (the scale tests hold list calls to a LIMIT and lookups to their own query)."""
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

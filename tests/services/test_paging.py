@@ -16,20 +16,18 @@ gap stays visible, and the mark fails once the list is paged.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterator, Sized
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from deskapp.config import load_settings
 from deskapp.db import reading, transaction
-from deskapp.desk import Desk, open_desk
+from deskapp.desk import Desk
 from deskapp.formatting import desk_zone
 from deskapp.models import Unit
 from deskapp.models.custody import CustodyItem, KeyLoan, KeyRecord
@@ -43,7 +41,8 @@ from deskapp.services.handover import dutylog, handovers
 from deskapp.services.release import reconciliation, slips
 from deskapp.services.requests import views
 from deskapp.services.workcalendar import WorkCalendar
-from tests.conftest import BACKENDS, DESK_MORNING, _empty_pg
+from tests.conftest import BACKENDS, DESK_MORNING, open_empty_desk
+from tests.support import statements_sent
 
 ROWS = 10_000
 PAGE = 50
@@ -69,16 +68,8 @@ def ledgers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """10,000 rows in every ledger, most of them on the lists a screen shows (held,
     out, waiting, unreviewed), so a list that reads them all would show it. Built once
     per engine for the module: the calls only read."""
-    folder = tmp_path_factory.mktemp("paging")
-    if request.param == "sqlite":
-        shutil.copy(request.getfixturevalue("sqlite_template"), folder / "desk.db")
-        settings = load_settings(data_dir=folder, password_hash_profile="cheapest")
-    else:
-        url = request.getfixturevalue("pg_migrated")
-        _empty_pg(url)
-        settings = load_settings(data_dir=folder, database_url=url,
-                                 password_hash_profile="cheapest")
-    desk = open_desk(settings, clock=FixedClock(DESK_MORNING))
+    desk = open_empty_desk(str(request.param), tmp_path_factory.mktemp("paging"), request,
+                           FixedClock(DESK_MORNING))
     yield _generate(desk)
     desk.engine.dispose()
 
@@ -169,19 +160,9 @@ def _generate(desk: Desk) -> Generated:
     return Generated(desk=desk, now=now, operator_id=operator_id, shift_id=current_shift)
 
 
-@contextmanager
-def statements(desk: Desk) -> Iterator[list[str]]:
-    """The SQL sent while the block runs."""
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(desk.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(desk.engine, "before_cursor_execute", record)
+def statements(desk: Desk) -> AbstractContextManager[list[str]]:
+    """The SQL sent while the block runs (``support.statements_sent``)."""
+    return statements_sent(desk.engine)
 
 
 def _reads_a_ledger(statement: str) -> list[str]:

@@ -6,25 +6,23 @@ from the index a page at a time instead of every hit being fetched and sorted.""
 from __future__ import annotations
 
 import random
-import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy import text as sql
 
-from deskapp.config import load_settings
 from deskapp.db import reading, transaction
-from deskapp.desk import Desk, open_desk
+from deskapp.desk import Desk
 from deskapp.models import Unit
 from deskapp.models.requests import ServiceRequest
 from deskapp.services import directory, operators, search
 from deskapp.services.clock import FixedClock
 from deskapp.services.requests import views
-from tests.conftest import BACKENDS, DESK_MORNING, _empty_pg
+from tests.conftest import BACKENDS, DESK_MORNING, open_empty_desk
+from tests.support import statements_sent
 
 ROWS = 10_000
 WINDOW_WORD = "窗户关不上"  # one request in 40: 250 hits, few among the newest
@@ -34,16 +32,8 @@ WINDOW_WORD = "窗户关不上"  # one request in 40: 250 hits, few among the ne
 def big(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         ) -> Iterator[Desk]:
     """The 10,000 requests, built once per engine for the module: the tests only read."""
-    folder = tmp_path_factory.mktemp("search-scale")
-    if request.param == "sqlite":
-        shutil.copy(request.getfixturevalue("sqlite_template"), folder / "desk.db")
-        settings = load_settings(data_dir=folder, password_hash_profile="cheapest")
-    else:
-        url = request.getfixturevalue("pg_migrated")
-        _empty_pg(url)
-        settings = load_settings(data_dir=folder, database_url=url,
-                                 password_hash_profile="cheapest")
-    desk = open_desk(settings, clock=FixedClock(DESK_MORNING))
+    desk = open_empty_desk(str(request.param), tmp_path_factory.mktemp("search-scale"), request,
+                           FixedClock(DESK_MORNING))
     yield _generate(desk)
     desk.engine.dispose()
 
@@ -88,19 +78,9 @@ def _generate(desk: Desk) -> Desk:
     return desk
 
 
-@contextmanager
-def statements(desk: Desk) -> Iterator[list[str]]:
-    """The SQL sent while the block runs."""
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(desk.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(desk.engine, "before_cursor_execute", record)
+def statements(desk: Desk) -> AbstractContextManager[list[str]]:
+    """The SQL sent while the block runs (``support.statements_sent``)."""
+    return statements_sent(desk.engine)
 
 
 def _search(desk: Desk, query: str) -> list[views.QueueRow]:
