@@ -468,11 +468,6 @@ class LedgerDesk(Vertical):
         """Enter on a row (or a scan): the form for what comes next, if anything does."""
 
 
-def whole_list(rows: list[Any], offset: int, limit: int) -> Page[Any]:
-    """A list a service gives whole (a notice, a hand-over list) as pages."""
-    return Page(rows=rows[offset:offset + limit], total=len(rows), offset=offset, limit=limit)
-
-
 def lines(pairs: Sequence[tuple[str, str]]) -> Text:
     out = Text()
     for label, value in pairs:

@@ -27,7 +27,6 @@ from deskapp.screens.custody.ledger_forms import (
     flagged,
     lines,
     text_input,
-    whole_list,
     yes_no,
 )
 from deskapp.services import printing
@@ -255,22 +254,27 @@ class LostDesk(LedgerDesk):
                 row.released_to, row.released_id_number]
 
     def _list(self, session: Session, desk: Desk, now: datetime) -> list[ItemRow]:
-        settings = desk.settings
-        if self.view == NOTICE:
-            return lostfound.weekly_notice(session, site_id=desk.site_id, now=now,
-                                           settings=settings).rows
+        """The hand-over or disposal list whole: its print, the hand-over of every item."""
         if self.view == HANDOVER:
             return lostfound.handover_list(session, site_id=desk.site_id, now=now,
-                                           settings=settings)
+                                           settings=desk.settings)
         return lostfound.disposal_list(session, site_id=desk.site_id, now=now,
-                                       settings=settings)
+                                       settings=desk.settings)
 
     def fetch(self, session: Session, *, desk: Desk, now: datetime, offset: int,
               limit: int) -> Page[ItemRow]:
-        if self.view in (NOTICE, HANDOVER, DISPOSAL):
-            return whole_list(self._list(session, desk, now), offset, limit)
+        site, settings = desk.site_id, desk.settings
+        if self.view == NOTICE:
+            return lostfound.notice_page(session, site_id=site, now=now, settings=settings,
+                                         offset=offset, limit=limit)
+        if self.view == HANDOVER:
+            return lostfound.handover_page(session, site_id=site, now=now, settings=settings,
+                                           offset=offset, limit=limit)
+        if self.view == DISPOSAL:
+            return lostfound.disposal_page(session, site_id=site, now=now, settings=settings,
+                                           offset=offset, limit=limit)
         return lostfound.lost_items(
-            session, site_id=desk.site_id, now=now, settings=desk.settings,
+            session, site_id=site, now=now, settings=settings,
             status=None if self.view == ALL else self.view, offset=offset, limit=limit,
         )
 
@@ -350,15 +354,19 @@ class LostDesk(LedgerDesk):
         self.app.push_screen(FoundItemForm(), self.after_form)
 
     def action_hand_over(self) -> None:
-        ids = list(self.table.rows_by_id)
+        """Every item on the hand-over list, read now, not only the pages shown."""
         if self.view != HANDOVER:
             return
-        if not ids:
+        desk = self.desk_app.desk
+        rows = self.desk_app.read(lambda session: self._list(session, desk, desk.clock.now()))
+        if rows is None:
+            return
+        if not rows:
             self.app.notify(_("Nothing to hand over."))
             return
-        about = counted(self.table.paging.total, N_("1 item on the hand-over list."),
+        about = counted(len(rows), N_("1 item on the hand-over list."),
                         N_("{count} items on the hand-over list."))
-        self.app.push_screen(HandoverForm(ids, about), self.after_form)
+        self.app.push_screen(HandoverForm([row.id for row in rows], about), self.after_form)
 
     def after_form(self, result: Any) -> None:
         if isinstance(result, list):

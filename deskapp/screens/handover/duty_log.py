@@ -5,7 +5,9 @@ One shift at a time, oldest entry first: the current shift when the screen opens
 form, as the ledgers' forms are; an entry always goes into the shift running now).
 ``/`` searches every shift, newest first; Enter on a hit shows it in its shift and
 Esc leaves the search. The list cuts a long text to the width; the entry under the
-cursor is shown whole below it.
+cursor is shown whole below it. A long shift is read a page at a time: its latest
+entries first, the page before when the cursor reaches the first row loaded (and the
+page after, below a search hit's page, at the last).
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from deskapp.formatting import format_when
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.screens.base import DeskScreen
-from deskapp.screens.custody.ledger_forms import LedgerForm, Write, text_input, tone
+from deskapp.screens.custody.ledger_forms import PAGE, LedgerForm, Write, text_input, tone
 from deskapp.services.clock import as_utc
 from deskapp.services.handover import dutylog, shifts
-from deskapp.services.handover.dutylog import MAX_TEXT, DutyLine
+from deskapp.services.handover.dutylog import MAX_TEXT, DutyLine, ShiftLog
 from deskapp.services.workcalendar import WorkCalendar
 from deskapp.widgets.form import ChoiceBar, FormField, TextBox, TextInput
 from deskapp.widgets.unit_picker import UnitPicker
@@ -51,19 +53,22 @@ MIN_TEXT_WIDTH = 12
 
 @dataclass(frozen=True)
 class ShiftShown:
-    """One shift as the log shows it: its times, who worked it, its entries."""
+    """One shift as the log shows it: its times, who worked it, a page of its entries."""
 
     starts_at: datetime
     ends_at: datetime
     current: bool
     worked: bool
     operators: list[str] = field(default_factory=list)
-    lines: list[DutyLine] = field(default_factory=list)
+    log: ShiftLog = field(default_factory=lambda: ShiftLog(rows=[], total=0, offset=0,
+                                                           limit=PAGE))
+    shift_id: int | None = None
 
 
 def read_shift(session: Session, *, desk: Desk, now: datetime,
-               starts_at: datetime | None) -> ShiftShown:
-    """The shift that starts at ``starts_at`` (``None``: the one running now).
+               starts_at: datetime | None, around: int | None = None) -> ShiftShown:
+    """The shift that starts at ``starts_at`` (``None``: the one running now), with a
+    page of its log: the one with the entry ``around`` in it, or the latest entries.
 
     A shift nobody has worked yet has no row; it is shown empty, and reading it
     writes nothing (the first entry or sign-in writes it).
@@ -78,7 +83,9 @@ def read_shift(session: Session, *, desk: Desk, now: datetime,
     return ShiftShown(
         as_utc(shift.starts_at), as_utc(shift.ends_at), current, worked=True,
         operators=[operator.display_name for operator in shifts.operators_of(session, shift.id)],
-        lines=dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift.id),
+        log=dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift.id, limit=PAGE,
+                              newest=True, around=around),
+        shift_id=shift.id,
     )
 
 
@@ -178,6 +185,10 @@ class DutyLogScreen(DeskScreen):
         self.query_text = ""
         self.shown: ShiftShown | None = None
         self.lines: list[DutyLine] = []
+        """The entries loaded: a page of the shift (more as the cursor reaches either end),
+        or the search's hits."""
+        self.shift_page = ShiftLog(rows=[], total=0, offset=0, limit=PAGE)
+        """Where ``lines`` stand in the shift: the offset of the first, how many in all."""
         self.entry_id: int | None = None
         self._form: DutyEntryForm | None = None
         self._filled_width = 0
@@ -228,21 +239,47 @@ class DutyLogScreen(DeskScreen):
     def _load_shift(self) -> None:
         app = self.desk_app
         desk = app.desk
-        start = self.pinned_start
+        start, around = self.pinned_start, self.entry_id
         shown = app.read(lambda session: read_shift(session, desk=desk, now=desk.clock.now(),
-                                                    starts_at=start))
+                                                    starts_at=start, around=around))
         if shown is None:
             return
         if shown.current:
             self.pinned_start = None
-        self.shown, self.lines = shown, shown.lines
+        self.shown, self.shift_page, self.lines = shown, shown.log, list(shown.log.rows)
         self.query_one("#duty-shift", Static).update(self._heading(shown))
         self._fill_table(cursor_on_last=True)
-        anomalies = sum(1 for line in shown.lines if line.anomaly)
-        status = _("{count} in this shift, oldest first").format(count=len(shown.lines))
-        if anomalies:
-            status += " · ⚠ " + _("{count} marked as anomaly").format(count=anomalies)
-        self._say(status)
+        self._say(self._shift_status())
+
+    def _load_more(self, *, older: bool) -> None:
+        """The page before the first entry loaded, or after the last, around the cursor."""
+        shown, app = self.shown, self.desk_app
+        if shown is None or shown.shift_id is None:
+            return
+        shift_id, first = shown.shift_id, self.shift_page.offset
+        offset = max(0, first - PAGE) if older else first + len(self.lines)
+        limit = first - offset if older else PAGE
+        log = app.read(lambda session: dutylog.shift_log(
+            session, site_id=app.desk.site_id, shift_id=shift_id, offset=offset, limit=limit))
+        if log is None:
+            return
+        loaded = {line.id for line in self.lines}
+        more = [line for line in log.rows if line.id not in loaded]
+        self.lines = more + self.lines if older else self.lines + more
+        self.shift_page = ShiftLog(rows=[], total=log.total, anomalies=log.anomalies,
+                                   offset=log.offset if older else first, limit=PAGE)
+        self._fill_table()
+        self._say(self._shift_status())
+
+    def _shift_status(self) -> str:
+        log = self.shift_page
+        status = _("{count} in this shift, oldest first").format(count=log.total)
+        if len(self.lines) < log.total:
+            status += " · " + _("{shown} of {total} shown").format(shown=len(self.lines),
+                                                                  total=log.total)
+        if log.anomalies:
+            status += " · ⚠ " + _("{count} marked as anomaly").format(count=log.anomalies)
+        return status
 
     def _heading(self, shown: ShiftShown) -> Text:
         app = self.desk_app
@@ -269,6 +306,7 @@ class DutyLogScreen(DeskScreen):
         if found is None:
             return
         self.lines = found
+        self.shift_page = ShiftLog(rows=[], total=len(found), offset=0, limit=SEARCH_LIMIT)
         self.query_one("#duty-shift", Static).update(
             Text(_("Every shift, newest first: “{query}”").format(query=query.strip())))
         self._fill_table(cursor_on_last=False)
@@ -393,8 +431,16 @@ class DutyLogScreen(DeskScreen):
     @on(DataTable.RowHighlighted, "#duty-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         # The cursor as it is now (a highlight from before a reload may arrive late).
-        self.entry_id = self._row_id(self.table.cursor_row)
+        row = self.table.cursor_row
+        self.entry_id = self._row_id(row)
         self._show_entry(self._line(self.entry_id))
+        if self.searching or event.cursor_row != row:
+            return
+        if row == 0 and self.shift_page.offset > 0:
+            self._load_more(older=True)
+        elif row == self.table.row_count - 1 and \
+                self.shift_page.offset + len(self.lines) < self.shift_page.total:
+            self._load_more(older=False)
 
     @on(DataTable.RowSelected, "#duty-table")
     def _to_its_shift(self, event: DataTable.RowSelected) -> None:

@@ -25,7 +25,7 @@ from deskapp.formatting import desk_zone
 from deskapp.i18n import N_, _
 from deskapp.models.release import ConfirmationKind, ReleaseSlip, SlipStatus
 from deskapp.screens.base import DeskScreen
-from deskapp.screens.custody.ledger_forms import LedgerDesk, done, flagged, lines, whole_list
+from deskapp.screens.custody.ledger_forms import LedgerDesk, done, flagged, lines
 from deskapp.screens.release import slip_forms
 from deskapp.services import directory
 from deskapp.services.custody.lists import Page
@@ -38,8 +38,12 @@ if TYPE_CHECKING:
 
     from deskapp.desk import Desk
 
-DESK, TODAY, NOT_FILED, UNUSED, OVERDUE, WEEK, ALL = (
-    "desk", "today", "not_filed", "unused", "overdue", "week", "all")
+DESK, TODAY, NOT_FILED, UNUSED, OVERDUE, ALL = (
+    slips.SlipList.AT_DESK.value, slips.SlipList.ISSUED_TODAY.value,
+    slips.SlipList.NOT_FILED.value, slips.SlipList.UNUSED.value, slips.SlipList.OVERDUE.value,
+    slips.SlipList.ALL.value)
+WEEK = "week"
+"""The week's reconciliation: its own rows (``slips.week_page``), not a ``SlipList``."""
 # The binding of each desk action; the footer shows those the slip allows.
 _ACTION_STEP = {"new_slip": None, "amend": slips.AMEND, "void": slips.VOID,
                 "print": slips.PRINT, "items_back": slips.RETURNED}
@@ -60,6 +64,8 @@ class SlipsDesk(LedgerDesk):
         Binding("ctrl+b", "items_back", N_("Items back")),
         Binding("ctrl+w", "week_csv", N_("Week as CSV")),
     ]
+    _week_filed = 0
+    """How many of the week's released slips are filed (the week view's status line)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "week_csv":
@@ -111,36 +117,25 @@ class SlipsDesk(LedgerDesk):
     def fetch(self, session: Session, *, desk: Desk, now: datetime, offset: int,
               limit: int) -> Page[Any]:
         site, settings = desk.site_id, desk.settings
-        rows: list[Any]
-        if self.view == DESK:
-            rows = slips.at_desk(session, site_id=site)
-        elif self.view == TODAY:
-            rows = slips.issued_today(session, site_id=site, now=now, settings=settings)
-        elif self.view == NOT_FILED:
-            rows = slips.released_not_filed(session, site_id=site)
-        elif self.view == UNUSED:
-            rows = slips.unused_past_day(session, site_id=site, now=now, settings=settings)
-        elif self.view == OVERDUE:
-            rows = slips.returnables_overdue(session, site_id=site, now=now, settings=settings)
-        elif self.view == WEEK:
-            today = now.astimezone(desk_zone(settings.timezone)).date()
-            monday = reconciliation.week_of(today)
-            rows = [_WeekRow(row.slip_id, row.code, row.unit, row.released_at, row.filed)
-                    for row in slips.weekly_reconciliation(
-                        session, site_id=site, week_start=monday, settings=settings)]
-        else:
-            rows = slips.recent(session, site_id=site)
-        return whole_list(rows, offset, limit)
+        if self.view != WEEK:
+            return slips.desk_list(session, site_id=site, view=self.view, now=now,
+                                   settings=settings, offset=offset, limit=limit)
+        today = now.astimezone(desk_zone(settings.timezone)).date()
+        week = slips.week_page(session, site_id=site, week_start=reconciliation.week_of(today),
+                               settings=settings, offset=offset, limit=limit)
+        self._week_filed = week.filed
+        return Page(rows=[_WeekRow(row.slip_id, row.code, row.unit, row.released_at, row.filed)
+                          for row in week.rows],
+                    total=week.total, offset=week.offset, limit=week.limit)
 
     def show_status(self) -> None:
         if self.view != WEEK:
             super().show_status()
             return
-        rows = list(self.table.rows_by_id.values())
-        filed = sum(1 for row in rows if row.filed)
+        released, filed = self.table.paging.total, self._week_filed
         self.query_one(f"#{self.id}-status", Static).update(
             _("This week: {released} released, {filed} filed, {missing} not filed.").format(
-                released=len(rows), filed=filed, missing=len(rows) - filed))
+                released=released, filed=filed, missing=released - filed))
 
     # --- the slip in full -------------------------------------------------------------------
 

@@ -12,19 +12,19 @@ signed by two staff as witnesses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import or_
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from deskapp.config import Settings
 from deskapp.errors import Conflict, InvalidInput
 from deskapp.formatting import local_day_start
 from deskapp.i18n import N_, _
-from deskapp.models import Operator
+from deskapp.models import Operator, Unit
 from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
 from deskapp.services import audit, directory
 from deskapp.services.clock import as_utc
@@ -189,19 +189,41 @@ class Notice:
     posted_until: datetime
 
 
+def _every(session: Session, *, site_id: int, where: list[Any], now: datetime,
+           overdue_if: Callable[[CustodyItem], bool] | None = None) -> list[ItemRow]:
+    """Every item matching ``where``, found first listed first (as ``lists.item_page``
+    orders a page): a whole list, for what must see each row (a printed list, the
+    hand-over of the whole list, the shift's handover)."""
+    found = session.exec(
+        select(CustodyItem, Unit.code)
+        .outerjoin(Unit, col(Unit.id) == col(CustodyItem.unit_id))
+        .where(CustodyItem.site_id == site_id, *where)
+        .order_by(col(CustodyItem.received_at), col(CustodyItem.id))
+    ).all()
+    return [lists.item_row(item, unit_code or "", now=now, overdue_if=overdue_if)
+            for item, unit_code in found]
+
+
 def weekly_notice(
     session: Session, *, site_id: int, now: datetime, settings: Settings
 ) -> Notice:
-    """Every unclaimed item (at the desk or the admin office), found first listed first.
+    """Every unclaimed item (at the desk or the admin office), found first listed first:
+    the printed notice. The screen pages the same list (``notice_page``).
 
     The notice stays up ``lost_found_notice_days`` (one week).
     """
-    page = lists.item_page(
-        session, site_id=site_id, where=_unclaimed(), now=now,
-        limit=MAX_LIST,
-    )
-    return Notice(rows=page.rows, posted_at=now,
+    return Notice(rows=_every(session, site_id=site_id, where=_unclaimed(), now=now),
+                  posted_at=now,
                   posted_until=now + timedelta(days=settings.lost_found_notice_days))
+
+
+def notice_page(
+    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    offset: int = 0, limit: int = lists.DEFAULT_PAGE,
+) -> Page[ItemRow]:
+    """One page of the weekly notice's items (``weekly_notice``: the same, in its order)."""
+    return lists.item_page(session, site_id=site_id, where=_unclaimed(), now=now,
+                           offset=offset, limit=limit)
 
 
 def valuables_for_admin(
@@ -221,6 +243,15 @@ def valuables_for_admin(
     return page.rows
 
 
+def _handover_where(now: datetime, settings: Settings, before: datetime | None) -> list[Any]:
+    cutoff = before if before is not None else as_utc(
+        local_day_start(now, core.zone_of(settings))
+    )
+    return [CustodyItem.ledger == Ledger.LOST.value,
+            CustodyItem.status == ItemStatus.HELD.value,
+            col(CustodyItem.received_at) < cutoff]
+
+
 def handover_list(
     session: Session,
     *,
@@ -229,22 +260,26 @@ def handover_list(
     settings: Settings,
     before: datetime | None = None,
 ) -> list[ItemRow]:
-    """The monthly hand-over list: items still at the desk that came in before ``before``.
+    """The monthly hand-over list: items still at the desk that came in before ``before``,
+    found first listed first; whole, for its print and the hand-over of every item on it.
+    The screen pages the same list (``handover_page``).
 
     ``before`` defaults to the start of today (local): everything but today's finds.
     """
-    cutoff = before if before is not None else as_utc(
-        local_day_start(now, core.zone_of(settings))
-    )
-    page = lists.item_page(
-        session, site_id=site_id,
-        where=[CustodyItem.ledger == Ledger.LOST.value,
-               CustodyItem.status == ItemStatus.HELD.value,
-               col(CustodyItem.received_at) < cutoff],
-        now=now, limit=MAX_LIST,
+    return _every(session, site_id=site_id, where=_handover_where(now, settings, before),
+                  now=now, overdue_if=_valuable_unclaimed_since_yesterday(now, settings))
+
+
+def handover_page(
+    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    before: datetime | None = None, offset: int = 0, limit: int = lists.DEFAULT_PAGE,
+) -> Page[ItemRow]:
+    """One page of ``handover_list`` (the same items, in its order), with how many."""
+    return lists.item_page(
+        session, site_id=site_id, where=_handover_where(now, settings, before), now=now,
+        offset=offset, limit=limit,
         overdue_if=_valuable_unclaimed_since_yesterday(now, settings),
     )
-    return page.rows
 
 
 def hand_over(
@@ -296,16 +331,28 @@ def disposal_date(received_at: datetime, *, settings: Settings) -> datetime:
     return as_utc(local_day_start(months_on, zone) + timedelta(days=1))
 
 
+def _disposal_where(now: datetime, settings: Settings) -> list[Any]:
+    return _unclaimed(col(CustodyItem.received_at) <= disposal_cutoff(now=now,
+                                                                      settings=settings))
+
+
 def disposal_list(
     session: Session, *, site_id: int, now: datetime, settings: Settings
 ) -> list[ItemRow]:
-    """Items unclaimed for ``lost_found_disposal_months`` (3) or more, at the desk or admin."""
-    cutoff = disposal_cutoff(now=now, settings=settings)
-    page = lists.item_page(
-        session, site_id=site_id, where=_unclaimed(col(CustodyItem.received_at) <= cutoff),
-        now=now, limit=MAX_LIST, overdue_if=lambda _item: True,
-    )
-    return page.rows
+    """Items unclaimed for ``lost_found_disposal_months`` (3) or more, at the desk or admin,
+    found first listed first; whole, for its print and the shift's handover. The screen
+    pages the same list (``disposal_page``)."""
+    return _every(session, site_id=site_id, where=_disposal_where(now, settings), now=now,
+                  overdue_if=lambda _item: True)
+
+
+def disposal_page(
+    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    offset: int = 0, limit: int = lists.DEFAULT_PAGE,
+) -> Page[ItemRow]:
+    """One page of ``disposal_list`` (the same items, in its order), with how many."""
+    return lists.item_page(session, site_id=site_id, where=_disposal_where(now, settings),
+                           now=now, offset=offset, limit=limit, overdue_if=lambda _item: True)
 
 
 def dispose(

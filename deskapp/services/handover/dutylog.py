@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, case, or_
+from sqlmodel import Session, col, func, select
 
 from deskapp.config import Settings
 from deskapp.errors import InvalidInput, NotFound
@@ -24,6 +25,7 @@ from deskapp.models.handover import DutyLogEntry, LinkedRecord, WatchLevel
 from deskapp.services import audit, directory, search
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import lists
+from deskapp.services.custody.lists import Page
 from deskapp.services.handover import shifts
 from deskapp.services.handover.assembly import Carried, Contribution, Window
 from deskapp.services.requests import views
@@ -120,39 +122,88 @@ def _linked(session: Session, *, site_id: int, text: str) -> tuple[str, int | No
     return kind.value, record_id, ref
 
 
+@dataclass(frozen=True)
+class ShiftLog(Page[DutyLine]):
+    """A page of a shift's log; ``total`` entries in the shift (matching the query), and
+    ``anomalies`` of them marked as anomaly (of the whole shift, not of the page)."""
+
+    anomalies: int = 0
+
+
+def _select_lines(conditions: list[Any]) -> Any:
+    return (select(DutyLogEntry, Operator.display_name, Unit.code)
+            .join(Operator, col(Operator.id) == col(DutyLogEntry.operator_id))
+            .outerjoin(Unit, col(Unit.id) == col(DutyLogEntry.unit_id))
+            .where(*conditions))
+
+
+_OLDEST_FIRST = (col(DutyLogEntry.at), col(DutyLogEntry.id))
+
+
+def _before(session: Session, conditions: list[Any], *, shift_id: int,
+            entry_id: int) -> int | None:
+    """How many of the entries matching ``conditions`` come before this one of the shift
+    (None: it is not in the shift)."""
+    entry = session.get(DutyLogEntry, entry_id)
+    if entry is None or entry.shift_id != shift_id:
+        return None
+    return int(session.exec(
+        select(func.count()).select_from(DutyLogEntry)
+        .where(*conditions, or_(col(DutyLogEntry.at) < entry.at,
+                                and_(col(DutyLogEntry.at) == entry.at,
+                                     col(DutyLogEntry.id) < entry_id)))).one())
+
+
 def shift_log(
     session: Session,
     *,
     site_id: int,
     shift_id: int,
     query: str = "",
-    anomalies_only: bool = False,
-    limit: int = MAX_LIST,
-) -> list[DutyLine]:
-    """A shift's entries, oldest first; ``query`` keeps those that contain its words."""
+    offset: int = 0,
+    limit: int = lists.DEFAULT_PAGE,
+    newest: bool = False,
+    around: int | None = None,
+) -> ShiftLog:
+    """A page of a shift's entries, oldest first; ``query`` keeps those that contain its
+    words. ``newest``: the last page (the latest entries, still oldest first);
+    ``around``: the page with that entry in its middle, or the last page when the entry
+    is among the latest (``offset`` when it is not in the list)."""
+    limit = max(1, min(limit, MAX_LIST))
     conditions: list[Any] = [DutyLogEntry.site_id == site_id, DutyLogEntry.shift_id == shift_id]
-    if anomalies_only:
-        conditions.append(col(DutyLogEntry.anomaly).is_(True))
     if query.strip():
         ids = search.search_ids(session, site_id=site_id, entity=ENTITY, query=query,
                                 limit=search.MAX_LIMIT)
         if not ids:
-            return []
+            return ShiftLog(rows=[], total=0, offset=0, limit=limit)
         conditions.append(col(DutyLogEntry.id).in_(ids))
-    rows = session.exec(
-        select(DutyLogEntry, Operator.display_name, Unit.code)
-        .join(Operator, col(Operator.id) == col(DutyLogEntry.operator_id))
-        .outerjoin(Unit, col(Unit.id) == col(DutyLogEntry.unit_id))
-        .where(*conditions)
-        .order_by(col(DutyLogEntry.at), col(DutyLogEntry.id))
-        .limit(max(1, min(limit, MAX_LIST)))
-    ).all()
-    return [_line(entry, name, code) for entry, name, code in rows]
+    total, anomalies = session.exec(
+        select(func.count(), func.count(case((col(DutyLogEntry.anomaly).is_(True), 1))))
+        .select_from(DutyLogEntry).where(*conditions)).one()
+    total = int(total)
+    last = max(0, total - limit)
+    position = (_before(session, conditions, shift_id=shift_id, entry_id=around)
+                if around is not None else None)
+    if position is not None:
+        offset = min(max(0, position - limit // 2), last)
+    elif newest:
+        offset = last
+    offset = max(0, offset)
+    rows = session.exec(_select_lines(conditions).order_by(*_OLDEST_FIRST)
+                        .offset(offset).limit(limit)).all()
+    return ShiftLog(rows=[_line(entry, name, code) for entry, name, code in rows],
+                    total=total, offset=offset, limit=limit, anomalies=int(anomalies or 0))
 
 
 def anomalies(session: Session, *, site_id: int, shift_id: int) -> list[DutyLine]:
-    """The shift's anomalies (异常), which its handover carries to the next shift."""
-    return shift_log(session, site_id=site_id, shift_id=shift_id, anomalies_only=True)
+    """The shift's anomalies (异常), oldest first, which its handover carries to the next
+    shift: up to ``MAX_LIST`` of them, as the handover has always carried."""
+    rows = session.exec(
+        _select_lines([DutyLogEntry.site_id == site_id, DutyLogEntry.shift_id == shift_id,
+                       col(DutyLogEntry.anomaly).is_(True)])
+        .order_by(*_OLDEST_FIRST).limit(MAX_LIST)
+    ).all()
+    return [_line(entry, name, code) for entry, name, code in rows]
 
 
 def search_log(session: Session, *, site_id: int, query: str, limit: int = 50) -> list[DutyLine]:
@@ -162,10 +213,7 @@ def search_log(session: Session, *, site_id: int, query: str, limit: int = 50) -
     if not ids:
         return []
     rows = session.exec(
-        select(DutyLogEntry, Operator.display_name, Unit.code)
-        .join(Operator, col(Operator.id) == col(DutyLogEntry.operator_id))
-        .outerjoin(Unit, col(Unit.id) == col(DutyLogEntry.unit_id))
-        .where(DutyLogEntry.site_id == site_id, col(DutyLogEntry.id).in_(ids))
+        _select_lines([DutyLogEntry.site_id == site_id, col(DutyLogEntry.id).in_(ids)])
         .order_by(col(DutyLogEntry.at).desc(), col(DutyLogEntry.id).desc())
     ).all()
     return [_line(entry, name, code) for entry, name, code in rows]

@@ -26,9 +26,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlmodel import Session, col, func, select
 
 from deskapp.config import Settings
@@ -48,6 +49,7 @@ from deskapp.models.release import (
 from deskapp.services import audit, codes, directory, versions
 from deskapp.services.clock import as_utc
 from deskapp.services.custody.checks import SUPERVISORS, require_role
+from deskapp.services.custody.lists import DEFAULT_PAGE, Page
 from deskapp.services.privacy import mask_id_number, mask_phone
 from deskapp.services.release import catalogue, checks, moving_out, rules
 from deskapp.services.workcalendar import WorkCalendar
@@ -987,15 +989,45 @@ class SlipRow:
     returned_at: datetime | None = None
 
 
+def _slip_row(slip: ReleaseSlip, unit: str | None) -> SlipRow:
+    return SlipRow(_id(slip.id), slip.code or "", slip.revision, slip.status, unit or "",
+                   slip.applicant_name, slip.reason, as_utc(slip.planned_at), slip.due_back_on,
+                   as_utc(slip.returned_at) if slip.returned_at else None)
+
+
+def _with_units(conditions: tuple[Any, ...]) -> Any:
+    return (select(ReleaseSlip, Unit.code).join(Unit, col(Unit.id) == col(ReleaseSlip.unit_id))
+            .where(*conditions))
+
+
+_BY_DAY = (col(ReleaseSlip.planned_at), col(ReleaseSlip.id))
+"""The desk's lists: by the time the items leave, the slip's id breaking a tie."""
+
+
 def _rows(session: Session, *conditions: Any) -> list[SlipRow]:
-    found = session.exec(
-        select(ReleaseSlip, Unit.code).join(Unit, col(Unit.id) == col(ReleaseSlip.unit_id))
-        .where(*conditions).order_by(col(ReleaseSlip.planned_at), col(ReleaseSlip.id))
-    ).all()
-    return [SlipRow(_id(slip.id), slip.code or "", slip.revision, slip.status, unit or "",
-                    slip.applicant_name, slip.reason, as_utc(slip.planned_at), slip.due_back_on,
-                    as_utc(slip.returned_at) if slip.returned_at else None)
-            for slip, unit in found]
+    """Every slip matching ``conditions``, by the day it leaves (the whole list)."""
+    found = session.exec(_with_units(conditions).order_by(*_BY_DAY)).all()
+    return [_slip_row(slip, unit) for slip, unit in found]
+
+
+def _clamped(offset: int, limit: int) -> tuple[int, int]:
+    return max(0, offset), max(1, min(limit, MAX_PAGE))
+
+
+def _page(session: Session, conditions: tuple[Any, ...], *, offset: int, limit: int,
+          order: tuple[Any, ...] = _BY_DAY, most: int | None = None) -> Page[SlipRow]:
+    """One page of a list: its count, then its rows by ``order`` (a total order, the id
+    last, so pages neither repeat nor skip a slip). ``most`` caps the list's length."""
+    offset, limit = _clamped(offset, limit)
+    total = int(session.exec(select(func.count()).select_from(ReleaseSlip)
+                             .where(*conditions)).one())
+    if most is not None:
+        total = min(total, most)
+        limit = max(0, min(limit, most - offset))
+    found = session.exec(_with_units(conditions).order_by(*order).offset(offset)
+                         .limit(limit)).all() if limit else []
+    return Page(rows=[_slip_row(slip, unit) for slip, unit in found], total=total,
+                offset=offset, limit=limit)
 
 
 def _day_bounds(now: datetime, settings: Settings) -> tuple[datetime, datetime]:
@@ -1005,19 +1037,25 @@ def _day_bounds(now: datetime, settings: Settings) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def at_desk(session: Session, *, site_id: int) -> list[SlipRow]:
-    """What the desk still has to finish: drafts (confirmed or not) and slips sent back."""
-    return _rows(session, ReleaseSlip.site_id == site_id,
-                 col(ReleaseSlip.status).in_((SlipStatus.DRAFT.value,
-                                              SlipStatus.SENT_BACK.value)))
+class SlipList(StrEnum):
+    """The desk's lists of slips (F6), one key each."""
+
+    AT_DESK = "desk"  # 待办: drafts (confirmed or not) and slips sent back
+    ISSUED_TODAY = "today"  # 今日已开
+    NOT_FILED = "not_filed"  # 已放行未归档
+    UNUSED = "unused"  # 过期未用
+    OVERDUE = "overdue"  # 维修逾期未还
+    ALL = "all"  # 全部, 最新在前
 
 
-def recent(session: Session, *, site_id: int, limit: int = 200) -> list[SlipRow]:
-    """The latest slips in every state, the newest first (the desk's "all" list)."""
-    newest = select(ReleaseSlip.id).where(ReleaseSlip.site_id == site_id).order_by(
-        col(ReleaseSlip.id).desc()).limit(limit)
-    rows = _rows(session, col(ReleaseSlip.id).in_(newest))
-    return sorted(rows, key=lambda row: row.id, reverse=True)
+RECENT = 200
+"""How many of the latest slips the "all" list holds."""
+MAX_PAGE = 500
+
+
+def _at_desk(site_id: int) -> tuple[Any, ...]:
+    return (ReleaseSlip.site_id == site_id,
+            col(ReleaseSlip.status).in_((SlipStatus.DRAFT.value, SlipStatus.SENT_BACK.value)))
 
 
 def _waiting(site_id: int) -> tuple[Any, ...]:
@@ -1039,16 +1077,56 @@ def _not_filed(site_id: int) -> tuple[Any, ...]:
     return (ReleaseSlip.site_id == site_id, ReleaseSlip.status == SlipStatus.RELEASED.value)
 
 
+def _unused(site_id: int, now: datetime, settings: Settings) -> tuple[Any, ...]:
+    start, _end = _day_bounds(now, settings)
+    return (ReleaseSlip.site_id == site_id, ReleaseSlip.status == SlipStatus.ISSUED.value,
+            col(ReleaseSlip.planned_at) < start)
+
+
+def _returnables_overdue(site_id: int, now: datetime, settings: Settings) -> tuple[Any, ...]:
+    today = WorkCalendar.from_settings(settings).local(as_utc(now)).date()
+    return (ReleaseSlip.site_id == site_id, ReleaseSlip.reason == ReleaseReason.REPAIR.value,
+            col(ReleaseSlip.status).in_((SlipStatus.RELEASED.value, SlipStatus.FILED.value)),
+            col(ReleaseSlip.returned_at).is_(None), col(ReleaseSlip.due_back_on) < today)
+
+
+def desk_list(session: Session, *, site_id: int, view: str, now: datetime, settings: Settings,
+              offset: int = 0, limit: int = DEFAULT_PAGE) -> Page[SlipRow]:
+    """One page of one of the desk's lists (``SlipList``), with how many it holds.
+
+    The same slips in the same order as the whole lists below (by the day they leave),
+    but "all", which holds the latest ``RECENT`` slips in every state, newest first.
+    """
+    match SlipList(view):
+        case SlipList.AT_DESK:
+            conditions = _at_desk(site_id)
+        case SlipList.ISSUED_TODAY:
+            conditions = _issued_on_the_day(site_id, now, settings)
+        case SlipList.NOT_FILED:
+            conditions = _not_filed(site_id)
+        case SlipList.UNUSED:
+            conditions = _unused(site_id, now, settings)
+        case SlipList.OVERDUE:
+            conditions = _returnables_overdue(site_id, now, settings)
+        case SlipList.ALL:
+            return _page(session, (ReleaseSlip.site_id == site_id,), offset=offset,
+                         limit=limit, order=(col(ReleaseSlip.id).desc(),), most=RECENT)
+    return _page(session, conditions, offset=offset, limit=limit)
+
+
 def waiting_for_confirmation(session: Session, *, site_id: int) -> list[SlipRow]:
+    """Drafts the owner has not confirmed yet, whole (the demo's report counts them)."""
     return _rows(session, *_waiting(site_id))
 
 
 def issued_today(session: Session, *, site_id: int, now: datetime,
                  settings: Settings) -> list[SlipRow]:
+    """The slips issued today, whole; the desk pages them (``desk_list``)."""
     return _rows(session, *_issued_on_the_day(site_id, now, settings))
 
 
 def released_not_filed(session: Session, *, site_id: int) -> list[SlipRow]:
+    """Released slips not filed yet, whole; the desk pages them (``desk_list``)."""
     return _rows(session, *_not_filed(site_id))
 
 
@@ -1068,23 +1146,14 @@ def desk_counts(session: Session, *, site_id: int, now: datetime,
 
 def unused_past_day(session: Session, *, site_id: int, now: datetime,
                     settings: Settings) -> list[SlipRow]:
-    """Issued slips whose planned day has ended unused."""
-    start, _end = _day_bounds(now, settings)
-    return _rows(session, ReleaseSlip.site_id == site_id,
-                 ReleaseSlip.status == SlipStatus.ISSUED.value,
-                 col(ReleaseSlip.planned_at) < start)
+    """Issued slips whose planned day has ended unused, whole; the desk pages them."""
+    return _rows(session, *_unused(site_id, now, settings))
 
 
 def returnables_overdue(session: Session, *, site_id: int, now: datetime,
                         settings: Settings) -> list[SlipRow]:
-    """Items released for repair, not back by their due date."""
-    today = WorkCalendar.from_settings(settings).local(as_utc(now)).date()
-    return _rows(session, ReleaseSlip.site_id == site_id,
-                 ReleaseSlip.reason == ReleaseReason.REPAIR.value,
-                 col(ReleaseSlip.status).in_((SlipStatus.RELEASED.value,
-                                              SlipStatus.FILED.value)),
-                 col(ReleaseSlip.returned_at).is_(None),
-                 col(ReleaseSlip.due_back_on) < today)
+    """Items released for repair, not back by their due date, whole; the desk pages them."""
+    return _rows(session, *_returnables_overdue(site_id, now, settings))
 
 
 @dataclass(frozen=True)
@@ -1096,18 +1165,52 @@ class ReconciliationRow:
     slip_id: int = 0
 
 
-def weekly_reconciliation(session: Session, *, site_id: int, week_start: date,
-                          settings: Settings) -> list[ReconciliationRow]:
-    """Every slip released in the week from ``week_start``, and whether it was filed."""
+@dataclass(frozen=True)
+class WeekPage(Page[ReconciliationRow]):
+    """A page of the week's reconciliation; ``total`` slips released, ``filed`` of them
+    filed (of the whole week, not of the page)."""
+
+    filed: int = 0
+
+
+def _released_in_week(site_id: int, week_start: date,
+                      settings: Settings) -> tuple[Any, ...]:
     calendar = WorkCalendar.from_settings(settings)
     start = calendar.at(week_start, datetime.min.time())
     end = start + timedelta(days=7)
-    found = session.exec(
-        select(ReleaseSlip, Unit.code).join(Unit, col(Unit.id) == col(ReleaseSlip.unit_id))
-        .where(ReleaseSlip.site_id == site_id, col(ReleaseSlip.released_at) >= start,
-               col(ReleaseSlip.released_at) < end)
-        .order_by(col(ReleaseSlip.released_at), col(ReleaseSlip.id))
-    ).all()
-    return [ReconciliationRow(slip.code or "", unit or "", as_utc(slip.released_at),
-                              slip.status == SlipStatus.FILED.value, _id(slip.id))
-            for slip, unit in found if slip.released_at is not None]
+    return (ReleaseSlip.site_id == site_id, col(ReleaseSlip.released_at) >= start,
+            col(ReleaseSlip.released_at) < end)
+
+
+_BY_RELEASE = (col(ReleaseSlip.released_at), col(ReleaseSlip.id))
+
+
+def _reconciliation_row(slip: ReleaseSlip, unit: str | None) -> ReconciliationRow:
+    assert slip.released_at is not None, "a slip released in the week has its time"
+    return ReconciliationRow(slip.code or "", unit or "", as_utc(slip.released_at),
+                             slip.status == SlipStatus.FILED.value, _id(slip.id))
+
+
+def weekly_reconciliation(session: Session, *, site_id: int, week_start: date,
+                          settings: Settings) -> list[ReconciliationRow]:
+    """Every slip released in the week from ``week_start``, and whether it was filed:
+    whole, for the report and its CSV (``reconciliation.write_week``)."""
+    found = session.exec(_with_units(_released_in_week(site_id, week_start, settings))
+                         .order_by(*_BY_RELEASE)).all()
+    return [_reconciliation_row(slip, unit) for slip, unit in found]
+
+
+def week_page(session: Session, *, site_id: int, week_start: date, settings: Settings,
+              offset: int = 0, limit: int = DEFAULT_PAGE) -> WeekPage:
+    """One page of ``weekly_reconciliation`` (the same slips, the same order), with the
+    week's counts of released and filed slips."""
+    offset, limit = _clamped(offset, limit)
+    conditions = _released_in_week(site_id, week_start, settings)
+    total, filed = session.exec(
+        select(func.count(), func.count(case(
+            (col(ReleaseSlip.status) == SlipStatus.FILED.value, 1))))
+        .select_from(ReleaseSlip).where(*conditions)).one()
+    found = session.exec(_with_units(conditions).order_by(*_BY_RELEASE).offset(offset)
+                         .limit(limit)).all()
+    return WeekPage(rows=[_reconciliation_row(slip, unit) for slip, unit in found],
+                    total=int(total), offset=offset, limit=limit, filed=int(filed or 0))

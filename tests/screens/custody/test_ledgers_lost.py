@@ -21,6 +21,7 @@ from deskapp.services.custody.lostfound import FoundForm
 from deskapp.widgets.form import FormField
 from tests.screens.custody.fill import set_pin
 from tests.screens.helpers import settle, sign_in
+from tests.support import statements_sent
 
 VALID_ID = "11010519491231002X"
 
@@ -178,3 +179,59 @@ async def test_the_weekly_notice_is_saved_as_pdf_and_text(staffed: Desk) -> None
     assert names == ["lost-notice-2026-11-23-1000.pdf", "lost-notice-2026-11-23-1000.txt"]
     text = (prints / names[1]).read_text(encoding="utf-8")
     assert "钥匙扣" in text and "刘阿姨" not in text  # a public notice names no finder
+
+
+def found_earlier(desk: Desk, count: int) -> list[str]:
+    """``count`` items found two days ago, a minute apart, unclaimed (written straight into
+    the ledger: the list is what is tested). Their codes, found first first."""
+    found = desk.clock.now() - timedelta(days=2)
+    with transaction(desk.engine) as session:
+        wang = operators.get_operator(session, site_id=desk.site_id, login="wang")
+        codes = [f"L-B{index:03d}" for index in range(1, count + 1)]
+        for index, code in enumerate(codes):
+            at = found + timedelta(minutes=index)
+            session.add(CustodyItem(
+                site_id=desk.site_id, ledger=Ledger.LOST.value, code=code,
+                description="雨伞", found_where="3号楼大堂", received_from="刘阿姨",
+                received_at=at, found_at=at, received_by_id=wang.id, created_at=at))
+    return codes
+
+
+def listed(pilot: Pilot[None]) -> list[str]:
+    """The codes of the table's rows as the terminal shows them, top to bottom (the
+    table left of the record pane's border)."""
+    strips = pilot.app.screen._compositor.render_strips()
+    return [cells.split()[0] for line in (strip.text for strip in strips) if "│" in line
+            and (cells := line.split("│")[0].strip()).startswith("L-")]
+
+
+async def test_the_notice_list_pages_forward_past_its_first_page(staffed: Desk) -> None:
+    """130 unclaimed items on the weekly notice: the list reads the first 100 (found
+    first first); the cursor on the last row loaded reads the rest, in order."""
+    codes = found_earlier(staffed, 130)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ledgers(pilot)
+        screen.query_one("#desk-lost-views").focus()
+        await pilot.press("6")  # the notice
+        await settle(pilot)
+        status = screen.query_one("#desk-lost-status", Static)
+        assert str(status.render()) == "100 of 130 shown"
+        rows = listed(pilot)
+        assert len(rows) > 20 and rows == codes[:len(rows)]
+        screen.query_one("#desk-lost-table").focus()
+        with statements_sent(staffed.engine) as sent:
+            await pilot.press("ctrl+end")  # the last row of the first page
+            await settle(pilot)
+        assert str(status.render()) == "130 of 130 shown"
+        assert listed(pilot)[-1] == codes[99]
+        [read] = [statement for statement in sent if "FROM custody_item LEFT OUTER JOIN unit"
+                  in statement]
+        assert " LIMIT " in read and " OFFSET " in read
+        await pilot.press("down")  # the first row of the second page, right below it
+        await settle(pilot)
+        assert listed(pilot)[-2:] == codes[99:101]
+        await pilot.press("ctrl+end")
+        await settle(pilot)
+        rows = listed(pilot)
+        assert len(rows) > 20 and rows == codes[-len(rows):]

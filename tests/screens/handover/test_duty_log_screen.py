@@ -4,14 +4,17 @@ and the screen redrawn on return."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
+from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TextArea
 
 from deskapp.app import DeskApp
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
+from deskapp.models.handover import DutyLogEntry
 from deskapp.screens.handover.duty_log import DutyEntryForm, DutyLogScreen
 from deskapp.services import operators
 from deskapp.services.handover import dutylog, shifts
@@ -43,7 +46,7 @@ def current_log(desk: Desk) -> list[DutyLine]:
         shift = shifts.shift_starting(session, site_id=desk.site_id, starts_at=times.starts_at)
         if shift is None or shift.id is None:
             return []
-        return dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift.id)
+        return dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift.id).rows
 
 
 def screen_text(app: DeskApp) -> str:
@@ -262,3 +265,59 @@ async def test_f10_after_f2_redraws_the_log_with_what_was_written_meanwhile(
         shown = screen_text(app)
         assert "班次 08:00–16:00" in shown and "⚠ 异常" in shown
         assert "大堂保洁完毕" in shown and "3-2-1201 漏水，已报修" in shown
+
+
+def a_long_shift(desk: Desk, count: int) -> list[str]:
+    """``count`` entries in the shift running now, 50 seconds apart from 08:05, the
+    first and every tenth an anomaly (the rest written straight into the log: the list
+    is what is tested). Their texts, oldest first."""
+    texts = [f"巡查第{index:03d}次" for index in range(1, count + 1)]
+    start = timedelta(minutes=115)
+    write(desk, texts[0], ago=start, anomaly=True)
+    with transaction(desk.engine) as session:
+        entry = session.exec(select(DutyLogEntry)).one()
+        for index, text in enumerate(texts[1:], start=1):
+            session.add(DutyLogEntry(
+                site_id=desk.site_id, shift_id=entry.shift_id, operator_id=entry.operator_id,
+                at=desk.clock.now() - start + index * timedelta(seconds=50), text=text,
+                anomaly=index % 10 == 0))
+    return texts
+
+
+def listed(app: DeskApp) -> list[str]:
+    """The entries' texts in the table's rows as the terminal shows them, top to bottom
+    (the pane under the table shows the entry under the cursor once more)."""
+    table = app.screen.query_one("#duty-table", DataTable)
+    top, height = table.region.y, table.region.height
+    lines = screen_text(app).splitlines()[top:top + height]
+    return [found for line in lines for found in re.findall(r"巡查第\d{3}次", line)]
+
+
+async def test_a_long_shift_shows_its_latest_entries_and_reads_older_ones_at_the_top(
+    staffed: Desk,
+) -> None:
+    """130 entries: the log opens on the latest 100 (oldest first, the cursor on the
+    newest); the cursor reaching the first row loaded reads the 30 before it, the
+    cursor staying on the entry it was on."""
+    texts = a_long_shift(staffed, 130)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_log(pilot)
+        status = str(screen.query_one("#duty-status", Static).render())
+        assert status == ("130 in this shift, oldest first · 100 of 130 shown"
+                          " · ⚠ 13 marked as anomaly")
+        rows = listed(app)
+        assert len(rows) > 20 and rows == texts[-len(rows):]
+        await pilot.press("ctrl+home")  # the first row loaded: the 31st entry
+        await settle(pilot)
+        status = str(screen.query_one("#duty-status", Static).render())
+        assert status == "130 in this shift, oldest first · ⚠ 13 marked as anomaly"
+        assert texts[30] in str(screen.query_one("#duty-entry", Static).render())
+        rows = listed(app)  # the older entries above it, in order
+        assert texts[29] in rows and texts[30] in rows
+        assert rows == texts[texts.index(rows[0]):][:len(rows)]
+        await pilot.press("ctrl+home")  # the first entry of the shift
+        await settle(pilot)
+        assert texts[0] in str(screen.query_one("#duty-entry", Static).render())
+        rows = listed(app)
+        assert len(rows) > 20 and rows == texts[:len(rows)]

@@ -5,6 +5,7 @@ beside their field with nothing saved; the F6 round trip."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import func, select
@@ -15,7 +16,7 @@ from deskapp.desk import Desk
 from deskapp.models.release import ReleaseSlip, SlipStatus
 from deskapp.screens.release import slip_forms
 from deskapp.screens.release.slips import ReleaseScreen
-from deskapp.services import operators
+from deskapp.services import directory, operators
 from deskapp.services.release import slips
 from deskapp.widgets.staff_pin import StaffPinModal
 from tests.screens.helpers import (
@@ -27,6 +28,7 @@ from tests.screens.helpers import (
     wait_until,
 )
 from tests.screens.release.test_gate_screen import issued_slip, screen_text, with_guard
+from tests.support import statements_sent
 
 CARRIER = ("周师傅", "11010519491231002X", "13955556666")
 
@@ -273,3 +275,58 @@ async def test_moving_out_lists_what_the_unit_has_at_the_desk_before_the_slip_is
         shown = screen_text(app)
         assert "The unit still has at the desk" in shown and "✗" in shown
         assert "业主下午来取" in shown and "Print" in shown  # ctrl+r prints it again
+
+
+def released_not_filed(desk: Desk, count: int) -> list[str]:
+    """``count`` slips released at the gate this morning and not filed, a minute apart
+    (written straight into the ledger: the list is what is tested, not the slip's life).
+    Their codes, in the order they left."""
+    now = desk.clock.now()
+    with transaction(desk.engine) as session:
+        unit = directory.get_unit(session, site_id=desk.site_id, code="1-1-101")
+        codes = [f"R-B{index:03d}" for index in range(1, count + 1)]
+        for index, code in enumerate(codes):
+            left = now - timedelta(hours=3) + timedelta(minutes=index)
+            session.add(ReleaseSlip(
+                site_id=desk.site_id, code=code, status=SlipStatus.RELEASED.value,
+                unit_id=unit.id or 0, applicant_name="王芳", applicant_relation="owner",
+                carrier_name="周师傅", reason="gift_or_sale", planned_at=left, issued_at=left,
+                released_at=left, created_at=left))
+    return codes
+
+
+def listed(app: DeskApp) -> list[str]:
+    """The codes of the table's rows as the terminal shows them, top to bottom (the
+    table left of the record pane's border)."""
+    return [cells.split()[0] for line in screen_text(app).splitlines() if "│" in line
+            and (cells := line.split("│")[0].strip()).startswith("R-")]
+
+
+async def test_the_not_filed_list_pages_forward_past_its_first_page(staffed: Desk) -> None:
+    """150 slips not filed: the list reads its first 100 (by the time they left); the
+    cursor on the last row loaded reads the next page, and the rows go on in order."""
+    codes = released_not_filed(staffed, 150)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, at="release")
+        await burst(pilot, "3")  # not filed
+        await wait_until(pilot, lambda: "100 of 150 shown" in screen_text(app),
+                         "the first page")
+        rows = listed(app)
+        assert len(rows) > 20 and rows == codes[:len(rows)]
+        with statements_sent(staffed.engine) as sent:
+            await burst(pilot, "ctrl+end")  # the last row of the first page
+            await wait_until(pilot, lambda: "150 of 150 shown" in screen_text(app),
+                             "the second page")
+        assert listed(app)[-1] == codes[99]
+        # The second page read from the database: the list's query carries its page.
+        [read] = [statement for statement in sent if "FROM release_slip JOIN unit" in statement]
+        assert " LIMIT " in read and " OFFSET " in read
+        await burst(pilot, "down")  # the first row of the second page, right below it
+        await settle(pilot)
+        assert listed(app)[-2:] == codes[99:101]
+        await burst(pilot, "ctrl+end")  # the last slip of all
+        await settle(pilot)
+        rows = listed(app)
+        assert len(rows) > 20 and rows == codes[-len(rows):]
+        assert "150 of 150 shown" in screen_text(app)

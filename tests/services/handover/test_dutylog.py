@@ -47,7 +47,7 @@ def test_an_entry_is_in_its_shift_its_writer_worked_it_and_it_is_audited(
                                      settings=desk.settings)
         assert entry.shift_id == shift.id
         assert [op.login for op in shifts.operators_of(session, shift.id or 0)] == ["wangfang"]
-        [line] = dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift.id or 0)
+        [line] = dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift.id or 0).rows
         assert (line.operator_name, line.unit_code, line.anomaly, line.text) == (
             "王芳", "3-2-1201", True, "3号楼电梯异响，已报工程部")
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "duty.write")).one()
@@ -62,9 +62,9 @@ def test_the_minute_before_four_is_the_day_shift_and_four_oclock_the_evening(
     assert day.shift_id != evening.shift_id
     with reading(desk.engine) as session:
         assert [line.text for line in dutylog.shift_log(
-            session, site_id=desk.site_id, shift_id=day.shift_id)] == ["交班前巡查大堂，正常"]
+            session, site_id=desk.site_id, shift_id=day.shift_id).rows] == ["交班前巡查大堂，正常"]
         assert [line.text for line in dutylog.shift_log(
-            session, site_id=desk.site_id, shift_id=evening.shift_id)] == ["接班，清点公物"]
+            session, site_id=desk.site_id, shift_id=evening.shift_id).rows] == ["接班，清点公物"]
 
 
 def test_only_anomalies_are_listed_as_anomalies(desk: Desk, staff: Staff) -> None:
@@ -85,7 +85,8 @@ def test_a_two_character_word_finds_the_entries_that_contain_it(desk: Desk, staf
         assert [line.id for line in found] == [second.id, first.id]  # newest first
         in_day_shift = dutylog.shift_log(session, site_id=desk.site_id,
                                          shift_id=first.shift_id, query="电梯")
-        assert [line.id for line in in_day_shift] == [first.id]
+        assert [line.id for line in in_day_shift.rows] == [first.id]
+        assert in_day_shift.total == 1
         assert dutylog.search_log(session, site_id=desk.site_id, query="水管") == []
 
 
@@ -126,3 +127,36 @@ def test_bad_input_is_refused_beside_its_field_and_nothing_is_written(
 def test_the_longest_entry_is_kept_whole(desk: Desk, staff: Staff) -> None:
     text = "字" * dutylog.MAX_TEXT
     assert write(desk, staff.operator, text).text == text
+
+
+def test_a_long_shift_is_read_a_page_at_a_time_oldest_first(desk: Desk, staff: Staff) -> None:
+    """Seven entries, two at the same minute (the id breaks the tie), read three at a
+    time: the pages join into the shift's log with none repeated or skipped; ``newest``
+    is the last page, ``around`` the page with that entry in its middle."""
+    written = [write(desk, staff.operator, f"巡查第{index}次", now=MONDAY_0800 + index * MINUTE,
+                     anomaly=index in (2, 5))
+               for index in (1, 2, 3, 3, 4, 5, 6)]
+    shift_id = written[0].shift_id
+    ids = [entry.id for entry in written]
+    with reading(desk.engine) as session:
+        def page(**how: Any) -> dutylog.ShiftLog:
+            return dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift_id,
+                                     limit=3, **how)
+
+        pages = [page(offset=offset) for offset in (0, 3, 6)]
+        assert [line.id for log in pages for line in log.rows] == ids
+        assert [(log.offset, log.total, log.anomalies) for log in pages] == [
+            (0, 7, 2), (3, 7, 2), (6, 7, 2)]
+        newest = page(newest=True)
+        assert (newest.offset, [line.id for line in newest.rows]) == (4, ids[4:])
+        middle = page(newest=True, around=ids[2])
+        assert (middle.offset, [line.id for line in middle.rows]) == (1, ids[1:4])
+        # The second of the two at 08:03: the one at the same minute counts before it.
+        tied = page(around=ids[3])
+        assert (tied.offset, [line.id for line in tied.rows]) == (2, ids[2:5])
+        # The last entry: the last page, never a page short of the end.
+        assert page(around=ids[6]).offset == 4
+        assert page(around=ids[0]).offset == 0
+        # An entry of another shift: no page around it, the last page as asked.
+        other = write(desk, staff.operator, "接班", now=FOUR_PM)
+        assert page(newest=True, around=other.id).offset == 4
