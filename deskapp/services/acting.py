@@ -3,12 +3,16 @@
 Every change of state has its audit entry (``audit.record``), so that is where the
 acting operator is held to the site and to their role, once for all services:
 
-- an operator acts only on their own site's records, and only while active;
-- only a manager adds or disables operators, or exports personal data unmasked.
-
-(The desk already opens only the gate to a guard's sign-in, ``DeskApp.may_open``;
-the services do not refuse a guard yet, because the demo's nights are kept by the
-guard at the desk: parcels handed out, the duty log, the night's handover.)
+- an operator acts only on their own site's records, and only while active (a
+  supervisor or manager granted another site reads it, ``grants``, but changes
+  nothing there);
+- a guard acts only at the gate: ticking a release slip's lines, releasing the
+  slip or sending it back, and taking back what a repair slip lent out (the desk
+  opens only the gate to a guard's sign-in, ``DeskApp.may_open``; this is the
+  same rule for every other way in);
+- only a manager adds or disables operators, grants a site, exports personal data
+  unmasked, or runs and entrusts the commands that change the desk
+  (``command_tokens``).
 
 A refusal raises before the transaction commits, so the change it would have
 made is rolled back with it. ``actor`` None is the system (the sweep, a migration)
@@ -26,11 +30,27 @@ ROLES_OF_ACTION: dict[str, frozenset[str]] = {
     "operator.add": frozenset({Role.MANAGER.value}),
     "operator.disable": frozenset({Role.MANAGER.value}),
     "export.unmasked": frozenset({Role.MANAGER.value}),
+    "site.grant": frozenset({Role.MANAGER.value}),
+    "site.revoke": frozenset({Role.MANAGER.value}),
+    "command.run": frozenset({Role.MANAGER.value}),
+    "command_token.create": frozenset({Role.MANAGER.value}),
+    "command_token.revoke": frozenset({Role.MANAGER.value}),
 }
+
+#: What a guard may do: the gate's steps, and their own sign-in at a desk.
+GATE_ACTIONS: frozenset[str] = frozenset({
+    "release.tick", "release.release", "release.send_back", "release.returned",
+})
+SIGN_IN_ACTIONS: frozenset[str] = frozenset({
+    "operator.sign_in", "operator.sign_in_failed", "operator.confirm", "operator.lockout",
+    "operator.sign_in_locked", "operator.sign_in_disabled", "operator.sign_in_unknown",
+})
 
 
 def may(actor: Operator, action: str) -> bool:
     """Whether ``actor``'s role allows ``action`` (the site is checked by ``check``)."""
+    if actor.role == Role.GUARD.value and action not in GATE_ACTIONS | SIGN_IN_ACTIONS:
+        return False
     roles = ROLES_OF_ACTION.get(action)
     return roles is None or actor.role in roles
 
@@ -46,6 +66,10 @@ def check(actor: Operator | None, *, site_id: int | None, action: str) -> None:
     if not actor.active:
         raise AuthError(_("{name} is disabled: a manager can enable the sign-in again.")
                         .format(name=actor.display_name), field="operator")
+    if actor.role == Role.GUARD.value and not may(actor, action):
+        raise AuthError(_("{name} keeps the gate: a guard checks release slips there, and "
+                          "the desk's own work is signed by desk staff.").format(
+                              name=actor.display_name), field="operator")
     if not may(actor, action):
         raise AuthError(_("Only a manager may do this: ask the service center's manager."),
                         field="operator")

@@ -12,7 +12,7 @@ from deskapp.desk import Desk
 from deskapp.errors import AuthError
 from deskapp.models import AuditEntry, Operator, Unit
 from deskapp.models.requests import ServiceRequest
-from deskapp.services import directory, operators, sites
+from deskapp.services import acting, directory, operators, sites
 from deskapp.services.custody import storage
 from deskapp.services.requests import lifecycle
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
@@ -93,7 +93,8 @@ def test_only_a_manager_adds_or_disables_operators(desk: Desk, staff: Staff,
         operators.add_operator(session, site_id=desk.site_id, login="newbie",
                                display_name="新人", role="operator", secret="2468",
                                now=desk.clock.now(), actor=actor)
-    assert "Only a manager" in refused.value.message
+    expected = "keeps the gate" if role == "guard" else "Only a manager"
+    assert expected in refused.value.message
     with pytest.raises(AuthError), transaction(desk.engine) as session:
         operators.disable_operator(session, site_id=desk.site_id,
                                    login=staff.colleague.login, reason="调岗",
@@ -103,3 +104,36 @@ def test_only_a_manager_adds_or_disables_operators(desk: Desk, staff: Staff,
                                        display_name="新人", role="operator", secret="2468",
                                        now=desk.clock.now(), actor=staff.manager)
     assert added.active
+
+
+def test_a_guard_changes_nothing_at_the_desk(desk: Desk, staff: Staff, homes: Homes) -> None:
+    """A guard checks slips at the gate; a request, a deposit or a duty-log line in a
+    guard's name is refused, whichever screen or command it came from, and leaves
+    nothing behind. (The gate's own steps are the release tests'.)"""
+    from deskapp.services.handover import dutylog
+
+    before = _entries(desk)
+    attempts = {
+        "request": lambda session: lifecycle.create_request(
+            session, site_id=desk.site_id, settings=desk.settings, now=desk.clock.now(),
+            actor=staff.guard, kind="inquiry", summary="问路", contact_name="路人",
+            contact_phone="13800001111"),
+        "deposit": lambda session: storage.deposit(
+            session, site_id=desk.site_id, now=desk.clock.now(), actor=staff.guard,
+            form=storage.StorageForm(depositor_name="张伟", description="雨伞", shelf="A-3",
+                                     phone="13812345678", unit=homes.a.code,
+                                     depositor_confirmed=True)),
+        "duty log": lambda session: dutylog.write_entry(
+            session, site_id=desk.site_id, actor=staff.guard, now=desk.clock.now(),
+            settings=desk.settings, text="巡查南门岗，正常"),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
+            attempt(session)
+        assert "keeps the gate" in refused.value.message, what
+        assert staff.guard.display_name in refused.value.message, what
+    assert _entries(desk) == before
+    assert acting.may(staff.guard, "release.tick")
+    assert acting.may(staff.guard, "release.release")
+    assert not acting.may(staff.guard, "storage.deposit")
+    assert acting.may(staff.operator, "storage.deposit")

@@ -71,15 +71,13 @@ class _Week:
     desk: list[Operator]
     supervisor: Operator
     manager: Operator
-    guard: Operator
     rng: random.Random
     made: dict[str, Any] = field(default_factory=dict)
 
     def on_duty(self, when: datetime) -> Operator:
-        """The morning or afternoon operator of that local day, the guard after 18:00."""
+        """The morning operator of that local day until 13:00, the afternoon one after
+        (who keeps the desk in the evening too). The guard keeps the gate, not the desk."""
         local = when.astimezone(self.zone)
-        if local.hour >= 18 or local.hour < 8:
-            return self.guard
         return self.desk[(local.toordinal() + (1 if local.hour >= 13 else 0)) % len(self.desk)]
 
     @property
@@ -225,7 +223,8 @@ def plan_custody(
 ) -> list[Step]:
     """The week before ``now`` as ``(when, step)`` pairs in time order (none after ``now``).
 
-    ``operators`` must hold an operator, a supervisor and a manager (a guard if any);
+    ``operators`` must hold an operator, a supervisor and a manager (a guard is not needed:
+    the desk's work is the desk staff's);
     ``units`` should have residents with phones (the demo's directory).
     """
     desk = [o for o in operators if o.role == Role.OPERATOR.value]
@@ -237,8 +236,7 @@ def plan_custody(
     week = _Week(
         session=session, site_id=site_id,
         settings=settings or replace(Settings(), timezone=str(zone)), desk=desk,
-        supervisor=supervisor, manager=manager,
-        guard=next((o for o in operators if o.role == Role.GUARD.value), desk[0]), rng=rng,
+        supervisor=supervisor, manager=manager, rng=rng,
     )
     rng.shuffle(people)
     person = itertools.cycle(people)

@@ -1,10 +1,12 @@
 """A week of shifts for the demo site: the duty log (值班记录) and the handovers (交接班).
 
 Seven days of the ``shift_starts`` shifts (by default 00:00, 08:00, 16:00), each with
-what its people wrote in the duty log, routine and anomalies (异常): the guard keeps
-the night and writes his patrols; the two desk operators take the day and the
-evening shift in turn, as the demo's sign-ins have them. Where the desk passes from
-one operator to the other (by default at 16:00) the outgoing operator hands over:
+what its people wrote in the duty log, routine and anomalies (异常): the two desk
+operators take the day and the evening shift in turn, as the demo's sign-ins have
+them, and the one with that day's evening keeps its night (00:00-08:00) too, writing
+what the guards' patrols reported: the guard keeps the gate, not the desk's books.
+Where the desk passes from one operator to the other (by default at 16:00) the
+outgoing operator hands over:
 the shift's anomalies settled with a next action (and a contingency when watched),
 the incoming operator takes each and counts the public items (公物), both sign with
 their own PINs, and the supervisor reviews the day's handovers the next morning.
@@ -183,14 +185,13 @@ def seed_handovers(
     the caller's transaction, in time order.
 
     ``operators`` maps sign-in names to the demo's staff, in the demo's order (two desk
-    operators, a supervisor, the guard for the nights if any) and ``pins`` their PINs,
+    operators and a supervisor; a guard is not needed) and ``pins`` their PINs,
     with which they sign the handovers. To be played before the other ledgers' weeks.
     """
     settings = settings or Settings()
     staff = list(operators.values())
     desk = [op for op in staff if op.role == Role.OPERATOR.value]
     supervisor = next((op for op in staff if op.role == Role.SUPERVISOR.value), None)
-    guard = next((op for op in staff if op.role == Role.GUARD.value), None)
     if len(desk) < 2 or supervisor is None:
         raise ValueError("seed_handovers needs two desk operators and a supervisor")
     calendar = WorkCalendar.from_settings(settings)
@@ -204,8 +205,7 @@ def seed_handovers(
             steps.append((when, len(steps), step))
 
     shifts = [shift for day in range(DAYS)
-              for shift in _shifts_of(calendar, day, first_day + timedelta(days=day), desk,
-                                      guard)]
+              for shift in _shifts_of(calendar, day, first_day + timedelta(days=day), desk)]
     sealed_on: dict[date, int] = {}  # the local day of each seal: that day of the week
     for shift, following in zip(shifts, [*shifts[1:], None], strict=True):
         for when, entry in _entries(shift, rng):
@@ -229,11 +229,11 @@ def seed_handovers(
     return week.report
 
 
-def _shifts_of(calendar: WorkCalendar, day: int, local_day: date, desk: Sequence[Operator],
-               guard: Operator | None) -> list[_Shift]:
-    """The shifts starting on ``local_day``: the night's (the guard's), the one running at
-    noon (the day's desk operator, as the demo's sign-ins have them), those after it
-    (the other desk operator)."""
+def _shifts_of(calendar: WorkCalendar, day: int, local_day: date, desk: Sequence[Operator]
+               ) -> list[_Shift]:
+    """The shifts starting on ``local_day``: the night's and those after noon (the
+    evening's desk operator), the one running at noon (the day's desk operator, as the
+    demo's sign-ins have them)."""
     morning, evening = desk[day % 2], desk[(day + 1) % 2]
     noon = calendar.at(local_day, NOON)
     found = []
@@ -243,7 +243,7 @@ def _shifts_of(calendar: WorkCalendar, day: int, local_day: date, desk: Sequence
         if starts_at <= noon < ends_at:
             found.append(_Shift(day, starts_at, ends_at, "day", morning))
         elif ends_at <= noon:
-            found.append(_Shift(day, starts_at, ends_at, "night", guard))
+            found.append(_Shift(day, starts_at, ends_at, "night", evening))
         else:
             found.append(_Shift(day, starts_at, ends_at, "evening", evening))
     return found
