@@ -24,7 +24,8 @@ class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True, index=True)
     site_id: int | None = Field(default=None, foreign_key="site.id", index=True)
-    at: datetime = Field(index=True)
+    # By time through ``ix_audit_entry_at_site`` (at, site_id), which begins with it.
+    at: datetime
     operator_id: int | None = Field(default=None, foreign_key="operator.id")
     actor: str = Field(max_length=64)
     action: str = Field(max_length=64, index=True)

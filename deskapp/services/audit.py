@@ -219,6 +219,8 @@ def recent(session: Session, *, site_id: int, limit: int = 20) -> list[AuditEntr
 ACTION_LABELS = {
     "site.create": N_("Site created"),
     "site.mark_demo": N_("Demo data loaded"),
+    "site.grant": N_("Site granted to another site's supervisor or manager"),
+    "site.revoke": N_("Site grant withdrawn"),
     "operator.add": N_("Operator added"),
     "operator.disable": N_("Operator disabled"),
     "operator.unlock": N_("Operator unlocked"),
@@ -232,6 +234,10 @@ ACTION_LABELS = {
     # Here, not in the export module: the desk's recent activity names it, and the desk
     # never imports the export.
     "export.unmasked": N_("Export with personal data in full"),
+    # A manager's command at the command line, and its tokens (``command_tokens``).
+    "command.run": N_("Command run at the command line"),
+    "command_token.create": N_("Command token made"),
+    "command_token.revoke": N_("Command token revoked"),
     "unit.add": N_("Unit added"),
     "resident.add": N_("Resident added"),
 }

@@ -1,0 +1,133 @@
+"""Sites granted beyond one's own (issue 18, point 3): a supervisor or manager reads and
+reports on the sites a manager of each granted them, and changes nothing there."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from deskapp.db import reading, transaction
+from deskapp.desk import Desk
+from deskapp.errors import AuthError, Conflict, NotFound
+from deskapp.models import AuditEntry, Operator, SiteGrant
+from deskapp.services import grants, operators, sites
+from deskapp.services.requests import lifecycle
+from tests.support import Staff, staff_fixture  # noqa: F401 (fixtures)
+
+
+def _north(desk: Desk) -> tuple[int, Operator]:
+    """A second site with a manager of its own (周伟, PIN 2468)."""
+    with transaction(desk.engine) as session:
+        site = sites.add_site(session, code="north", name="北区", now=desk.clock.now())
+        assert site.id is not None
+        manager = operators.add_operator(
+            session, site_id=site.id, login="zhouwei", display_name="周伟", role="manager",
+            secret="2468", now=desk.clock.now(), actor=None)
+        return site.id, manager
+
+
+def test_a_manager_of_the_site_grants_it_and_the_holder_reads_it(desk: Desk,
+                                                                   staff: Staff) -> None:
+    north, north_manager = _north(desk)
+    with reading(desk.engine) as session:
+        assert grants.readable_sites(session, staff.supervisor) == {desk.site_id}
+        with pytest.raises(AuthError) as refused:
+            grants.check_reading(session, staff.supervisor, north)
+    assert "may not read site north" in refused.value.message
+    assert "deskapp site grant" in refused.value.message
+    with transaction(desk.engine) as session:
+        grants.grant(session, site_id=north, operator=staff.supervisor,
+                     now=desk.clock.now(), actor=north_manager)
+    with reading(desk.engine) as session:
+        assert grants.readable_sites(session, staff.supervisor) == {desk.site_id, north}
+        grants.check_reading(session, staff.supervisor, north)  # no refusal
+        # Reading is all it gives: the grant is not the operator's own site.
+        assert grants.readable_sites(session, staff.operator) == {desk.site_id}
+        held = grants.grants_of(session, site_id=north)
+        own = sites.get_site(session, desk.site_id)
+        assert own is not None
+        assert [(operator.login, site.code) for _grant, operator, site in held] == [
+            ("zhaomin", own.code)]
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "site.grant")).one()
+    assert (entry.site_id, entry.actor) == (north, "zhouwei")
+
+
+def test_a_grant_changes_nothing_at_the_granted_site(desk: Desk, staff: Staff) -> None:
+    north, north_manager = _north(desk)
+    with transaction(desk.engine) as session:
+        grants.grant(session, site_id=north, operator=staff.manager, now=desk.clock.now(),
+                     actor=north_manager)
+    with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
+        lifecycle.create_request(session, site_id=north, settings=desk.settings,
+                                 now=desk.clock.now(), actor=staff.manager, kind="inquiry",
+                                 summary="问路", contact_name="路人", contact_phone="13800001111")
+    assert "works at another site" in refused.value.message
+
+
+@pytest.mark.parametrize("who", ["operator", "guard"])
+def test_only_supervisors_and_managers_are_granted(desk: Desk, staff: Staff, who: str) -> None:
+    north, north_manager = _north(desk)
+    holder = {"operator": staff.operator, "guard": staff.guard}[who]
+    with pytest.raises(Conflict) as refused, transaction(desk.engine) as session:
+        grants.grant(session, site_id=north, operator=holder, now=desk.clock.now(),
+                     actor=north_manager)
+    assert "serves one desk" in refused.value.message
+    with reading(desk.engine) as session:
+        assert session.exec(select(SiteGrant)).all() == []
+
+
+def test_only_a_manager_of_the_granted_site_grants_it(desk: Desk, staff: Staff) -> None:
+    north, _north_manager = _north(desk)
+    # The supervisor's own manager works at another site than north: refused there.
+    with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
+        grants.grant(session, site_id=north, operator=staff.supervisor,
+                     now=desk.clock.now(), actor=staff.manager)
+    assert "works at another site" in refused.value.message
+    with reading(desk.engine) as session:
+        assert session.exec(select(SiteGrant)).all() == []
+        assert grants.readable_sites(session, staff.supervisor) == {desk.site_id}
+
+
+def test_a_revoked_grant_is_kept_and_reads_nothing_and_can_be_given_again(
+        desk: Desk, staff: Staff) -> None:
+    north, north_manager = _north(desk)
+    now = desk.clock.now()
+    with transaction(desk.engine) as session:
+        grants.grant(session, site_id=north, operator=staff.supervisor, now=now,
+                     actor=north_manager)
+    with pytest.raises(Conflict), transaction(desk.engine) as session:
+        grants.grant(session, site_id=north, operator=staff.supervisor, now=now,
+                     actor=north_manager)
+    with transaction(desk.engine) as session:
+        grants.revoke(session, site_id=north, operator=staff.supervisor, now=now,
+                      actor=north_manager)
+    with reading(desk.engine) as session:
+        assert grants.readable_sites(session, staff.supervisor) == {desk.site_id}
+        kept = session.exec(select(SiteGrant)).one()
+        assert kept.revoked_at is not None
+    with pytest.raises(NotFound), transaction(desk.engine) as session:
+        grants.revoke(session, site_id=north, operator=staff.supervisor, now=now,
+                      actor=north_manager)
+    with transaction(desk.engine) as session:
+        grants.grant(session, site_id=north, operator=staff.supervisor, now=now,
+                     actor=north_manager)
+    with reading(desk.engine) as session:
+        assert len(session.exec(select(SiteGrant)).all()) == 1
+        assert grants.readable_sites(session, staff.supervisor) == {desk.site_id, north}
+        actions = session.exec(select(AuditEntry.action).where(
+            AuditEntry.entity == "site_grant").order_by(AuditEntry.seq)).all()
+    assert actions == ["site.grant", "site.revoke", "site.grant"]
+
+
+def test_a_grant_lapses_with_the_holders_role(desk: Desk, staff: Staff) -> None:
+    north, north_manager = _north(desk)
+    with transaction(desk.engine) as session:
+        grants.grant(session, site_id=north, operator=staff.supervisor,
+                     now=desk.clock.now(), actor=north_manager)
+        operators.disable_operator(session, site_id=desk.site_id,
+                                   login=staff.supervisor.login, reason="离职",
+                                   now=desk.clock.now(), actor=staff.manager)
+    with reading(desk.engine) as session:
+        disabled = session.get(Operator, staff.supervisor.id)
+        assert disabled is not None and not disabled.active
+        assert grants.readable_sites(session, disabled) == {desk.site_id}
