@@ -63,7 +63,12 @@ def _connect(engine: Engine) -> tuple[Any, dict[str, str]]:
     if database is not None:
         import adbc_driver_sqlite.dbapi as sqlite_adbc
 
-        return (sqlite_adbc.connect(str(database)),
+        # Read-only, by URI: ADBC carries a SQLite of its own, which cannot see this
+        # process's other connections (POSIX locks are per process). Opened read-write,
+        # its close took itself for the last connection, checkpointed and deleted the
+        # -wal and -shm files under the desk's own open connection, whose next write then
+        # failed ("disk I/O error"). A read-only connection never checkpoints on close.
+        return (sqlite_adbc.connect(database.resolve().as_uri() + "?mode=ro"),
                 {"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
     import adbc_driver_postgresql.dbapi as postgresql_adbc
 

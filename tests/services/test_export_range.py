@@ -364,3 +364,24 @@ def test_every_formula_start_is_text_in_csv_and_in_a_workbook(
     texts = [text.replace("_x000D_", "\r") for _kind, _formula, text in (row[0] for row in sheet)]
     assert texts == INJECTIONS  # shown as typed, never run
     assert {row[1] for row in sheet} == {("n", None, "-1")}
+
+
+def test_the_arrow_path_leaves_the_desks_own_connection_writing(
+        desk: Desk, tmp_path: Path, backend: str) -> None:
+    """ADBC brings a SQLite of its own into the process; it reads the file read-only, so
+    its close cannot take the desk's -wal and -shm files away under the desk's open
+    connection (POSIX locks do not tell one process's connections apart), and what the
+    desk writes after the export is on file."""
+    from deskapp.models.requests import ServiceRequest
+
+    operator = _operator(desk)
+    _request(desk, operator, "导出之前")  # the desk's connection has written, stays open
+    written = _range(desk, tmp_path / "requests.csv", file_format="csv")
+    assert written.rows > 0
+    if backend == "sqlite":
+        assert (Path(desk.settings.data_dir) / "desk.db-wal").exists()
+    _request(desk, operator, "导出之后")
+    desk.engine.dispose()
+    with reading(desk.engine) as session:
+        summaries = set(session.exec(select(col(ServiceRequest.summary))).all())
+    assert {"导出之前", "导出之后"} <= summaries
