@@ -55,14 +55,21 @@ def may(actor: Operator, action: str) -> bool:
     return roles is None or actor.role in roles
 
 
+def check_site(actor: Operator, site_id: int) -> None:
+    """Refuse ``actor`` changing anything of another site than their own (also what is
+    not audited itself: counting them among a shift's workers)."""
+    if actor.site_id != site_id:
+        raise AuthError(_("{name} works at another site and cannot change this site's "
+                          "records: sign in at this site's desk.").format(
+                              name=actor.display_name), field="operator")
+
+
 def check(actor: Operator | None, *, site_id: int | None, action: str) -> None:
     """Refuse ``action`` by ``actor`` on ``site_id``'s records, with what to do instead."""
     if actor is None:
         return
-    if site_id is not None and actor.site_id != site_id:
-        raise AuthError(_("{name} works at another site and cannot change this site's "
-                          "records: sign in at this site's desk.").format(
-                              name=actor.display_name), field="operator")
+    if site_id is not None:
+        check_site(actor, site_id)
     if not actor.active:
         raise AuthError(_("{name} is disabled: a manager can enable the sign-in again.")
                         .format(name=actor.display_name), field="operator")

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from deskapp.config import Settings
 from deskapp.models import Operator
 from deskapp.models.handover import Shift, ShiftOperator
+from deskapp.services import acting
 from deskapp.services.clock import as_utc
 from deskapp.services.workcalendar import WorkCalendar
 
@@ -84,7 +85,9 @@ def _member(session: Session, shift_id: int, operator_id: int) -> bool:
 def join_current(
     session: Session, *, site_id: int, operator: Operator, now: datetime, settings: Settings
 ) -> Shift:
-    """The shift running at ``now``, with ``operator`` counted among who worked it."""
+    """The shift running at ``now``, with ``operator`` (of this site) counted among who
+    worked it."""
+    acting.check_site(operator, site_id)
     shift = current_shift(session, site_id=site_id, now=now, settings=settings)
     join(session, shift=shift, operator=operator, now=now)
     return shift
