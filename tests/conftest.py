@@ -204,14 +204,39 @@ def demo_postgresql(tmp_path_factory: pytest.TempPathFactory) -> support.SeededD
 DEMO_FIXTURES = frozenset({"demo_desk", "demo_report", "demo_sqlite", "demo_postgresql"})
 
 
+def _xdist_group(item: pytest.Item) -> str | None:
+    """The group an item runs in, on one xdist worker and one after another, so that what
+    its tests share is built once per run and engine, not once per worker or module visit:
+
+    - the tests on the demo site (``demo-sqlite``, ``demo-postgresql``): the demo is
+      seeded once per engine (5 s on SQLite, 10 s on PostgreSQL), and the two engines'
+      halves may run on different workers;
+    - a module whose tests share a module-scoped desk (the scale tests' 10,000 rows, 8 s
+      to build on PostgreSQL): xdist's ``load`` hands a worker a few tests at a time, and
+      each time a worker comes back to the module after another one, pytest has torn the
+      module's fixture down and builds it again.
+    """
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    # The engine, whichever fixture carries it (``backend``, or a module's own desk).
+    backend = next((value for value in params if value in ("sqlite", "postgresql")), "any")
+    if DEMO_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return f"demo-{backend}"
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.values() if info is not None else ()
+    if any(defs and defs[-1].scope == "module" for defs in definitions):
+        module = getattr(item, "module", None)
+        return f"{getattr(module, '__name__', item.nodeid)}-{backend}"
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests on the demo site run on one xdist worker (``--dist loadgroup`` in
-    pyproject.toml), so the demo is seeded once per run and engine, not once per worker:
-    each seeding takes 5 s (SQLite) to 10 s (PostgreSQL).
+    """Mark each item with its ``xdist_group`` (``--dist loadgroup`` in pyproject.toml).
 
     ``tryfirst``: xdist reads the ``xdist_group`` marks in its own hook of this name.
     """
     for item in items:
-        if DEMO_FIXTURES.intersection(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("demo"))
+        group = _xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

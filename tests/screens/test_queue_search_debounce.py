@@ -11,7 +11,7 @@ from deskapp.app import DeskApp
 from deskapp.desk import Desk
 from deskapp.screens.requests import queue as queue_screen
 from deskapp.screens.requests.queue import QueueScreen
-from tests.screens.helpers import burst, settle
+from tests.screens.helpers import burst, settle, wait_until
 from tests.screens.requests.test_queue_screen import cells, new_request, open_queue
 
 
@@ -50,14 +50,18 @@ async def test_a_phrase_typed_in_one_burst_is_searched_once(
 
 async def test_enter_searches_at_once_and_the_pause_adds_no_second_search(
         staffed: Desk, searches: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(queue_screen, "SEARCH_PAUSE", 1.0)  # Enter comes well before it
+    monkeypatch.setattr(queue_screen, "SEARCH_PAUSE", 2.0)  # Enter comes well before it
     leak = new_request(staffed, summary="卫生间漏水")
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_queue(pilot)
         await pilot.press("slash", *"漏水", "enter")
+        # Searched at once: well before the pause could have ended (a loaded machine
+        # may take a moment to show it, never the whole pause).
+        await wait_until(pilot, lambda: searches, "the search at Enter", timeout=1.5)
         assert searches == ["漏水"]
-        assert [row[1] for row in cells(app)] == [leak.number]
+        await wait_until(pilot, lambda: [row[1] for row in cells(app)] == [leak.number],
+                         "the hit in the table", timeout=1.5)
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         assert screen.focused is screen.query_one("#queue-table")
