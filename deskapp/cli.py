@@ -91,7 +91,10 @@ def build_cli() -> typer.Typer:
                  "deskapp export LEDGER [--since DAY] [--until DAY] [--format csv|xlsx|parquet] | "
                  "deskapp sweep | deskapp release reconcile [--week DAY] | "
                  "deskapp backup --out FILE | deskapp restore FILE | "
-                 "deskapp report monthly|quarterly [--period P] [--format csv|pdf].  "
+                 "deskapp report monthly|quarterly [--period P] [--format csv|pdf] | "
+                 "deskapp token create|list|revoke.  "
+                 "A manager signs in for most commands: deskapp --as LOGIN COMMAND asks "
+                 "for the PIN; cron names a token file in DESKAPP_TOKEN_FILE.  "
                  "deskapp COMMAND --help tells more."),
     )
 
@@ -113,6 +116,13 @@ def build_cli() -> typer.Typer:
         site: Annotated[
             str | None, typer.Option("--site", help=_("Code of the property (site) to serve."))
         ] = None,
+        as_login: Annotated[
+            str | None,
+            typer.Option("--as", envvar="DESKAPP_AS", show_envvar=False, metavar="LOGIN",
+                         help=_("Sign-in name of the manager a command acts as (the PIN is "
+                                "asked for). Also DESKAPP_AS; cron names a token file in "
+                                "DESKAPP_TOKEN_FILE instead.")),
+        ] = None,
     ) -> None:
         try:
             settings = load_settings(
@@ -122,6 +132,9 @@ def build_cli() -> typer.Typer:
             _fail(error.message)
         i18n.set_language(settings.language)
         ctx.obj = settings
+        from deskapp.cli_signin import remember_login
+
+        remember_login(ctx, as_login)
         if ctx.invoked_subcommand is None:
             _run_app(ctx)
 
@@ -172,17 +185,22 @@ def build_cli() -> typer.Typer:
     @guarded
     def db_backup(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) -> None:
         from deskapp import migrate
+        from deskapp.cli_signin import manager_of_database
         from deskapp.db import check_connection, make_engine
 
         engine = make_engine(_settings(ctx).effective_database_url)
         check_connection(engine)
+        manager_of_database(ctx, engine, _settings(ctx))
         written = migrate.backup(engine, file)
         typer.echo(_("Backup written to {path}").format(path=written))
 
     @cli.command("demo", help=_("Seed a believable demo site into an empty database."))
     @guarded
     def demo(ctx: typer.Context) -> None:
+        from deskapp.cli_signin import manager_unless_first
+
         desk = _open(ctx)
+        manager_unless_first(ctx, desk)  # an empty site has no manager yet: none needed
         _seed_demo(desk)
 
     site_cli = typer.Typer(help=_("The properties (sites) this database serves."),
@@ -197,11 +215,13 @@ def build_cli() -> typer.Typer:
         name: Annotated[str, typer.Option("--name", help=_("Name as the screens and the "
                                                            "prints show it."))],
     ) -> None:
+        from deskapp.cli_signin import manager_for_new_site
         from deskapp.db import transaction
         from deskapp.services import sites
         from deskapp.services.clock import SystemClock
 
         engine = _migrated_engine(ctx)
+        manager_for_new_site(ctx, engine, _settings(ctx))
         with transaction(engine) as session:
             added = sites.add_site(session, code=code, name=name, now=SystemClock().now())
         typer.echo(_("Site {code} ({name}) added; serve it with deskapp --site {code}.").format(
@@ -224,6 +244,37 @@ def build_cli() -> typer.Typer:
             demo = _("(demo)") if row.is_demo else ""
             typer.echo(f"{shown_safely(row.code):<16} {shown_safely(row.name)} {demo}".rstrip())
 
+    @site_cli.command("grant", help=_("Let a supervisor or manager of another site read and "
+                                      "report on this one (--site); this site's manager "
+                                      "signs in."))
+    @guarded
+    def site_grant(
+        ctx: typer.Context,
+        login: Annotated[str, typer.Argument(help=_("Their sign-in name at their own site."))],
+        home: Annotated[str, typer.Option("--from", help=_("The code of their own site."))],
+        revoke: Annotated[bool, typer.Option("--revoke", help=_("Withdraw the grant."))] = False,
+    ) -> None:
+        _grant(ctx, login, home, revoke=revoke)
+
+    @site_cli.command("grants", help=_("Who reads this site (--site) from another site."))
+    @guarded
+    def site_grants(ctx: typer.Context) -> None:
+        from deskapp.cli_signin import manager
+        from deskapp.db import reading
+        from deskapp.services import grants
+        from deskapp.services.text import shown_safely
+
+        desk = _open(ctx)
+        manager(ctx, desk)
+        with reading(desk.engine) as session:
+            held = grants.grants_of(session, site_id=desk.site_id)
+        if not held:
+            typer.echo(_("Nobody from another site reads this site."))
+        for grant, holder, home in held:
+            typer.echo(f"{shown_safely(home.code):<16} {shown_safely(holder.login):<16} "
+                       f"{shown_safely(holder.display_name)}  {holder.role}  "
+                       f"{grant.granted_at:%Y-%m-%d}")
+
     operator = typer.Typer(help=_("Operators of the desk."), no_args_is_help=True)
     cli.add_typer(operator, name="operator")
 
@@ -240,16 +291,24 @@ def build_cli() -> typer.Typer:
             str | None, typer.Option("--pin", help=_("PIN (asked for when not given)."))
         ] = None,
     ) -> None:
+        from deskapp.cli_signin import manager, manager_unless_first
         from deskapp.db import transaction
+        from deskapp.models import Role
         from deskapp.services import operators
 
         desk = _open(ctx)
+        # The site's first manager is added with no sign-in: there is nobody to give one.
+        if operators.parse_role(role) is Role.MANAGER:
+            actor = manager_unless_first(ctx, desk)
+        else:
+            actor = manager(ctx, desk)
         if pin is None:
-            pin = typer.prompt(_("PIN"), hide_input=True, confirmation_prompt=True)
+            pin = typer.prompt(_("PIN of {login}").format(login=login), hide_input=True,
+                               confirmation_prompt=True)
         with transaction(desk.engine) as session:
             added = operators.add_operator(
                 session, site_id=desk.site_id, login=login, display_name=name, role=role,
-                secret=pin, now=desk.clock.now(), actor=None,
+                secret=pin, now=desk.clock.now(), actor=actor,
             )
         typer.echo(_("Operator {login} ({name}, {role}) added.").format(
             login=added.login, name=added.display_name, role=operators.role_label(added.role)))
@@ -257,10 +316,12 @@ def build_cli() -> typer.Typer:
     @operator.command("list", help=_("List the operators of the site."))
     @guarded
     def operator_list(ctx: typer.Context) -> None:
+        from deskapp.cli_signin import manager
         from deskapp.db import reading
         from deskapp.services import operators
 
         desk = _open(ctx)
+        manager(ctx, desk)  # the sign-in names the sign-in screen does not reveal
         with reading(desk.engine) as session:
             rows = operators.list_operators(session, site_id=desk.site_id)
         if not rows:
@@ -283,27 +344,31 @@ def build_cli() -> typer.Typer:
         login: Annotated[str, typer.Argument()],
         reason: Annotated[str, typer.Option("--reason", help=_("Why (kept in the audit trail)."))],
     ) -> None:
+        from deskapp.cli_signin import manager
         from deskapp.db import transaction
         from deskapp.services import operators
 
         desk = _open(ctx)
+        actor = manager(ctx, desk)
         with transaction(desk.engine) as session:
             operators.disable_operator(
                 session, site_id=desk.site_id, login=login, reason=reason,
-                now=desk.clock.now(), actor=None,
+                now=desk.clock.now(), actor=actor,
             )
         typer.echo(_("Operator {login} disabled.").format(login=login))
 
     @operator.command("unlock", help=_("Lift a lockout after too many wrong PINs."))
     @guarded
     def operator_unlock(ctx: typer.Context, login: Annotated[str, typer.Argument()]) -> None:
+        from deskapp.cli_signin import manager
         from deskapp.db import transaction
         from deskapp.services import operators
 
         desk = _open(ctx)
+        actor = manager(ctx, desk)
         with transaction(desk.engine) as session:
             operators.unlock_operator(
-                session, site_id=desk.site_id, login=login, now=desk.clock.now(), actor=None
+                session, site_id=desk.site_id, login=login, now=desk.clock.now(), actor=actor
             )
         typer.echo(_("Operator {login} unlocked.").format(login=login))
 
@@ -320,14 +385,16 @@ def build_cli() -> typer.Typer:
             bool, typer.Option("--skip-bad", help=_("Write the good lines, report the rest."))
         ] = False,
     ) -> None:
+        from deskapp.cli_signin import manager
         from deskapp.db import transaction
         from deskapp.services import importer as importer_service
 
         desk = _open(ctx)
         text = importer_service.read_csv_text(file)
+        actor = manager(ctx, desk)
         with transaction(desk.engine) as session:
             report = importer_service.import_units(
-                session, site_id=desk.site_id, text=text, now=desk.clock.now(), actor=None,
+                session, site_id=desk.site_id, text=text, now=desk.clock.now(), actor=actor,
                 skip_bad=skip_bad,
             )
         for rejected in report.rejected:
@@ -413,6 +480,7 @@ def build_cli() -> typer.Typer:
                                          "folder).")),
         ] = None,
     ) -> None:
+        from deskapp.cli_signin import manager
         from deskapp.db import reading
         from deskapp.formatting import desk_zone
         from deskapp.services.release import reconciliation
@@ -423,6 +491,7 @@ def build_cli() -> typer.Typer:
             start = reconciliation.last_week(desk.clock.now(), desk_zone(settings.timezone))
         else:
             start = reconciliation.parse_week(week)
+        manager(ctx, desk)  # the file names the units whose things left
         with reading(desk.engine) as session:
             report = reconciliation.write_week(
                 session, site_id=desk.site_id, site_code=settings.site_code, week_start=start,
@@ -437,10 +506,12 @@ def build_cli() -> typer.Typer:
                                  "open escalations (run it nightly, or let the desk do it)."))
     @guarded
     def sweep(ctx: typer.Context) -> None:
+        from deskapp.cli_signin import manager
         from deskapp.db import transaction
         from deskapp.services.requests import rules as request_rules
 
         desk = _open(ctx)
+        manager(ctx, desk)
         with transaction(desk.engine) as session:
             report = request_rules.sweep(
                 session, site_id=desk.site_id, now=desk.clock.now(), settings=desk.settings
@@ -450,10 +521,36 @@ def build_cli() -> typer.Typer:
 
     from deskapp.cli_backup import add_backup_commands
     from deskapp.cli_reports import add_report_commands
+    from deskapp.cli_signin import add_token_commands
 
     add_backup_commands(cli)
     add_report_commands(cli)
+    add_token_commands(cli)
     return cli
+
+
+def _grant(ctx: typer.Context, login: str, home_code: str, *, revoke: bool) -> None:
+    """``deskapp --site TARGET site grant LOGIN --from HOME [--revoke]``: TARGET's manager
+    signs in; LOGIN is a supervisor or manager of HOME."""
+    from deskapp.cli_signin import manager
+    from deskapp.db import transaction
+    from deskapp.services import grants, operators, sites
+
+    desk = _open(ctx)
+    actor = manager(ctx, desk)
+    with transaction(desk.engine) as session:
+        home = sites.find_site(session, home_code.strip())
+        if home is None or home.id is None:
+            raise sites.unknown_site(session, home_code.strip())
+        holder = operators.get_operator(session, site_id=home.id, login=login)
+        change = grants.revoke if revoke else grants.grant
+        change(session, site_id=desk.site_id, operator=holder, now=desk.clock.now(),
+               actor=actor)
+        name, code = holder.display_name, desk.settings.site_code
+    message = (_("{name} of {home} no longer reads site {site}.") if revoke else
+               _("{name} of {home} now reads and reports on site {site}; they change nothing "
+                 "here."))
+    typer.echo(message.format(name=name, home=home_code.strip(), site=code))
 
 
 def _seed_demo(desk: Any) -> None:
@@ -488,38 +585,40 @@ def _seed_demo(desk: Any) -> None:
 
 
 def _run_app(ctx: typer.Context) -> None:
-    from deskapp.db import reading
-    from deskapp.services import operators
+    """No command: the desk (``deskapp.app.run_desk``: the sign-in screen first, the
+    database opened behind it; an empty one goes through ``_first_run`` first).
+    ``deskapp`` with only the top-level options gets here without typer
+    (``deskapp.__main__``)."""
+    from deskapp.app import run_desk
 
-    try:
-        desk = _open(ctx)
-        if desk.backup_written is not None:
-            typer.echo(_("The database was upgraded; a copy of the old one is at {path}").format(
-                path=desk.backup_written))
-        with reading(desk.engine) as session:
-            empty = not operators.list_operators(session, site_id=desk.site_id)
-        if empty:
-            _first_run(desk)
-    except DeskError as error:
-        _fail(error.message)
-    from deskapp.app import DeskApp
-
-    DeskApp(desk).run()
+    status = run_desk(_settings(ctx), first_run=_first_run)
+    if status:
+        raise typer.Exit(status)
 
 
 @guarded
-def _first_run(desk: Any) -> None:
-    """An empty database: offer the demo site, or create the first manager."""
-    from deskapp.db import transaction
+def _first_run(settings: Settings) -> Any:
+    """The first start of an empty database, on the terminal, before the app: open the
+    desk (created or upgraded), offer the demo site or create the first manager, and
+    return the open desk."""
+    from deskapp.db import reading, transaction
+    from deskapp.desk import open_desk
     from deskapp.services import operators
 
+    desk = open_desk(settings)
+    if desk.backup_written is not None:
+        typer.echo(_("The database was upgraded; a copy of the old one is at {path}").format(
+            path=desk.backup_written))
+    with reading(desk.engine) as session:
+        if operators.list_operators(session, site_id=desk.site_id):
+            return desk  # someone made one meanwhile (another desk, deskapp operator add)
     if not sys.stdin.isatty():
         raise StorageError(_("The database has no operators yet: run deskapp demo, or "
                              "deskapp operator add NAME --role manager."))
     typer.echo(_("This database is empty."))
     if typer.confirm(_("Load a demo site (buildings, residents, operators)?"), default=True):
         _seed_demo(desk)
-        return
+        return desk
     typer.echo(_("Create the first manager account."))
     login = typer.prompt(_("Sign-in name"))
     name = typer.prompt(_("Full name"))
@@ -529,6 +628,7 @@ def _first_run(desk: Any) -> None:
             session, site_id=desk.site_id, login=login, display_name=name, role="manager",
             secret=pin, now=desk.clock.now(), actor=None,
         )
+    return desk
 
 
 def _early_language(argv: list[str]) -> None:
@@ -545,5 +645,10 @@ def _early_language(argv: list[str]) -> None:
 
 
 def main() -> None:
+    from deskapp.__main__ import desk_options, open_the_desk
+
+    options = desk_options(sys.argv[1:])
+    if options is not None:  # no command: the desk, without building the command line
+        sys.exit(open_the_desk(options))
     _early_language(sys.argv[1:])
     build_cli()(prog_name="deskapp")

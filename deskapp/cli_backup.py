@@ -1,7 +1,12 @@
 """``deskapp backup`` and ``deskapp restore``: the commands over ``services.backup``.
 
-Neither opens the desk: a backup must work on a database of any schema version, and a
-restore must not hold the very database it is about to replace.
+Neither opens the desk: a restore must not hold the very database it is about to
+replace. Both copy the residents' personal data in full, so a manager of the database
+signs in (``cli_signin.manager_of_database``), checked in the database as it is: a
+backup of a database whose schema is older than this deskapp is refused with the
+upgrade to run (which writes its own copy first). A restore signs in to the database
+it replaces, after the yes (nothing changes before it); into an empty place it needs
+no sign-in.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from deskapp.cli import _settings, guarded
+from deskapp.cli_signin import manager_of_database
 from deskapp.i18n import _
 
 if TYPE_CHECKING:
@@ -38,6 +44,26 @@ def _show_check(check: DatabaseCheck) -> None:
         for entry in check.counts)))
 
 
+def _sign_in_to_replace(ctx: typer.Context, target: Path) -> None:
+    """A manager of the database a restore replaces signs in to it (none when there is
+    none yet); its engine is closed again, since the restore must find it unused."""
+    from deskapp.db import make_engine
+    from deskapp.errors import StorageError
+
+    if not target.exists():
+        return
+    engine = make_engine(_settings(ctx).effective_database_url)
+    try:
+        manager_of_database(ctx, engine, _settings(ctx))
+    except StorageError as error:
+        raise StorageError(_("{reason} A sign-in cannot be checked in the database to be "
+                             "replaced: move it aside (mv {path} {path}.old) and restore "
+                             "into its place.").format(reason=error.message, path=target)
+                           ) from error
+    finally:
+        engine.dispose()
+
+
 def add_backup_commands(cli: typer.Typer) -> None:
     """Register ``backup`` and ``restore`` on the ``deskapp`` command."""
 
@@ -59,9 +85,10 @@ def add_backup_commands(cli: typer.Typer) -> None:
 
         engine = make_engine(_settings(ctx).effective_database_url)
         try:
-            if out is None:
-                database = sqlite_path(engine)
-                if database is not None:
+            database = sqlite_path(engine)
+            if database is not None:  # PostgreSQL: take_backup names pg_dump, copies nothing
+                manager_of_database(ctx, engine, _settings(ctx))
+                if out is None:
                     out = backups.default_backup_name(database, datetime.now(UTC))
             check = backups.take_backup(engine, out or Path("backup.db"))
         finally:
@@ -109,6 +136,7 @@ def add_backup_commands(cli: typer.Typer) -> None:
                 if not confirmed:
                     typer.echo(_("Nothing was restored; the database is as it was."), err=True)
                     raise typer.Exit(1)
+            _sign_in_to_replace(ctx, target)
         except BaseException:
             backups.discard_restore(staged)
             raise

@@ -3,16 +3,17 @@
     deskapp export [nightly] [--date DAY] [--out DIR] [--excel]
     deskapp export LEDGER [--since DAY] [--until DAY] [--format csv|xlsx|parquet]
                           [--out FILE]
-                          [--excel] [--lang zh_CN] [--unmasked --manager LOGIN]
+                          [--excel] [--lang zh_CN] [--unmasked]
 
 A name after ``export`` that is not ``nightly`` is a ledger (``requests``,
 ``key_loans`` …): the service says which ledgers there are when the name is none of
 them. A range export shows a progress bar on a terminal and says nothing under cron.
+Every export leaves the desk with personal data (masked or not): a manager signs in
+for it (``cli_signin``), and ``--unmasked`` is allowed by that manager.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from deskapp.cli import _fail, _open, guarded
+from deskapp.cli import _open, guarded
+from deskapp.cli_signin import manager as signed_in_manager
 from deskapp.i18n import _
 
 if TYPE_CHECKING:
@@ -42,9 +44,6 @@ ExcelOption = Annotated[
     typer.Option("--excel", help=_("Start each file with a byte-order mark, so that "
                                    "Excel shows the Chinese.")),
 ]
-
-PIN_FILE_VARIABLE = "DESKAPP_PIN_FILE"
-"""Names a file holding the manager's PIN, for an unmasked export run by cron."""
 
 _LEDGER = "deskapp.ledger"
 
@@ -107,11 +106,11 @@ def add_export_commands(cli: typer.Typer) -> None:
         lang: Annotated[str | None, typer.Option(
             "--lang", help=_("Language of the headers: en or zh_CN."))] = None,
         unmasked: Annotated[bool, typer.Option(
-            "--unmasked", help=_("Phone and ID numbers in full: a manager's sign-in, "
-                                 "audited."))] = False,
+            "--unmasked", help=_("Phone and ID numbers in full: allowed by the manager who "
+                                 "signs in, audited."))] = False,
         manager: Annotated[str | None, typer.Option(
-            "--manager", help=_("The manager who allows --unmasked (the PIN is asked "
-                                "for, or read from the file named by DESKAPP_PIN_FILE)."))
+            "--manager", help=_("Sign-in name of the manager who allows --unmasked (as "
+                                "deskapp --as LOGIN; the PIN is asked for)."))
         ] = None,
     ) -> None:
         ledger = str(ctx.parent.meta.get(_LEDGER, "") if ctx.parent else "")
@@ -135,6 +134,7 @@ def _export_nightly(ctx: typer.Context, day: str | None, out: Path | None,
         chosen = (desk.clock.now().astimezone(zone) - timedelta(days=1)).date()
     else:
         chosen = exporting.parse_day(day)
+    signed_in_manager(ctx, desk)
     schema = migrate.current_revision(desk.engine) or ""
     # One read transaction: every file shows the same moment while the desks write on.
     with snapshot(desk.engine) as session:
@@ -171,8 +171,9 @@ def _export_ledger(ctx: typer.Context, ledger: str, *, since: str | None, until:
         raise InvalidInput(_("--excel is for CSV files; a workbook needs no byte-order "
                              "mark."), field="excel")
     if manager is not None and not unmasked:
-        raise InvalidInput(_("--manager allows --unmasked; without it the numbers are "
-                             "masked and no sign-in is needed."), field="manager")
+        raise InvalidInput(_("--manager goes with --unmasked; without it the numbers are "
+                             "masked. Drop --manager (deskapp --as LOGIN names who signs "
+                             "in)."), field="manager")
     first = exporting.parse_day(since) if since is not None else None
     last = exporting.parse_day(until) if until is not None else None
     desk = _open(ctx)
@@ -186,12 +187,12 @@ def _export_ledger(ctx: typer.Context, ledger: str, *, since: str | None, until:
             ledger=ledger, since=first.isoformat() if first else "start",
             until=(last or today).isoformat(), ext=file_format)
         out = (out or desk.settings.data_dir / "exports" / desk.settings.site_code) / name
+    actor = signed_in_manager(ctx, desk, login=manager)
     if unmasked:
-        secret = _manager_pin(manager)
         with transaction(desk.engine) as session:
-            exporting.authorize_unmasked(
-                session, site_id=desk.site_id, login=manager or "", secret=secret,
-                now=desk.clock.now(), ledger=ledger, window=window, out_file=out)
+            exporting.allow_unmasked(
+                session, site_id=desk.site_id, actor=actor, now=desk.clock.now(),
+                ledger=ledger, window=window, out_file=out)
     with snapshot(desk.engine) as session, ProgressBar(ledger) as on_rows:
         report = exporting.export_range(
             session, site_id=desk.site_id, ledger=ledger, window=window, out_file=out,
@@ -201,24 +202,6 @@ def _export_ledger(ctx: typer.Context, ledger: str, *, since: str | None, until:
     if sys.stdout.isatty():
         typer.echo(_("Wrote {rows} rows of {ledger} to {path}.").format(
             rows=report.rows, ledger=ledger, path=report.path))
-
-
-def _manager_pin(manager: str | None) -> str:
-    """The PIN of the manager who allows an unmasked export: from the file named by
-    DESKAPP_PIN_FILE (cron), or asked for at the terminal, never on the command line."""
-    if not manager:
-        _fail(_("--unmasked needs --manager LOGIN: a manager allows it with their PIN."))
-    pin_file = os.environ.get(PIN_FILE_VARIABLE)
-    if pin_file:
-        try:
-            return Path(pin_file).read_text(encoding="utf-8").strip()
-        except OSError as error:
-            _fail(_("Cannot read the PIN file {path}: {reason}").format(
-                path=pin_file, reason=error.strerror or error))
-    if not sys.stdin.isatty():
-        _fail(_("--unmasked asks for the manager's PIN: run it at a terminal, or name a file "
-                "holding it in DESKAPP_PIN_FILE."))
-    return str(typer.prompt(_("PIN of {login}").format(login=manager), hide_input=True))
 
 
 class ProgressBar:

@@ -4,7 +4,9 @@
     deskapp report quarterly [--period 2026-Q4] [--format csv|pdf] [--out FILE]
 
 The period defaults to the last complete month or quarter; the file to
-``exports/<site>/report-<period>.<format>`` in the data folder.
+``exports/<site>/report-<period>.<format>`` in the data folder. A report names the
+units and the subjects complained about most: a manager signs in for it, and the
+printed report says who printed it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Annotated
 import typer
 
 from deskapp.cli import _open, guarded
+from deskapp.cli_signin import manager
 from deskapp.i18n import _
 
 PeriodOption = Annotated[str | None, typer.Option(
@@ -23,6 +26,9 @@ PeriodOption = Annotated[str | None, typer.Option(
 FormatOption = Annotated[str, typer.Option("--format", help=_("csv or pdf."))]
 OutOption = Annotated[Path | None, typer.Option(
     "--out", help=_("File to write (default: exports/<site>/ in the data folder)."))]
+SitesOption = Annotated[str | None, typer.Option(
+    "--sites", help=_("Codes of the sites to report on, comma-separated: your own and "
+                      "those granted to you (deskapp site grant). Default: --site alone."))]
 
 
 def add_report_commands(cli: typer.Typer) -> None:
@@ -33,22 +39,23 @@ def add_report_commands(cli: typer.Typer) -> None:
     @report_cli.command("monthly", help=_("The monthly complaint summary (月度投诉汇总)."))
     @guarded
     def monthly(ctx: typer.Context, period: PeriodOption = None, file_format: FormatOption = "csv",
-                out: OutOption = None) -> None:
-        _write(ctx, "month", period, file_format, out)
+                out: OutOption = None, site_codes: SitesOption = None) -> None:
+        _write(ctx, "month", period, file_format, out, site_codes)
 
     @report_cli.command("quarterly", help=_("The quarterly revisit analysis (季度回访分析)."))
     @guarded
     def quarterly(ctx: typer.Context, period: PeriodOption = None,
-                  file_format: FormatOption = "csv", out: OutOption = None) -> None:
-        _write(ctx, "quarter", period, file_format, out)
+                  file_format: FormatOption = "csv", out: OutOption = None,
+                  site_codes: SitesOption = None) -> None:
+        _write(ctx, "quarter", period, file_format, out, site_codes)
 
 
 def _write(ctx: typer.Context, kind: str, period: str | None, file_format: str,
-           out: Path | None) -> None:
+           out: Path | None, site_codes: str | None = None) -> None:
     from deskapp.db import snapshot
     from deskapp.errors import InvalidInput
     from deskapp.formatting import desk_zone
-    from deskapp.services import reports, sites
+    from deskapp.services import grants, reports, sites
     from deskapp.services.printing import printed_stamp
     from deskapp.services.reports import periods
     from deskapp.services.reports.sheets import write_sheet
@@ -62,15 +69,31 @@ def _write(ctx: typer.Context, kind: str, period: str | None, file_format: str,
     now = desk.clock.now()
     chosen = (periods.parse_period(chosen_kind, period) if period is not None
               else periods.last_complete(chosen_kind, now, zone))
+    codes = [code.strip() for code in (site_codes or "").split(",") if code.strip()]
+    if len(codes) > 1 and out is not None and not out.is_dir():
+        raise InvalidInput(_("Several sites write several reports: give --out a folder, or "
+                             "leave it out."), field="out")
+    actor = manager(ctx, desk)
     with snapshot(desk.engine) as session:
-        sheet = reports.report_sheet(session, site_id=desk.site_id, period=chosen, zone=zone,
-                                     now=now)
-        site = sites.get_site(session, desk.site_id)
-    if out is None or out.is_dir():
-        name = f"report-{chosen.code}.{file_format}"
-        out = (out or desk.settings.data_dir / "exports" / desk.settings.site_code) / name
-    written = write_sheet(sheet, file_format=file_format, out_file=out,
-                          site=site.name if site else "",
-                          printed_at=printed_stamp(now, zone), printed_by="deskapp")
-    typer.echo(_("{title} {period} written to {path}.").format(
-        title=sheet.title, period=sheet.period, path=written))
+        # Every site is checked before anything is written: all the reports, or none.
+        chosen_sites = []
+        for code in codes or [desk.settings.site_code]:
+            found = sites.find_site(session, code)
+            if found is None or found.id is None:
+                raise sites.unknown_site(session, code)
+            grants.check_reading(session, actor, found.id)
+            chosen_sites.append(found)
+        sheets = [(site, reports.report_sheet(session, site_id=site.id or 0, period=chosen,
+                                              zone=zone, now=now)) for site in chosen_sites]
+    for site, sheet in sheets:
+        target = out
+        if target is None or target.is_dir():
+            name = f"report-{chosen.code}.{file_format}"
+            folder = (desk.settings.data_dir / "exports" / site.code if target is None
+                      else target / site.code if len(sheets) > 1 else target)
+            target = folder / name
+        written = write_sheet(sheet, file_format=file_format, out_file=target, site=site.name,
+                              printed_at=printed_stamp(now, zone),
+                              printed_by=actor.display_name)
+        typer.echo(_("{title} {period} written to {path}.").format(
+            title=sheet.title, period=sheet.period, path=written))

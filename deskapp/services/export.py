@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -46,6 +46,9 @@ from deskapp.services import audit
 from deskapp.services.clock import as_utc
 from deskapp.services.export_labels import LEDGER_NAMES as LEDGER_NAMES  # re-exported
 from deskapp.services.privacy import mask_id_number, mask_phone
+
+if TYPE_CHECKING:
+    from deskapp.models import Operator
 
 Format = Literal["csv", "xlsx", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx", "parquet")
@@ -525,28 +528,48 @@ def authorize_unmasked(
 ) -> str:
     """A manager's PIN lets one export carry personal data in full; returns their login.
 
-    Anyone else is refused. The permission is audited (who, which ledger, which range,
-    which file) in the caller's transaction, to be committed before a row is read: the
-    trail shows the full numbers left the desk even if the export then fails. A wrong
-    PIN is audited and counts towards the lockout, as at the desk."""
-    from deskapp.errors import AuthError
-    from deskapp.models.people import Role
+    A wrong PIN is audited and counts towards the lockout, as at the desk; then as
+    ``allow_unmasked``."""
     from deskapp.services import operators
 
     operator = operators.sign_in(session, site_id=site_id, login=login, secret=secret,
                                  now=now, confirming=True)
-    if operator.role != Role.MANAGER.value:
+    allow_unmasked(session, site_id=site_id, actor=operator, now=now, ledger=ledger,
+                   window=window, out_file=out_file)
+    return operator.login
+
+
+def allow_unmasked(
+    session: Session,
+    *,
+    site_id: int,
+    actor: Operator,
+    now: datetime,
+    ledger: str,
+    window: Window,
+    out_file: Path,
+) -> None:
+    """The manager ``actor`` (signed in already: the command line's sign-in) lets one
+    export carry personal data in full.
+
+    Anyone else is refused. The permission is audited (who, which ledger, which range,
+    which file) in the caller's transaction, to be committed before a row is read: the
+    trail shows the full numbers left the desk even if the export then fails."""
+    from deskapp.errors import AuthError
+    from deskapp.models.people import Role
+    from deskapp.services import operators
+
+    if actor.role != Role.MANAGER.value:
         raise AuthError(_("Only a manager may export personal data unmasked; the role of "
-                          "{login} is {role}.").format(login=operator.login,
-                                                       role=operators.role_label(operator.role)),
+                          "{login} is {role}.").format(login=actor.login,
+                                                       role=operators.role_label(actor.role)),
                         field="login")
     audit.record(
-        session, now=now, actor=operator, action="export.unmasked", entity="export",
+        session, now=now, actor=actor, action="export.unmasked", entity="export",
         entity_id=ledger, site_id=site_id,
         after={"ledger": ledger, "file": str(out_file),
                "since": "" if window.since == _BEGINNING else local_text(window.since,
                                                                            window.zone),
                "until": "" if window.until == _END else local_text(window.until, window.zone)},
     )
-    return operator.login
 

@@ -273,16 +273,16 @@ def _locked_message(login: str, minutes: int, *, more: bool) -> str:
     if more:
         if minutes == 1:
             text = _("Too many wrong PINs: {login} is locked for 1 more minute. "
-                     "A supervisor can unlock it now.")
+                     "A manager can unlock it now: deskapp operator unlock.")
         else:
             text = _("Too many wrong PINs: {login} is locked for {minutes} more minutes. "
-                     "A supervisor can unlock it now.")
+                     "A manager can unlock it now: deskapp operator unlock.")
     elif minutes == 1:
         text = _("Too many wrong PINs: {login} is locked for 1 minute. "
-                 "A supervisor can unlock it now.")
+                 "A manager can unlock it now: deskapp operator unlock.")
     else:
         text = _("Too many wrong PINs: {login} is locked for {minutes} minutes. "
-                 "A supervisor can unlock it now.")
+                 "A manager can unlock it now: deskapp operator unlock.")
     return text.format(login=login, minutes=minutes)
 
 

@@ -18,8 +18,8 @@ def run(data_dir: Path, *args: str) -> tuple[int, str]:
 
 
 def test_a_rewound_chain_passes_alone_and_fails_against_the_nightly_anchor(
-        tmp_path: Path) -> None:
-    (tmp_path / "settings.toml").write_text('password_hash_profile = "cheapest"\n')
+        managed: Path) -> None:
+    tmp_path = managed  # a manager signs the commands in; audit verify needs no one
     for login in ("wang", "li", "zhao"):
         code, out = run(tmp_path, "operator", "add", login, "--name", login, "--pin", "1234")
         assert code == 0, out
@@ -40,7 +40,8 @@ def test_a_rewound_chain_passes_alone_and_fails_against_the_nightly_anchor(
 
 def test_a_folder_without_anchors_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "settings.toml").write_text('password_hash_profile = "cheapest"\n')
-    code, out = run(tmp_path, "operator", "add", "wang", "--name", "王芳", "--pin", "1234")
+    code, out = run(tmp_path, "operator", "add", "wang", "--name", "王芳", "--role", "manager",
+                    "--pin", "1234")
     assert code == 0, out
     code, out = run(tmp_path, "audit", "verify", "--anchors", str(tmp_path))
     assert code == 1 and out.startswith("Error: No manifest under ") and out.count("\n") == 1

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from deskapp.cli import build_cli
 from deskapp.desk import Desk
 from deskapp.services import backup
+from tests.cli.conftest import SignInAs, add_first_manager
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,12 +67,14 @@ def run(data_dir: Path, *args: str, stdin: str | None = None) -> tuple[int, str]
 
 
 @pytest.fixture
-def live(data_dir: Path, sqlite_template: Path) -> Path:
-    """A desk with its schema and two operators, as after its first day."""
+def live(data_dir: Path, sqlite_template: Path, sign_in_as: SignInAs) -> Path:
+    """A desk with its schema and two operators, as after its first day: its manager wang
+    (who signs the backups and restores in, with a token file) and li."""
     shutil.copy(sqlite_template, data_dir / "desk.db")
-    for login in ("wang", "li"):
-        code, out = run(data_dir, "operator", "add", login, "--name", "王芳", "--pin", "1234")
-        assert code == 0, out
+    add_first_manager(data_dir, "wang", pin="1234")
+    sign_in_as(data_dir, "wang")
+    code, out = run(data_dir, "operator", "add", "li", "--name", "王芳", "--pin", "1234")
+    assert code == 0, out
     return data_dir
 
 

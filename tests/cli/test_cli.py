@@ -1,4 +1,7 @@
-"""The deskapp command: every subcommand by its arguments, and one line per refusal."""
+"""The deskapp command: every subcommand by its arguments, and one line per refusal.
+
+``managed``: a data folder whose site has a manager, who signs the commands in with a
+token file (tests/cli/conftest.py)."""
 
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ def test_help_lists_every_command() -> None:
         assert command in " ".join(result.output.split())
 
 
-def test_operator_add_list_disable(data_dir: Path) -> None:
+def test_operator_add_list_disable(managed: Path) -> None:
+    data_dir = managed
     code, out = run(data_dir, "operator", "add", "wang", "--name", "王芳", "--pin", "1234")
     assert code == 0, out
     code, out = run(data_dir, "operator", "add", "wang", "--name", "王芳", "--pin", "1234")
@@ -46,7 +50,8 @@ def test_operator_add_list_disable(data_dir: Path) -> None:
     assert "disabled" in out
 
 
-def test_operator_list_shows_a_locked_out_operator_as_locked(data_dir: Path) -> None:
+def test_operator_list_shows_a_locked_out_operator_as_locked(managed: Path) -> None:
+    data_dir = managed
     from datetime import UTC, datetime, timedelta
 
     from deskapp.config import load_settings
@@ -64,20 +69,23 @@ def test_operator_list_shows_a_locked_out_operator_as_locked(data_dir: Path) -> 
     desk.engine.dispose()
     code, out = run(data_dir, "operator", "list")
     assert code == 0
-    assert "locked until" in out and " active" not in out
+    (wang_line,) = [line for line in out.splitlines() if line.startswith("wang ")]
+    assert "locked until" in wang_line and " active" not in wang_line
     code, out = run(data_dir, "operator", "unlock", "wang")
     assert code == 0, out
     code, out = run(data_dir, "operator", "list")
     assert "active" in out and "locked" not in out
 
 
-def test_operator_add_asks_for_the_pin_twice(data_dir: Path) -> None:
+def test_operator_add_asks_for_the_pin_twice(managed: Path) -> None:
+    data_dir = managed
     code, out = run(data_dir, "operator", "add", "li", "--name", "李娜", stdin="4321\n4321\n")
     assert code == 0, out
     assert "4321" not in out
 
 
-def test_import_units_reports_bad_lines_and_writes_nothing(data_dir: Path) -> None:
+def test_import_units_reports_bad_lines_and_writes_nothing(managed: Path) -> None:
+    data_dir = managed
     csv_file = data_dir / "units.csv"
     csv_file.write_text(
         "unit,name,relation,phone\n3-2-1201,张伟,业主,13812345678\n9-9,李四,owner,\n"
@@ -93,7 +101,8 @@ def test_import_units_reports_bad_lines_and_writes_nothing(data_dir: Path) -> No
     assert "1 units and 1 residents added; 2 lines rejected" in out
 
 
-def test_audit_verify_prints_ok_and_fails_on_a_broken_chain(data_dir: Path) -> None:
+def test_audit_verify_prints_ok_and_fails_on_a_broken_chain(managed: Path) -> None:
+    data_dir = managed
     run(data_dir, "operator", "add", "wang", "--name", "王芳", "--pin", "1234")
     code, out = run(data_dir, "audit", "verify")
     assert code == 0 and out.startswith("OK")
@@ -137,12 +146,13 @@ def test_an_unreachable_postgresql_server_gets_one_clear_line() -> None:
 
 def test_chinese_help_and_messages(data_dir: Path) -> None:
     code, out = run(data_dir, "--lang", "zh_CN", "operator", "add", "xu", "--name", "某",
-                    "--pin", "1")
+                    "--role", "manager", "--pin", "1")
     assert code == 1
     assert "PIN 至少需要" in out
 
 
-def test_export_writes_the_day_and_refuses_a_bad_date(data_dir: Path) -> None:
+def test_export_writes_the_day_and_refuses_a_bad_date(managed: Path) -> None:
+    data_dir = managed
     out_dir = data_dir / "out"
     code, out = run(data_dir, "export", "--date", "2026-11-20", "--out", str(out_dir))
     assert code == 0, out
@@ -153,7 +163,8 @@ def test_export_writes_the_day_and_refuses_a_bad_date(data_dir: Path) -> None:
     assert "is not a date" in out and "Traceback" not in out
 
 
-def test_sweep_reports_what_it_changed(data_dir: Path) -> None:
+def test_sweep_reports_what_it_changed(managed: Path) -> None:
+    data_dir = managed
     code, out = run(data_dir, "sweep")
     assert code == 0, out
     assert "Severities raised: 0" in out

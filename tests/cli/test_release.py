@@ -16,6 +16,7 @@ from deskapp.desk import open_desk
 from deskapp.formatting import desk_zone
 from deskapp.services import directory
 from deskapp.services.release import reconciliation, slips
+from tests.cli.conftest import SignInAs
 from tests.services.release.test_slips import TODAY_2PM, form, local
 from tests.support import make_staff
 
@@ -57,9 +58,10 @@ def _a_released_slip(data_dir: Path) -> str:
 
 
 def test_reconcile_writes_the_week_into_the_exports_folder_and_refuses_a_bad_week(
-        tmp_path: Path) -> None:
+        tmp_path: Path, sign_in_as: SignInAs) -> None:
     (tmp_path / "settings.toml").write_text('password_hash_profile = "cheapest"\n')
     code = _a_released_slip(tmp_path)
+    sign_in_as(tmp_path, "chenjie")  # the staff's manager
     status, out = run(tmp_path, "release", "reconcile", "--week", "2026-11-23")
     assert status == 0, out
     written = tmp_path / "exports" / "main" / "reconciliation-2026-11-23.csv"

@@ -14,13 +14,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    (tmp_path / "settings.toml").write_text('password_hash_profile = "cheapest"\n')
-    result = runner.invoke(build_cli(), ["--data-dir", str(tmp_path), "operator", "add", "zhao",
-                                         "--name", "赵敏", "--role", "supervisor", "--pin",
-                                         "3333"])
-    assert result.exit_code == 0, result.output
-    return tmp_path
+def data_dir(managed: Path) -> Path:
+    """A site with its manager, who signs the reports in (tests/cli/conftest.py)."""
+    return managed
 
 
 def run(data_dir: Path, *args: str) -> tuple[int, str]:
@@ -42,6 +38,14 @@ def test_a_monthly_csv_and_a_quarterly_pdf_in_chinese(data_dir: Path) -> None:
                     "--out", str(data_dir / "q4.pdf"))
     assert code == 0, out
     assert (data_dir / "q4.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_report_takes_a_managers_sign_in(data_dir: Path) -> None:
+    """It names the units complained about most: without a sign-in nothing is written."""
+    result = runner.invoke(build_cli(), ["--data-dir", str(data_dir), "report", "monthly"],
+                           env={"DESKAPP_TOKEN_FILE": None})
+    assert result.exit_code == 1 and "takes a manager's sign-in" in result.output
+    assert not (data_dir / "exports").exists()
 
 
 @pytest.mark.parametrize(("args", "says"), [

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deskapp.cli import build_cli
+from tests.cli.conftest import SignInAs, add_first_manager
 
 runner = CliRunner()
 
@@ -45,7 +46,8 @@ def test_another_programs_database_is_refused_and_left_untouched(data_dir: Path)
 
 
 def test_a_mistyped_site_is_refused_and_no_site_is_made(data_dir: Path) -> None:
-    code, out = run(data_dir, "operator", "add", "wang", "--name", "王芳", "--pin", "1234")
+    code, out = run(data_dir, "operator", "add", "wang", "--name", "王芳", "--role", "manager",
+                    "--pin", "1234")
     assert code == 0, out  # the first start makes the first site
     assert _sites(data_dir) == ["main"]
     code, out = run(data_dir, "--site", "mian", "operator", "list")
@@ -66,8 +68,8 @@ def test_a_site_is_added_listed_and_then_served(data_dir: Path) -> None:
     code, out = run(data_dir, "site", "list")
     assert code == 0 and out.split() == ["north", "北区物业服务中心"]
     code, out = run(data_dir, "--site", "north", "operator", "add", "li", "--name", "李娜",
-                    "--pin", "2222")
-    assert code == 0, out
+                    "--role", "manager", "--pin", "2222")
+    assert code == 0, out  # the new site's first manager
     code, out = run(data_dir, "operator", "list")  # the default site "main" is not here
     assert code == 1 and "its sites are: north" in out
     assert _sites(data_dir) == ["north"]
@@ -95,12 +97,15 @@ def test_a_foreign_database_in_wal_mode_is_refused_by_the_schema_check(
 
 
 def test_escapes_are_refused_at_the_door_and_shown_harmless_if_already_stored(
-        data_dir: Path) -> None:
+        data_dir: Path, sign_in_as: SignInAs) -> None:
     code, out = run(data_dir, "operator", "add", "wang", "--name", "a\x1b[31mred",
-                    "--pin", "1234")
+                    "--role", "manager", "--pin", "1234")
     assert code == 1 and "control or invisible formatting characters" in out
-    code, out = run(data_dir, "operator", "add", "li", "--name", "李\u202e娜", "--pin", "1234")
+    code, out = run(data_dir, "operator", "add", "li", "--name", "李\u202e娜", "--role",
+                    "manager", "--pin", "1234")
     assert code == 1
+    add_first_manager(data_dir, "boss")
+    sign_in_as(data_dir, "boss")
     code, out = run(data_dir, "operator", "add", "zhao", "--name", "赵敏", "--pin", "1234")
     assert code == 0, out
     code, out = run(data_dir, "operator", "disable", "zhao", "--reason", "left\x1b]0;pwned\x07")

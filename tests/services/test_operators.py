@@ -283,7 +283,8 @@ def test_a_locked_out_operator_is_told_the_minutes_left_rounded_up_in_good_engli
     _add(desk)
     _lock_out(desk)
     clock.advance(desk.lockout - left)
-    assert f"is locked for {minutes} A supervisor" in _refused(desk, "li.na", PIN).message
+    refused = _refused(desk, "li.na", PIN).message
+    assert f"is locked for {minutes} A manager can unlock it now" in refused
 
 
 @pytest.mark.parametrize(("lockout", "told"), [(1, "locked for 1 minute."),
