@@ -1,10 +1,19 @@
 """Cold start: how long until the sign-in screen is ready, beside a bare Textual app.
 
-    .venv/bin/python benchmarks/cold_start.py [--runs N] [--data-dir DIR]
+    .venv/bin/python benchmarks/cold_start.py [--runs N] [--data-dir DIR] [--no-terminal]
+
+To compare with another tree (e.g. ``git archive HEAD | tar -x -C DIR``), run it from
+a folder outside this checkout with ``PYTHONPATH=DIR``: every start it times imports
+``deskapp`` from there (the current folder would come first on ``sys.path``).
 
 Prints figures (median of N fresh processes); it asserts nothing. The reference
 (a bare Textual app with a header, a table and a footer) is measured in the
-same run, so the figures compare on whatever machine runs them. Then one more
+same run, so the figures compare on whatever machine runs them. "Ready" is the
+first frame on the (headless) screen: Textual's ``Ready`` event, "the DOM is ready
+and the first frame has been displayed", the same for the bare app and the desk.
+Beside it: when the desk is open (a PIN can be checked; the same moment in a tree
+that opens the desk before the app), and how long a sign-in typed in one burst at the
+first frame takes to show the dashboard. Then one more
 start under ``python -X importtime``: whether the migration machinery (alembic,
 mako) was imported, and the deskapp modules that cost most to import.
 ``--data-dir`` starts on an existing desk (e.g. a decade database) instead of a
@@ -52,10 +61,14 @@ class Bare(App):
         yield DataTable()
         yield Footer()
 
+    def on_ready(self):
+        self.first_frame = time.perf_counter() - start
+
 async def main():
-    async with Bare().run_test(headless=True) as pilot:
+    app = Bare()
+    async with app.run_test(headless=True) as pilot:
         await pilot.pause()
-        print(time.perf_counter() - start)
+        print(app.first_frame)
 
 import asyncio
 asyncio.run(main())
@@ -64,17 +77,46 @@ asyncio.run(main())
 DESK = """
 import time
 start = time.perf_counter()
+import asyncio, json, sys
 from deskapp.app import DeskApp
 from deskapp.config import load_settings
-from deskapp.desk import open_desk
+
+marks = {{}}
+
+class Timed(DeskApp):
+    def on_ready(self):
+        marks["first_frame"] = time.perf_counter() - start
+        marks["sqlalchemy"] = "sqlalchemy" in sys.modules
+        if {burst!r}:  # name, Tab, PIN, Enter at once, as a terminal delivers a burst
+            from textual import events
+            for key in [*"bench", "tab", *"246810", "enter"]:
+                typed = {{"tab": "\\t", "enter": "\\r"}}.get(key, key)
+                event = events.Key(key, typed)
+                event.set_sender(self)
+                self._driver.send_message(event)
 
 async def main():
-    desk = open_desk(load_settings(data_dir={data_dir!r}))
-    async with DeskApp(desk).run_test(headless=True) as pilot:
-        await pilot.pause()
-        import sys
+    settings = load_settings(data_dir={data_dir!r})
+    if hasattr(DeskApp, "opening"):  # the sign-in screen first, the desk behind it
+        from deskapp.desk import look_at_desk
+        app = Timed.opening(settings, look=look_at_desk(settings))
+    else:  # the desk opened before the app
+        from deskapp.desk import open_desk
+        app = Timed(open_desk(settings))
+    # Polled with asyncio.sleep: Pilot's pause waits until the process is idle, which
+    # it is not while the desk opens in a thread.
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        while time.perf_counter() - start < 30:
+            if "desk_open" not in marks and getattr(app, "desk_ready", True):
+                marks["desk_open"] = time.perf_counter() - start
+            if not {burst!r} and "desk_open" in marks:
+                break
+            if app.operator is not None and type(app.screen).__name__ == "DashboardScreen":
+                marks["dashboard"] = time.perf_counter() - start
+                break
+            await asyncio.sleep(0.005)
         print("alembic" in sys.modules, "mako" in sys.modules, file=sys.stderr)
-        print(time.perf_counter() - start)
+    print(json.dumps(marks))
 
 import asyncio
 asyncio.run(main())
@@ -109,6 +151,40 @@ import asyncio
 asyncio.run(main())
 print(json.dumps([later - earlier for earlier, later in zip(marks, marks[1:])]))
 """
+#: The phases of a tree that draws the sign-in screen first (``DeskApp.opening``).
+OPENING_PHASES = """
+import json, sys, time
+marks = [time.perf_counter()]
+import textual.app, textual.widgets
+marks.append(time.perf_counter())
+from deskapp.app import DeskApp
+marks.append(time.perf_counter())
+from deskapp.config import load_settings
+from deskapp.desk import look_at_desk
+settings = load_settings(data_dir={data_dir!r})
+look = look_at_desk(settings)
+marks.append(time.perf_counter())
+
+class Timed(DeskApp):
+    def on_ready(self):
+        marks.append(time.perf_counter())
+
+async def main():
+    app = Timed.opening(settings, look=look)
+    async with app.run_test(headless=True) as pilot:
+        while not app.desk_ready and time.perf_counter() - marks[0] < 30:
+            await asyncio.sleep(0.005)
+        marks.append(time.perf_counter())
+
+import asyncio
+asyncio.run(main())
+print(json.dumps([later - earlier for earlier, later in zip(marks, marks[1:])]))
+"""
+OPENING_PHASE_NAMES = (
+    "textual (as the bare app)", "the rest of deskapp.app (the sign-in path)",
+    "settings and the look at the SQLite file", "the app to its first frame",
+    "behind the screen: the desk opened (SQLAlchemy, the models, open_desk)")
+
 PHASE_NAMES = ("textual (as the bare app)", "sqlalchemy and sqlmodel", "the model classes",
                "their mapper configuration", "the rest of deskapp.app", "open_desk",
                "the app to its first frame")
@@ -138,6 +214,18 @@ def measure(code: str, runs: int = RUNS) -> float:
     return statistics.median(times)
 
 
+def measure_marks(code: str, runs: int = RUNS) -> dict[str, float]:
+    """The median of each mark ``code`` prints (a JSON object) over ``runs`` processes."""
+    runs_marks = []
+    for _ in range(runs):
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        runs_marks.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    return {name: statistics.median(float(marks[name]) for marks in runs_marks)
+            for name in runs_marks[0]}
+
+
 def measure_phases(code: str, runs: int = RUNS) -> list[float]:
     """The median of each phase of ``PHASES`` over ``runs`` fresh processes."""
     runs_phases = []
@@ -149,9 +237,11 @@ def measure_phases(code: str, runs: int = RUNS) -> list[float]:
     return [statistics.median(phase) for phase in zip(*runs_phases, strict=True)]
 
 
-def first_frame(argv: list[str], marker: bytes, timeout: float = 30.0) -> float:
+def first_frame(argv: list[str], marker: bytes, timeout: float = 30.0, *,
+                keys: bytes = b"", then: bytes = b"") -> float:
     """Seconds from starting ``argv`` in a 120x40 pseudo-terminal until its output shows
-    ``marker``; then ctrl+q, and the process is ended if it does not quit."""
+    ``marker`` (or, with ``keys`` typed at once when it does, until it shows ``then``);
+    then ctrl+q, and the process is ended if it does not quit."""
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: the program, on the terminal
@@ -168,7 +258,10 @@ def first_frame(argv: list[str], marker: bytes, timeout: float = 30.0) -> float:
                 seen += os.read(fd, 65536)
             except OSError:  # the program ended before showing it
                 break
-            if marker in seen:
+            if keys and marker in seen:
+                os.write(fd, keys)
+                marker, keys, seen = then, b"", b""
+            elif marker in seen:
                 elapsed = time.perf_counter() - start
                 break
         os.write(fd, b"\x11")  # ctrl+q
@@ -194,19 +287,32 @@ def first_frame(argv: list[str], marker: bytes, timeout: float = 30.0) -> float:
     return elapsed
 
 
-def terminal_starts(data_dir: str, runs: int) -> tuple[float, float]:
-    """Median seconds to the first frame in a terminal: the bare app, ``deskapp``."""
+#: A sign-in typed in one burst (name, Tab, PIN, Enter) and what the dashboard shows.
+BURST = b"bench\t246810\r"
+DASHBOARD = b"Due this shift"
+
+
+def terminal_starts(data_dir: str, runs: int) -> dict[str, float]:
+    """Median seconds in a terminal: the bare app's first frame; ``python -m deskapp``'s
+    first frame (the sign-in screen); the same with a sign-in typed at that frame, to the
+    dashboard; the console script ``deskapp`` (the command line's module) to sign-in.
+    The starts alternate, so a moment of load falls on each alike."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
         script.write(BARE_TERMINAL)
+    desk = [sys.executable, "-m", "deskapp", "--lang", "en", "--data-dir", data_dir]
+    command = [str(Path(sys.executable).parent / "deskapp"), "--lang", "en",
+               "--data-dir", data_dir]
+    times: dict[str, list[float]] = {"bare": [], "desk": [], "dashboard": [], "script": []}
     try:
-        bare = [first_frame([sys.executable, script.name], b"bare-app-ready")
-                for _ in range(runs)]
+        for _ in range(runs):
+            times["bare"].append(first_frame([sys.executable, script.name], b"bare-app-ready"))
+            times["desk"].append(first_frame(desk, b"Front desk sign-in"))
+            times["dashboard"].append(first_frame(desk, b"Front desk sign-in", keys=BURST,
+                                                  then=DASHBOARD))
+            times["script"].append(first_frame(command, b"Front desk sign-in"))
     finally:
         os.unlink(script.name)
-    desk = [first_frame([sys.executable, "-m", "deskapp", "--lang", "en",
-                         "--data-dir", data_dir], b"Front desk sign-in")
-            for _ in range(runs)]
-    return statistics.median(bare), statistics.median(desk)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def import_costs(code: str, top: int = 12) -> tuple[str, list[tuple[int, int, str]]]:
@@ -246,23 +352,39 @@ def main() -> None:
                 check=True, capture_output=True,
             )
         bare = measure(BARE, options.runs)
-        desk = measure(DESK.format(data_dir=data_dir), options.runs)
-        phases = measure_phases(PHASES.format(data_dir=data_dir), options.runs)
+        desk = measure_marks(DESK.format(data_dir=data_dir, burst=False), options.runs)
+        burst = measure_marks(DESK.format(data_dir=data_dir, burst=True), options.runs)
+        opening = "opening" in subprocess.run(
+            [sys.executable, "-c", "from deskapp.app import DeskApp; print(dir(DeskApp))"],
+            capture_output=True, text=True, check=True).stdout
+        code, names = ((OPENING_PHASES, OPENING_PHASE_NAMES) if opening
+                       else (PHASES, PHASE_NAMES))
+        phases = measure_phases(code.format(data_dir=data_dir), options.runs)
         terminal = None if options.no_terminal else terminal_starts(data_dir, options.runs)
-        migration, costs = import_costs(DESK.format(data_dir=data_dir))
-    print(f"bare Textual app ready:      {bare * 1000:7.0f} ms (median of {options.runs})")
-    print(f"deskapp sign-in screen ready: {desk * 1000:7.0f} ms (median of {options.runs})")
-    print(f"deskapp costs {desk / bare:4.1f}x the bare app")
+        migration, costs = import_costs(DESK.format(data_dir=data_dir, burst=False))
+    shown = desk["first_frame"]
+    print(f"median of {options.runs} fresh processes each, ms (headless, first frame)")
+    print(f"bare Textual app's first frame:          {bare * 1000:7.0f}")
+    print(f"deskapp's first frame (the sign-in):     {shown * 1000:7.0f}  "
+          f"({shown / bare:3.1f}x the bare app)")
+    print(f"deskapp's desk open (a PIN can be checked): {desk['desk_open'] * 1000:4.0f}")
+    print(f"a sign-in typed at the first frame, to the dashboard: "
+          f"{burst['dashboard'] * 1000:5.0f}")
+    print(f"sqlalchemy imported before the first frame: {bool(desk['sqlalchemy'])}")
     print(f"alembic and mako on this start: {migration}")
-    print(f"phases of a start to sign-in (median of {options.runs} each, ms):")
-    for name, seconds in zip(PHASE_NAMES, phases, strict=True):
+    print("phases of a start (median of each, ms):")
+    for name, seconds in zip(names, phases, strict=True):
         print(f"  {seconds * 1000:7.0f}  {name}")
     print(f"  {sum(phases) * 1000:7.0f}  in all")
     if terminal is not None:
-        bare_tty, desk_tty = terminal
-        print(f"in a terminal, bare app's first frame:       {bare_tty * 1000:7.0f} ms")
-        print(f"in a terminal, python -m deskapp to sign-in: {desk_tty * 1000:7.0f} ms "
-              f"({desk_tty / bare_tty:3.1f}x)")
+        print("in a 120x40 pseudo-terminal (median, ms):")
+        print(f"  bare app's first frame:                    {terminal['bare'] * 1000:7.0f}")
+        print(f"  python -m deskapp to the sign-in screen:   {terminal['desk'] * 1000:7.0f} "
+              f"({terminal['desk'] / terminal['bare']:3.1f}x)")
+        print(f"  the console script deskapp to sign-in:     {terminal['script'] * 1000:7.0f} "
+              f"({terminal['script'] / terminal['bare']:3.1f}x)")
+        print(f"  python -m deskapp, sign-in typed at once, to the dashboard: "
+              f"{terminal['dashboard'] * 1000:6.0f}")
     print("largest deskapp imports (-X importtime, cumulative ms, own ms):")
     for own, cumulative, name in costs:
         print(f"  {cumulative / 1000:7.1f} {own / 1000:7.1f}  {name.strip()}")

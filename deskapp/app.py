@@ -1,39 +1,56 @@
-"""DeskApp: the screens of the desk, the one keymap, the palette and the operator on duty."""
+"""DeskApp: the screens of the desk, the one keymap, the palette and the operator on duty.
+
+A start draws the sign-in screen before the database layer is imported: this module
+and the sign-in screen's import Textual and the desk's light modules only, and the
+desk (``open_desk``: SQLAlchemy, the models, the schema check, the site) opens in a
+thread while the operator types (``DeskApp.opening``; docs/performance.md, Cold start).
+"""
 
 from __future__ import annotations
 
 import gc
 import importlib
 import importlib.util
+import sys
 import traceback
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import CommandPalette
+from textual.command import CommandPalette, Provider
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from deskapp import i18n, recovery
-from deskapp.commands import DirectoryProvider, RecordsProvider, ScreensProvider
-from deskapp.db import ChangeWatch, reading
-from deskapp.desk import Desk
+from deskapp.desk import (
+    Desk,
+    DeskLook,
+    OpenedSite,
+    look_at_desk,
+    open_desk,
+    ready_for_sign_in,
+    refusal_line,
+)
 from deskapp.errors import DeskError
 from deskapp.formatting import desk_zone
 from deskapp.i18n import N_, _
-from deskapp.models import Operator, Role
-from deskapp.screens.base import DeskScreen
-from deskapp.screens.login import LoginScreen
-from deskapp.services import codes, operators, sites
+from deskapp.screens.login import LoginScreen, demo_hint
+from deskapp.services import codes
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.key_order import install_key_order
 from deskapp.widgets.scanner import install_scanner
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from deskapp.config import Settings
+    from deskapp.db import ChangeWatch
+    from deskapp.models import Operator
+    from deskapp.screens.base import DeskScreen
 
 T = TypeVar("T")
 
@@ -45,6 +62,34 @@ SIGN_IN = "sign-in"
 OPERATOR_ACTIONS = frozenset({"go", "switch_operator", "command_palette"})
 #: The one screen of a guard (the gate), and the one screen only a guard works at.
 GATE = "gate"
+#: The role a guard signs in with (``models.Role.GUARD``, without importing the models).
+GUARD_ROLE = "guard"
+
+
+# The palette's providers import the database layer: loaded when the palette first opens.
+def _directory_provider() -> type[Provider]:
+    from deskapp.commands import DirectoryProvider
+
+    return DirectoryProvider
+
+
+def _records_provider() -> type[Provider]:
+    from deskapp.commands import RecordsProvider
+
+    return RecordsProvider
+
+
+def _screens_provider() -> type[Provider]:
+    from deskapp.commands import ScreensProvider
+
+    return ScreensProvider
+
+
+def _is_desk_screen(screen: object) -> TypeGuard[DeskScreen]:
+    """Whether ``screen`` is a task screen, without importing their base (it brings the
+    services and the models): before it is imported, no task screen exists."""
+    base = sys.modules.get("deskapp.screens.base")
+    return base is not None and isinstance(screen, base.DeskScreen)
 
 
 class DeskApp(App[None]):
@@ -58,7 +103,7 @@ class DeskApp(App[None]):
 
     CSS_PATH = Path(__file__).parent / "desk.tcss"
     TITLE = "deskapp"
-    COMMANDS: ClassVar = {DirectoryProvider, RecordsProvider, ScreensProvider}
+    COMMANDS: ClassVar = {_directory_provider, _records_provider, _screens_provider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", N_("Help")),
         Binding("f2", "go('dashboard')", N_("Dashboard")),
@@ -92,22 +137,48 @@ class DeskApp(App[None]):
 
     operator: reactive[Operator | None] = reactive(None)
 
-    def __init__(self, desk: Desk, *, survive_errors: bool | None = None,
+    def __init__(self, desk: Desk | None = None, *, settings: Settings | None = None,
+                 look: DeskLook | None = None, opener: Callable[[], Desk] | None = None,
+                 survive_errors: bool | None = None,
                  watch_changes: bool | None = None) -> None:
-        """``survive_errors``: end cleanly after an unexpected error, drafts kept and one
+        """``desk``: the desk, already open. Without it the app opens the desk itself,
+        in a thread behind the sign-in screen (``DeskApp.opening``).
+
+        ``survive_errors``: end cleanly after an unexpected error, drafts kept and one
         line shown. ``None`` means yes in a terminal and no headless, so a test fails.
         ``watch_changes``: show what other desks change (``ChangeWatch``); ``None`` means
         yes in a terminal and no headless, so a test's screen changes only when it acts."""
         super().__init__()
-        self.desk = desk
+        if desk is not None:
+            settings = desk.settings
+        elif settings is None:
+            raise TypeError("DeskApp needs a desk, or the settings to open one")
+        self.settings: Settings = settings
+        self._desk = desk
+        self._opener = opener or (lambda: open_desk(self.settings, set_language=False))
+        self.desk_failure: str | None = None
+        """Why the desk could not be opened (shown on the sign-in screen); quitting then
+        ends with exit status 1 (``run_desk`` prints it)."""
+        self.found_unstaffed = False
+        """The desk opened with no operator: the terminal creates the first one."""
         self.watch_changes = watch_changes
         self._change_watch: ChangeWatch | None = None
-        self.zone = desk_zone(desk.settings.timezone)
+        self.zone = desk_zone(self.settings.timezone)
         self.survive_errors = survive_errors
-        self.error_log = Path(desk.settings.data_dir) / "logs" / "deskapp-errors.log"
-        with reading(desk.engine) as session:
-            site = sites.get_site(session, desk.site_id)
+        self.error_log = Path(self.settings.data_dir) / "logs" / "deskapp-errors.log"
+        self.site_is_demo = False
+        if desk is not None:
+            from deskapp.db import reading
+            from deskapp.services import sites
+
+            with reading(desk.engine) as session:
+                site = sites.get_site(session, desk.site_id)
+                self.site_is_demo = bool(site and site.is_demo)
             self.site_name = site.name if site else desk.settings.site_name
+        else:
+            look = look or DeskLook(site_name=self.settings.site_name)
+            self.site_name = look.site_name
+            self.site_is_demo = look.is_demo
         self._task_screens: dict[str, DeskScreen] = {}
         for name in self.SCREEN_FACTORIES:
             if self.has_screen(name):
@@ -121,23 +192,146 @@ class DeskApp(App[None]):
         )
         self.key_order = install_key_order(self)
 
-    def run(self, **options: Any) -> None:
+    @classmethod
+    def opening(cls, settings: Settings, *, look: DeskLook | None = None,
+                opener: Callable[[], Desk] | None = None, **options: Any) -> DeskApp:
+        """The app of a start: the sign-in screen first, the desk opened behind it.
+
+        ``look`` (``desk.look_at_desk``) names the site until the desk is open;
+        ``opener`` opens it (``open_desk`` of ``settings`` when not given)."""
+        return cls(settings=settings, look=look, opener=opener, **options)
+
+    @property
+    def desk(self) -> Desk:
+        """The open desk. Nothing asks for it before it is open: only the sign-in screen
+        is reachable until then, and it waits for ``desk_ready``."""
+        if self._desk is None:
+            raise RuntimeError("the desk is not open yet")
+        return self._desk
+
+    @property
+    def desk_ready(self) -> bool:
+        return self._desk is not None
+
+    def run(self, **options: Any) -> Any:
         """The desk in a terminal (``deskapp``).
 
-        What the start imported and built (Textual, SQLAlchemy, the model classes and
-        their mappers) lives as long as the process: frozen out of the collector's
-        way, no full collection walks it again while the sign-in screen is drawn
-        (docs/performance.md, Cold start: about 70-120 ms of a start). Not headless:
-        the snapshot tests run the app that way, one after another in a process."""
+        What the start imported and built lives as long as the process: frozen out of
+        the collector's way, no full collection walks it again while the sign-in screen
+        is drawn (docs/performance.md, Cold start), and again once the desk is open.
+        Not headless: the snapshot tests run the app that way, one after another in a
+        process."""
         if not options.get("headless"):
             gc.freeze()
         return super().run(**options)
 
     def on_mount(self) -> None:
         self.switch_mode(SIGN_IN)
+        if self.desk_ready:
+            self._watch_other_desks()
+
+    def on_ready(self) -> None:
+        """The first frame (the sign-in screen) is on the terminal: open the desk now, not
+        sooner, or the opening's imports would take the interpreter from the drawing (one
+        thread runs Python at a time)."""
+        if not self.desk_ready:
+            self.open_the_desk()
+
+    # --- opening the desk behind the sign-in screen --------------------------------------
+
+    def open_the_desk(self) -> None:
+        """Open the desk in a thread (again, after a failure: the sign-in's Enter)."""
+        if self.desk_ready:
+            return
+        self.desk_failure = None
+        # A failure to open is answered inside (one line); an error of the app's own
+        # ends it as any unexpected error does (``_handle_exception``).
+        self.run_worker(self._open_in_thread, thread=True, group="open-desk", exclusive=True,
+                        name="open-desk")
+
+    def _open_in_thread(self) -> None:
+        """In a thread: open the desk, read its site, and bring what a sign-in needs."""
+        try:
+            desk = self._opener()
+            opened = ready_for_sign_in(desk)
+        except Exception as error:  # one line on the sign-in screen, never a traceback
+            self._call_from_worker(self._desk_failed, self._failure_line(error))
+            return
+        self._call_from_worker(self._desk_opened, desk, opened)
+        if not opened.staffed:
+            return
+        if opened.is_demo:
+            hint = demo_hint(desk)  # the demo's seeders: imported here, not on the screen's turn
+            self._call_from_worker(self._show_demo_hint, hint)
+        # The dashboard comes after every sign-in: its module (~90 ms) is imported here
+        # while the operator types, or while a PIN typed at once is hashed in the
+        # sign-in's thread (the hash leaves the interpreter free). A failure is met again,
+        # and shown, when the screen is first built.
+        with suppress(Exception):
+            importlib.import_module(self.SCREEN_FACTORIES["dashboard"].split(":", 1)[0])
+
+    def _call_from_worker(self, callback: Callable[..., object], *args: object) -> None:
+        try:
+            self.call_from_thread(callback, *args)
+        except Exception:
+            if self.is_running:
+                raise
+            # The app ended meanwhile (quit while the desk was opening): nobody to tell.
+
+    def _failure_line(self, error: Exception) -> str:
+        """The line ``deskapp.cli.guarded`` prints for the same failure; anything else
+        goes to the error log, and the line says where."""
+        line = refusal_line(error)
+        if line is not None:
+            return line
+        where = self._log_error(error)
+        if where is None:
+            return _("Something went wrong and could not be logged. "
+                     "What you typed is still here.")
+        return _("Something went wrong; what you typed is still here. "
+                 "Details for IT: {path}").format(path=where)
+
+    def _desk_opened(self, desk: Desk, opened: OpenedSite) -> None:
+        self._desk = desk
+        self.site_name = opened.name
+        self.site_is_demo = opened.is_demo
+        if not self.is_headless:
+            gc.freeze()  # what the desk's opening imported (see ``run``)
+        if not opened.staffed:  # no one could sign in: the terminal creates the first manager
+            self.found_unstaffed = True
+            self.exit()
+            return
+        if desk.backup_written is not None:
+            self.notify(_("The database was upgraded; a copy of the old one is at {path}")
+                        .format(path=desk.backup_written), timeout=12)
+        self._watch_other_desks()
+        login = self._login_screen()
+        if login is not None:
+            login.desk_opened()
+
+    def _desk_failed(self, message: str) -> None:
+        self.desk_failure = message
+        login = self._login_screen()
+        if login is not None:
+            login.desk_failed(message)
+
+    def _show_demo_hint(self, hint: str) -> None:
+        login = self._login_screen()
+        if login is not None:
+            login.show_demo_hint(hint)
+
+    def _login_screen(self) -> LoginScreen | None:
+        for screen in self._screen_stacks.get(SIGN_IN, ()):
+            if isinstance(screen, LoginScreen):
+                return screen
+        return None
+
+    def _watch_other_desks(self) -> None:
         watch = self.watch_changes if self.watch_changes is not None else not self.is_headless
-        seconds = self.desk.settings.change_watch_seconds
+        seconds = self.settings.change_watch_seconds
         if watch and seconds > 0:
+            from deskapp.db import ChangeWatch
+
             self._change_watch = ChangeWatch(self.desk.engine)
             self.set_interval(seconds, self._look_for_changes)
 
@@ -164,7 +358,7 @@ class DeskApp(App[None]):
         """Another desk (or this one) committed: the task screen shown reads again, as
         when it is shown again after another (what is typed in it stays)."""
         screen = self.screen
-        if self.signed_in and isinstance(screen, DeskScreen) and not screen.db_working():
+        if self.signed_in and _is_desk_screen(screen) and not screen.db_working():
             screen.refresh_view()
 
     # --- who is at the desk ------------------------------------------------------------
@@ -189,7 +383,7 @@ class DeskApp(App[None]):
     @property
     def is_guard(self) -> bool:
         operator = self.operator
-        return operator is not None and operator.role == Role.GUARD.value
+        return operator is not None and operator.role == GUARD_ROLE
 
     def may_open(self, name: str) -> bool:
         """A guard works at the gate screen and nowhere else; the desk never at the gate."""
@@ -214,6 +408,9 @@ class DeskApp(App[None]):
         operator = self.operator
         if operator is None or operator.id is None:
             return False
+        from deskapp.db import reading
+        from deskapp.services import operators
+
         try:
             with reading(self.desk.engine) as session:
                 self.operator = operators.on_duty(
@@ -234,7 +431,11 @@ class DeskApp(App[None]):
             _("{screens}: what is typed there will be lost. Switch operator anyway?"))
 
     async def action_quit(self) -> None:
-        """ctrl+q: quit, asking first when a form holds typing (as ctrl+l does)."""
+        """ctrl+q: quit, asking first when a form holds typing (as ctrl+l does). A desk
+        that could not be opened ends the app with exit status 1."""
+        if not self.desk_ready and self.desk_failure is not None:
+            self.exit(return_code=1)
+            return
         self._unless_typing(
             self.exit, _("{screens}: what is typed there will be lost. Quit anyway?"))
 
@@ -305,7 +506,7 @@ class DeskApp(App[None]):
                 self.notify(_("A guard checks release slips at the gate screen only."),
                             severity="warning", timeout=4)
             return
-        while len(self.screen_stack) > 1 and isinstance(self.screen, DeskScreen):
+        while len(self.screen_stack) > 1 and _is_desk_screen(self.screen):
             self.pop_screen()
         if self.current_mode != name:
             self.switch_mode(name)
@@ -333,6 +534,7 @@ class DeskApp(App[None]):
         if text.startswith(codes.CodePrefix.RELEASE.value) or self.is_guard:
             self.open_slip(text)
             return
+        from deskapp.db import reading
         from deskapp.services.custody import lists as custody
 
         try:
@@ -372,6 +574,8 @@ class DeskApp(App[None]):
         """One read for a screen or widget: when it fails (a database lost, a record
         gone) the operator gets one line and the caller ``None``, and keeps what it
         shows. A read never waits for a writer's lock, so it runs on the event loop."""
+        from deskapp.db import reading
+
         try:
             with reading(self.desk.engine) as session:
                 return query(session)
@@ -381,7 +585,9 @@ class DeskApp(App[None]):
 
     def show_failure(self, error: DeskError) -> None:
         """A refusal or a database in trouble, in one line; the form keeps its typing."""
-        if isinstance(error, operators.NotOnDuty):
+        from deskapp.services.operators import NotOnDuty
+
+        if isinstance(error, NotOnDuty):
             self.sign_out(error.message)
             return
         self.bell()
@@ -436,7 +642,7 @@ class DeskApp(App[None]):
             try:
                 draft = screen.recovery_draft()
                 if draft:
-                    recovery.keep(self.desk.settings.data_dir, name, draft)
+                    recovery.keep(self.settings.data_dir, name, draft)
                     kept.append(_(screen.TITLE_TEXT))
             except Exception as failure:  # the crash path must not crash: log and go on
                 self._log_error(failure)
@@ -455,12 +661,12 @@ class DeskApp(App[None]):
         language = "en" if i18n.current_language() == "zh_CN" else "zh_CN"
         i18n.set_language(language)
         current = self.screen
-        if isinstance(current, DeskScreen):
-            await current.recompose()
-            current.refresh_view()
-        elif isinstance(current, LoginScreen):
+        if isinstance(current, LoginScreen):
             await current.recompose()
             current.on_mount()
+        elif _is_desk_screen(current):
+            await current.recompose()
+            current.refresh_view()
         current.refresh_bindings()
 
     def action_command_palette(self) -> None:
@@ -477,3 +683,35 @@ class DeskApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # Our own ScreensProvider offers the desk's commands in the current language.
         return ()
+
+
+def run_desk(settings: Settings, *, first_run: Callable[[Settings], Desk]) -> int:
+    """``deskapp`` with no command: the desk in this terminal; returns the exit status.
+
+    The sign-in screen comes first and the desk opens behind it (``DeskApp.opening``).
+    The first start of an empty database goes the old way instead: ``first_run`` (the
+    CLI's) opens the desk and, on the terminal, offers the demo or creates the first
+    manager, then the app starts on the open desk. A desk that cannot be opened is shown
+    on the sign-in screen; quitting then prints the same line as the CLI and returns 1.
+    """
+    look = look_at_desk(settings)
+    if look.first_run:
+        app = DeskApp(first_run(settings))
+    else:
+        app = DeskApp.opening(settings, look=look)
+        app.run()
+        if not app.found_unstaffed:  # PostgreSQL, which the look cannot see: found open
+            return _exit_status(app)
+        app = DeskApp(first_run(settings))
+    app.run()
+    return _exit_status(app)
+
+
+def _exit_status(app: DeskApp) -> int:
+    if not app.desk_ready and app.desk_failure is not None:
+        line = _("Error: {message}").format(message=app.desk_failure)
+        if sys.stderr.isatty():
+            line = f"\x1b[31m{line}\x1b[0m"
+        print(line, file=sys.stderr)
+        return 1
+    return app.return_code or 0

@@ -2,6 +2,10 @@
 
 The screen is the base of the app's sign-in mode: the app switches to it, and
 it hands the operator to ``DeskApp.signed_in_as`` when the PIN is right.
+
+At a start the screen is up before the desk is open (``DeskApp.opening``): it imports
+no database layer, and a PIN typed before the desk is ready is checked once it is
+("Opening the database…"), or answered with the line that says why it cannot be.
 """
 
 from __future__ import annotations
@@ -17,29 +21,52 @@ from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from deskapp import i18n
-from deskapp.db import transaction
 from deskapp.errors import DeskError
 from deskapp.i18n import N_, _
-from deskapp.models import Operator
-from deskapp.services import operators, sites
 from deskapp.widgets.footer import DeskFooter
 from deskapp.widgets.form import TextInput
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from deskapp.desk import Desk
+    from deskapp.models import Operator
     from deskapp.services.demo import DemoOperator
+
+#: Shown when Enter is pressed before the desk is open; the sign-in follows by itself.
+OPENING = N_("Opening the database…")
 
 
 def _offered_sign_ins(session: Session, *, site_id: int) -> list[DemoOperator]:
     """The demo's sign-ins, on a demo site only: the demo's seeders (``services.demo``
     imports every ledger's) are not imported to sign in at a real desk."""
+    from deskapp.services import sites
+
     site = sites.get_site(session, site_id)
     if site is None or not site.is_demo:
         return []
     from deskapp.services.demo import offered_sign_ins
 
     return offered_sign_ins(session, site_id=site_id)
+
+
+def _hint_text(offered: list[DemoOperator] | None) -> str:
+    if not offered:
+        return ""
+    pairs = "  ".join(f"{entry.login}/{entry.pin}" for entry in offered)
+    return _("Demo site: {pairs}").format(pairs=pairs)
+
+
+def demo_hint(desk: Desk) -> str:
+    """The demo's sign-ins line for ``desk`` (empty at a real site, or if it cannot be
+    read): for the app's opening thread, which reads it off the event loop."""
+    from deskapp.db import reading
+
+    try:
+        with reading(desk.engine) as session:
+            return _hint_text(_offered_sign_ins(session, site_id=desk.site_id))
+    except DeskError:
+        return ""
 
 
 class LoginScreen(Screen[None]):
@@ -50,6 +77,9 @@ class LoginScreen(Screen[None]):
         # Enter and a PIN typed in one burst (fast typist, scanner) land in the
         # right fields; Input.Submitted would arrive after the PIN went astray.
         Binding("enter", "next_or_submit", N_("Next / sign in"), show=False, priority=True),
+        # An Enter typed before the app had the terminal (right after the command)
+        # arrives as ctrl+j when the terminal was still in line mode.
+        Binding("ctrl+j", "next_or_submit", show=False, priority=True),
         Binding("f12", "app.toggle_language", N_("中文/English")),
         Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
@@ -58,6 +88,10 @@ class LoginScreen(Screen[None]):
         super().__init__()
         self._composed_language = i18n.current_language()
         self._message = ""
+        self._waiting = False
+        """Enter was pressed before the desk was open: sign in once it is."""
+        self._shown = ""
+        self._failure_shown: str | None = None
 
     def compose(self) -> ComposeResult:
         from deskapp.app import DeskApp
@@ -65,6 +99,12 @@ class LoginScreen(Screen[None]):
         self._composed_language = i18n.current_language()
         app = self.app
         assert isinstance(app, DeskApp)
+        message = self._message
+        if self._waiting:
+            message = _(OPENING)
+        elif not app.desk_ready and app.desk_failure is not None:
+            message = app.desk_failure
+        self._shown = message
         with Center(), Vertical(id="login-box"):
             yield Static(app.site_name, id="login-site")
             yield Static(_("Front desk sign-in"), id="login-title")
@@ -72,10 +112,12 @@ class LoginScreen(Screen[None]):
             yield TextInput(id="login-name", placeholder=_("e.g. wangfang"), max_length=32)
             yield Label(_("PIN"), classes="field-label")
             yield TextInput(id="login-pin", password=True, max_length=128)
-            yield Static(self._message, id="login-message", classes="field-error")
+            yield Static(message, id="login-message", classes="field-error")
             yield Static(_("Enter: next field, sign in"), id="login-keys")
             hint = self._demo_hint()
-            if hint:
+            if hint or (not app.desk_ready and app.site_is_demo):
+                # A demo site seen before the desk is open: its line is kept for the
+                # sign-ins the opening brings, so nothing moves when they come.
                 yield Static(hint, id="login-demo")
         yield DeskFooter()
 
@@ -84,11 +126,10 @@ class LoginScreen(Screen[None]):
 
         app = self.app
         assert isinstance(app, DeskApp)
-        offered = app.read(lambda session: _offered_sign_ins(session, site_id=app.desk.site_id))
-        if not offered:
-            return ""
-        pairs = "  ".join(f"{entry.login}/{entry.pin}" for entry in offered)
-        return _("Demo site: {pairs}").format(pairs=pairs)
+        if not app.desk_ready:
+            return ""  # the app's opening thread brings it (``show_demo_hint``)
+        return _hint_text(
+            app.read(lambda session: _offered_sign_ins(session, site_id=app.desk.site_id)))
 
     def on_mount(self) -> None:
         self.query_one("#login-name", Input).focus()
@@ -96,7 +137,7 @@ class LoginScreen(Screen[None]):
     async def on_screen_resume(self) -> None:
         if self._composed_language != i18n.current_language():
             await self.recompose()
-        elif self.query("#login-demo"):
+        elif self.query("#login-demo") and self._app_desk_ready():
             # Back after a sign-out: an operator may have been disabled meanwhile.
             demo = self.query_one("#login-demo", Static)
             hint = self._demo_hint()
@@ -122,17 +163,72 @@ class LoginScreen(Screen[None]):
             self.call_after_refresh(self._submit)
 
     def _submit(self) -> None:
+        from deskapp.app import DeskApp
+
         login = self.query_one("#login-name", Input).value.strip()
         if not login:
+            self._waiting = False
             self._show(_("Type your sign-in name first."))
             self.set_focus(self.query_one("#login-name", Input))
             return
+        app = self.app
+        assert isinstance(app, DeskApp)
+        if not app.desk_ready:
+            # The name and PIN stay as typed; the desk's opening signs in when done.
+            self._waiting = True
+            self._show(_(OPENING))
+            if app.desk_failure is not None:
+                app.open_the_desk()  # a lock released, a server back: try again
+            return
+        self._waiting = False
         self._sign_in(login, self.query_one("#login-pin", Input).value)
+
+    # --- the desk opening behind the screen (DeskApp.opening) --------------------------
+
+    def _app_desk_ready(self) -> bool:
+        from deskapp.app import DeskApp
+
+        app = self.app
+        return isinstance(app, DeskApp) and app.desk_ready
+
+    def desk_opened(self) -> None:
+        """The desk is open: the site's own name, and the sign-in that was waiting."""
+        from deskapp.app import DeskApp
+
+        app = self.app
+        assert isinstance(app, DeskApp)
+        if not self.query("#login-site"):
+            return
+        self.query_one("#login-site", Static).update(app.site_name)
+        if self._waiting:
+            self._waiting = False
+            self._show("")
+            self._submit()
+        elif self._shown in (_(OPENING), self._failure_shown):
+            self._show("")
+
+    def desk_failed(self, message: str) -> None:
+        """The desk cannot be opened: why, in one line; Enter tries again."""
+        self._waiting = False
+        self._failure_shown = message
+        if self.query("#login-message"):
+            self._show(message)
+
+    def show_demo_hint(self, hint: str) -> None:
+        if not hint or not self.query("#login-keys"):
+            return
+        if self.query("#login-demo"):
+            self.query_one("#login-demo", Static).update(hint)
+        else:
+            self.query_one("#login-box").mount(Static(hint, id="login-demo"),
+                                                 after="#login-keys")
 
     @work(exclusive=True, thread=True, name="sign-in")
     def _sign_in(self, login: str, secret: str) -> Operator | None:
         # The hash takes ~0.1 s on purpose: run it off the UI thread.
         from deskapp.app import DeskApp
+        from deskapp.db import transaction
+        from deskapp.services import operators
         from deskapp.services.handover import shifts
 
         app = self.app
@@ -174,4 +270,5 @@ class LoginScreen(Screen[None]):
         pin.focus()
 
     def _show(self, message: str) -> None:
+        self._shown = message
         self.query_one("#login-message", Static).update(message)
