@@ -2,13 +2,15 @@
 with bar charts drawn in the terminal.
 
 m / q choose the report, ← / → the month or quarter before or after, p saves the PDF
-and e the CSV into the data folder's exports. The figures come from
+and e the CSV into the data folder's exports; s goes to the next site a supervisor or
+manager reads (their own, then those granted to them: ``services/grants``). The figures come from
 ``services/reports`` (the same sheet the command line writes); this screen only lays
 them out, so they never disagree.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -21,12 +23,22 @@ from textual.widgets import Static
 from deskapp.db import snapshot
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
-from deskapp.services import reports
+from deskapp.services import grants, reports
 from deskapp.services.printing import printed_stamp
 from deskapp.services.reports import periods
 from deskapp.services.reports.sheets import Section, Sheet, write_sheet
 
 BAR = "█"
+
+
+@dataclass(frozen=True)
+class ReportSite:
+    """A site the report can be of: its id, code (the exports' folder) and name."""
+
+    id: int
+    code: str
+    name: str
+
 _LABEL_CELLS = 28  # at most, so the bars keep room at 80 columns
 _BAR_CELLS = 48  # at most: a bar across a wide terminal is harder to read, not clearer
 
@@ -73,12 +85,32 @@ class ReportsScreen(DeskScreen):
         Binding("right", "shift(1)", N_("Later"), key_display="→", priority=True),
         Binding("p", "save('pdf')", N_("Save PDF")),
         Binding("e", "save('csv')", N_("Save CSV")),
+        Binding("s", "next_site", N_("Next site")),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.sheet: Sheet | None = None
         self._period: periods.Period | None = None  # the last complete month, when first shown
+        self.sites: list[ReportSite] = []
+        """The sites the signed-in operator reads, their own first (read when shown)."""
+        self._site_index = 0
+        self._sites_of: int | None = None  # whose sites ``sites`` are (an operator's id)
+
+    @property
+    def site(self) -> ReportSite | None:
+        return self.sites[self._site_index] if self.sites else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_site":
+            return len(self.sites) > 1  # shown only to whoever reads several sites
+        return True
+
+    def action_next_site(self) -> None:
+        if len(self.sites) < 2:
+            return
+        self._site_index = (self._site_index + 1) % len(self.sites)
+        self.refresh_view()
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="report-title", classes="section-title")
@@ -109,25 +141,47 @@ class ReportsScreen(DeskScreen):
         if self.db_busy("report"):
             return  # the sheet being read shows, then the period chosen meanwhile
         app = self.desk_app
-        desk, period = app.desk, self.period
+        desk, period, operator = app.desk, self.period, app.operator
         now, zone = desk.clock.now(), app.zone
+        if operator is None or operator.id != self._sites_of:
+            self._site_index = 0  # another operator: their own site first
+        wanted = self.site
+        site_id = wanted.id if wanted is not None else desk.site_id
 
-        def read() -> tuple[periods.Period, Sheet]:
+        def read() -> tuple[periods.Period, int, list[ReportSite], Sheet]:
             with snapshot(desk.engine) as session:
-                return period, reports.report_sheet(session, site_id=desk.site_id,
-                                                    period=period, zone=zone, now=now)
+                # The service says which sites this operator reads, and refuses the rest.
+                readable = ([ReportSite(site.id or 0, site.code, site.name)
+                             for site in grants.readable_site_list(session, operator)]
+                            if operator is not None else [])
+                grants.check_reading(session, operator, site_id)
+                return period, site_id, readable, reports.report_sheet(
+                    session, site_id=site_id, period=period, zone=zone, now=now)
 
         self.run_db(read, self._read, name="report")
 
-    def _read(self, result: tuple[periods.Period, Sheet]) -> None:
-        period, sheet = result
+    def _read(self, result: tuple[periods.Period, int, list[ReportSite], Sheet]) -> None:
+        period, site_id, readable, sheet = result
+        operator = self.desk_app.operator
+        operator_id = operator.id if operator is not None else None
+        # The site chosen meanwhile (s while this was read) stays chosen, if still readable.
+        chosen = self.site.id if self.site is not None and self._sites_of == operator_id \
+            else site_id
+        self.sites, self._sites_of = readable, operator_id
+        ids = [site.id for site in readable]
+        self._site_index = ids.index(chosen) if chosen in ids else (
+            ids.index(site_id) if site_id in ids else 0)
+        self.refresh_bindings()
         self._show(sheet)
-        if period != self.period:  # a key chose another period while this one was read
-            self.refresh_view()
+        if period != self.period or (self.site is not None and self.site.id != site_id):
+            self.refresh_view()  # a key chose another period or site while this was read
 
     def _show(self, sheet: Sheet) -> None:
         self.sheet = sheet
-        self.query_one("#report-title", Static).update(f"{sheet.title}  {sheet.period}")
+        site = self.site
+        of_site = (f"  · {site.name}" if site is not None and len(self.sites) > 1 else "")
+        self.query_one("#report-title", Static).update(
+            f"{sheet.title}  {sheet.period}{of_site}")
         width = max(40, (self.size.width or 80) - 4)
         body = Text()
         for section in sheet.sections:
@@ -146,12 +200,14 @@ class ReportsScreen(DeskScreen):
             return
         app = self.desk_app
         desk = app.desk
-        folder = desk.settings.data_dir / "exports" / desk.settings.site_code
+        chosen = self.site
+        code = chosen.code if chosen is not None else desk.settings.site_code
+        folder = desk.settings.data_dir / "exports" / code
         target = folder / f"report-{self.period.code}.{file_format}"
         operator = app.operator
         printed_by = operator.display_name if operator is not None else ""
         stamp = printed_stamp(desk.clock.now(), app.zone)
-        site = app.site_name
+        site = chosen.name if chosen is not None else app.site_name
 
         def write() -> str:
             return str(write_sheet(sheet, file_format=file_format, out_file=target,

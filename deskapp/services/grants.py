@@ -110,3 +110,11 @@ def grants_of(session: Session, *, site_id: int) -> list[tuple[SiteGrant, Operat
         .order_by(col(Site.code), col(Operator.login))
     ).all()
     return [(row[0], row[1], row[2]) for row in rows]
+
+
+def readable_site_list(session: Session, operator: Operator) -> list[Site]:
+    """The sites ``operator`` may read, their own first, then the granted ones by code
+    (the reports screen's choice of site)."""
+    readable = readable_sites(session, operator)
+    found = session.exec(select(Site).where(col(Site.id).in_(readable))).all()
+    return sorted(found, key=lambda site: (site.id != operator.site_id, site.code))

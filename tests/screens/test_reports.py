@@ -114,3 +114,69 @@ def test_reports_snapshot(snap_compare: Any, snapshot_desk: Desk, language: str)
         await settle(pilot)
 
     assert snap_compare(DeskApp(snapshot_desk), terminal_size=(120, 40), run_before=at_november)
+
+
+def _north_with_complaints(desk: Desk, count: int) -> int:
+    """Site north (北区), its manager, and ``count`` requests received there today."""
+    from deskapp.services import sites
+
+    with transaction(desk.engine) as session:
+        north = sites.add_site(session, code="north", name="北区", now=desk.clock.now())
+        assert north.id is not None
+        manager = operators.add_operator(
+            session, site_id=north.id, login="bei", display_name="北经理", role="manager",
+            secret="2468", now=desk.clock.now(), actor=None)
+        for _number in range(count):
+            lifecycle.create_request(
+                session, site_id=north.id, settings=desk.settings, now=desk.clock.now(),
+                actor=manager, kind="inquiry", summary="问路", contact_name="路人",
+                contact_phone="13800001111")
+        return north.id
+
+
+async def test_a_supervisor_granted_another_site_reports_on_it_with_s(staffed: Desk) -> None:
+    from deskapp.services import grants
+
+    _complaints(staffed, 2)
+    north = _north_with_complaints(staffed, 5)
+    with transaction(staffed.engine) as session:
+        zhao = operators.get_operator(session, site_id=staffed.site_id, login="zhao")
+        bei = operators.get_operator(session, site_id=north, login="bei")
+        grants.grant(session, site_id=north, operator=zhao, now=staffed.clock.now(),
+                     actor=bei)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "zhao")
+        await pilot.press("f11", "right")  # November: 2 requests here, 5 at north
+        await settle(pilot)
+        shown = _text(app)
+        assert "Requests received            2" in shown
+        assert "Next site" in shown  # in the footer: zhao reads two sites
+        await pilot.press("s")
+        await settle(pilot)
+        shown = _text(app)
+        assert "Monthly complaint summary  2026-11  · 北区" in shown
+        assert "Requests received            5" in shown
+        await pilot.press("e")
+        await settle(pilot)
+        await wait_until(pilot, lambda: (staffed.settings.data_dir / "exports" / "north"
+                                         / "report-2026-11.csv").exists(), "the north CSV")
+        await pilot.press("s")  # round again to the own site
+        await settle(pilot)
+        shown = _text(app)
+        assert "Requests received            2" in shown and "北区" not in shown
+
+
+async def test_an_operator_reads_only_their_own_site_and_s_does_nothing(staffed: Desk) -> None:
+    _complaints(staffed, 2)
+    _north_with_complaints(staffed, 5)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "wang")
+        await pilot.press("f11", "right")
+        await settle(pilot)
+        before = _text(app)
+        assert "Requests received            2" in before and "Next site" not in before
+        await pilot.press("s")
+        await settle(pilot)
+        assert _text(app) == before
