@@ -301,7 +301,11 @@ def test_an_empty_site_gets_its_first_manager_without_a_sign_in(cheap: Desk) -> 
     assert entries(cheap, "operator.add")[-1].actor == "boss"
 
 
-def test_the_demo_seeds_an_empty_database_without_a_sign_in(cheap: Desk) -> None:
+def test_the_demo_seeds_an_empty_database_without_a_sign_in(cheap: Desk, backend: str) -> None:
+    if backend != "sqlite":
+        # The rule is the command line's, the same on either engine; the demo's seeding
+        # on PostgreSQL is the demo's own tests' (8 s more here for nothing new).
+        pytest.skip("the sign-in rule is engine-independent; seeded on SQLite")
     code, out = cli(cheap, "demo")
     assert code == 0, out
     assert "chenjie" in out
