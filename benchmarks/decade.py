@@ -941,6 +941,8 @@ def measure(folder: Path, *, now: datetime, repeat: int) -> list[Figure]:
         figures.append(Figure(f"search {query} ({label})", "p95 < 20",
                               timed(searched(query), repeat=repeat, budget=20)))
 
+    figures.extend(ledger_lists(engine, site_id, settings, now, repeat=repeat))
+
     saves: dict[str, list[float]] = {"complaint": [], "repair": []}
     for index in range(2 * max(repeat, 10)):
         kind = "complaint" if index % 2 else "repair"
@@ -958,6 +960,81 @@ def measure(folder: Path, *, now: datetime, repeat: int) -> list[Figure]:
                           saves["complaint"] + saves["repair"]))
     figures.append(Figure("  complaints alone", "p95 < 50", saves["complaint"]))
     engine.dispose()
+    return figures
+
+
+def ledger_lists(engine: Engine, site_id: int, settings: Any, now: datetime, *,
+                 repeat: int) -> list[Figure]:
+    """Every list view of the ledgers' screens, as the screen reads it: its first page,
+    and a page ten pages in (paging through it), where the list is paged."""
+    from deskapp.models.handover import DutyLogEntry, Shift
+    from deskapp.services import directory
+    from deskapp.services.custody import keys, lostfound, parcels, storage
+    from deskapp.services.handover import dutylog, handovers
+    from deskapp.services.release import reconciliation, slips
+
+    page = 50
+    with reading(engine) as session:
+        shift_id = session.execute(
+            select(DutyLogEntry.shift_id).where(DutyLogEntry.site_id == site_id)  # type: ignore[arg-type]
+            .order_by(DutyLogEntry.id.desc()).limit(1)  # type: ignore[union-attr]
+        ).scalar()
+        if shift_id is None:
+            shift_id = session.execute(select(func.max(Shift.id))).scalar() or 0
+    week_start = reconciliation.week_of(now.astimezone(ZoneInfo(settings.timezone)).date())
+    common = {"site_id": site_id, "now": now, "settings": settings}
+    paged: list[tuple[str, Callable[..., Any]]] = [
+        ("storage held", lambda s, o: storage.held(s, **common, offset=o, limit=page)),
+        ("storage overdue", lambda s, o: storage.held(s, **common, overdue_only=True,
+                                                      offset=o, limit=page)),
+        ("storage history", lambda s, o: storage.history(s, **common, offset=o, limit=page)),
+        ("parcels waiting", lambda s, o: parcels.waiting(s, **common, offset=o, limit=page)),
+        ("parcels overdue", lambda s, o: parcels.waiting(s, **common, overdue_only=True,
+                                                         offset=o, limit=page)),
+        ("lost and found, all", lambda s, o: lostfound.lost_items(s, **common, offset=o,
+                                                                  limit=page)),
+        ("lost and found, notice", lambda s, o: lostfound.notice_page(s, **common, offset=o,
+                                                                      limit=page)),
+        ("lost and found, hand-over", lambda s, o: lostfound.handover_page(
+            s, **common, offset=o, limit=page)),
+        ("lost and found, disposal", lambda s, o: lostfound.disposal_page(
+            s, **common, offset=o, limit=page)),
+        ("keys register", lambda s, o: keys.register(s, site_id=site_id, now=now, offset=o,
+                                                     limit=page)),
+        ("keys out", lambda s, o: keys.keys_out(s, site_id=site_id, now=now, offset=o,
+                                                limit=page)),
+        *[(f"release slips, {view.value}", lambda s, o, view=view: slips.desk_list(
+            s, **common, view=view.value, offset=o, limit=page)) for view in slips.SlipList],
+        ("release slips, this week", lambda s, o: slips.week_page(
+            s, site_id=site_id, week_start=week_start, settings=settings, offset=o,
+            limit=page)),
+        ("duty log, the shift's newest page", lambda s, o: dutylog.shift_log(
+            s, site_id=site_id, shift_id=shift_id, limit=page, newest=o == 0,
+            offset=o)),
+    ]
+    unpaged: list[tuple[str, Callable[[Any], Any]]] = [
+        ("handovers, recent sealed", lambda s: handovers.recent_sealed(s, site_id=site_id)),
+        ("handovers, refused waiting", lambda s: handovers.refused_waiting(s,
+                                                                           site_id=site_id)),
+        ("duty log search (巡查)", lambda s: dutylog.search_log(s, site_id=site_id,
+                                                              query="巡查")),
+        ("directory lookup (1-1)", lambda s: directory.lookup(s, site_id=site_id,
+                                                               query="1-1")),
+    ]
+    figures = []
+    for label, call in paged:
+        for offset, where in ((0, "first page"), (10 * page, "ten pages in")):
+            def run(call: Callable[..., Any] = call, offset: int = offset) -> None:
+                with reading(engine) as session:
+                    call(session, offset)
+            figures.append(Figure(f"  {label}, {where}", "p95 < 150",
+                                  timed(run, repeat=repeat, budget=10)))
+    for label, single in unpaged:
+        def run_once(single: Callable[[Any], Any] = single) -> None:
+            with reading(engine) as session:
+                single(session)
+        figures.append(Figure(f"  {label}", "p95 < 150", timed(run_once, repeat=repeat,
+                                                                budget=10)))
     return figures
 
 
