@@ -238,11 +238,11 @@ def build_cli() -> typer.Typer:
         if not rows:
             typer.echo(_("No site yet: the first start creates one, or add one with deskapp "
                          "site add CODE --name NAME."))
-        from deskapp.services.text import shown_safely
+        from deskapp.services.text import column, shown_safely
 
         for row in rows:
             demo = _("(demo)") if row.is_demo else ""
-            typer.echo(f"{shown_safely(row.code):<16} {shown_safely(row.name)} {demo}".rstrip())
+            typer.echo(f"{column(row.code, 16)} {shown_safely(row.name)} {demo}".rstrip())
 
     @site_cli.command("grant", help=_("Let a supervisor or manager of another site read and "
                                       "report on this one (--site); this site's manager "
@@ -261,8 +261,8 @@ def build_cli() -> typer.Typer:
     def site_grants(ctx: typer.Context) -> None:
         from deskapp.cli_signin import manager
         from deskapp.db import reading
-        from deskapp.services import grants
-        from deskapp.services.text import shown_safely
+        from deskapp.services import grants, operators
+        from deskapp.services.text import column
 
         desk = _open(ctx)
         manager(ctx, desk)
@@ -271,8 +271,9 @@ def build_cli() -> typer.Typer:
         if not held:
             typer.echo(_("Nobody from another site reads this site."))
         for grant, holder, home in held:
-            typer.echo(f"{shown_safely(home.code):<16} {shown_safely(holder.login):<16} "
-                       f"{shown_safely(holder.display_name)}  {holder.role}  "
+            typer.echo(f"{column(home.code, 16)} {column(holder.login, 16)} "
+                       f"{column(holder.display_name, 12)} "
+                       f"{column(operators.role_label(holder.role), 12)} "
                        f"{grant.granted_at:%Y-%m-%d}")
 
     operator = typer.Typer(help=_("Operators of the desk."), no_args_is_help=True)
@@ -330,12 +331,12 @@ def build_cli() -> typer.Typer:
         from deskapp.formatting import desk_zone
 
         now, zone = desk.clock.now(), desk_zone(desk.settings.timezone)
-        from deskapp.services.text import shown_safely
+        from deskapp.services.text import column
 
         for row in rows:
             state = operators.state_label(row, now=now, zone=zone)
-            typer.echo(f"{shown_safely(row.login):<16} {shown_safely(row.display_name):<12} "
-                       f"{operators.role_label(row.role):<12} {state}")
+            typer.echo(f"{column(row.login, 16)} {column(row.display_name, 12)} "
+                       f"{column(operators.role_label(row.role), 12)} {state}")
 
     @operator.command("disable", help=_("Disable an operator (kept in the records)."))
     @guarded

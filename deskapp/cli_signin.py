@@ -228,7 +228,7 @@ def add_token_commands(cli: typer.Typer) -> None:
         from deskapp.db import reading
         from deskapp.formatting import desk_zone, format_when
         from deskapp.services import command_tokens
-        from deskapp.services.text import shown_safely
+        from deskapp.services.text import column
 
         desk = _open(ctx)
         manager(ctx, desk)
@@ -245,8 +245,8 @@ def add_token_commands(cli: typer.Typer) -> None:
             state = (_("revoked {time}").format(time=format_when(row.revoked_at, now, zone))
                      if row.revoked_at else _("active"))
             made = _("made {time}").format(time=format_when(row.created_at, now, zone))
-            typer.echo(f"{row.id:>4}  {shown_safely(row.label):<16} "
-                       f"{shown_safely(row.login):<12} {made}  {used}  {state}")
+            typer.echo(f"{row.id:>4}  {column(row.label, 16)} "
+                       f"{column(row.login, 12)} {made}  {used}  {state}")
 
     @token_cli.command("revoke", help=_("Withdraw a token: its file signs no one in any "
                                         "more (the token is kept in the records)."))

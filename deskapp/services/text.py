@@ -117,3 +117,18 @@ def shown_safely(text: str) -> str:
         return text
     return "".join(char.encode("unicode_escape").decode("ascii")
                    if is_refused_control(char) else char for char in text)
+
+
+def cells(text: str) -> int:
+    """How many terminal cells ``text`` takes: Chinese (East Asian wide) characters two,
+    combining marks and format characters none."""
+    return sum(0 if unicodedata.category(char) in ("Mn", "Me", "Cf")
+               else 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+               for char in text)
+
+
+def column(text: str, width: int) -> str:
+    """``text`` shown safely and padded to ``width`` cells, for the command line's tables
+    (``f"{name:<12}"`` counts characters, so a Chinese name pushed the next column out)."""
+    shown = shown_safely(text)
+    return shown + " " * max(0, width - cells(shown))

@@ -168,3 +168,19 @@ def test_sweep_reports_what_it_changed(managed: Path) -> None:
     code, out = run(data_dir, "sweep")
     assert code == 0, out
     assert "Severities raised: 0" in out
+
+
+def test_operator_list_keeps_its_columns_with_chinese_names(managed: Path) -> None:
+    """A Chinese character takes two cells: the columns after a name still line up."""
+    from deskapp.services.text import cells
+
+    for login, name in (("wang", "王芳"), ("ouyang", "欧阳娜娜"), ("lee", "Lee")):
+        code, out = run(managed, "operator", "add", login, "--name", name, "--pin", "1234")
+        assert code == 0, out
+    code, out = run(managed, "--lang", "zh_CN", "operator", "list")
+    assert code == 0, out
+    lines = [line for line in out.splitlines() if line.split()[0] in ("wang", "ouyang", "lee")]
+    assert len(lines) == 3
+    # The role column starts at the same cell on every line, whatever the name's script.
+    starts = {cells(line[:line.index(line.split()[2])]) for line in lines}
+    assert starts == {30}, lines
