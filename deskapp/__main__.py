@@ -144,7 +144,12 @@ def main() -> None:
 
         command_line()
         return
-    sys.exit(open_the_desk(options))
+    try:
+        status = open_the_desk(options)
+    except KeyboardInterrupt:  # ctrl+c before the sign-in screen took the keys
+        print("\nAborted!", file=sys.stderr)
+        status = 130
+    sys.exit(status)
 
 
 if __name__ == "__main__":

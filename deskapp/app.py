@@ -662,8 +662,7 @@ class DeskApp(App[None]):
         i18n.set_language(language)
         current = self.screen
         if isinstance(current, LoginScreen):
-            await current.recompose()
-            current.on_mount()
+            await current.recompose_keeping_typed()
         elif _is_desk_screen(current):
             await current.recompose()
             current.refresh_view()

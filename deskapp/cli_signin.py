@@ -12,7 +12,9 @@ Which commands need it, and why, is the table in docs/operations.md.
 
 from __future__ import annotations
 
+import getpass
 import os
+import warnings
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -143,7 +145,12 @@ def _ask(command: str, login: str | None, *, pin_only: bool) -> tuple[str, str]:
     try:
         chosen = login or str(typer.prompt(_("Sign-in name")))
         asked_name = False
-        pin = str(typer.prompt(_("PIN of {login}").format(login=chosen), hide_input=True))
+        with warnings.catch_warnings():
+            # A PIN piped in (no terminal to hide it on) is read all the same; getpass's
+            # warning would print a line of its own source code beside the prompt.
+            warnings.simplefilter("ignore", getpass.GetPassWarning)
+            pin = str(typer.prompt(_("PIN of {login}").format(login=chosen),
+                                   hide_input=True))
     except typer.Abort:
         if asked_name:
             typer.echo()  # end the prompt's line (the PIN prompt ends its own)

@@ -145,6 +145,17 @@ class LoginScreen(Screen[None]):
             demo.display = bool(hint)
         self.query_one("#login-name", Input).focus()
 
+    async def recompose_keeping_typed(self) -> None:
+        """Drawn again in the other language (F12) with the name and PIN as typed, and the
+        field that had the cursor keeping it; a sign-in waiting for the desk still waits."""
+        typed = {name: self.query_one(f"#{name}", Input).value
+                 for name in ("login-name", "login-pin") if self.query(f"#{name}")}
+        focused = self.focused.id if self.focused is not None else None
+        await self.recompose()
+        for name, value in typed.items():
+            self.query_one(f"#{name}", Input).value = value
+        self.query_one(f"#{focused}" if focused in typed else "#login-name", Input).focus()
+
     def reset(self, message: str = "") -> None:
         """Empty fields for the next operator, with why the last one was signed out."""
         self._message = message
@@ -198,6 +209,8 @@ class LoginScreen(Screen[None]):
         app = self.app
         assert isinstance(app, DeskApp)
         if not self.query("#login-site"):
+            if self._waiting:  # drawn again meanwhile (F12): once it is, sign in
+                self.call_after_refresh(self.desk_opened)
             return
         self.query_one("#login-site", Static).update(app.site_name)
         if self._waiting:
@@ -209,10 +222,17 @@ class LoginScreen(Screen[None]):
 
     def desk_failed(self, message: str) -> None:
         """The desk cannot be opened: why, in one line; Enter tries again."""
-        self._waiting = False
+        was_waiting, self._waiting = self._waiting, False
         self._failure_shown = message
         if self.query("#login-message"):
             self._show(message)
+            if was_waiting:
+                # The sign-in asked for stops here. The name stays; the PIN goes, as
+                # after a wrong one: the failure may last, and the next Enter at this
+                # desk must not sign in whoever typed it.
+                pin = self.query_one("#login-pin", Input)
+                pin.value = ""
+                pin.focus()
 
     def show_demo_hint(self, hint: str) -> None:
         if not hint or not self.query("#login-keys"):

@@ -96,6 +96,8 @@ class ReportsScreen(DeskScreen):
         """The sites the signed-in operator reads, their own first (read when shown)."""
         self._site_index = 0
         self._sites_of: int | None = None  # whose sites ``sites`` are (an operator's id)
+        self._sheet_of: tuple[ReportSite | None, periods.Period] | None = None
+        """The site and period of the sheet shown (what p and e save)."""
 
     @property
     def site(self) -> ReportSite | None:
@@ -154,9 +156,12 @@ class ReportsScreen(DeskScreen):
                 readable = ([ReportSite(site.id or 0, site.code, site.name)
                              for site in grants.readable_site_list(session, operator)]
                             if operator is not None else [])
-                grants.check_reading(session, operator, site_id)
-                return period, site_id, readable, reports.report_sheet(
-                    session, site_id=site_id, period=period, zone=zone, now=now)
+                shown = site_id
+                if readable and shown not in {site.id for site in readable}:
+                    shown = readable[0].id  # the grant was withdrawn meanwhile: their own
+                grants.check_reading(session, operator, shown)
+                return period, shown, readable, reports.report_sheet(
+                    session, site_id=shown, period=period, zone=zone, now=now)
 
         self.run_db(read, self._read, name="report")
 
@@ -172,13 +177,17 @@ class ReportsScreen(DeskScreen):
         self._site_index = ids.index(chosen) if chosen in ids else (
             ids.index(site_id) if site_id in ids else 0)
         self.refresh_bindings()
+        # What p and e save: this sheet, of the site and period it was read for (a key
+        # may choose another before the next sheet has arrived).
+        self._sheet_of = (next((site for site in readable if site.id == site_id), None),
+                          period)
         self._show(sheet)
         if period != self.period or (self.site is not None and self.site.id != site_id):
             self.refresh_view()  # a key chose another period or site while this was read
 
     def _show(self, sheet: Sheet) -> None:
         self.sheet = sheet
-        site = self.site
+        site = self._sheet_of[0] if self._sheet_of is not None else None
         of_site = (f"  · {site.name}" if site is not None and len(self.sites) > 1 else "")
         self.query_one("#report-title", Static).update(
             f"{sheet.title}  {sheet.period}{of_site}")
@@ -194,16 +203,16 @@ class ReportsScreen(DeskScreen):
             self._show(self.sheet)
 
     def action_save(self, file_format: str) -> None:
-        sheet = self.sheet
-        if sheet is None:
+        sheet, sheet_of = self.sheet, self._sheet_of
+        if sheet is None or sheet_of is None:
             self.app.bell()
             return
         app = self.desk_app
         desk = app.desk
-        chosen = self.site
+        chosen, period = sheet_of
         code = chosen.code if chosen is not None else desk.settings.site_code
         folder = desk.settings.data_dir / "exports" / code
-        target = folder / f"report-{self.period.code}.{file_format}"
+        target = folder / f"report-{period.code}.{file_format}"
         operator = app.operator
         printed_by = operator.display_name if operator is not None else ""
         stamp = printed_stamp(desk.clock.now(), app.zone)

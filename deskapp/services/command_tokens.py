@@ -11,6 +11,7 @@ the command). A lockout, which guards the PIN against guessing, does not stop a 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
@@ -238,31 +239,46 @@ def write_token_file(path: Path, secret: str) -> None:
 
 
 def read_token_file(path: Path) -> str:
-    """The secret in a token file; refused if others than its owner may read it."""
+    """The secret in a token file; refused if others than its owner may read it, if it
+    is not this user's own, or if it is a link (checked on the file opened, not on its
+    name: nothing can be swapped between the check and the read)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        status = path.stat()
+        handle = os.open(path, flags)
     except FileNotFoundError:
         raise AuthError(_("DESKAPP_TOKEN_FILE names {path}, which does not exist: point it at "
                           "the file deskapp token create wrote.").format(path=path),
                         field="token") from None
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise AuthError(_("DESKAPP_TOKEN_FILE names {path}, which is a link: point it "
+                              "at the token file itself.").format(path=path),
+                            field="token") from None
         raise AuthError(_("Cannot read the token file {path}: {reason}").format(
             path=path, reason=error.strerror or error), field="token") from error
-    if not stat.S_ISREG(status.st_mode):
+    status = os.fstat(handle)
+    if not stat.S_ISREG(status.st_mode):  # a folder, a pipe: nothing to read from it
+        os.close(handle)
         raise AuthError(_("DESKAPP_TOKEN_FILE names {path}, which is not a file: point it at "
                           "the file deskapp token create wrote.").format(path=path),
                         field="token")
-    if os.name == "posix" and status.st_mode & 0o077:
-        raise AuthError(_("The token file {path} can be read by other users (mode {mode:o}): "
-                          "run chmod 600 {path}; if someone may have copied it, revoke the "
-                          "token (deskapp token revoke ID) and make a new one.").format(
-            path=path, mode=stat.S_IMODE(status.st_mode)), field="token")
-    try:
-        secret = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or error
-        raise AuthError(_("Cannot read the token file {path}: {reason}").format(
-            path=path, reason=reason), field="token") from error
+    with os.fdopen(handle, "rb") as opened:  # closed however this ends
+        if os.name == "posix" and status.st_mode & 0o077:
+            raise AuthError(_("The token file {path} can be read by other users (mode "
+                              "{mode:o}): run chmod 600 {path}; if someone may have copied "
+                              "it, revoke the token (deskapp token revoke ID) and make a new "
+                              "one.").format(path=path, mode=stat.S_IMODE(status.st_mode)),
+                            field="token")
+        if os.name == "posix" and status.st_uid != os.geteuid():
+            raise AuthError(_("The token file {path} belongs to another user: the job must "
+                              "run as the user who owns its token file.").format(path=path),
+                            field="token")
+        try:
+            secret = opened.read(4096).decode("ascii").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise AuthError(_("Cannot read the token file {path}: {reason}").format(
+                path=path, reason=reason), field="token") from error
     if not secret:
         raise InvalidInput(_("The token file {path} is empty: point DESKAPP_TOKEN_FILE at "
                              "the file deskapp token create wrote.").format(path=path),

@@ -153,9 +153,37 @@ async def test_a_database_that_cannot_be_opened_is_one_line_on_the_screen(
         assert isinstance(app.screen, LoginScreen)
         assert message(app) == NEWER
         assert app.screen.query_one("#login-name", Input).value == "wang"
+        # The sign-in asked for stops: the name stays, the PIN goes (as after a wrong
+        # one), so the next Enter at this desk signs in nobody by itself.
+        assert app.screen.query_one("#login-pin", Input).value == ""
+        assert app.screen.focused is app.screen.query_one("#login-pin", Input)
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 1
+
+
+async def test_f12_while_the_sign_in_waits_keeps_what_was_typed(staffed: Desk) -> None:
+    opener, gate = gated(staffed)
+    app = DeskApp.opening(staffed.settings, opener=opener)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"wa")
+        await pilot.press("f12")  # mid-typing: the other language, the text as typed
+        await pilot.pause()
+        name = app.screen.query_one("#login-name", Input)
+        assert name.value == "wa" and app.screen.focused is name
+        await pilot.press(*"ng", "enter", *"1234", "enter")
+        await pilot.pause()
+        assert message(app) == "正在打开数据库…"
+        await pilot.press("f12")  # and back, while the sign-in waits for the desk
+        await pilot.pause()
+        assert app.screen.query_one("#login-name", Input).value == "wang"
+        assert app.screen.query_one("#login-pin", Input).value == "1234"
+        assert message(app) == "Opening the database…"
+        gate.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen),
+                         "the sign-in once the desk is open")
+        assert app.operator is not None and app.operator.login == "wang"
 
 
 async def test_a_failure_that_is_no_refusal_is_logged_not_shown(staffed: Desk) -> None:

@@ -180,3 +180,45 @@ async def test_an_operator_reads_only_their_own_site_and_s_does_nothing(staffed:
         await pilot.press("s")
         await settle(pilot)
         assert _text(app) == before
+
+
+async def test_a_save_while_another_site_is_read_saves_the_sheet_shown(
+        staffed: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """s, then e before the next site's sheet has come: the file is the sheet on the
+    screen, under its own site's folder, never one site's figures under another's name."""
+    import threading
+
+    from deskapp.screens import reports as reports_screen
+    from deskapp.services import grants
+
+    _complaints(staffed, 2)
+    north = _north_with_complaints(staffed, 5)
+    with transaction(staffed.engine) as session:
+        zhao = operators.get_operator(session, site_id=staffed.site_id, login="zhao")
+        bei = operators.get_operator(session, site_id=north, login="bei")
+        grants.grant(session, site_id=north, operator=zhao, now=staffed.clock.now(),
+                     actor=bei)
+    app = DeskApp(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "zhao")
+        await pilot.press("f11", "right")
+        await settle(pilot)
+        assert "Requests received            2" in _text(app)
+        gate = threading.Event()
+        real = reports_screen.reports.report_sheet
+
+        def slow(*args: Any, **kwargs: Any) -> Any:
+            assert gate.wait(10), "the test never let the read go on"
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(reports_screen.reports, "report_sheet", slow)
+        await pilot.press("s", "e")  # north asked for; its sheet not read yet
+        exports = staffed.settings.data_dir / "exports"
+        await wait_until(pilot, lambda: (exports / "main" / "report-2026-11.csv").exists(),
+                         "the sheet shown saved")
+        assert not (exports / "north").exists()
+        assert "Requests received,2" in (exports / "main" / "report-2026-11.csv").read_text(
+            encoding="utf-8-sig").replace('"', "")
+        gate.set()
+        await settle(pilot)
+        assert "Monthly complaint summary  2026-11  · 北区" in _text(app)

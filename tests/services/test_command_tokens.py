@@ -128,3 +128,20 @@ def test_the_token_file_is_new_private_and_read_only_when_private(tmp_path: Path
         command_tokens.read_token_file(path)
     with pytest.raises(DeskError, match="does not exist"):
         command_tokens.read_token_file(tmp_path / "missing")
+
+
+def test_a_token_file_is_refused_through_a_link_or_of_another_owner(tmp_path: Path) -> None:
+    path = tmp_path / "nightly.token"
+    command_tokens.write_token_file(path, "s3cret")
+    link = tmp_path / "link.token"
+    link.symlink_to(path)
+    with pytest.raises(AuthError, match="which is a link"):
+        command_tokens.read_token_file(link)
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(AuthError, match="not a file"):
+        command_tokens.read_token_file(folder)
+    if os.geteuid() == 0:  # only root can give a file away: the suite runs as root here
+        os.chown(path, 4321, 4321)
+        with pytest.raises(AuthError, match="belongs to another user"):
+            command_tokens.read_token_file(path)
