@@ -109,6 +109,9 @@ class CustodyItem(SQLModel, table=True):
         # leaves: the database itself refuses the same parcel logged twice, even by two desks.
         UniqueConstraint("site_id", "open_key", name="uq_custody_item_site_open_key"),
         Index("ix_custody_item_list", "site_id", "ledger", "status", "received_at"),
+        # A ledger's whole list, newest first (storage history, lost and found's all):
+        # read a page at a time from the index instead of sorting the ledger.
+        Index("ix_custody_item_received", "site_id", "ledger", "received_at"),
         Index("ix_custody_item_phone_tail", "site_id", "owner_phone_tail"),
         Index("ix_custody_item_owner_name", "site_id", "owner_name"),
         Index("ix_custody_item_id_tail", "site_id", "owner_id_tail"),

@@ -194,12 +194,15 @@ def item_page(
     total = session.exec(
         select(func.count()).select_from(CustodyItem).where(*conditions)
     ).one()
-    order = col(CustodyItem.received_at).desc() if newest_first else col(CustodyItem.received_at)
+    # The id breaks a tie the same way the time runs, so the index gives the order whole
+    # (``ix_custody_item_received``, ``ix_custody_item_list``): no sort of the ledger.
+    order = ((col(CustodyItem.received_at).desc(), col(CustodyItem.id).desc()) if newest_first
+             else (col(CustodyItem.received_at), col(CustodyItem.id)))
     rows = session.exec(
         select(CustodyItem, Unit.code)
         .outerjoin(Unit, col(Unit.id) == col(CustodyItem.unit_id))
         .where(*conditions)
-        .order_by(order, col(CustodyItem.id))
+        .order_by(*order)
         .offset(offset)
         .limit(limit)
     ).all()
