@@ -79,14 +79,10 @@ _restore_terminal: Callable[[], None] = lambda: None  # noqa: E731
 
 
 def _fail(message: str) -> int:
-    """One line on the terminal, as ``deskapp.cli`` prints a refusal; the exit status."""
-    from deskapp.i18n import _
+    """One line on the terminal, as the app prints a desk it cannot open."""
+    from deskapp.app import print_refusal
 
-    line = _("Error: {message}").format(message=message)
-    if sys.stderr.isatty():
-        line = f"\x1b[31m{line}\x1b[0m"
-    print(line, file=sys.stderr)
-    return 1
+    return print_refusal(message)
 
 
 def _first_run(settings: Settings) -> Desk:

@@ -706,11 +706,16 @@ def run_desk(settings: Settings, *, first_run: Callable[[Settings], Desk]) -> in
     return _exit_status(app)
 
 
+def print_refusal(message: str) -> int:
+    """One line on the terminal, as ``deskapp.cli`` prints a refusal; the exit status."""
+    line = _("Error: {message}").format(message=message)
+    if sys.stderr.isatty():
+        line = f"\x1b[31m{line}\x1b[0m"
+    print(line, file=sys.stderr)
+    return 1
+
+
 def _exit_status(app: DeskApp) -> int:
     if not app.desk_ready and app.desk_failure is not None:
-        line = _("Error: {message}").format(message=app.desk_failure)
-        if sys.stderr.isatty():
-            line = f"\x1b[31m{line}\x1b[0m"
-        print(line, file=sys.stderr)
-        return 1
+        return print_refusal(app.desk_failure)
     return app.return_code or 0

@@ -134,16 +134,21 @@ def _north_with_complaints(desk: Desk, count: int) -> int:
         return north.id
 
 
-async def test_a_supervisor_granted_another_site_reports_on_it_with_s(staffed: Desk) -> None:
+def _zhao_reads_north(desk: Desk) -> None:
+    """Two requests here, five at north, whose manager grants zhao (a supervisor here)
+    the reading of north."""
     from deskapp.services import grants
 
-    _complaints(staffed, 2)
-    north = _north_with_complaints(staffed, 5)
-    with transaction(staffed.engine) as session:
-        zhao = operators.get_operator(session, site_id=staffed.site_id, login="zhao")
+    _complaints(desk, 2)
+    north = _north_with_complaints(desk, 5)
+    with transaction(desk.engine) as session:
+        zhao = operators.get_operator(session, site_id=desk.site_id, login="zhao")
         bei = operators.get_operator(session, site_id=north, login="bei")
-        grants.grant(session, site_id=north, operator=zhao, now=staffed.clock.now(),
-                     actor=bei)
+        grants.grant(session, site_id=north, operator=zhao, now=desk.clock.now(), actor=bei)
+
+
+async def test_a_supervisor_granted_another_site_reports_on_it_with_s(staffed: Desk) -> None:
+    _zhao_reads_north(staffed)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot, "zhao")
@@ -189,15 +194,7 @@ async def test_a_save_while_another_site_is_read_saves_the_sheet_shown(
     import threading
 
     from deskapp.screens import reports as reports_screen
-    from deskapp.services import grants
-
-    _complaints(staffed, 2)
-    north = _north_with_complaints(staffed, 5)
-    with transaction(staffed.engine) as session:
-        zhao = operators.get_operator(session, site_id=staffed.site_id, login="zhao")
-        bei = operators.get_operator(session, site_id=north, login="bei")
-        grants.grant(session, site_id=north, operator=zhao, now=staffed.clock.now(),
-                     actor=bei)
+    _zhao_reads_north(staffed)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot, "zhao")
