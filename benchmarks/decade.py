@@ -82,6 +82,7 @@ from deskapp.models.requests import (
 )
 from deskapp.models.search import SearchText
 from deskapp.services import audit, codes, dashboard, operators, search
+from deskapp.services.acting import Acting
 from deskapp.services.custody import core as custody_core
 from deskapp.services.requests import lifecycle
 from deskapp.services.requests import rules as request_rules
@@ -326,8 +327,8 @@ def build(folder: Path, rows: int) -> None:
 
     with transaction(engine) as session:
         staff = {login: operators.add_operator(
-            session, site_id=site_id, login=login, display_name=name, role=role, secret=PIN,
-            now=start - timedelta(days=1), actor=None) for login, name, role in STAFF}
+            session, acting=Acting(site_id), login=login, display_name=name, role=role, secret=PIN,
+            now=start - timedelta(days=1)) for login, name, role in STAFF}
         logins = {operator.id or 0: login for login, operator in staff.items()}
     desk_staff = [staff[login].id or 0 for login, _name, role in STAFF if role == "operator"]
     supervisors = [staff[login].id or 0 for login, _name, role in STAFF if role == "supervisor"]
@@ -753,7 +754,7 @@ def build(folder: Path, rows: int) -> None:
         f"{name} {count:,}" for name, count in sorted(writer.counts.items())), flush=True)
     swept = time.perf_counter()
     with transaction(engine) as session:
-        report = request_rules.sweep(session, site_id=site_id, now=NOW, settings=settings)
+        report = request_rules.sweep(session, acting=Acting(site_id), now=NOW, settings=settings)
     print(f"  the first sweep raised {len(report.raised):,} and escalated "
           f"{len(report.escalations):,} in {time.perf_counter() - swept:.0f} s", flush=True)
     engine.dispose()
@@ -878,20 +879,20 @@ def measure(folder: Path, *, now: datetime, repeat: int) -> list[Figure]:
 
     def sweep(at: datetime) -> None:
         with transaction(engine) as session:
-            request_rules.sweep(session, site_id=site_id, now=at, settings=settings)
+            request_rules.sweep(session, acting=Acting(site_id), now=at, settings=settings)
 
     def dashboard_refresh() -> None:
         at = clock()
         sweep(at)
         with reading(engine) as session:
-            dashboard.desk_summary(session, site_id=site_id, now=at,
+            dashboard.desk_summary(session, acting=Acting(site_id), now=at,
                                    day_start=local_day_start(at, zone), settings=settings)
-            dashboard.open_escalations(session, site_id=site_id)
+            dashboard.open_escalations(session, acting=Acting(site_id))
 
     def queue_page(view: str, at: datetime) -> None:
         with reading(engine) as session:
             request_views.queue(
-                session, site_id=site_id, now=at, view=view, operator_id=operator.id,
+                session, acting=Acting(site_id), now=at, view=view, operator_id=operator.id,
                 due_before=WorkCalendar.from_settings(settings).next_shift_end(at),
                 offset=0, limit=50)
 
@@ -903,13 +904,13 @@ def measure(folder: Path, *, now: datetime, repeat: int) -> list[Figure]:
     def searched(query: str) -> Callable[[], object]:
         def run() -> object:
             with reading(engine) as session:
-                return request_views.search_requests(session, site_id=site_id, query=query,
+                return request_views.search_requests(session, acting=Acting(site_id), query=query,
                                                      now=now, limit=50)
         return run
 
     def parcel() -> None:
         with reading(engine) as session:
-            custody_core.get_by_code(session, site_id=site_id, text=typed.parcel_code,
+            custody_core.get_by_code(session, acting=Acting(site_id), text=typed.parcel_code,
                                      ledger="parcel")
 
     figures: list[Figure] = [
@@ -919,7 +920,7 @@ def measure(folder: Path, *, now: datetime, repeat: int) -> list[Figure]:
     ]
     with reading(engine) as session:
         summary_times = timed(lambda: dashboard.desk_summary(
-            session, site_id=site_id, now=now, day_start=local_day_start(now, zone),
+            session, acting=Acting(site_id), now=now, day_start=local_day_start(now, zone),
             settings=settings), repeat=repeat)
     figures.append(Figure("  desk_summary alone", "p95 < 50", summary_times))
     figures.append(Figure("opening the queue (sweep + first page)", "p95 < 150",
@@ -951,7 +952,7 @@ def measure(folder: Path, *, now: datetime, repeat: int) -> list[Figure]:
         def save(kind: str = kind, at: datetime = at) -> None:
             with transaction(engine) as session:
                 lifecycle.create_request(
-                    session, site_id=site_id, settings=settings, now=at, actor=operator,
+                    session, acting=Acting(site_id, operator), settings=settings, now=at,
                     kind=kind, summary="卫生间漏水，请尽快派人维修", unit_code=typed.room,
                     nature="valid" if kind == "complaint" else None,
                     complaint_subject="equipment" if kind == "complaint" else None)
@@ -969,6 +970,7 @@ def ledger_lists(engine: Engine, site_id: int, settings: Any, now: datetime, *,
     and a page ten pages in (paging through it), where the list is paged."""
     from deskapp.models.handover import DutyLogEntry, Shift
     from deskapp.services import directory
+    from deskapp.services.acting import Acting
     from deskapp.services.custody import keys, lostfound, parcels, storage
     from deskapp.services.handover import dutylog, handovers
     from deskapp.services.release import reconciliation, slips
@@ -982,7 +984,7 @@ def ledger_lists(engine: Engine, site_id: int, settings: Any, now: datetime, *,
         if shift_id is None:
             shift_id = session.execute(select(func.max(Shift.id))).scalar() or 0
     week_start = reconciliation.week_of(now.astimezone(ZoneInfo(settings.timezone)).date())
-    common = {"site_id": site_id, "now": now, "settings": settings}
+    common = {"acting": Acting(site_id), "now": now, "settings": settings}
     paged: list[tuple[str, Callable[..., Any]]] = [
         ("storage held", lambda s, o: storage.held(s, **common, offset=o, limit=page)),
         ("storage overdue", lambda s, o: storage.held(s, **common, overdue_only=True,
@@ -999,26 +1001,26 @@ def ledger_lists(engine: Engine, site_id: int, settings: Any, now: datetime, *,
             s, **common, offset=o, limit=page)),
         ("lost and found, disposal", lambda s, o: lostfound.disposal_page(
             s, **common, offset=o, limit=page)),
-        ("keys register", lambda s, o: keys.register(s, site_id=site_id, now=now, offset=o,
+        ("keys register", lambda s, o: keys.register(s, acting=Acting(site_id), now=now, offset=o,
                                                      limit=page)),
-        ("keys out", lambda s, o: keys.keys_out(s, site_id=site_id, now=now, offset=o,
+        ("keys out", lambda s, o: keys.keys_out(s, acting=Acting(site_id), now=now, offset=o,
                                                 limit=page)),
         *[(f"release slips, {view.value}", lambda s, o, view=view: slips.desk_list(
             s, **common, view=view.value, offset=o, limit=page)) for view in slips.SlipList],
         ("release slips, this week", lambda s, o: slips.week_page(
-            s, site_id=site_id, week_start=week_start, settings=settings, offset=o,
+            s, acting=Acting(site_id), week_start=week_start, settings=settings, offset=o,
             limit=page)),
         ("duty log, the shift's newest page", lambda s, o: dutylog.shift_log(
-            s, site_id=site_id, shift_id=shift_id, limit=page, newest=o == 0,
+            s, acting=Acting(site_id), shift_id=shift_id, limit=page, newest=o == 0,
             offset=o)),
     ]
     unpaged: list[tuple[str, Callable[[Any], Any]]] = [
-        ("handovers, recent sealed", lambda s: handovers.recent_sealed(s, site_id=site_id)),
+        ("handovers, recent sealed", lambda s: handovers.recent_sealed(s, acting=Acting(site_id))),
         ("handovers, refused waiting", lambda s: handovers.refused_waiting(s,
-                                                                           site_id=site_id)),
-        ("duty log search (巡查)", lambda s: dutylog.search_log(s, site_id=site_id,
+                                                                           acting=Acting(site_id))),
+        ("duty log search (巡查)", lambda s: dutylog.search_log(s, acting=Acting(site_id),
                                                               query="巡查")),
-        ("directory lookup (1-1)", lambda s: directory.lookup(s, site_id=site_id,
+        ("directory lookup (1-1)", lambda s: directory.lookup(s, acting=Acting(site_id),
                                                                query="1-1")),
     ]
     figures = []

@@ -40,6 +40,7 @@ from deskapp.desk import open_desk
 from deskapp.models import Unit
 from deskapp.models.requests import RequestEvent, ServiceRequest
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 
 SEED = 20261201
 BATCH = 20_000
@@ -75,8 +76,8 @@ def build(folder: Path, rows: int, events: int) -> Path:
     now = datetime.now(UTC)
     with transaction(desk.engine) as session:
         operator = operators.add_operator(
-            session, site_id=desk.site_id, login="wangfang", display_name="王芳",
-            role="operator", secret="1111", now=now, actor=None)
+            session, acting=Acting(desk.site_id), login="wangfang", display_name="王芳",
+            role="operator", secret="1111", now=now)
         owner_id = operator.id
     units = [f"{b}-{e}-{f}{r:02d}" for b in range(1, 31) for e in range(1, 5)
              for f in range(1, 34) for r in range(1, 3)]

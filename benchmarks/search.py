@@ -42,6 +42,7 @@ from sqlalchemy.engine import Engine, make_url
 from deskapp import migrate
 from deskapp.db import make_engine, reading, transaction
 from deskapp.services import search
+from deskapp.services.acting import Acting
 
 SEED = 20261123
 BATCH = 50_000
@@ -191,13 +192,13 @@ def measure(engine: Engine, repeat: int) -> None:
     groups: dict[str, tuple[list[float], list[float]]] = {}
     print(f"{'term':<12}{'rows with it':>13}{'search ms':>11}{'LIKE ms':>10}  same 50")
     with reading(engine) as session:
-        search.search_ids(session, site_id=1, entity="request", query="漏水")  # warm up
+        search.search_ids(session, acting=Acting(1), entity="request", query="漏水")  # warm up
         for group, term in TERMS:
             words = term.split()
             like_words = [f"%{word}%" for word in words]
 
             def by_index(term: str = term) -> list[int]:
-                return search.search_ids(session, site_id=1, entity="request", query=term)
+                return search.search_ids(session, acting=Acting(1), entity="request", query=term)
 
             def by_like(patterns: list[str] = like_words) -> list[int]:
                 found: list[int] | None = None
@@ -249,6 +250,7 @@ def build_desk(folder: Path, rows: int) -> float:
     from deskapp.models import Resident, Unit
     from deskapp.models.requests import ServiceRequest
     from deskapp.services import operators
+    from deskapp.services.acting import Acting
 
     started = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
@@ -260,8 +262,8 @@ def build_desk(folder: Path, rows: int) -> float:
     now = datetime.now(UTC)
     with transaction(desk.engine) as session:
         owner = operators.add_operator(
-            session, site_id=desk.site_id, login="wangfang", display_name="王芳",
-            role="operator", secret="1111", now=now, actor=None)
+            session, acting=Acting(desk.site_id), login="wangfang", display_name="王芳",
+            role="operator", secret="1111", now=now)
         owner_id = owner.id
     codes = [f"{b}-{e}-{f}{r:02d}" for b in range(1, 31) for e in range(1, 5)
              for f in range(1, 34) for r in range(1, 3)]
@@ -353,16 +355,17 @@ def desk_queries(engine: Engine) -> list[tuple[str, str, str]]:
 
 
 def measure_desk(engine: Engine, repeat: int) -> None:
+    from deskapp.services.acting import Acting
     from deskapp.services.requests import views
 
     goals = {"lookup": 10.0, "words": 20.0}
     now = datetime.now(UTC)
     print(f"{'query':<16}{'typed':<16}{'found':>6}{'p50 ms':>9}{'p95 ms':>9}  goal")
     with reading(engine) as session:
-        views.search_requests(session, site_id=1, query="漏水", now=now)  # warm up
+        views.search_requests(session, acting=Acting(1), query="漏水", now=now)  # warm up
         for what, query, goal in desk_queries(engine):
             samples, found = timed(
-                lambda query=query: views.search_requests(session, site_id=1, query=query,
+                lambda query=query: views.search_requests(session, acting=Acting(1), query=query,
                                                           now=now, limit=50), repeat)
             p95 = percentile(samples, 0.95)
             verdict = "ok" if p95 < goals[goal] else "MISS"

@@ -535,12 +535,13 @@ class DeskApp(App[None]):
             self.open_slip(text)
             return
         from deskapp.db import reading
+        from deskapp.services.acting import Acting
         from deskapp.services.custody import lists as custody
 
         try:
             with reading(self.desk.engine) as session:
                 ledger, record_id = custody.find_by_code(
-                    session, site_id=self.desk.site_id, text=text
+                    session, acting=Acting(self.desk.site_id), text=text
                 )
         except DeskError as error:
             self.bell()

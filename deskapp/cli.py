@@ -262,12 +262,13 @@ def build_cli() -> typer.Typer:
         from deskapp.cli_signin import manager
         from deskapp.db import reading
         from deskapp.services import grants, operators
+        from deskapp.services.acting import Acting
         from deskapp.services.text import column
 
         desk = _open(ctx)
         manager(ctx, desk)
         with reading(desk.engine) as session:
-            held = grants.grants_of(session, site_id=desk.site_id)
+            held = grants.grants_of(session, acting=Acting(desk.site_id))
         if not held:
             typer.echo(_("Nobody from another site reads this site."))
         for grant, holder, home in held:
@@ -296,6 +297,7 @@ def build_cli() -> typer.Typer:
         from deskapp.db import transaction
         from deskapp.models import Role
         from deskapp.services import operators
+        from deskapp.services.acting import Acting
 
         desk = _open(ctx)
         # The site's first manager is added with no sign-in: there is nobody to give one.
@@ -308,8 +310,9 @@ def build_cli() -> typer.Typer:
                                confirmation_prompt=True)
         with transaction(desk.engine) as session:
             added = operators.add_operator(
-                session, site_id=desk.site_id, login=login, display_name=name, role=role,
-                secret=pin, now=desk.clock.now(), actor=actor,
+                session, acting=Acting(desk.site_id, actor), login=login, display_name=name,
+                role=role,
+                secret=pin, now=desk.clock.now(),
             )
         typer.echo(_("Operator {login} ({name}, {role}) added.").format(
             login=added.login, name=added.display_name, role=operators.role_label(added.role)))
@@ -320,11 +323,12 @@ def build_cli() -> typer.Typer:
         from deskapp.cli_signin import manager
         from deskapp.db import reading
         from deskapp.services import operators
+        from deskapp.services.acting import Acting
 
         desk = _open(ctx)
         manager(ctx, desk)  # the sign-in names the sign-in screen does not reveal
         with reading(desk.engine) as session:
-            rows = operators.list_operators(session, site_id=desk.site_id)
+            rows = operators.list_operators(session, acting=Acting(desk.site_id))
         if not rows:
             typer.echo(_("No operators yet: add one with deskapp operator add."))
             return
@@ -348,13 +352,14 @@ def build_cli() -> typer.Typer:
         from deskapp.cli_signin import manager
         from deskapp.db import transaction
         from deskapp.services import operators
+        from deskapp.services.acting import Acting
 
         desk = _open(ctx)
         actor = manager(ctx, desk)
         with transaction(desk.engine) as session:
             operators.disable_operator(
-                session, site_id=desk.site_id, login=login, reason=reason,
-                now=desk.clock.now(), actor=actor,
+                session, acting=Acting(desk.site_id, actor), login=login, reason=reason,
+                now=desk.clock.now(),
             )
         typer.echo(_("Operator {login} disabled.").format(login=login))
 
@@ -364,12 +369,13 @@ def build_cli() -> typer.Typer:
         from deskapp.cli_signin import manager
         from deskapp.db import transaction
         from deskapp.services import operators
+        from deskapp.services.acting import Acting
 
         desk = _open(ctx)
         actor = manager(ctx, desk)
         with transaction(desk.engine) as session:
             operators.unlock_operator(
-                session, site_id=desk.site_id, login=login, now=desk.clock.now(), actor=actor
+                session, acting=Acting(desk.site_id, actor), login=login, now=desk.clock.now()
             )
         typer.echo(_("Operator {login} unlocked.").format(login=login))
 
@@ -389,13 +395,14 @@ def build_cli() -> typer.Typer:
         from deskapp.cli_signin import manager
         from deskapp.db import transaction
         from deskapp.services import importer as importer_service
+        from deskapp.services.acting import Acting
 
         desk = _open(ctx)
         text = importer_service.read_csv_text(file)
         actor = manager(ctx, desk)
         with transaction(desk.engine) as session:
             report = importer_service.import_units(
-                session, site_id=desk.site_id, text=text, now=desk.clock.now(), actor=actor,
+                session, acting=Acting(desk.site_id, actor), text=text, now=desk.clock.now(),
                 skip_bad=skip_bad,
             )
         for rejected in report.rejected:
@@ -484,6 +491,7 @@ def build_cli() -> typer.Typer:
         from deskapp.cli_signin import manager
         from deskapp.db import reading
         from deskapp.formatting import desk_zone
+        from deskapp.services.acting import Acting
         from deskapp.services.release import reconciliation
 
         desk = _open(ctx)
@@ -495,7 +503,8 @@ def build_cli() -> typer.Typer:
         manager(ctx, desk)  # the file names the units whose things left
         with reading(desk.engine) as session:
             report = reconciliation.write_week(
-                session, site_id=desk.site_id, site_code=settings.site_code, week_start=start,
+                session, acting=Acting(desk.site_id), site_code=settings.site_code,
+                week_start=start,
                 settings=settings, out_dir=out or settings.data_dir / "exports",
             )
         typer.echo(_("Reconciliation of the week from {week} written to {path}: {released} "
@@ -509,13 +518,14 @@ def build_cli() -> typer.Typer:
     def sweep(ctx: typer.Context) -> None:
         from deskapp.cli_signin import manager
         from deskapp.db import transaction
+        from deskapp.services.acting import Acting
         from deskapp.services.requests import rules as request_rules
 
         desk = _open(ctx)
         manager(ctx, desk)
         with transaction(desk.engine) as session:
             report = request_rules.sweep(
-                session, site_id=desk.site_id, now=desk.clock.now(), settings=desk.settings
+                session, acting=Acting(desk.site_id), now=desk.clock.now(), settings=desk.settings
             )
         typer.echo(_("Severities raised: {raised}; escalations opened: {escalations}.").format(
             raised=len(report.raised), escalations=len(report.escalations)))
@@ -536,6 +546,7 @@ def _grant(ctx: typer.Context, login: str, home_code: str, *, revoke: bool) -> N
     from deskapp.cli_signin import manager
     from deskapp.db import transaction
     from deskapp.services import grants, operators, sites
+    from deskapp.services.acting import Acting
 
     desk = _open(ctx)
     actor = manager(ctx, desk)
@@ -543,10 +554,10 @@ def _grant(ctx: typer.Context, login: str, home_code: str, *, revoke: bool) -> N
         home = sites.find_site(session, home_code.strip())
         if home is None or home.id is None:
             raise sites.unknown_site(session, home_code.strip())
-        holder = operators.get_operator(session, site_id=home.id, login=login)
+        holder = operators.get_operator(session, acting=Acting(home.id), login=login)
         change = grants.revoke if revoke else grants.grant
-        change(session, site_id=desk.site_id, operator=holder, now=desk.clock.now(),
-               actor=actor)
+        change(session, acting=Acting(desk.site_id, actor), operator=holder,
+               now=desk.clock.now())
         name, code = holder.display_name, desk.settings.site_code
     message = (_("{name} of {home} no longer reads site {site}.") if revoke else
                _("{name} of {home} now reads and reports on site {site}; they change nothing "
@@ -558,10 +569,11 @@ def _seed_demo(desk: Any) -> None:
     from deskapp.db import transaction
     from deskapp.formatting import desk_zone
     from deskapp.services import demo, operators
+    from deskapp.services.acting import Acting
 
     with transaction(desk.engine) as session:
         report = demo.seed_demo(
-            session, site_id=desk.site_id, now=desk.clock.now(),
+            session, acting=Acting(desk.site_id), now=desk.clock.now(),
             zone=desk_zone(desk.settings.timezone), settings=desk.settings,
         )
     typer.echo(_("Demo site ready: {units} units, {residents} residents, {requests} requests "
@@ -605,13 +617,14 @@ def _first_run(settings: Settings) -> Any:
     from deskapp.db import reading, transaction
     from deskapp.desk import open_desk
     from deskapp.services import operators
+    from deskapp.services.acting import Acting
 
     desk = open_desk(settings)
     if desk.backup_written is not None:
         typer.echo(_("The database was upgraded; a copy of the old one is at {path}").format(
             path=desk.backup_written))
     with reading(desk.engine) as session:
-        if operators.list_operators(session, site_id=desk.site_id):
+        if operators.list_operators(session, acting=Acting(desk.site_id)):
             return desk  # someone made one meanwhile (another desk, deskapp operator add)
     if not sys.stdin.isatty():
         raise StorageError(_("The database has no operators yet: run deskapp demo, or "
@@ -626,8 +639,8 @@ def _first_run(settings: Settings) -> Any:
     pin = typer.prompt(_("PIN"), hide_input=True, confirmation_prompt=True)
     with transaction(desk.engine) as session:
         operators.add_operator(
-            session, site_id=desk.site_id, login=login, display_name=name, role="manager",
-            secret=pin, now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), login=login, display_name=name, role="manager",
+            secret=pin, now=desk.clock.now(),
         )
     return desk
 

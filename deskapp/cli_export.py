@@ -126,6 +126,7 @@ def _export_nightly(ctx: typer.Context, day: str | None, out: Path | None,
     from deskapp.db import snapshot
     from deskapp.formatting import desk_zone
     from deskapp.services import export as exporting
+    from deskapp.services.acting import Acting
 
     desk = _open(ctx)
     settings = desk.settings
@@ -139,7 +140,7 @@ def _export_nightly(ctx: typer.Context, day: str | None, out: Path | None,
     # One read transaction: every file shows the same moment while the desks write on.
     with snapshot(desk.engine) as session:
         report = exporting.export_day(
-            session, site_id=desk.site_id, site_code=settings.site_code, day=chosen,
+            session, acting=Acting(desk.site_id), site_code=settings.site_code, day=chosen,
             zone=zone, out_dir=out or settings.data_dir / "exports", excel=excel,
             schema_version=schema,
         )
@@ -157,6 +158,7 @@ def _export_ledger(ctx: typer.Context, ledger: str, *, since: str | None, until:
     from deskapp.errors import InvalidInput
     from deskapp.formatting import desk_zone
     from deskapp.services import export as exporting
+    from deskapp.services.acting import Acting
     from deskapp.services.export_labels import column_label
 
     if lang is not None:
@@ -191,11 +193,11 @@ def _export_ledger(ctx: typer.Context, ledger: str, *, since: str | None, until:
     if unmasked:
         with transaction(desk.engine) as session:
             exporting.allow_unmasked(
-                session, site_id=desk.site_id, actor=actor, now=desk.clock.now(),
+                session, acting=Acting(desk.site_id, actor), now=desk.clock.now(),
                 ledger=ledger, window=window, out_file=out)
     with snapshot(desk.engine) as session, ProgressBar(ledger) as on_rows:
         report = exporting.export_range(
-            session, site_id=desk.site_id, ledger=ledger, window=window, out_file=out,
+            session, acting=Acting(desk.site_id), ledger=ledger, window=window, out_file=out,
             file_format=file_format, excel=excel, masked=not unmasked,
             header=column_label, on_rows=on_rows,
         )

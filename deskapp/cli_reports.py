@@ -56,6 +56,7 @@ def _write(ctx: typer.Context, kind: str, period: str | None, file_format: str,
     from deskapp.errors import InvalidInput
     from deskapp.formatting import desk_zone
     from deskapp.services import grants, reports, sites
+    from deskapp.services.acting import Acting
     from deskapp.services.printing import printed_stamp
     from deskapp.services.reports import periods
     from deskapp.services.reports.sheets import write_sheet
@@ -83,7 +84,7 @@ def _write(ctx: typer.Context, kind: str, period: str | None, file_format: str,
                 raise sites.unknown_site(session, code)
             grants.check_reading(session, actor, found.id)
             chosen_sites.append(found)
-        sheets = [(site, reports.report_sheet(session, site_id=site.id or 0, period=chosen,
+        sheets = [(site, reports.report_sheet(session, acting=Acting(site.id or 0), period=chosen,
                                               zone=zone, now=now)) for site in chosen_sites]
     for site, sheet in sheets:
         target = out

@@ -63,9 +63,10 @@ def manager_unless_first(ctx: typer.Context, desk: Desk) -> Operator | None:
     (the site is being set up: its first manager, the demo)."""
     from deskapp.db import reading
     from deskapp.services import command_tokens
+    from deskapp.services.acting import Acting
 
     with reading(desk.engine) as session:
-        if not command_tokens.site_has_manager(session, site_id=desk.site_id):
+        if not command_tokens.site_has_manager(session, acting=Acting(desk.site_id)):
             return None
     return manager(ctx, desk)
 
@@ -107,10 +108,11 @@ def _sign_in(ctx: typer.Context, engine: Any, *, site_id: int, site_code: str,
              pin_only: bool) -> Operator:
     from deskapp.db import reading, transaction
     from deskapp.services import command_tokens, operators
+    from deskapp.services.acting import Acting
 
     command = command_of(ctx)
     with reading(engine) as session:
-        if not command_tokens.site_has_manager(session, site_id=site_id):
+        if not command_tokens.site_has_manager(session, acting=Acting(site_id)):
             raise command_tokens.no_manager_yet(site_code)
     wanted = ctx.meta.get(_AS_KEY) or login
     if not pin_only:
@@ -119,7 +121,7 @@ def _sign_in(ctx: typer.Context, engine: Any, *, site_id: int, site_code: str,
             secret = command_tokens.read_token_file(Path(token_file))
             with transaction(engine) as session:
                 return command_tokens.act_with_token(
-                    session, site_id=site_id, secret=secret, now=now(), command=command,
+                    session, acting=Acting(site_id), secret=secret, now=now(), command=command,
                     expected_login=wanted)
         if os.environ.get(RETIRED_PIN_FILE_VARIABLE):
             raise AuthError(_("DESKAPP_PIN_FILE is no longer read (a PIN in a file signs "
@@ -129,13 +131,13 @@ def _sign_in(ctx: typer.Context, engine: Any, *, site_id: int, site_code: str,
     chosen, pin = _ask(command, wanted, pin_only=pin_only)
     with transaction(engine) as session:
         signed = operators.sign_in(
-            session, site_id=site_id, login=chosen, secret=pin, now=now(),
+            session, acting=Acting(site_id), login=chosen, secret=pin, now=now(),
             max_failures=settings.max_failed_sign_ins,
             lockout=timedelta(minutes=settings.lockout_minutes))
         operator_id = signed.id
     assert operator_id is not None
     with transaction(engine) as session:
-        return command_tokens.act_as(session, site_id=site_id, operator_id=operator_id,
+        return command_tokens.act_as(session, acting=Acting(site_id), operator_id=operator_id,
                                      command=command, now=now())
 
 
@@ -204,6 +206,7 @@ def add_token_commands(cli: typer.Typer) -> None:
         from deskapp.db import transaction
         from deskapp.errors import Conflict
         from deskapp.services import command_tokens
+        from deskapp.services.acting import Acting
 
         if out.exists() or out.is_symlink():
             raise Conflict(_("{path} already exists: a token file is never overwritten. "
@@ -215,8 +218,7 @@ def add_token_commands(cli: typer.Typer) -> None:
         try:
             with transaction(desk.engine) as session:
                 token, secret = command_tokens.create_token(
-                    session, site_id=desk.site_id, label=label, now=desk.clock.now(),
-                    actor=actor)
+                    session, acting=Acting(desk.site_id, actor), label=label, now=desk.clock.now())
                 command_tokens.write_token_file(out, secret)
                 written = True
         except BaseException:
@@ -235,12 +237,13 @@ def add_token_commands(cli: typer.Typer) -> None:
         from deskapp.db import reading
         from deskapp.formatting import desk_zone, format_when
         from deskapp.services import command_tokens
+        from deskapp.services.acting import Acting
         from deskapp.services.text import column
 
         desk = _open(ctx)
         manager(ctx, desk)
         with reading(desk.engine) as session:
-            rows = command_tokens.list_tokens(session, site_id=desk.site_id)
+            rows = command_tokens.list_tokens(session, acting=Acting(desk.site_id))
         if not rows:
             typer.echo(_("No tokens yet: a manager makes one with deskapp token create "
                          "--label LABEL --out FILE."))
@@ -263,12 +266,12 @@ def add_token_commands(cli: typer.Typer) -> None:
                          "The token's number, as deskapp token list shows it."))]) -> None:
         from deskapp.db import transaction
         from deskapp.services import command_tokens
+        from deskapp.services.acting import Acting
 
         desk = _open(ctx)
         actor = manager(ctx, desk)
         with transaction(desk.engine) as session:
-            token = command_tokens.revoke_token(session, site_id=desk.site_id,
-                                                token_id=token_id, now=desk.clock.now(),
-                                                actor=actor)
+            token = command_tokens.revoke_token(session, acting=Acting(desk.site_id, actor),
+                                                token_id=token_id, now=desk.clock.now())
         typer.echo(_("Token {id} ({label}) revoked: its file signs no one in any more; "
                      "delete the file.").format(id=token.id, label=token.label))

@@ -12,6 +12,7 @@ from deskapp.db import reading
 from deskapp.errors import DeskError
 from deskapp.i18n import _
 from deskapp.services import codes
+from deskapp.services.acting import Acting
 
 # The ledgers' services are imported by the search that needs them, when the palette
 # first asks: the sign-in screen comes up without them (tests/screens/test_start_up_imports.py).
@@ -35,12 +36,13 @@ class DirectoryProvider(Provider):
 
     async def search(self, query: str) -> Hits:
         from deskapp.services import directory
+        from deskapp.services.acting import Acting
 
         app = self.desk_app
         if app.operator is None or not query.strip():
             return
         with reading(app.desk.engine) as session:
-            hits = directory.lookup(session, site_id=app.desk.site_id, query=query, limit=10)
+            hits = directory.lookup(session, acting=Acting(app.desk.site_id), query=query, limit=10)
         for rank, hit in enumerate(hits):
             label = hit.unit_code
             if hit.name:
@@ -79,11 +81,11 @@ class RecordsProvider(Provider):
                 code = codes.check_code(text)
                 with reading(app.desk.engine) as session:
                     if code.prefix == codes.CodePrefix.RELEASE.value:
-                        slips.get_by_code(session, site_id=app.desk.site_id, text=code.text)
+                        slips.get_by_code(session, acting=Acting(app.desk.site_id), text=code.text)
                         kind = _("Release slip")
                     else:
                         ledger, _record = lists.find_by_code(
-                            session, site_id=app.desk.site_id, text=code.text
+                            session, acting=Acting(app.desk.site_id), text=code.text
                         )
                         kind = core.ledger_label(ledger)
             except DeskError:
@@ -98,7 +100,7 @@ class RecordsProvider(Provider):
 
         with reading(app.desk.engine) as session:
             rows = views.search_requests(
-                session, site_id=app.desk.site_id, query=text, now=app.desk.clock.now(),
+                session, acting=Acting(app.desk.site_id), query=text, now=app.desk.clock.now(),
                 limit=5,
             )
         for rank, row in enumerate(row for row in rows if row.number.startswith(text)):

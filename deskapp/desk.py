@@ -115,12 +115,13 @@ def ready_for_sign_in(desk: Desk) -> OpenedSite:
 
     from deskapp.db import reading
     from deskapp.services import operators, sites
+    from deskapp.services.acting import Acting
     from deskapp.services.handover import shifts  # noqa: F401 (the sign-in joins the shift)
 
     configure_mappers()
     with reading(desk.engine) as session:
         site = sites.get_site(session, desk.site_id)
-        staffed = bool(operators.list_operators(session, site_id=desk.site_id))
+        staffed = bool(operators.list_operators(session, acting=Acting(desk.site_id)))
     return OpenedSite(name=site.name if site else desk.settings.site_name,
                       is_demo=bool(site and site.is_demo), staffed=staffed)
 

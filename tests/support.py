@@ -34,6 +34,7 @@ from deskapp.desk import Desk, open_desk
 from deskapp.models import AuditEntry, Operator, Resident, Unit
 from deskapp.models.custody import CustodyEvent, CustodyItem
 from deskapp.services import demo, directory, operators
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 
 PIN = "1234"
@@ -49,8 +50,8 @@ def add_operators(
     with transaction(desk.engine) as session:
         for login, name, role in people:
             made[login] = operators.add_operator(
-                session, site_id=desk.site_id, login=login, display_name=name, role=role,
-                secret=secret, now=desk.clock.now(), actor=None,
+                session, acting=Acting(desk.site_id), login=login, display_name=name, role=role,
+                secret=secret, now=desk.clock.now(),
             )
     return made
 
@@ -95,9 +96,9 @@ def staff_fixture(desk: Desk) -> Staff:
 
 def make_unit(desk: Desk, code: str = "3-2-1201") -> None:
     with transaction(desk.engine) as session:
-        if directory.find_unit(session, site_id=desk.site_id, code=code) is None:
-            directory.add_unit(session, site_id=desk.site_id, code=code,
-                               now=desk.clock.now(), actor=None)
+        if directory.find_unit(session, acting=Acting(desk.site_id), code=code) is None:
+            directory.add_unit(session, acting=Acting(desk.site_id), code=code,
+                               now=desk.clock.now())
 
 
 @dataclass
@@ -122,12 +123,11 @@ def homes_fixture(desk: Desk) -> Homes:
     now = desk.clock.now()
     with transaction(desk.engine) as session:
         def unit(code: str) -> Unit:
-            return directory.add_unit(session, site_id=desk.site_id, code=code, now=now,
-                                      actor=None)
+            return directory.add_unit(session, acting=Acting(desk.site_id), code=code, now=now)
 
         def person(u: Unit, name: str, phone: str) -> Resident:
-            return directory.add_resident(session, site_id=desk.site_id, unit=u, name=name,
-                                          relation="owner", phone=phone, now=now, actor=None)
+            return directory.add_resident(session, acting=Acting(desk.site_id), unit=u, name=name,
+                                          relation="owner", phone=phone, now=now)
 
         a, b, c, d, empty = (unit(code) for code in
                              ("3-2-1201", "3-2-1202", "1-1-101", "2-1-301", "2-1-302"))
@@ -168,14 +168,14 @@ def staff_desk(desk: Desk) -> Desk:
     now = desk.clock.now()
     with transaction(desk.engine) as session:
         for code, name, relation, phone in PEOPLE:
-            unit = directory.find_unit(session, site_id=desk.site_id, code=code)
+            unit = directory.find_unit(session, acting=Acting(desk.site_id), code=code)
             if unit is None:
                 unit = directory.add_unit(
-                    session, site_id=desk.site_id, code=code, now=now, actor=None
+                    session, acting=Acting(desk.site_id), code=code, now=now
                 )
             directory.add_resident(
-                session, site_id=desk.site_id, unit=unit, name=name, relation=relation,
-                phone=phone, now=now, actor=None,
+                session, acting=Acting(desk.site_id), unit=unit, name=name, relation=relation,
+                phone=phone, now=now,
             )
     return desk
 
@@ -196,7 +196,7 @@ class SeededDemo:
 
 def seed_demo_into(desk: Desk) -> demo.DemoReport:
     with transaction(desk.engine) as session:
-        return demo.seed_demo(session, site_id=desk.site_id, now=desk.clock.now(),
+        return demo.seed_demo(session, acting=Acting(desk.site_id), now=desk.clock.now(),
                               rng_seed=2026)
 
 

@@ -15,6 +15,7 @@ from deskapp.formatting import format_when, local_day_start
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
 from deskapp.services import audit, dashboard
+from deskapp.services.acting import Acting
 from deskapp.services.requests import rules as request_rules
 from deskapp.services.requests.labels import ESCALATION_LABELS, label
 
@@ -95,16 +96,16 @@ class DashboardScreen(DeskScreen):
             # Age rules raise severities and open escalations. While another desk holds
             # the write lock the counts are still worth showing; the next tick sweeps.
             with transaction(desk.engine) as session:
-                request_rules.sweep(session, site_id=desk.site_id, now=now,
+                request_rules.sweep(session, acting=Acting(desk.site_id), now=now,
                                     settings=desk.settings)
         except DeskError as error:
             swept = error
         with reading(desk.engine) as session:
             summary = dashboard.desk_summary(
-                session, site_id=desk.site_id, now=now,
+                session, acting=Acting(desk.site_id), now=now,
                 day_start=local_day_start(now, self.desk_app.zone), settings=desk.settings,
             )
-            escalations = dashboard.open_escalations(session, site_id=desk.site_id)
+            escalations = dashboard.open_escalations(session, acting=Acting(desk.site_id))
         return DeskView(now, summary, escalations, swept)
 
     def _not_refreshed(self, error: DeskError) -> None:

@@ -14,6 +14,7 @@ from deskapp.errors import DeskError
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 from deskapp.services.privacy import mask_phone
 from deskapp.widgets.form import TextInput
 
@@ -70,7 +71,7 @@ class DirectoryScreen(DeskScreen):
         app = self.desk_app
         table = self.query_one("#directory-hits", DataTable)
         hits = app.read(lambda session: directory.lookup(
-            session, site_id=app.desk.site_id, query=query, limit=50))
+            session, acting=Acting(app.desk.site_id), query=query, limit=50))
         if hits is None:
             return
         table.clear()
@@ -97,7 +98,8 @@ class DirectoryScreen(DeskScreen):
         body = self.query_one("#unit-card-body", Static)
         try:
             with reading(app.desk.engine) as session:
-                card = directory.unit_card(session, site_id=app.desk.site_id, unit_id=unit_id)
+                card = directory.unit_card(session, acting=Acting(app.desk.site_id),
+                                           unit_id=unit_id)
         except DeskError as error:
             body.update(error.message)
             return

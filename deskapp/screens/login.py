@@ -41,13 +41,14 @@ def _offered_sign_ins(session: Session, *, site_id: int) -> list[DemoOperator]:
     """The demo's sign-ins, on a demo site only: the demo's seeders (``services.demo``
     imports every ledger's) are not imported to sign in at a real desk."""
     from deskapp.services import sites
+    from deskapp.services.acting import Acting
 
     site = sites.get_site(session, site_id)
     if site is None or not site.is_demo:
         return []
     from deskapp.services.demo import offered_sign_ins
 
-    return offered_sign_ins(session, site_id=site_id)
+    return offered_sign_ins(session, acting=Acting(site_id))
 
 
 def _hint_text(offered: list[DemoOperator] | None) -> str:
@@ -249,6 +250,7 @@ class LoginScreen(Screen[None]):
         from deskapp.app import DeskApp
         from deskapp.db import transaction
         from deskapp.services import operators
+        from deskapp.services.acting import Acting
         from deskapp.services.handover import shifts
 
         app = self.app
@@ -257,12 +259,12 @@ class LoginScreen(Screen[None]):
         try:
             with transaction(desk.engine) as session:
                 operator = operators.sign_in(
-                    session, site_id=desk.site_id, login=login, secret=secret,
+                    session, acting=Acting(desk.site_id), login=login, secret=secret,
                     now=desk.clock.now(), max_failures=desk.settings.max_failed_sign_ins,
                     lockout=desk.lockout,
                 )
                 # Signing in is working in the shift: its handover names who did.
-                shifts.join_current(session, site_id=desk.site_id, operator=operator,
+                shifts.join_current(session, acting=Acting(desk.site_id), operator=operator,
                                     now=desk.clock.now(), settings=desk.settings)
         except DeskError as error:
             self.app.call_from_thread(self._refused, error.message)

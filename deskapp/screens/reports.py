@@ -24,6 +24,7 @@ from deskapp.db import snapshot
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
 from deskapp.services import grants, reports
+from deskapp.services.acting import Acting
 from deskapp.services.printing import printed_stamp
 from deskapp.services.reports import periods
 from deskapp.services.reports.sheets import Section, Sheet, write_sheet
@@ -161,7 +162,7 @@ class ReportsScreen(DeskScreen):
                     shown = readable[0].id  # the grant was withdrawn meanwhile: their own
                 grants.check_reading(session, operator, shown)
                 return period, shown, readable, reports.report_sheet(
-                    session, site_id=shown, period=period, zone=zone, now=now)
+                    session, acting=Acting(shown), period=period, zone=zone, now=now)
 
         self.run_db(read, self._read, name="report")
 

@@ -21,9 +21,32 @@ or the administrator at the command line.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from deskapp.errors import AuthError
 from deskapp.i18n import _
 from deskapp.models import Operator, Role
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who acts, and at which site: the context every service call carries.
+
+    ``operator`` None is the system (the sweep, a migration) or the administrator
+    at the command line; the site is always named, so no call reads or writes a
+    site by leaving it out.
+    """
+
+    site_id: int
+    operator: Operator | None = None
+
+
+def acting_operator(acting: Acting) -> Operator:
+    """The operator a step must be signed by, or a refusal that says to sign in."""
+    if acting.operator is None:
+        raise AuthError(_("Sign in first."), field="operator")
+    return acting.operator
+
 
 #: Steps only some roles take, whoever else is signed in.
 ROLES_OF_ACTION: dict[str, frozenset[str]] = {

@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 from deskapp.db import announce_change
 from deskapp.i18n import N_, _
 from deskapp.models import AuditEntry, AuditHead, Operator
-from deskapp.services import acting
+from deskapp.services import acting as acting_rules
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 
 GENESIS_HASH = "0" * 64
@@ -79,7 +80,7 @@ def record(
 
     Every change comes here, so here the actor is held to the site and the role
     (``acting.check``): a refusal rolls the whole change back with it."""
-    acting.check(actor, site_id=site_id, action=action)
+    acting_rules.check(actor, site_id=site_id, action=action)
     head = _locked_head(session)
     entry = AuditEntry(
         seq=head.seq + 1,
@@ -205,7 +206,8 @@ def verify_anchors(session: Session, anchors: list[Anchor]) -> list[str]:
     return problems
 
 
-def recent(session: Session, *, site_id: int, limit: int = 20) -> list[AuditEntry]:
+def recent(session: Session, *, acting: Acting, limit: int = 20) -> list[AuditEntry]:
+    site_id = acting.site_id
     return list(
         session.exec(
             select(AuditEntry)

@@ -25,7 +25,9 @@ from sqlmodel import Session, col, select
 from deskapp.errors import AuthError, Conflict, InvalidInput, NotFound, StorageError
 from deskapp.i18n import _
 from deskapp.models import CommandToken, Operator, Role, Site
-from deskapp.services import acting, audit, operators
+from deskapp.services import acting as acting_rules
+from deskapp.services import audit, operators
+from deskapp.services.acting import Acting, acting_operator
 from deskapp.services.clock import as_utc
 from deskapp.services.text import clean_text
 
@@ -46,10 +48,11 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def site_has_manager(session: Session, *, site_id: int) -> bool:
+def site_has_manager(session: Session, *, acting: Acting) -> bool:
     """Whether anyone can sign in for a manager's command at this site.
 
     Until then the site is being set up: its first manager is added without a sign-in."""
+    site_id = acting.site_id
     return session.exec(
         select(Operator.id).where(Operator.site_id == site_id,
                                   Operator.role == Role.MANAGER.value,
@@ -75,20 +78,21 @@ def no_manager_yet(site_code: str) -> AuthError:
 
 def _refuse_unless_manager(operator: Operator, *, site_id: int) -> None:
     """Held to the role and the site by ``acting``, with the command line's own words."""
-    if not acting.may(operator, COMMAND_ACTION):
+    if not acting_rules.may(operator, COMMAND_ACTION):
         raise AuthError(_("The role of {login} is {role}: this command takes a manager's "
                           "sign-in. Ask the service center's manager to run it.").format(
             login=operator.login, role=operators.role_label(operator.role)), field="operator")
-    acting.check(operator, site_id=site_id, action=COMMAND_ACTION)
+    acting_rules.check(operator, site_id=site_id, action=COMMAND_ACTION)
 
 
 def act_as(
-    session: Session, *, site_id: int, operator_id: int, command: str, now: datetime,
+    session: Session, *, acting: Acting, operator_id: int, command: str, now: datetime,
 ) -> Operator:
     """The manager who just signed in with their PIN, now acting for ``command``.
 
     Refused (``AuthError``) for anyone who is not an active manager of the site; the
     command is audited (``command.run``) naming them."""
+    site_id = acting.site_id
     operator = session.get(Operator, operator_id)
     if operator is None:
         raise NotFound(_("That operator no longer exists: sign in again."))
@@ -100,7 +104,7 @@ def act_as(
 
 
 def act_with_token(
-    session: Session, *, site_id: int, secret: str, now: datetime, command: str,
+    session: Session, *, acting: Acting, secret: str, now: datetime, command: str,
     expected_login: str | None = None,
 ) -> Operator:
     """The manager a token's secret stands for, acting for ``command`` at ``site_id``.
@@ -108,6 +112,7 @@ def act_with_token(
     Refused when the secret is unknown, revoked, of another site, or its manager is
     disabled or no longer a manager; ``expected_login`` (``--as``) must be that manager.
     The use is recorded: ``last_used_at`` and a ``command.run`` audit entry."""
+    site_id = acting.site_id
     token = session.exec(
         select(CommandToken).where(CommandToken.secret_sha256 == secret_digest(secret))
     ).first()
@@ -128,7 +133,7 @@ def act_with_token(
                         field="token")
     operator = session.get(Operator, token.operator_id)
     assert operator is not None  # a foreign key
-    if not operator.active or not acting.may(operator, COMMAND_ACTION):
+    if not operator.active or not acting_rules.may(operator, COMMAND_ACTION):
         raise AuthError(_("Token {id} ({label}) acts for {name}, who is no longer an active "
                           "manager: a manager makes a new one with deskapp token create, "
                           "and revokes this one with deskapp token revoke {id}.").format(
@@ -137,7 +142,7 @@ def act_with_token(
         raise AuthError(_("The token in DESKAPP_TOKEN_FILE signs in as {login}, not as "
                           "{wanted}: drop --as (or DESKAPP_AS), or use {wanted}'s own token.")
                         .format(login=operator.login, wanted=expected_login), field="token")
-    acting.check(operator, site_id=site_id, action=COMMAND_ACTION)
+    acting_rules.check(operator, site_id=site_id, action=COMMAND_ACTION)
     token.last_used_at = now
     session.add(token)
     audit.record(session, now=now, actor=operator, action=COMMAND_ACTION, entity="operator",
@@ -148,12 +153,14 @@ def act_with_token(
 
 
 def create_token(
-    session: Session, *, site_id: int, label: str, now: datetime, actor: Operator,
+    session: Session, *, acting: Acting, label: str, now: datetime,
 ) -> tuple[CommandToken, str]:
     """A new token for ``actor`` (a manager of the site), and its secret, shown only now.
 
     The caller writes the secret to its file (``write_token_file``) before committing,
     so that a token whose file could not be written is not kept either."""
+    site_id = acting.site_id
+    actor = acting_operator(acting)
     label = clean_text(label, field="label", label=_("label"), max_length=MAX_LABEL,
                        required=True)
     _refuse_unless_manager(actor, site_id=site_id)
@@ -169,9 +176,11 @@ def create_token(
 
 
 def revoke_token(
-    session: Session, *, site_id: int, token_id: int, now: datetime, actor: Operator,
+    session: Session, *, acting: Acting, token_id: int, now: datetime,
 ) -> CommandToken:
     """Withdraw a token of the site: from now on its file signs no one in. Kept, not deleted."""
+    site_id = acting.site_id
+    actor = acting_operator(acting)
     token = session.get(CommandToken, token_id)
     if token is None or token.site_id != site_id:
         raise NotFound(_("No token {id} at this site: deskapp token list shows the site's "
@@ -200,7 +209,8 @@ class TokenRow:
     revoked_at: datetime | None
 
 
-def list_tokens(session: Session, *, site_id: int) -> list[TokenRow]:
+def list_tokens(session: Session, *, acting: Acting) -> list[TokenRow]:
+    site_id = acting.site_id
     rows = session.exec(
         select(CommandToken, Operator)
         .join(Operator, col(Operator.id) == col(CommandToken.operator_id))

@@ -23,6 +23,7 @@ from deskapp.models import AuditEntry, Operator
 from deskapp.models.custody import CustodyItem, ItemStatus, KeyLoan, Ledger
 from deskapp.models.requests import Escalation, ServiceRequest
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import core, lists, parcels, storage
 from deskapp.services.handover import handovers
@@ -74,7 +75,7 @@ def _by_value(column: Any) -> Any:
 def desk_summary(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     day_start: datetime | None = None,
     settings: Settings | None = None,
@@ -84,7 +85,8 @@ def desk_summary(
     The ledgers' counts need the desk's settings (shifts, overdue days); without
     them they stay ``None``, shown as "not in use". The handovers' counts need none.
     """
-    units, residents = directory.counts(session, site_id=site_id)
+    site_id = acting.site_id
+    units, residents = directory.counts(session, acting=acting)
     operators_active = session.exec(
         select(func.count())
         .select_from(Operator)
@@ -105,11 +107,11 @@ def desk_summary(
         .order_by(col(AuditEntry.seq).desc())
         .limit(12)
     ).all()
-    ledgers: dict[str, int | None] = handover_counts(session, site_id=site_id)
+    ledgers: dict[str, int | None] = handover_counts(session, acting=acting)
     if settings is not None:
         ledgers.update(_request_counts(session, site_id=site_id, now=now, settings=settings))
         ledgers.update(_custody_counts(session, site_id=site_id, now=now, settings=settings))
-        ledgers.update(release_counts(session, site_id=site_id, now=now, settings=settings))
+        ledgers.update(release_counts(session, acting=acting, now=now, settings=settings))
     return DeskSummary(
         units=units,
         residents=residents,
@@ -131,8 +133,9 @@ class EscalationLine:
     raised_at: datetime
 
 
-def open_escalations(session: Session, *, site_id: int, limit: int = 5) -> list[EscalationLine]:
+def open_escalations(session: Session, *, acting: Acting, limit: int = 5) -> list[EscalationLine]:
     """The oldest open escalations first: they have waited longest for a supervisor."""
+    site_id = acting.site_id
     rows = session.exec(
         select(Escalation, ServiceRequest)
         .join(ServiceRequest, col(ServiceRequest.id) == col(Escalation.request_id))
@@ -154,22 +157,22 @@ def _request_counts(
 ) -> dict[str, int | None]:
     shift_end = WorkCalendar.from_settings(settings).next_shift_end(now)
     due, overdue, escalations = deadlines.dashboard_counts(
-        session, site_id=site_id, now=now, next_shift_end=shift_end
+        session, acting=Acting(site_id), now=now, next_shift_end=shift_end
     )
     return {"requests_due": due, "requests_overdue": overdue, "escalations": escalations}
 
 
-def handover_counts(session: Session, *, site_id: int) -> dict[str, int | None]:
+def handover_counts(session: Session, *, acting: Acting) -> dict[str, int | None]:
     """What waits for the supervisor, counted on the conditions of the handovers' own lists
     (not loaded): sealed handovers not yet reviewed, and refused items not yet settled."""
     return {
-        "handovers_unreviewed": handovers.unreviewed_count(session, site_id=site_id),
-        "refused_waiting": handovers.refused_waiting_count(session, site_id=site_id),
+        "handovers_unreviewed": handovers.unreviewed_count(session, acting=acting),
+        "refused_waiting": handovers.refused_waiting_count(session, acting=acting),
     }
 
 
 def custody_counts(
-    session: Session, *, site_id: int, now: datetime, settings: Settings
+    session: Session, *, acting: Acting, now: datetime, settings: Settings
 ) -> dict[str, int]:
     """The custody counts of the dashboard.
 
@@ -181,8 +184,9 @@ def custody_counts(
     claimed the day they came in.
     """
 
+    site_id = acting.site_id
     def items(ledger: Ledger, *extra: Any) -> int:
-        return lists.count_items(session, site_id=site_id,
+        return lists.count_items(session, acting=acting,
                                 where=[CustodyItem.ledger == ledger.value,
                                        CustodyItem.status == ItemStatus.HELD.value, *extra])
 
@@ -196,12 +200,12 @@ def custody_counts(
     day_start = as_utc(local_day_start(now, core.zone_of(settings)))
     return {
         "items_held": items(Ledger.STORAGE),
-        "items_overdue": storage.overdue_count(session, site_id=site_id, now=now,
+        "items_overdue": storage.overdue_count(session, acting=acting, now=now,
                                                settings=settings),
         "keys_out": loans(),
         "keys_overdue": loans(col(KeyLoan.due_at) < now),
         "parcels_waiting": items(Ledger.PARCEL),
-        "parcels_overdue": parcels.overdue_count(session, site_id=site_id, now=now,
+        "parcels_overdue": parcels.overdue_count(session, acting=acting, now=now,
                                                  settings=settings),
         "lost_unclaimed": items(Ledger.LOST),
         "lost_for_admin": items(Ledger.LOST, col(CustodyItem.valuable).is_(True),
@@ -212,14 +216,14 @@ def custody_counts(
 def _custody_counts(
     session: Session, *, site_id: int, now: datetime, settings: Settings
 ) -> dict[str, int | None]:
-    counts = custody_counts(session, site_id=site_id, now=now, settings=settings)
+    counts = custody_counts(session, acting=Acting(site_id), now=now, settings=settings)
     wanted = ("items_held", "items_overdue", "keys_out", "keys_overdue", "parcels_waiting")
     return {key: counts.get(key) for key in wanted}
 
 
 def release_counts(
-    session: Session, *, site_id: int, now: datetime, settings: Settings
+    session: Session, *, acting: Acting, now: datetime, settings: Settings
 ) -> dict[str, int | None]:
     """The release slips' counts, on the conditions of the desk's own lists
     (``slips.desk_counts``: waiting for confirmation, issued today, released not filed)."""
-    return dict(release_slips.desk_counts(session, site_id=site_id, now=now, settings=settings))
+    return dict(release_slips.desk_counts(session, acting=acting, now=now, settings=settings))

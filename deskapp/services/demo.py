@@ -24,6 +24,7 @@ from deskapp.formatting import desk_zone, local_day_start
 from deskapp.i18n import _
 from deskapp.models import Operator, Relation, Role, Site, Unit
 from deskapp.services import audit, codes, directory, operators
+from deskapp.services.acting import Acting
 from deskapp.services.custody import demo as custody_demo
 from deskapp.services.handover import demo as handover_demo
 from deskapp.services.release import demo as release_demo
@@ -48,14 +49,15 @@ DEMO_OPERATORS: tuple[DemoOperator, ...] = (
     DemoOperator("sunqiang", "孙强", Role.GUARD, "5555"),
 )
 
-def offered_sign_ins(session: Session, *, site_id: int) -> list[DemoOperator]:
+def offered_sign_ins(session: Session, *, acting: Acting) -> list[DemoOperator]:
     """The demo sign-ins the sign-in screen may show: none off a demo site, and none
     of an operator disabled since (their PIN must not stay on the screen)."""
+    site_id = acting.site_id
     site = session.get(Site, site_id)
     if site is None or not site.is_demo:
         return []
     active = {op.login for op in operators.list_operators(
-        session, site_id=site_id, include_disabled=False)}
+        session, acting=acting, include_disabled=False)}
     return [entry for entry in DEMO_OPERATORS if entry.login in active]
 
 
@@ -180,7 +182,7 @@ def _ensure_empty(session: Session, site_id: int) -> None:
 def seed_demo(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     rng_seed: int = 2026,
     zone: tzinfo | None = None,
@@ -191,6 +193,7 @@ def seed_demo(
     ``zone`` is the desk's time zone (default Asia/Shanghai): the week's work happens in
     its office hours. Everything is written in the caller's transaction.
     """
+    site_id = acting.site_id
     if now.utcoffset() is None:
         raise ValueError("seed_demo needs a timezone-aware time")
     # The same seed gives the same tickets: a demo's codes are examples, not secrets.
@@ -222,8 +225,8 @@ def _seed_demo(
     staff: dict[str, Operator] = {}
     for entry in DEMO_OPERATORS:
         staff[entry.login] = operators.add_operator(
-            session, site_id=site_id, login=entry.login, display_name=entry.display_name,
-            role=entry.role.value, secret=entry.pin, now=at(0, 7), actor=None,
+            session, acting=Acting(site_id), login=entry.login, display_name=entry.display_name,
+            role=entry.role.value, secret=entry.pin, now=at(0, 7),
         )
         report.operators.append(entry)
     pins = {entry.login: entry.pin for entry in DEMO_OPERATORS}
@@ -255,19 +258,19 @@ def _seed_demo(
             when = at(day, hours).replace(microsecond=0)
             if kind == 0:
                 operators.sign_in(
-                    session, site_id=site_id, login=what, secret=pins[what], now=when
+                    session, acting=Acting(site_id), login=what, secret=pins[what], now=when
                 )
                 if what in desk_staff:
                     on_duty = what
                 continue
             actor = staff[on_duty]
-            unit = directory.add_unit(session, site_id=site_id, code=what, now=when, actor=actor)
+            unit = directory.add_unit(session, acting=Acting(site_id, actor), code=what, now=when)
             report.units += 1
             for person in _household(rng, used_phones):
                 directory.add_resident(
-                    session, site_id=site_id, unit=unit, name=person.name,
+                    session, acting=Acting(site_id, actor), unit=unit, name=person.name,
                     relation=person.relation.value, phone=person.phone,
-                    alt_phone=person.alt_phone, now=when, actor=actor,
+                    alt_phone=person.alt_phone, now=when,
                 )
                 report.residents += 1
 
@@ -276,7 +279,7 @@ def _seed_demo(
     # otherwise gather from the end of the week (see services/handover/demo.py); with a
     # random generator of its own, so the ledgers' weeks stay as they were.
     report.handovers = handover_demo.seed_handovers(
-        session, site_id=site_id, now=now, rng=random.Random(f"{rng_seed}:handovers"),
+        session, acting=Acting(site_id), now=now, rng=random.Random(f"{rng_seed}:handovers"),
         operators=staff, pins=pins,
         settings=settings or replace(Settings(), timezone=str(zone)),
     )
@@ -287,17 +290,18 @@ def _seed_demo(
         session.exec(select(Unit).where(Unit.site_id == site_id).order_by(col(Unit.id))).all()
     )
     report.requests = requests_demo.seed_requests(
-        session, site_id=site_id, now=now, rng=rng, zone=zone, operators=staff, units=units,
+        session, acting=Acting(site_id), now=now, rng=rng, zone=zone, operators=staff, units=units,
         settings=settings,
     ).requests
     report.custody_steps = custody_demo.seed_custody(
-        session, site_id=site_id, now=now, rng=rng, zone=zone, operators=list(staff.values()),
+        session, acting=Acting(site_id), now=now, rng=rng, zone=zone,
+        operators=list(staff.values()),
         units=units, settings=settings,
     )
     # The release slips' week comes last: a moving-out slip notes what its unit still has
     # at the desk, as the other ledgers' weeks leave it; its own generator keeps theirs.
     report.slips = release_demo.seed_release(
-        session, site_id=site_id, now=now, rng=random.Random(f"{rng_seed}:release"),
+        session, acting=Acting(site_id), now=now, rng=random.Random(f"{rng_seed}:release"),
         operators=staff, settings=settings or replace(Settings(), timezone=str(zone)),
     )
 

@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 
 from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.i18n import _
-from deskapp.models import Operator, Relation, Resident, Unit
+from deskapp.models import Relation, Resident, Unit
 from deskapp.services import audit
+from deskapp.services.acting import Acting
 from deskapp.services.privacy import mask_phone
 
 UNIT_PATTERN = re.compile(r"^([0-9A-Z]{1,4})-([0-9A-Z]{1,3})-([0-9]{2,5})$")
@@ -118,7 +119,8 @@ def parse_relation(text: str) -> Relation:
     return relation
 
 
-def find_unit(session: Session, *, site_id: int, code: str) -> Unit | None:
+def find_unit(session: Session, *, acting: Acting, code: str) -> Unit | None:
+    site_id = acting.site_id
     return session.exec(
         select(Unit).where(Unit.site_id == site_id, Unit.code == normalize_unit_code(code))
     ).first()
@@ -132,13 +134,14 @@ def unit_code(session: Session, unit_id: int | None) -> str:
     return unit.code if unit else ""
 
 
-def find_resident(session: Session, *, site_id: int, resident_id: int) -> Resident | None:
+def find_resident(session: Session, *, acting: Acting, resident_id: int) -> Resident | None:
+    site_id = acting.site_id
     resident = session.get(Resident, resident_id)
     return resident if resident is not None and resident.site_id == site_id else None
 
 
-def get_unit(session: Session, *, site_id: int, code: str) -> Unit:
-    unit = find_unit(session, site_id=site_id, code=code)
+def get_unit(session: Session, *, acting: Acting, code: str) -> Unit:
+    unit = find_unit(session, acting=acting, code=code)
     if unit is None:
         raise NotFound(
             _("Room {code} does not exist. Check the number or import the directory.").format(
@@ -150,11 +153,13 @@ def get_unit(session: Session, *, site_id: int, code: str) -> Unit:
 
 
 def add_unit(
-    session: Session, *, site_id: int, code: str, now: datetime, actor: Operator | None
+    session: Session, *, acting: Acting, code: str, now: datetime
 ) -> Unit:
+    site_id = acting.site_id
+    actor = acting.operator
     building, entrance, room = parse_unit_code(code)
     normalized = f"{building}-{entrance}-{room}"
-    if find_unit(session, site_id=site_id, code=normalized) is not None:
+    if find_unit(session, acting=acting, code=normalized) is not None:
         raise Conflict(_("Room {code} already exists.").format(code=normalized), field="unit")
     unit = Unit(
         site_id=site_id, code=normalized, building=building, entrance=entrance, room=room,
@@ -172,15 +177,16 @@ def add_unit(
 def add_resident(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     unit: Unit,
     name: str,
     relation: str,
     phone: str = "",
     alt_phone: str = "",
     now: datetime,
-    actor: Operator | None,
 ) -> Resident:
+    site_id = acting.site_id
+    actor = acting.operator
     name = " ".join(name.split())
     if not name:
         raise InvalidInput(_("Give the resident's name."), field="name")
@@ -248,8 +254,9 @@ def _prefix_range(column: Any, prefix: str) -> Any:
     return (col(column) >= prefix) & (col(column) < prefix + "\uffff")
 
 
-def lookup(session: Session, *, site_id: int, query: str, limit: int = 10) -> list[LookupHit]:
+def lookup(session: Session, *, acting: Acting, query: str, limit: int = 10) -> list[LookupHit]:
     """Units and residents matching what was typed, best matches first."""
+    site_id = acting.site_id
     text = unicodedata.normalize("NFKC", query).strip()
     if not text:
         return []
@@ -355,7 +362,8 @@ class UnitCard:
     residents: list[Resident]
 
 
-def unit_card(session: Session, *, site_id: int, unit_id: int) -> UnitCard:
+def unit_card(session: Session, *, acting: Acting, unit_id: int) -> UnitCard:
+    site_id = acting.site_id
     unit = session.get(Unit, unit_id)
     if unit is None or unit.site_id != site_id:
         raise NotFound(_("This unit no longer exists."), field="unit")
@@ -367,8 +375,9 @@ def unit_card(session: Session, *, site_id: int, unit_id: int) -> UnitCard:
     return UnitCard(unit=unit, residents=list(residents))
 
 
-def counts(session: Session, *, site_id: int) -> tuple[int, int]:
+def counts(session: Session, *, acting: Acting) -> tuple[int, int]:
     """Number of units and of active residents of the site."""
+    site_id = acting.site_id
     units = session.exec(
         select(func.count()).select_from(Unit).where(Unit.site_id == site_id)
     ).one()

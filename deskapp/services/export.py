@@ -43,12 +43,13 @@ from sqlmodel import Session
 from deskapp.errors import InvalidInput, StorageError
 from deskapp.i18n import _
 from deskapp.services import audit
+from deskapp.services.acting import Acting, acting_operator
 from deskapp.services.clock import as_utc
 from deskapp.services.export_labels import LEDGER_NAMES as LEDGER_NAMES  # re-exported
 from deskapp.services.privacy import mask_id_number, mask_phone
 
 if TYPE_CHECKING:
-    from deskapp.models import Operator
+    pass
 
 Format = Literal["csv", "xlsx", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx", "parquet")
@@ -379,7 +380,7 @@ class ExportReport:
 def export_day(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     site_code: str,
     day: date,
     zone: tzinfo,
@@ -394,6 +395,7 @@ def export_day(
     they renamed into place, the manifest last (file, rows, sha256, the schema version
     and the day's window). A failure on the way (a full disk) removes what it wrote and
     leaves the folder as it was: a reader never finds half a day."""
+    site_id = acting.site_id
     window = day_window(day, zone)
     folder = out_dir / site_code / day.isoformat()
     since, until = local_text(window.since, zone), local_text(window.until, zone)
@@ -455,7 +457,7 @@ class RangeReport:
 def export_range(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     ledger: str,
     window: Window,
     out_file: Path,
@@ -476,6 +478,7 @@ def export_range(
     The requests and their events, as CSV on SQLite, take the Arrow path
     (``export_arrow``: the same cells, at the speed of the sqlite3 shell) unless
     ``arrow`` is off; every other export is written row by row here."""
+    site_id = acting.site_id
     if file_format not in FORMATS:
         raise InvalidInput(_("{value} is not a format the export writes: use csv, "
                              "xlsx or parquet.").format(value=file_format), field="format")
@@ -491,7 +494,7 @@ def export_range(
         if arrow and exporters is None and isinstance(window.zone, ZoneInfo) and isinstance(
                 engine, Engine) and export_arrow.available(engine, ledger, file_format):
             written = export_arrow.write_file(
-                engine, site_id=site_id, ledger=ledger, window=window, path=partial,
+                engine, acting=acting, ledger=ledger, window=window, path=partial,
                 file_format=file_format, excel=excel, masked=masked, titles=titles,
                 on_rows=on_rows)
             os.replace(partial, out_file)
@@ -518,7 +521,7 @@ def export_range(
 def authorize_unmasked(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     login: str,
     secret: str,
     now: datetime,
@@ -530,11 +533,13 @@ def authorize_unmasked(
 
     A wrong PIN is audited and counts towards the lockout, as at the desk; then as
     ``allow_unmasked``."""
+    site_id = acting.site_id
     from deskapp.services import operators
+    from deskapp.services.acting import Acting
 
-    operator = operators.sign_in(session, site_id=site_id, login=login, secret=secret,
+    operator = operators.sign_in(session, acting=acting, login=login, secret=secret,
                                  now=now, confirming=True)
-    allow_unmasked(session, site_id=site_id, actor=operator, now=now, ledger=ledger,
+    allow_unmasked(session, acting=Acting(site_id, operator), now=now, ledger=ledger,
                    window=window, out_file=out_file)
     return operator.login
 
@@ -542,8 +547,7 @@ def authorize_unmasked(
 def allow_unmasked(
     session: Session,
     *,
-    site_id: int,
-    actor: Operator,
+    acting: Acting,
     now: datetime,
     ledger: str,
     window: Window,
@@ -555,6 +559,8 @@ def allow_unmasked(
     Anyone else is refused. The permission is audited (who, which ledger, which range,
     which file) in the caller's transaction, to be committed before a row is read: the
     trail shows the full numbers left the desk even if the export then fails."""
+    site_id = acting.site_id
+    actor = acting_operator(acting)
     from deskapp.errors import AuthError
     from deskapp.models.people import Role
     from deskapp.services import operators

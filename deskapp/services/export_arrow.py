@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from deskapp.db import sqlite_path
 from deskapp.models import Operator, Unit
 from deskapp.models.requests import RequestEvent, ServiceRequest
+from deskapp.services.acting import Acting
 from deskapp.services.export import FORMULA_STARTS, NUMBER_PATTERN, Window
 
 FAST_LEDGERS = ("requests", "request_events")
@@ -153,7 +154,7 @@ def _statement(ledger: str, site_id: int, window: Window) -> tuple[Any, list[str
 def write_file(
     engine: Engine,
     *,
-    site_id: int,
+    acting: Acting,
     ledger: str,
     window: Window,
     path: Path,
@@ -167,6 +168,7 @@ def write_file(
 
     Parquet is read by programs, not spreadsheets: its text is written as typed, with
     no ``'`` before a formula-like cell; personal data is masked all the same."""
+    site_id = acting.site_id
     import pyarrow as pa  # only this export needs Arrow
 
     # The system allocator hands freed batches back at once; Arrow's default pool keeps

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from deskapp.models import Operator, Unit
 from deskapp.models.requests import RequestEvent, ServiceRequest
+from deskapp.services.acting import Acting
 from deskapp.services.custody import keys, lostfound, parcels, storage
 from deskapp.services.export import BATCH, Exporter, Table, Window, local_text
 from deskapp.services.handover.export import export_handovers
@@ -113,7 +114,7 @@ def export_custody(session: Session, site_id: int, window: Window) -> list[Table
     tables = []
     for name, module in (("storage", storage), ("lost_found", lostfound),
                          ("parcels", parcels), ("key_loans", keys)):
-        header, rows = module.export_rows(session, site_id=site_id, since=window.since,
+        header, rows = module.export_rows(session, acting=Acting(site_id), since=window.since,
                                           until=window.until, zone=window.zone)
         tables.append(Table(name, header, rows, numbers=NUMBER_COLUMNS))
     return tables

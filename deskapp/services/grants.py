@@ -17,6 +17,7 @@ from deskapp.errors import AuthError, Conflict, NotFound
 from deskapp.i18n import _
 from deskapp.models import Operator, Role, Site, SiteGrant
 from deskapp.services import audit
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 
 #: The roles a grant may be given to: desk operators and guards serve one desk.
@@ -29,10 +30,11 @@ def _active(session: Session, operator_id: int, site_id: int) -> SiteGrant | Non
         col(SiteGrant.revoked_at).is_(None))).first()
 
 
-def grant(session: Session, *, site_id: int, operator: Operator, now: datetime,
-          actor: Operator | None) -> SiteGrant:
+def grant(session: Session, *, acting: Acting, operator: Operator, now: datetime) -> SiteGrant:
     """Let ``operator`` (a supervisor or manager of another site) read and report on
     ``site_id``. ``actor``: a manager of ``site_id`` (None: the administrator)."""
+    site_id = acting.site_id
+    actor = acting.operator
     if session.get(Site, site_id) is None:
         raise NotFound(_("There is no such site."), field="site")
     if operator.site_id == site_id:
@@ -61,9 +63,10 @@ def grant(session: Session, *, site_id: int, operator: Operator, now: datetime,
     return found
 
 
-def revoke(session: Session, *, site_id: int, operator: Operator, now: datetime,
-           actor: Operator | None) -> SiteGrant:
+def revoke(session: Session, *, acting: Acting, operator: Operator, now: datetime) -> SiteGrant:
     """Withdraw ``operator``'s grant of ``site_id`` (kept, marked revoked)."""
+    site_id = acting.site_id
+    actor = acting.operator
     found = _active(session, operator.id or 0, site_id)
     if found is None:
         raise NotFound(_("{name} has no grant of this site.").format(
@@ -100,8 +103,9 @@ def check_reading(session: Session, actor: Operator | None, site_id: int) -> Non
                     field="site")
 
 
-def grants_of(session: Session, *, site_id: int) -> list[tuple[SiteGrant, Operator, Site]]:
+def grants_of(session: Session, *, acting: Acting) -> list[tuple[SiteGrant, Operator, Site]]:
     """The active grants of ``site_id``: who reads it from which site."""
+    site_id = acting.site_id
     rows = session.exec(
         select(SiteGrant, Operator, Site)
         .join(Operator, col(Operator.id) == SiteGrant.operator_id)

@@ -18,8 +18,8 @@ from sqlmodel import Session
 
 from deskapp.errors import DeskError, InvalidInput
 from deskapp.i18n import _
-from deskapp.models import Operator
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 
 COLUMNS = ("unit", "name", "relation", "phone", "alt_phone")
 REQUIRED = ("unit",)
@@ -58,10 +58,9 @@ def read_csv_text(path: Path) -> str:
 def import_units(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     text: str,
     now: datetime,
-    actor: Operator | None,
     skip_bad: bool = False,
 ) -> ImportReport:
     """Check every line, then write all (or, with ``skip_bad``, the good ones).
@@ -119,18 +118,18 @@ def import_units(
         try:
             with session.begin_nested():
                 code = directory.normalize_unit_code(row["unit"])
-                unit = directory.find_unit(session, site_id=site_id, code=code)
+                unit = directory.find_unit(session, acting=acting, code=code)
                 if unit is None:
                     unit = directory.add_unit(
-                        session, site_id=site_id, code=code, now=now, actor=actor
+                        session, acting=acting, code=code, now=now
                     )
                     report.units_added += 1
                 units_by_code[code] = unit
                 if row["name"]:
                     directory.add_resident(
-                        session, site_id=site_id, unit=unit, name=row["name"],
+                        session, acting=acting, unit=unit, name=row["name"],
                         relation=row["relation"] or "owner", phone=row["phone"],
-                        alt_phone=row["alt_phone"], now=now, actor=actor,
+                        alt_phone=row["alt_phone"], now=now,
                     )
                     report.residents_added += 1
         except DeskError as error:

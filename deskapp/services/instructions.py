@@ -15,9 +15,10 @@ from deskapp.config import Settings
 from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.formatting import desk_zone
 from deskapp.i18n import _
-from deskapp.models import Operator, Unit
+from deskapp.models import Unit
 from deskapp.models.requests import InstructionKind, StandingInstruction
 from deskapp.services import audit
+from deskapp.services.acting import Acting
 from deskapp.services.requests.checks import clean_text, parse_choice, required_reason
 from deskapp.services.requests.timeline import require_actor
 
@@ -32,11 +33,13 @@ def _today(now: datetime, settings: Settings | None) -> date:
 
 
 def add_instruction(
-    session: Session, *, site_id: int, unit_id: int, kind: str, expires_on: date,
-    text: str = "", given_by: str = "", now: datetime, actor: Operator | None,
+    session: Session, *, acting: Acting, unit_id: int, kind: str, expires_on: date,
+    text: str = "", given_by: str = "", now: datetime,
     settings: Settings | None = None,
 ) -> StandingInstruction:
     """Record an instruction that holds up to and including ``expires_on`` (local day)."""
+    site_id = acting.site_id
+    actor = acting.operator
     actor = require_actor(actor)
     parsed = parse_choice(InstructionKind, kind, field="kind", label=_("instruction"))
     text = clean_text(text, field="text", label=_("instruction"), max_length=MAX_TEXT,
@@ -66,10 +69,11 @@ def add_instruction(
 
 
 def active_instructions(
-    session: Session, *, site_id: int, unit_id: int, now: datetime,
+    session: Session, *, acting: Acting, unit_id: int, now: datetime,
     settings: Settings | None = None,
 ) -> list[StandingInstruction]:
     """Instructions of the unit not voided and not past their last day."""
+    site_id = acting.site_id
     today = _today(now, settings).isoformat()
     return list(
         session.exec(
@@ -86,9 +90,10 @@ def active_instructions(
 
 
 def void_instruction(
-    session: Session, *, site_id: int, instruction_id: int, reason: str, now: datetime,
-    actor: Operator | None,
+    session: Session, *, acting: Acting, instruction_id: int, reason: str, now: datetime,
 ) -> StandingInstruction:
+    site_id = acting.site_id
+    actor = acting.operator
     actor = require_actor(actor)
     reason = required_reason(reason)
     instruction = session.get(StandingInstruction, instruction_id)

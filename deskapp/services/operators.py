@@ -26,6 +26,7 @@ from deskapp.formatting import format_when
 from deskapp.i18n import _
 from deskapp.models import Operator, Role
 from deskapp.services import audit
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.text import clean_text
 
@@ -83,14 +84,15 @@ def _check_secret(secret: str) -> None:
 def add_operator(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     login: str,
     display_name: str,
     role: str,
     secret: str,
     now: datetime,
-    actor: Operator | None,
 ) -> Operator:
+    site_id = acting.site_id
+    actor = acting.operator
     login = login.strip().lower()
     display_name = display_name.strip()
     if not LOGIN_PATTERN.match(login):
@@ -106,7 +108,7 @@ def add_operator(
                               max_length=64)
     parsed_role = parse_role(role)
     _check_secret(secret)
-    if find_operator(session, site_id=site_id, login=login) is not None:
+    if find_operator(session, acting=acting, login=login) is not None:
         raise Conflict(
             _("An operator with sign-in name {login} already exists.").format(login=login),
             field="login",
@@ -140,21 +142,23 @@ def add_operator(
     return operator
 
 
-def find_operator(session: Session, *, site_id: int, login: str) -> Operator | None:
+def find_operator(session: Session, *, acting: Acting, login: str) -> Operator | None:
+    site_id = acting.site_id
     return session.exec(
         select(Operator).where(Operator.site_id == site_id, Operator.login == login.strip().lower())
     ).first()
 
 
-def get_operator(session: Session, *, site_id: int, login: str) -> Operator:
-    operator = find_operator(session, site_id=site_id, login=login)
+def get_operator(session: Session, *, acting: Acting, login: str) -> Operator:
+    operator = find_operator(session, acting=acting, login=login)
     if operator is None:
         raise NotFound(_("No operator with sign-in name {login}.").format(login=login))
     return operator
 
 
-def display_names(session: Session, *, site_id: int) -> dict[int, str]:
+def display_names(session: Session, *, acting: Acting) -> dict[int, str]:
     """Every operator's name by id, for timelines and records (disabled ones too)."""
+    site_id = acting.site_id
     rows = session.exec(
         select(Operator.id, Operator.display_name).where(Operator.site_id == site_id)
     ).all()
@@ -162,8 +166,9 @@ def display_names(session: Session, *, site_id: int) -> dict[int, str]:
 
 
 def list_operators(
-    session: Session, *, site_id: int, include_disabled: bool = True
+    session: Session, *, acting: Acting, include_disabled: bool = True
 ) -> list[Operator]:
+    site_id = acting.site_id
     query = select(Operator).where(Operator.site_id == site_id)
     if not include_disabled:
         query = query.where(col(Operator.active).is_(True))
@@ -171,13 +176,14 @@ def list_operators(
 
 
 def disable_operator(
-    session: Session, *, site_id: int, login: str, reason: str, now: datetime,
-    actor: Operator | None,
+    session: Session, *, acting: Acting, login: str, reason: str, now: datetime,
 ) -> Operator:
+    site_id = acting.site_id
+    actor = acting.operator
     if not reason.strip():
         raise InvalidInput(_("Give a reason for disabling the operator."), field="reason")
     reason = clean_text(reason, field="reason", label=_("reason"), max_length=500)
-    operator = get_operator(session, site_id=site_id, login=login)
+    operator = get_operator(session, acting=acting, login=login)
     if not operator.active:
         raise Conflict(_("Operator {login} is already disabled.").format(login=operator.login))
     if actor is not None and actor.id == operator.id:
@@ -197,7 +203,7 @@ def disable_operator(
 def sign_in(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     login: str,
     secret: str,
     now: datetime,
@@ -218,8 +224,9 @@ def sign_in(
     (``_after_callers_unit``), so the caller's rollback does not forget it and the
     caller's own uncommitted work is neither committed nor lost by it.
     """
+    site_id = acting.site_id
     tried = login.strip().lower()
-    operator = find_operator(session, site_id=site_id, login=login)
+    operator = find_operator(session, acting=acting, login=login)
     if operator is None:
         _hasher.hash(secret)  # same cost as a wrong PIN: no hint whether the name exists
         _record_refusal(session, site_id=site_id, tried=tried, operator_id=None,
@@ -377,12 +384,14 @@ def _refuse(
 
 
 def unlock_operator(
-    session: Session, *, site_id: int, login: str, now: datetime, actor: Operator | None
+    session: Session, *, acting: Acting, login: str, now: datetime
 ) -> Operator:
     """Lift a lockout; ``actor`` None is the administrator at the command line."""
+    site_id = acting.site_id
+    actor = acting.operator
     if actor is not None and actor.role not in (Role.SUPERVISOR, Role.MANAGER):
         raise AuthError(_("Only a supervisor or manager can unlock an operator."))
-    operator = get_operator(session, site_id=site_id, login=login)
+    operator = get_operator(session, acting=acting, login=login)
     operator.locked_until = None
     operator.failed_sign_ins = 0
     session.add(operator)

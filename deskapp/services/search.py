@@ -40,6 +40,7 @@ from sqlmodel import Session, col, delete, select
 from deskapp.errors import InvalidInput
 from deskapp.i18n import _
 from deskapp.models.search import SearchText
+from deskapp.services.acting import Acting
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_TERMS = 16
@@ -78,12 +79,13 @@ def _check_entity(entity: str) -> None:
 
 
 def index_record(
-    session: Session, *, site_id: int, entity: str, entity_id: int, text: str
+    session: Session, *, acting: Acting, entity: str, entity_id: int, text: str
 ) -> None:
     """Index (or re-index) the text of one record, in the caller's transaction.
 
     The old text of the record is replaced: its words no longer find it.
     """
+    site_id = acting.site_id
     _check_entity(entity)
     row = session.exec(
         select(SearchText).where(
@@ -105,8 +107,9 @@ def index_record(
     session.flush()
 
 
-def drop_record(session: Session, *, site_id: int, entity: str, entity_id: int) -> None:
+def drop_record(session: Session, *, acting: Acting, entity: str, entity_id: int) -> None:
     """Take one record out of the index (its text must no longer be found)."""
+    site_id = acting.site_id
     _check_entity(entity)
     session.exec(
         delete(SearchText).where(
@@ -162,12 +165,13 @@ def parse_query(query: str) -> tuple[list[Phrase], list[str]]:
 
 
 def search_ids(
-    session: Session, *, site_id: int, entity: str, query: str, limit: int = 50
+    session: Session, *, acting: Acting, entity: str, query: str, limit: int = 50
 ) -> list[int]:
     """Ids of the records whose text contains every word of ``query``, highest id first.
 
     An empty query (or one of punctuation only) finds nothing.
     """
+    site_id = acting.site_id
     _check_entity(entity)
     phrases, singles = parse_query(query)
     if not (phrases or singles) or limit <= 0:

@@ -27,6 +27,7 @@ from deskapp.errors import DeskError
 from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.widgets.form import TextInput
 
 
@@ -101,7 +102,7 @@ class StaffPinModal(ModalScreen[Operator | None]):
         try:
             with transaction(desk.engine) as session:
                 person = operators.sign_in(
-                    session, site_id=desk.site_id, login=login, secret=secret,
+                    session, acting=Acting(desk.site_id), login=login, secret=secret,
                     now=desk.clock.now(), max_failures=desk.settings.max_failed_sign_ins,
                     lockout=desk.lockout, confirming=True,
                 )

@@ -26,6 +26,7 @@ from deskapp.db import reading
 from deskapp.errors import DeskError
 from deskapp.i18n import _
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 from deskapp.services.directory import LookupHit
 from deskapp.widgets.form import TextInput
 
@@ -160,7 +161,7 @@ class UnitPicker(Widget):
         try:
             with reading(desk.engine) as session:
                 self._hits = directory.lookup(
-                    session, site_id=desk.site_id, query=text, limit=MAX_MATCHES
+                    session, acting=Acting(desk.site_id), query=text, limit=MAX_MATCHES
                 )
         except DeskError as error:  # the database cannot answer: one line, no matches
             self._hits = []

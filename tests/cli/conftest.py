@@ -19,6 +19,7 @@ from deskapp.config import load_settings
 from deskapp.db import transaction
 from deskapp.desk import open_desk
 from deskapp.services import command_tokens, operators
+from deskapp.services.acting import Acting
 
 MANAGER_PIN = "9999"
 
@@ -50,10 +51,9 @@ def make_token(data_dir: Path, login: str, *, out: Path | None = None, site: str
     path = out or data_dir.parent / f"{data_dir.name}.{site}.{login}.token"
     try:
         with transaction(desk.engine) as session:
-            actor = operators.get_operator(session, site_id=desk.site_id, login=login)
+            actor = operators.get_operator(session, acting=Acting(desk.site_id), login=login)
             _token, secret = command_tokens.create_token(
-                session, site_id=desk.site_id, label=label, now=desk.clock.now(),
-                actor=actor)
+                session, acting=Acting(desk.site_id, actor), label=label, now=desk.clock.now())
             command_tokens.write_token_file(path, secret)
     finally:
         desk.engine.dispose()

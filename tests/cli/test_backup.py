@@ -33,6 +33,7 @@ from deskapp.config import load_settings
 from deskapp.db import transaction
 from deskapp.desk import open_desk
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 
 desk = open_desk(load_settings(data_dir=sys.argv[1], password_hash_profile="cheapest"))
 stop = threading.Event()
@@ -40,8 +41,8 @@ threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).sta
 written = 0
 while not stop.is_set():
     with transaction(desk.engine) as session:
-        directory.add_unit(session, site_id=desk.site_id, code=f"8-1-{1001 + written}",
-                           now=desk.clock.now(), actor=None)
+        directory.add_unit(session, acting=Acting(desk.site_id), code=f"8-1-{1001 + written}",
+                           now=desk.clock.now())
     written += 1
     print(written, flush=True)
 print("done", written, flush=True)

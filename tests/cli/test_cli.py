@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deskapp.cli import build_cli
+from deskapp.services.acting import Acting
 
 runner = CliRunner()
 
@@ -63,7 +64,7 @@ def test_operator_list_shows_a_locked_out_operator_as_locked(managed: Path) -> N
     assert code == 0, out
     desk = open_desk(load_settings(data_dir=data_dir))
     with transaction(desk.engine) as session:
-        wang = operators.get_operator(session, site_id=desk.site_id, login="wang")
+        wang = operators.get_operator(session, acting=Acting(desk.site_id), login="wang")
         wang.locked_until = datetime.now(UTC) + timedelta(minutes=15)
         session.add(wang)
     desk.engine.dispose()

@@ -15,6 +15,7 @@ from deskapp.db import transaction
 from deskapp.desk import open_desk
 from deskapp.formatting import desk_zone
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 from deskapp.services.release import reconciliation, slips
 from tests.cli.conftest import SignInAs
 from tests.services.release.test_slips import TODAY_2PM, form, local
@@ -34,23 +35,22 @@ def _a_released_slip(data_dir: Path) -> str:
     staff = make_staff(desk)
     morning, site = local("2026-11-23T10:00"), desk.site_id
     with transaction(desk.engine) as session:
-        unit = directory.add_unit(session, site_id=site, code="3-2-1201", now=morning,
-                                  actor=None)
-        owner = directory.add_resident(session, site_id=site, unit=unit, name="张伟",
-                                       relation="owner", phone="13812345678", now=morning,
-                                       actor=None)
-        slip = slips.create(session, site_id=site, form=form(), now=morning,
-                            actor=staff.operator, settings=desk.settings)
-        slips.record_confirmation(session, site_id=site, slip_id=slip.id or 0,
-                                  resident_id=owner.id or 0, now=morning, actor=staff.operator)
-        slips.issue(session, site_id=site, slip_id=slip.id or 0, now=morning,
-                    actor=staff.operator, settings=desk.settings)
-        view = slips.at_gate(session, site_id=site, text=slip.code or "", now=TODAY_2PM,
+        unit = directory.add_unit(session, acting=Acting(site), code="3-2-1201", now=morning)
+        owner = directory.add_resident(session, acting=Acting(site), unit=unit, name="张伟",
+                                       relation="owner", phone="13812345678", now=morning)
+        slip = slips.create(session, acting=Acting(site, staff.operator), form=form(), now=morning,
+                            settings=desk.settings)
+        slips.record_confirmation(session, acting=Acting(site, staff.operator),
+                                  slip_id=slip.id or 0,
+                                  resident_id=owner.id or 0, now=morning)
+        slips.issue(session, acting=Acting(site, staff.operator), slip_id=slip.id or 0, now=morning,
+                    settings=desk.settings)
+        view = slips.at_gate(session, acting=Acting(site), text=slip.code or "", now=TODAY_2PM,
                              settings=desk.settings)
         for line in view.lines:
-            slips.tick(session, site_id=site, slip_id=view.slip_id, line_id=line.id,
+            slips.tick(session, acting=Acting(site), slip_id=view.slip_id, line_id=line.id,
                        now=TODAY_2PM, guard=staff.guard, settings=desk.settings)
-        slips.release(session, site_id=site, slip_id=view.slip_id, now=TODAY_2PM,
+        slips.release(session, acting=Acting(site), slip_id=view.slip_id, now=TODAY_2PM,
                       guard=staff.guard, settings=desk.settings)
         code = slip.code or ""
     desk.engine.dispose()

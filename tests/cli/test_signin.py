@@ -20,6 +20,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models import AuditEntry, CommandToken, Operator
 from deskapp.services import operators, sites
+from deskapp.services.acting import Acting
 from tests.support import PIN, Staff, staff_fixture  # noqa: F401 (fixtures)
 
 runner = CliRunner()
@@ -52,7 +53,7 @@ def entries(desk: Desk, action: str) -> list[AuditEntry]:
 
 def operator(desk: Desk, login: str) -> Operator | None:
     with reading(desk.engine) as session:
-        return operators.find_operator(session, site_id=desk.site_id, login=login)
+        return operators.find_operator(session, acting=Acting(desk.site_id), login=login)
 
 
 def add_newbie(desk: Desk, *front: str, stdin: str | None = None,
@@ -115,11 +116,10 @@ def test_anyone_but_a_manager_is_refused_with_one_line(
 
 def test_a_disabled_manager_is_refused(cheap: Desk, staff: Staff) -> None:
     with transaction(cheap.engine) as session:
-        operators.disable_operator(session, site_id=cheap.site_id, login="chenjie",
-                                   reason="left", now=cheap.clock.now(), actor=None)
-        operators.add_operator(session, site_id=cheap.site_id, login="boss", role="manager",
-                               display_name="经理", secret="9999", now=cheap.clock.now(),
-                               actor=None)
+        operators.disable_operator(session, acting=Acting(cheap.site_id), login="chenjie",
+                                   reason="left", now=cheap.clock.now())
+        operators.add_operator(session, acting=Acting(cheap.site_id), login="boss", role="manager",
+                               display_name="经理", secret="9999", now=cheap.clock.now())
     code, out = add_newbie(cheap, stdin=f"chenjie\n{PIN}\n")
     assert code == 1 and "Operator chenjie is disabled" in out
     assert operator(cheap, "newbie") is None
@@ -228,9 +228,8 @@ def test_a_token_of_another_site_is_refused(cheap: Desk, staff: Staff, tmp_path:
     token = create(cheap, tmp_path)
     with transaction(cheap.engine) as session:
         north = sites.add_site(session, code="north", name="北区", now=cheap.clock.now())
-        operators.add_operator(session, site_id=north.id or 0, login="bei", role="manager",
-                               display_name="北经理", secret="9999", now=cheap.clock.now(),
-                               actor=None)
+        operators.add_operator(session, acting=Acting(north.id or 0), login="bei", role="manager",
+                               display_name="北经理", secret="9999", now=cheap.clock.now())
     code, out = cli(cheap, "--site", "north", "sweep",
                     env={"DESKAPP_TOKEN_FILE": str(token.path)})
     assert code == 1
@@ -243,12 +242,11 @@ def test_a_token_whose_manager_is_gone_is_refused(
         cheap: Desk, staff: Staff, tmp_path: Path, change: str) -> None:
     token = create(cheap, tmp_path)
     with transaction(cheap.engine) as session:
-        operators.add_operator(session, site_id=cheap.site_id, login="boss", role="manager",
-                               display_name="经理", secret="9999", now=cheap.clock.now(),
-                               actor=None)
+        operators.add_operator(session, acting=Acting(cheap.site_id), login="boss", role="manager",
+                               display_name="经理", secret="9999", now=cheap.clock.now())
         if change == "disabled":
-            operators.disable_operator(session, site_id=cheap.site_id, login="chenjie",
-                                       reason="left", now=cheap.clock.now(), actor=None)
+            operators.disable_operator(session, acting=Acting(cheap.site_id), login="chenjie",
+                                       reason="left", now=cheap.clock.now())
         else:
             session.exec(update(Operator).where(  # type: ignore[call-overload]
                 col(Operator.login) == "chenjie").values(role="supervisor"))

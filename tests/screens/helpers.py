@@ -11,6 +11,7 @@ from textual.worker import Worker, WorkerFailed
 
 from deskapp.db import transaction
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -69,7 +70,7 @@ async def sign_in(pilot: Pilot[None], login: str = "wang", pin: str = "1234", *,
     desk = app.desk
     with transaction(desk.engine) as session:
         operator = operators.sign_in(
-            session, site_id=desk.site_id, login=login, secret=pin, now=desk.clock.now(),
+            session, acting=Acting(desk.site_id), login=login, secret=pin, now=desk.clock.now(),
             max_failures=desk.settings.max_failed_sign_ins, lockout=desk.lockout,
         )
     app.signed_in_as(operator, first=at)

@@ -14,6 +14,7 @@ from deskapp.desk import Desk
 from deskapp.models import Operator
 from deskapp.screens.dashboard import TILES, DashboardScreen
 from deskapp.services import directory, operators
+from deskapp.services.acting import Acting
 from deskapp.services.release import slips
 from tests.screens.helpers import settle, sign_in, wait_until
 from tests.services.release.test_slips import form as slip_form
@@ -28,8 +29,8 @@ async def test_dashboard_counts_units_and_residents_and_lists_recent_changes(
     staffed: Desk,
 ) -> None:
     with transaction(staffed.engine) as session:  # a slip waiting for the owner's call
-        slips.create(session, site_id=staffed.site_id, form=slip_form(),
-                     now=staffed.clock.now(), actor=None, settings=staffed.settings)
+        slips.create(session, acting=Acting(staffed.site_id), form=slip_form(),
+                     now=staffed.clock.now(), settings=staffed.settings)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -53,8 +54,8 @@ async def test_dashboard_refreshes_when_the_database_changes(staffed: Desk) -> N
         await sign_in(pilot)
         with transaction(staffed.engine) as session:
             directory.add_unit(
-                session, site_id=staffed.site_id, code="2-1-301",
-                now=staffed.clock.now() + timedelta(minutes=1), actor=None,
+                session, acting=Acting(staffed.site_id), code="2-1-301",
+                now=staffed.clock.now() + timedelta(minutes=1),
             )
         assert _tile(app, "units") == "3"
         screen = app.screen
@@ -73,8 +74,7 @@ async def test_f9_then_f2_returns_to_the_dashboard_with_fresh_counts(staffed: De
         assert not isinstance(app.screen, DashboardScreen)
         with transaction(staffed.engine) as session:
             directory.add_unit(
-                session, site_id=staffed.site_id, code="2-1-302", now=staffed.clock.now(),
-                actor=None,
+                session, acting=Acting(staffed.site_id), code="2-1-302", now=staffed.clock.now(),
             )
         await pilot.press("f2")
         await settle(pilot)
@@ -86,21 +86,23 @@ async def test_overdue_items_and_requests_show_with_a_warning_sign(staffed: Desk
     from sqlmodel import select
 
     from deskapp.models import Operator
+    from deskapp.services.acting import Acting
     from deskapp.services.custody import storage
     from deskapp.services.requests import lifecycle
 
     with transaction(staffed.engine) as session:
         wang = session.exec(select(Operator).where(Operator.login == "wang")).one()
         storage.deposit(
-            session, site_id=staffed.site_id, now=staffed.clock.now(), actor=wang,
+            session, acting=Acting(staffed.site_id, wang), now=staffed.clock.now(),
             form=storage.StorageForm(
                 depositor_name="王芳", description="行李箱", shelf="A1", phone="13812345678",
                 unit="1-1-101", depositor_confirmed=True,
             ),
         )
         lifecycle.create_request(
-            session, site_id=staffed.site_id, settings=staffed.settings, now=staffed.clock.now(),
-            actor=wang, kind="complaint", summary="电梯停运", unit_code="3-2-1201",
+            session, acting=Acting(staffed.site_id, wang), settings=staffed.settings,
+            now=staffed.clock.now(),
+            kind="complaint", summary="电梯停运", unit_code="3-2-1201",
         )
     staffed.clock.advance(timedelta(days=8))
     app = DeskApp(staffed)
@@ -120,7 +122,7 @@ async def test_overdue_items_and_requests_show_with_a_warning_sign(staffed: Desk
 
 def _staff_of(desk: Desk, *logins: str) -> list[Operator]:
     with reading(desk.engine) as session:
-        return [operators.get_operator(session, site_id=desk.site_id, login=login)
+        return [operators.get_operator(session, acting=Acting(desk.site_id), login=login)
                 for login in logins]
 
 
@@ -182,8 +184,8 @@ async def test_another_desks_change_shows_without_a_key(staffed: Desk) -> None:
         await sign_in(pilot)
         assert _tile(app, "units") == "3"
         with transaction(staffed.engine) as session:  # the other desk
-            directory.add_unit(session, site_id=staffed.site_id, code="2-1-301",
-                               now=staffed.clock.now(), actor=None)
+            directory.add_unit(session, acting=Acting(staffed.site_id), code="2-1-301",
+                               now=staffed.clock.now())
         await wait_until(pilot, lambda: _tile(app, "units") == "4", "the other desk's unit",
                          timeout=5)
         rows = [str(cell) for cell in app.screen.query_one("#recent", DataTable).get_row_at(0)]

@@ -29,6 +29,7 @@ from deskapp.models import Site
 from deskapp.screens.dashboard import DashboardScreen
 from deskapp.screens.login import LoginScreen
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from tests.screens.helpers import settle, wait_until
 
 
@@ -208,8 +209,8 @@ async def test_a_demo_site_shows_its_sign_ins_once_the_desk_is_open(desk: Desk) 
         site.is_demo = True
         session.add(site)
         operators.add_operator(
-            session, site_id=desk.site_id, login="wangfang", display_name="王芳",
-            role="operator", secret="1111", now=desk.clock.now(), actor=None)
+            session, acting=Acting(desk.site_id), login="wangfang", display_name="王芳",
+            role="operator", secret="1111", now=desk.clock.now())
     opener, gate = gated(desk)
     look = look_at_desk(desk.settings)
     assert look.is_demo and not look.first_run

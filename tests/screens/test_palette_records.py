@@ -9,6 +9,7 @@ from deskapp.app import DeskApp
 from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.models import Operator
+from deskapp.services.acting import Acting
 from deskapp.services.custody import storage
 from deskapp.services.requests import lifecycle
 from tests.screens.helpers import palette_search, settle, sign_in
@@ -18,11 +19,12 @@ def _records(desk: Desk) -> tuple[str, str]:
     with transaction(desk.engine) as session:
         wang = session.exec(select(Operator).where(Operator.login == "wang")).one()
         request = lifecycle.create_request(
-            session, site_id=desk.site_id, settings=desk.settings, now=desk.clock.now(),
-            actor=wang, kind="repair", summary="厨房水龙头漏水", unit_code="1-1-101",
+            session, acting=Acting(desk.site_id, wang), settings=desk.settings,
+            now=desk.clock.now(),
+            kind="repair", summary="厨房水龙头漏水", unit_code="1-1-101",
         )
         item = storage.deposit(
-            session, site_id=desk.site_id, now=desk.clock.now(), actor=wang,
+            session, acting=Acting(desk.site_id, wang), now=desk.clock.now(),
             form=storage.StorageForm(
                 depositor_name="王芳", description="雨伞", shelf="B2", phone="13812345678",
                 unit="1-1-101", depositor_confirmed=True,

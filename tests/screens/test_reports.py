@@ -12,6 +12,7 @@ from deskapp.app import DeskApp
 from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle
 from tests.screens.helpers import settle, sign_in, wait_until
 from tests.screens.test_round_trips import rendered
@@ -19,11 +20,12 @@ from tests.screens.test_round_trips import rendered
 
 def _complaints(desk: Desk, count: int) -> None:
     with transaction(desk.engine) as session:
-        actor = operators.get_operator(session, site_id=desk.site_id, login="wang")
+        actor = operators.get_operator(session, acting=Acting(desk.site_id), login="wang")
         for number in range(count):
             lifecycle.create_request(
-                session, site_id=desk.site_id, settings=desk.settings, now=desk.clock.now(),
-                actor=actor, kind="complaint" if number else "repair",
+                session, acting=Acting(desk.site_id, actor), settings=desk.settings,
+                now=desk.clock.now(),
+                kind="complaint" if number else "repair",
                 summary="楼上漏水，请处理", subject="楼上漏水", unit_code="3-2-1201",
                 complaint_subject="equipment" if number else None, channel="phone")
 
@@ -119,17 +121,19 @@ def test_reports_snapshot(snap_compare: Any, snapshot_desk: Desk, language: str)
 def _north_with_complaints(desk: Desk, count: int) -> int:
     """Site north (北区), its manager, and ``count`` requests received there today."""
     from deskapp.services import sites
+    from deskapp.services.acting import Acting
 
     with transaction(desk.engine) as session:
         north = sites.add_site(session, code="north", name="北区", now=desk.clock.now())
         assert north.id is not None
         manager = operators.add_operator(
-            session, site_id=north.id, login="bei", display_name="北经理", role="manager",
-            secret="2468", now=desk.clock.now(), actor=None)
+            session, acting=Acting(north.id), login="bei", display_name="北经理", role="manager",
+            secret="2468", now=desk.clock.now())
         for _number in range(count):
             lifecycle.create_request(
-                session, site_id=north.id, settings=desk.settings, now=desk.clock.now(),
-                actor=manager, kind="inquiry", summary="问路", contact_name="路人",
+                session, acting=Acting(north.id, manager), settings=desk.settings,
+                now=desk.clock.now(),
+                kind="inquiry", summary="问路", contact_name="路人",
                 contact_phone="13800001111")
         return north.id
 
@@ -138,13 +142,14 @@ def _zhao_reads_north(desk: Desk) -> None:
     """Two requests here, five at north, whose manager grants zhao (a supervisor here)
     the reading of north."""
     from deskapp.services import grants
+    from deskapp.services.acting import Acting
 
     _complaints(desk, 2)
     north = _north_with_complaints(desk, 5)
     with transaction(desk.engine) as session:
-        zhao = operators.get_operator(session, site_id=desk.site_id, login="zhao")
-        bei = operators.get_operator(session, site_id=north, login="bei")
-        grants.grant(session, site_id=north, operator=zhao, now=desk.clock.now(), actor=bei)
+        zhao = operators.get_operator(session, acting=Acting(desk.site_id), login="zhao")
+        bei = operators.get_operator(session, acting=Acting(north), login="bei")
+        grants.grant(session, acting=Acting(north, bei), operator=zhao, now=desk.clock.now())
 
 
 async def test_a_supervisor_granted_another_site_reports_on_it_with_s(staffed: Desk) -> None:

@@ -14,6 +14,7 @@ from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.screens.login import LoginScreen
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.widgets.confirm import ConfirmModal
 from tests.screens.helpers import burst, settle, sign_in
@@ -153,8 +154,8 @@ async def test_a_disabled_operator_is_signed_out_at_the_next_action(staffed: Des
         with transaction(staffed.engine) as session:
             # The administrator at the command line (only a manager or the CLI disables).
             operators.disable_operator(
-                session, site_id=staffed.site_id, login="wang", reason="left the company",
-                now=staffed.clock.now(), actor=None,
+                session, acting=Acting(staffed.site_id), login="wang", reason="left the company",
+                now=staffed.clock.now(),
             )
         await pilot.press("f3")
         await settle(pilot)
@@ -169,7 +170,7 @@ async def test_a_locked_operator_is_signed_out_at_the_next_action(staffed: Desk)
         await sign_in(pilot)
         now = staffed.clock.now()
         with transaction(staffed.engine) as session:
-            wang = operators.get_operator(session, site_id=staffed.site_id, login="wang")
+            wang = operators.get_operator(session, acting=Acting(staffed.site_id), login="wang")
             wang.locked_until = now + timedelta(minutes=15)
             session.add(wang)
         await pilot.press("f4")

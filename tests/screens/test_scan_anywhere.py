@@ -9,6 +9,7 @@ from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.models import Operator
 from deskapp.services import codes
+from deskapp.services.acting import Acting
 from deskapp.services.custody import parcels
 from tests.screens.helpers import settle, sign_in, wait_until
 from tests.screens.test_scanner import scan
@@ -18,7 +19,7 @@ def _parcel(desk: Desk) -> str:
     with transaction(desk.engine) as session:
         wang = session.exec(select(Operator).where(Operator.login == "wang")).one()
         parcel = parcels.log_parcel(
-            session, site_id=desk.site_id, consent=True, now=desk.clock.now(), actor=wang,
+            session, acting=Acting(desk.site_id, wang), consent=True, now=desk.clock.now(),
             form=parcels.ParcelForm(carrier="顺丰", tracking_number="SF1234567890",
                                     unit="1-1-101", resident_name="王芳", shelf="P1"),
         )

@@ -29,6 +29,7 @@ from deskapp.desk import Desk
 from deskapp.models import Site
 from deskapp.screens.login import LoginScreen
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from tests.screens.helpers import settle
 
 #: Not imported before the operator asks: each costs time at every start.
@@ -153,8 +154,8 @@ async def test_a_demo_site_still_shows_its_sign_ins(desk: Desk) -> None:
         site.is_demo = True
         session.add(site)
         operators.add_operator(
-            session, site_id=desk.site_id, login="wangfang", display_name="王芳",
-            role="operator", secret="1111", now=desk.clock.now(), actor=None)
+            session, acting=Acting(desk.site_id), login="wangfang", display_name="王芳",
+            role="operator", secret="1111", now=desk.clock.now())
     app = DeskApp(desk)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

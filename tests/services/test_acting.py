@@ -13,6 +13,7 @@ from deskapp.errors import AuthError
 from deskapp.models import AuditEntry, Operator, Unit
 from deskapp.models.requests import ServiceRequest
 from deskapp.services import acting, directory, operators, sites
+from deskapp.services.acting import Acting
 from deskapp.services.custody import storage
 from deskapp.services.requests import lifecycle
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
@@ -41,13 +42,14 @@ def test_an_operator_of_one_site_cannot_write_another_sites_records(
     north = _other_site(desk)
     before = _entries(desk)
     with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
-        directory.add_unit(session, site_id=north, code="9-9-909", now=desk.clock.now(),
-                           actor=staff.operator)
+        directory.add_unit(session, acting=Acting(north, staff.operator), code="9-9-909",
+                           now=desk.clock.now())
     assert "works at another site" in refused.value.message
     assert staff.operator.display_name in refused.value.message
     with pytest.raises(AuthError), transaction(desk.engine) as session:
-        lifecycle.create_request(session, site_id=north, settings=desk.settings,
-                                 now=desk.clock.now(), actor=staff.operator, kind="inquiry",
+        lifecycle.create_request(session, acting=Acting(north, staff.operator),
+                                 settings=desk.settings,
+                                 now=desk.clock.now(), kind="inquiry",
                                  summary="问路", contact_name="路人", contact_phone="13800001111")
     # Nothing of either was written: no unit, no request, no audit entry.
     with reading(desk.engine) as session:
@@ -61,10 +63,10 @@ def test_every_ledger_refuses_the_stranger_the_same_way(
         desk: Desk, staff: Staff, homes: Homes) -> None:
     north = _other_site(desk)
     with transaction(desk.engine) as session:
-        unit = directory.add_unit(session, site_id=north, code="9-9-909",
-                                  now=desk.clock.now(), actor=None)
+        unit = directory.add_unit(session, acting=Acting(north), code="9-9-909",
+                                  now=desk.clock.now())
     with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
-        storage.deposit(session, site_id=north, now=desk.clock.now(), actor=staff.operator,
+        storage.deposit(session, acting=Acting(north, staff.operator), now=desk.clock.now(),
                         form=storage.StorageForm(depositor_name="王先生", description="行李箱",
                                                  shelf="A1", phone="13800002222",
                                                  unit=unit.code, depositor_confirmed=True))
@@ -73,9 +75,9 @@ def test_every_ledger_refuses_the_stranger_the_same_way(
 
 def test_a_disabled_operator_changes_nothing(desk: Desk, staff: Staff, homes: Homes) -> None:
     with transaction(desk.engine) as session:
-        operators.disable_operator(session, site_id=desk.site_id,
+        operators.disable_operator(session, acting=Acting(desk.site_id, staff.manager),
                                    login=staff.colleague.login, reason="调岗",
-                                   now=desk.clock.now(), actor=staff.manager)
+                                   now=desk.clock.now())
         gone = session.get(Operator, staff.colleague.id)
         assert gone is not None and not gone.active
         session.expunge(gone)
@@ -90,19 +92,20 @@ def test_only_a_manager_adds_or_disables_operators(desk: Desk, staff: Staff,
     actor = {"operator": staff.operator, "supervisor": staff.supervisor,
              "guard": staff.guard}[role]
     with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
-        operators.add_operator(session, site_id=desk.site_id, login="newbie",
+        operators.add_operator(session, acting=Acting(desk.site_id, actor), login="newbie",
                                display_name="新人", role="operator", secret="2468",
-                               now=desk.clock.now(), actor=actor)
+                               now=desk.clock.now())
     expected = "keeps the gate" if role == "guard" else "Only a manager"
     assert expected in refused.value.message
     with pytest.raises(AuthError), transaction(desk.engine) as session:
-        operators.disable_operator(session, site_id=desk.site_id,
+        operators.disable_operator(session, acting=Acting(desk.site_id, actor),
                                    login=staff.colleague.login, reason="调岗",
-                                   now=desk.clock.now(), actor=actor)
+                                   now=desk.clock.now())
     with transaction(desk.engine) as session:
-        added = operators.add_operator(session, site_id=desk.site_id, login="newbie",
+        added = operators.add_operator(session, acting=Acting(desk.site_id, staff.manager),
+                                       login="newbie",
                                        display_name="新人", role="operator", secret="2468",
-                                       now=desk.clock.now(), actor=staff.manager)
+                                       now=desk.clock.now())
     assert added.active
 
 
@@ -110,21 +113,23 @@ def test_a_guard_changes_nothing_at_the_desk(desk: Desk, staff: Staff, homes: Ho
     """A guard checks slips at the gate; a request, a deposit or a duty-log line in a
     guard's name is refused, whichever screen or command it came from, and leaves
     nothing behind. (The gate's own steps are the release tests'.)"""
+    from deskapp.services.acting import Acting
     from deskapp.services.handover import dutylog
 
     before = _entries(desk)
     attempts = {
         "request": lambda session: lifecycle.create_request(
-            session, site_id=desk.site_id, settings=desk.settings, now=desk.clock.now(),
-            actor=staff.guard, kind="inquiry", summary="问路", contact_name="路人",
+            session, acting=Acting(desk.site_id, staff.guard), settings=desk.settings,
+            now=desk.clock.now(),
+            kind="inquiry", summary="问路", contact_name="路人",
             contact_phone="13800001111"),
         "deposit": lambda session: storage.deposit(
-            session, site_id=desk.site_id, now=desk.clock.now(), actor=staff.guard,
+            session, acting=Acting(desk.site_id, staff.guard), now=desk.clock.now(),
             form=storage.StorageForm(depositor_name="张伟", description="雨伞", shelf="A-3",
                                      phone="13812345678", unit=homes.a.code,
                                      depositor_confirmed=True)),
         "duty log": lambda session: dutylog.write_entry(
-            session, site_id=desk.site_id, actor=staff.guard, now=desk.clock.now(),
+            session, acting=Acting(desk.site_id, staff.guard), now=desk.clock.now(),
             settings=desk.settings, text="巡查南门岗，正常"),
     }
     for what, attempt in attempts.items():

@@ -9,14 +9,15 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models import AuditEntry
 from deskapp.services import audit, directory
+from deskapp.services.acting import Acting
 
 
 def _add_units(desk: Desk, count: int) -> None:
     with transaction(desk.engine) as session:
         for number in range(count):
             directory.add_unit(
-                session, site_id=desk.site_id, code=f"1-1-{101 + number}",
-                now=desk.clock.now(), actor=None,
+                session, acting=Acting(desk.site_id), code=f"1-1-{101 + number}",
+                now=desk.clock.now(),
             )
 
 
@@ -34,13 +35,13 @@ def test_a_failed_change_leaves_no_entry(desk: Desk) -> None:
     try:
         with transaction(desk.engine) as session:
             directory.add_unit(
-                session, site_id=desk.site_id, code="1-1-101", now=desk.clock.now(), actor=None
+                session, acting=Acting(desk.site_id), code="1-1-101", now=desk.clock.now()
             )
             raise RuntimeError("power cut")
     except RuntimeError:
         pass
     with reading(desk.engine) as session:
-        assert directory.find_unit(session, site_id=desk.site_id, code="1-1-101") is None
+        assert directory.find_unit(session, acting=Acting(desk.site_id), code="1-1-101") is None
         assert audit.verify(session).checked == 1
 
 

@@ -18,18 +18,19 @@ from deskapp.formatting import desk_zone
 from deskapp.models import AuditEntry
 from deskapp.models.audit import AuditHead
 from deskapp.services import audit, directory, export
+from deskapp.services.acting import Acting
 
 
 def _units(desk: Desk, first: int, count: int) -> None:
     with transaction(desk.engine) as session:
         for number in range(first, first + count):
-            directory.add_unit(session, site_id=desk.site_id, code=f"1-1-{number}",
-                               now=desk.clock.now(), actor=None)
+            directory.add_unit(session, acting=Acting(desk.site_id), code=f"1-1-{number}",
+                               now=desk.clock.now())
 
 
 def _nightly(desk: Desk, out: Path) -> Path:
     with snapshot(desk.engine) as session:
-        report = export.export_day(session, site_id=desk.site_id, site_code="main",
+        report = export.export_day(session, acting=Acting(desk.site_id), site_code="main",
                                    day=date(2026, 11, 23),
                                    zone=desk_zone(desk.settings.timezone), out_dir=out)
     return report.folder / "manifest.csv"

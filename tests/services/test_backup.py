@@ -20,6 +20,7 @@ from deskapp.desk import Desk, open_desk
 from deskapp.errors import StorageError
 from deskapp.models import AuditEntry
 from deskapp.services import audit, backup, directory
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from tests.support import make_staff
 
@@ -45,8 +46,8 @@ def sqlite_desk(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> Ite
 def add_units(desk: Desk, *codes: str) -> None:
     with transaction(desk.engine) as session:
         for code in codes:
-            directory.add_unit(session, site_id=desk.site_id, code=code, now=desk.clock.now(),
-                               actor=None)
+            directory.add_unit(session, acting=Acting(desk.site_id), code=code,
+                               now=desk.clock.now())
 
 
 def database_of(desk: Desk) -> Path:

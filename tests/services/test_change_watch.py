@@ -8,12 +8,12 @@ import pytest
 from deskapp.db import ChangeWatch, transaction
 from deskapp.desk import Desk
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 
 
 def _unit(desk: Desk, code: str) -> None:
     with transaction(desk.engine) as session:
-        directory.add_unit(session, site_id=desk.site_id, code=code, now=desk.clock.now(),
-                           actor=None)
+        directory.add_unit(session, acting=Acting(desk.site_id), code=code, now=desk.clock.now())
 
 
 def test_a_commit_is_seen_once_and_a_rollback_not_at_all(desk: Desk) -> None:
@@ -28,8 +28,8 @@ def test_a_commit_is_seen_once_and_a_rollback_not_at_all(desk: Desk) -> None:
         assert watch.changed() is True  # two commits since the last look: one answer
         assert watch.changed() is False
         with pytest.raises(RuntimeError), transaction(desk.engine) as session:
-            directory.add_unit(session, site_id=desk.site_id, code="1-1-104",
-                               now=desk.clock.now(), actor=None)
+            directory.add_unit(session, acting=Acting(desk.site_id), code="1-1-104",
+                               now=desk.clock.now())
             raise RuntimeError("the desk's power went")
         assert watch.changed() is False  # nothing was committed
     finally:

@@ -15,14 +15,14 @@ from deskapp.desk import Desk
 from deskapp.errors import AuthError, Conflict, DeskError, NotFound
 from deskapp.models import AuditEntry, CommandToken
 from deskapp.services import command_tokens, operators, sites
+from deskapp.services.acting import Acting
 from tests.support import Staff, staff_fixture  # noqa: F401 (fixtures)
 
 
 def made(desk: Desk, staff: Staff, label: str = "nightly") -> tuple[int, str]:
     with transaction(desk.engine) as session:
         token, secret = command_tokens.create_token(
-            session, site_id=desk.site_id, label=label, now=desk.clock.now(),
-            actor=staff.manager)
+            session, acting=Acting(desk.site_id, staff.manager), label=label, now=desk.clock.now())
         assert token.id is not None
         return token.id, secret
 
@@ -30,7 +30,7 @@ def made(desk: Desk, staff: Staff, label: str = "nightly") -> tuple[int, str]:
 def act(desk: Desk, secret: str, *, site_id: int | None = None) -> str:
     with transaction(desk.engine) as session:
         return command_tokens.act_with_token(
-            session, site_id=site_id or desk.site_id, secret=secret, now=desk.clock.now(),
+            session, acting=Acting(site_id or desk.site_id), secret=secret, now=desk.clock.now(),
             command="sweep").login
 
 
@@ -61,8 +61,9 @@ def test_a_token_acts_for_its_manager_and_records_the_use(desk: Desk, staff: Sta
 @pytest.mark.parametrize("who", ["operator", "supervisor", "guard"])
 def test_only_a_manager_makes_a_token(desk: Desk, staff: Staff, who: str) -> None:
     with transaction(desk.engine) as session, pytest.raises(AuthError, match="The role of"):
-        command_tokens.create_token(session, site_id=desk.site_id, label="x",
-                                    now=desk.clock.now(), actor=getattr(staff, who))
+        command_tokens.create_token(session, acting=Acting(desk.site_id, getattr(staff, who)),
+                                    label="x",
+                                    now=desk.clock.now())
 
 
 def test_refusals_unknown_revoked_other_site(desk: Desk, staff: Staff) -> None:
@@ -74,39 +75,43 @@ def test_refusals_unknown_revoked_other_site(desk: Desk, staff: Staff) -> None:
     with pytest.raises(AuthError, match="was made for site main"):
         act(desk, secret, site_id=north.id)
     with transaction(desk.engine) as session:
-        command_tokens.revoke_token(session, site_id=desk.site_id, token_id=token_id,
-                                    now=desk.clock.now(), actor=staff.manager)
+        command_tokens.revoke_token(session, acting=Acting(desk.site_id, staff.manager),
+                                    token_id=token_id,
+                                    now=desk.clock.now())
     with pytest.raises(AuthError, match="was revoked"):
         act(desk, secret)
     with transaction(desk.engine) as session, pytest.raises(Conflict):
-        command_tokens.revoke_token(session, site_id=desk.site_id, token_id=token_id,
-                                    now=desk.clock.now(), actor=staff.manager)
+        command_tokens.revoke_token(session, acting=Acting(desk.site_id, staff.manager),
+                                    token_id=token_id,
+                                    now=desk.clock.now())
     with transaction(desk.engine) as session, pytest.raises(NotFound):
-        command_tokens.revoke_token(session, site_id=north.id or 0, token_id=token_id,
-                                    now=desk.clock.now(), actor=staff.manager)
+        command_tokens.revoke_token(session, acting=Acting(north.id or 0, staff.manager),
+                                    token_id=token_id,
+                                    now=desk.clock.now())
 
 
 def test_a_disabled_manager_is_no_one_to_act_for(desk: Desk, staff: Staff) -> None:
     _token_id, secret = made(desk, staff)
     with transaction(desk.engine) as session:
-        assert command_tokens.site_has_manager(session, site_id=desk.site_id)
-        operators.disable_operator(session, site_id=desk.site_id, login="chenjie",
-                                   reason="left", now=desk.clock.now(), actor=None)
-        assert not command_tokens.site_has_manager(session, site_id=desk.site_id)
+        assert command_tokens.site_has_manager(session, acting=Acting(desk.site_id))
+        operators.disable_operator(session, acting=Acting(desk.site_id), login="chenjie",
+                                   reason="left", now=desk.clock.now())
+        assert not command_tokens.site_has_manager(session, acting=Acting(desk.site_id))
     with pytest.raises(AuthError, match="no longer an active manager"):
         act(desk, secret)
     with transaction(desk.engine) as session, pytest.raises(AuthError):
-        command_tokens.act_as(session, site_id=desk.site_id, operator_id=staff.manager.id or 0,
+        command_tokens.act_as(session, acting=Acting(desk.site_id),
+                              operator_id=staff.manager.id or 0,
                               command="sweep", now=desk.clock.now())
 
 
 def test_act_as_holds_the_signed_in_operator_to_the_role(desk: Desk, staff: Staff) -> None:
     with transaction(desk.engine) as session:
-        assert command_tokens.act_as(session, site_id=desk.site_id,
+        assert command_tokens.act_as(session, acting=Acting(desk.site_id),
                                      operator_id=staff.manager.id or 0, command="sweep",
                                      now=desk.clock.now()).login == "chenjie"
     with transaction(desk.engine) as session, pytest.raises(AuthError, match="is supervisor"):
-        command_tokens.act_as(session, site_id=desk.site_id,
+        command_tokens.act_as(session, acting=Acting(desk.site_id),
                               operator_id=staff.supervisor.id or 0, command="sweep",
                               now=desk.clock.now())
 

@@ -29,6 +29,7 @@ from deskapp.config import load_settings
 from deskapp.db import transaction
 from deskapp.desk import open_desk
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 
 data_dir, url, building, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 desk = open_desk(load_settings(data_dir=data_dir, database_url=url or None,
@@ -36,8 +37,8 @@ desk = open_desk(load_settings(data_dir=data_dir, database_url=url or None,
 for number in range(1, count + 1):
     code = f"{building}-1-{100 + number}"
     with transaction(desk.engine) as session:
-        directory.add_unit(session, site_id=desk.site_id, code=code, now=desk.clock.now(),
-                           actor=None)
+        directory.add_unit(session, acting=Acting(desk.site_id), code=code,
+                           now=desk.clock.now())
     print(code, flush=True)  # only after the commit: a confirmed record
 """
 

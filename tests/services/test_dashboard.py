@@ -5,12 +5,14 @@ handovers not yet reviewed, refused items not yet settled) and of the release sl
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.formatting import desk_zone
 from deskapp.models import Operator
 from deskapp.services import dashboard
+from deskapp.services.acting import Acting
 from deskapp.services.handover import dutylog, handovers
 from deskapp.services.release import slips
 from tests.services.release.test_slips import confirm, create, form, issue, local, pass_gate
@@ -30,18 +32,20 @@ def seal_handover(desk: Desk, outgoing: Operator, incoming: Operator, *, refuse:
     now = now or desk.clock.now()
     site_id, settings = desk.site_id, desk.settings
     with transaction(desk.engine) as session:
-        dutylog.write_entry(session, site_id=site_id, actor=outgoing, now=now - timedelta(hours=1),
+        dutylog.write_entry(session, acting=Acting(site_id, outgoing), now=now - timedelta(hours=1),
                             settings=settings, text="地下车库B区入口积水，已报工程部", anomaly=True)
     with transaction(desk.engine) as session:
-        handover = handovers.start(session, site_id=site_id, actor=outgoing, now=now,
+        handover = handovers.start(session, acting=Acting(site_id, outgoing), now=now,
                                    settings=settings)
         assert handover.id is not None
-        common = {"site_id": site_id, "handover_id": handover.id, "now": now}
+        common: dict[str, Any] = {"acting": Acting(site_id), "handover_id": handover.id,
+                                  "now": now}
+        by_outgoing = common | {"acting": Acting(site_id, outgoing)}
         [item] = handovers.items_of(session, handover.id)
-        handovers.settle_item(session, **common, item_id=item.id or 0, actor=outgoing,
+        handovers.settle_item(session, **by_outgoing, item_id=item.id or 0,
                               level="watch", next_action="跟进工程部处理", next_at=None,
                               contingency="若积水扩大，通知保安疏导车辆")
-        handovers.name_incoming(session, **common, login=incoming.login, actor=outgoing)
+        handovers.name_incoming(session, **by_outgoing, login=incoming.login)
         handovers.take_item(session, **common, item_id=item.id or 0, accept=not refuse,
                             reason="工程部未到场，请主管协调" if refuse else "")
         for public in handovers.counts_of(session, handover.id):
@@ -55,7 +59,7 @@ def seal_handover(desk: Desk, outgoing: Operator, incoming: Operator, *, refuse:
 
 def waiting(desk: Desk, *, with_settings: bool = True) -> tuple[int | None, int | None]:
     with reading(desk.engine) as session:
-        summary = dashboard.desk_summary(session, site_id=desk.site_id, now=desk.clock.now(),
+        summary = dashboard.desk_summary(session, acting=Acting(desk.site_id), now=desk.clock.now(),
                                          settings=desk.settings if with_settings else None)
     return summary.handovers_unreviewed, summary.refused_waiting
 
@@ -70,20 +74,21 @@ def test_the_dashboard_counts_what_the_handovers_leave_for_the_supervisor(
     # A handover still open waits for its operators, not for the supervisor.
     later = desk.clock.now() + timedelta(hours=8)
     with transaction(desk.engine) as session:
-        handovers.start(session, site_id=desk.site_id, actor=staff.colleague, now=later,
+        handovers.start(session, acting=Acting(desk.site_id, staff.colleague), now=later,
                         settings=desk.settings)
     assert waiting(desk) == (1, 1)
     with reading(desk.engine) as session:
-        [refused] = handovers.refused_waiting(session, site_id=desk.site_id)
+        [refused] = handovers.refused_waiting(session, acting=Acting(desk.site_id))
     with transaction(desk.engine) as session:
-        handovers.settle_refused(session, site_id=desk.site_id, item_id=refused.item.id or 0,
-                                 actor=staff.supervisor, note="已协调工程部今晚处理",
+        handovers.settle_refused(session, acting=Acting(desk.site_id, staff.supervisor),
+                                 item_id=refused.item.id or 0,
+                                 note="已协调工程部今晚处理",
                                  now=desk.clock.now())
     assert waiting(desk) == (1, 0)
     with transaction(desk.engine) as session:
-        handovers.review_day(session, site_id=desk.site_id,
+        handovers.review_day(session, acting=Acting(desk.site_id, staff.supervisor),
                              day=desk.clock.now().astimezone(desk_zone(desk.settings.timezone))
-                             .date(), actor=staff.supervisor,
+                             .date(),
                              remarks="已阅", now=desk.clock.now(), settings=desk.settings)
     assert waiting(desk) == (0, 0)
 
@@ -107,7 +112,7 @@ def test_the_release_slip_tiles_count_as_the_desk_s_lists_do(
     def tiles(now: datetime | None = None, *, with_settings: bool = True) -> tuple[
             int | None, int | None, int | None]:
         with reading(desk.engine) as session:
-            summary = dashboard.desk_summary(session, site_id=desk.site_id,
+            summary = dashboard.desk_summary(session, acting=Acting(desk.site_id),
                                              now=now or desk.clock.now(),
                                              settings=desk.settings if with_settings else None)
         return summary.slips_waiting, summary.slips_issued_today, summary.slips_unfiled
@@ -129,8 +134,9 @@ def test_the_release_slip_tiles_count_as_the_desk_s_lists_do(
     confirm(desk, staff, other, homes)
     issue(desk, staff, other)
     with transaction(desk.engine) as session:
-        slips.file(session, site_id=desk.site_id, slip_id=slip.id or 0, now=desk.clock.now(),
-                   actor=staff.operator)
-        slips.void(session, site_id=desk.site_id, slip_id=other.id or 0, reason="业主改期",
-                   now=desk.clock.now(), actor=staff.operator)
+        slips.file(session, acting=Acting(desk.site_id, staff.operator), slip_id=slip.id or 0,
+                   now=desk.clock.now())
+        slips.void(session, acting=Acting(desk.site_id, staff.operator), slip_id=other.id or 0,
+                   reason="业主改期",
+                   now=desk.clock.now())
     assert tiles() == (0, 1, 0)  # filed still counts as issued today; voided does not

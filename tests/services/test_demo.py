@@ -21,6 +21,7 @@ from deskapp.desk import Desk
 from deskapp.errors import Conflict
 from deskapp.models import AuditEntry, Operator, Relation, Resident, Role, Site, Unit
 from deskapp.services import audit, demo, directory, operators, sites
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -32,7 +33,7 @@ def _seed(desk: Desk, *, site_id: int | None = None, now: datetime | None = None
           rng_seed: int = 2026) -> demo.DemoReport:
     with transaction(desk.engine) as session:
         return demo.seed_demo(
-            session, site_id=site_id or desk.site_id, now=now or desk.clock.now(),
+            session, acting=Acting(site_id or desk.site_id), now=now or desk.clock.now(),
             rng_seed=rng_seed,
         )
 
@@ -121,7 +122,7 @@ def test_demo_has_every_role_and_each_operator_signs_in_with_its_pin(
     for entry in demo.DEMO_OPERATORS:
         with transaction(desk.engine) as session:
             signed = operators.sign_in(
-                session, site_id=desk.site_id, login=entry.login, secret=entry.pin,
+                session, acting=Acting(desk.site_id), login=entry.login, secret=entry.pin,
                 now=desk.clock.now(),
             )
         assert signed.display_name == entry.display_name
@@ -186,8 +187,8 @@ def test_demo_is_refused_on_a_database_with_data_and_writes_nothing(demo_desk: D
 def test_demo_is_refused_when_the_site_has_only_an_operator(desk: Desk) -> None:
     with transaction(desk.engine) as session:
         operators.add_operator(
-            session, site_id=desk.site_id, login="boss", display_name="老板", role="manager",
-            secret="9876", now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), login="boss", display_name="老板", role="manager",
+            secret="9876", now=desk.clock.now(),
         )
     i18n.set_language("zh_CN")
     with pytest.raises(Conflict) as refused:
@@ -216,7 +217,7 @@ def test_demo_is_the_same_for_the_same_seed_whatever_the_zone_of_now(demo_desk: 
 
     def found(site_id: int, query: str) -> list[tuple[str, str, str]]:
         with reading(desk.engine) as session:
-            hits = directory.lookup(session, site_id=site_id, query=query)
+            hits = directory.lookup(session, acting=Acting(site_id), query=query)
         return [(hit.unit_code, hit.name, hit.masked_phone) for hit in hits]
 
     for query in ("王", "3-2-12", "1-1-101", "张"):
@@ -238,18 +239,19 @@ def test_the_sign_in_screen_stops_offering_a_demo_login_once_it_is_disabled(
 ) -> None:
     with reading(demo_desk.engine) as session:
         offered = [entry.login for entry in demo.offered_sign_ins(
-            session, site_id=demo_desk.site_id)]
+            session, acting=Acting(demo_desk.site_id))]
     assert offered == [entry.login for entry in demo.DEMO_OPERATORS]
     with transaction(demo_desk.engine) as session:
-        manager = operators.get_operator(session, site_id=demo_desk.site_id, login="chenjie")
-        operators.disable_operator(session, site_id=demo_desk.site_id, login="liuyang",
-                                   reason="left", now=demo_desk.clock.now(), actor=manager)
+        manager = operators.get_operator(session, acting=Acting(demo_desk.site_id), login="chenjie")
+        operators.disable_operator(session, acting=Acting(demo_desk.site_id, manager),
+                                   login="liuyang",
+                                   reason="left", now=demo_desk.clock.now())
     with reading(demo_desk.engine) as session:
         offered = [entry.login for entry in demo.offered_sign_ins(
-            session, site_id=demo_desk.site_id)]
+            session, acting=Acting(demo_desk.site_id))]
     assert "liuyang" not in offered and "wangfang" in offered
 
 
 def test_a_site_that_is_not_a_demo_offers_no_sign_in(desk: Desk) -> None:
     with reading(desk.engine) as session:
-        assert demo.offered_sign_ins(session, site_id=desk.site_id) == []
+        assert demo.offered_sign_ins(session, acting=Acting(desk.site_id)) == []

@@ -41,6 +41,7 @@ from deskapp.models import AuditEntry
 from deskapp.models.custody import CustodyEvent, CustodyItem, EventKind
 from deskapp.models.requests import RequestDeadline, ServiceRequest
 from deskapp.services import audit
+from deskapp.services.acting import Acting
 from deskapp.services.custody import storage
 from deskapp.services.custody.checks import Collector
 from deskapp.services.requests import lifecycle
@@ -71,27 +72,27 @@ class DeskDay(RuleBasedStateMachine):
     @rule(target=held, description=TEXTS)
     def deposit(self, description: str) -> str:
         with transaction(self.desk.engine) as session:
-            item = storage.deposit(session, site_id=self.desk.site_id,
+            item = storage.deposit(session, acting=Acting(self.desk.site_id, self.actor),
                                    form=storage_form(description=description),
-                                   now=self._now(), actor=self.actor)
+                                   now=self._now())
             return item.code or ""
 
     @rule(target=released, code=consumes(held))
     def collect(self, code: str) -> str:
         with transaction(self.desk.engine) as session:
-            storage.collect(session, site_id=self.desk.site_id, code=code,
+            storage.collect(session, acting=Acting(self.desk.site_id, self.actor), code=code,
                             collector=Collector(name="王丽", relation="家属", id_checked=True,
                                                 signed=True),
-                            now=self._now(), actor=self.actor)
+                            now=self._now())
         return code
 
     @rule(code=released)
     def collect_again(self, code: str) -> None:
         try:
             with transaction(self.desk.engine) as session:
-                storage.collect(session, site_id=self.desk.site_id, code=code,
+                storage.collect(session, acting=Acting(self.desk.site_id, self.actor), code=code,
                                 collector=Collector(name="李四", id_checked=True, signed=True),
-                                now=self._now(), actor=self.actor)
+                                now=self._now())
         except DeskError:
             self.refusals += 1
             return
@@ -103,8 +104,8 @@ class DeskDay(RuleBasedStateMachine):
     def register(self, kind: str) -> int:
         with transaction(self.desk.engine) as session:
             created = lifecycle.create_request(
-                session, site_id=self.desk.site_id, settings=self.desk.settings,
-                now=self._now(), actor=self.actor, kind=kind, summary="楼道灯不亮",
+                session, acting=Acting(self.desk.site_id, self.actor), settings=self.desk.settings,
+                now=self._now(), kind=kind, summary="楼道灯不亮",
                 unit_code="3-2-1201")
             assert created.id is not None
             return created.id
@@ -114,16 +115,17 @@ class DeskDay(RuleBasedStateMachine):
         try:
             with transaction(self.desk.engine) as session:
                 if step == "answer":
-                    lifecycle.answer_resident(session, site_id=self.desk.site_id,
+                    lifecycle.answer_resident(session, acting=Acting(self.desk.site_id, self.actor),
                                               request_id=request_id, now=self._now(),
-                                              actor=self.actor, text="已派工程部")
+                                              text="已派工程部")
                 elif step == "resolve":
-                    lifecycle.resolve(session, site_id=self.desk.site_id,
+                    lifecycle.resolve(session, acting=Acting(self.desk.site_id, self.actor),
                                       request_id=request_id, settings=self.desk.settings,
-                                      now=self._now(), actor=self.actor, result="已修好")
+                                      now=self._now(), result="已修好")
                 else:
-                    lifecycle.void(session, site_id=self.desk.site_id, request_id=request_id,
-                                   now=self._now(), actor=self.actor, reason="重复登记")
+                    lifecycle.void(session, acting=Acting(self.desk.site_id, self.actor),
+                                   request_id=request_id,
+                                   now=self._now(), reason="重复登记")
         except DeskError:
             self.refusals += 1  # not allowed in its state: refused, nothing written
 

@@ -10,16 +10,17 @@ from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.models import AuditEntry, Resident, Unit
 from deskapp.services import directory, sites
+from deskapp.services.acting import Acting
 
 
 def _unit(desk: Desk, code: str, *, site_id: int | None = None) -> Unit:
     site = site_id or desk.site_id
     with transaction(desk.engine) as session:
-        found = directory.find_unit(session, site_id=site, code=code)
+        found = directory.find_unit(session, acting=Acting(site), code=code)
         if found is not None:
             return found
         return directory.add_unit(
-            session, site_id=site, code=code, now=desk.clock.now(), actor=None
+            session, acting=Acting(site), code=code, now=desk.clock.now()
         )
 
 
@@ -37,8 +38,8 @@ def _resident(
     unit = _unit(desk, code, site_id=site)
     with transaction(desk.engine) as session:
         return directory.add_resident(
-            session, site_id=site, unit=unit, name=name, relation=relation, phone=phone,
-            alt_phone=alt_phone, now=desk.clock.now(), actor=None,
+            session, acting=Acting(site), unit=unit, name=name, relation=relation, phone=phone,
+            alt_phone=alt_phone, now=desk.clock.now(),
         )
 
 
@@ -47,7 +48,7 @@ def _lookup(desk: Desk, query: str, *, limit: int = 10, site_id: int | None = No
 ]:
     with reading(desk.engine) as session:
         return directory.lookup(
-            session, site_id=site_id or desk.site_id, query=query, limit=limit
+            session, acting=Acting(site_id or desk.site_id), query=query, limit=limit
         )
 
 
@@ -130,8 +131,7 @@ def test_an_invalid_unit_code_is_refused_on_the_unit_field(typed: str) -> None:
 
 def test_a_unit_with_an_invalid_code_is_not_written(desk: Desk) -> None:
     with pytest.raises(InvalidInput) as refusal, transaction(desk.engine) as session:
-        directory.add_unit(session, site_id=desk.site_id, code="3-2", now=desk.clock.now(),
-                           actor=None)
+        directory.add_unit(session, acting=Acting(desk.site_id), code="3-2", now=desk.clock.now())
     assert refusal.value.field == "unit"
     assert _count(desk, Unit) == 0
     assert _audit_count(desk, "unit.add") == 0
@@ -147,8 +147,8 @@ def test_unit_codes_at_the_longest_and_shortest_parts_are_accepted(
 def test_a_duplicate_unit_is_refused_and_nothing_is_written(desk: Desk) -> None:
     _unit(desk, "3-2-1201")
     with pytest.raises(Conflict) as refusal, transaction(desk.engine) as session:
-        directory.add_unit(session, site_id=desk.site_id, code="3 2 1201",
-                           now=desk.clock.now(), actor=None)
+        directory.add_unit(session, acting=Acting(desk.site_id), code="3 2 1201",
+                           now=desk.clock.now())
     assert refusal.value.field == "unit"
     assert _count(desk, Unit) == 1
     assert _audit_count(desk, "unit.add") == 1
@@ -156,7 +156,7 @@ def test_a_duplicate_unit_is_refused_and_nothing_is_written(desk: Desk) -> None:
 
 def test_an_unknown_room_is_not_found_on_the_unit_field(desk: Desk) -> None:
     with pytest.raises(NotFound) as refusal, reading(desk.engine) as session:
-        directory.get_unit(session, site_id=desk.site_id, code="3 2 1201")
+        directory.get_unit(session, acting=Acting(desk.site_id), code="3 2 1201")
     assert refusal.value.field == "unit"
     assert "3-2-1201" in refusal.value.message
 
@@ -383,8 +383,8 @@ def test_lookup_stays_within_its_site(people: Desk) -> None:
         assert _lookup(people, query) == [], query
         assert len(_lookup(people, query, site_id=north.id)) == 1, query
     with reading(people.engine) as session:
-        assert directory.counts(session, site_id=people.site_id) == (4, 5)
-        assert directory.counts(session, site_id=north.id) == (2, 2)
+        assert directory.counts(session, acting=Acting(people.site_id)) == (4, 5)
+        assert directory.counts(session, acting=Acting(north.id)) == (2, 2)
 
 
 def test_residents_who_moved_out_are_not_found(people: Desk) -> None:
@@ -416,16 +416,16 @@ def test_a_resident_who_moved_out_may_be_listed_again(desk: Desk) -> None:
 
 def test_the_unit_card_lists_only_residents_still_living_there(people: Desk) -> None:
     with reading(people.engine) as session:
-        unit = directory.get_unit(session, site_id=people.site_id, code="3-2-1201")
+        unit = directory.get_unit(session, acting=Acting(people.site_id), code="3-2-1201")
     with transaction(people.engine) as session:
         resident = session.exec(select(Resident).where(Resident.name == "王丽")).one()
         resident.active = False
         session.add(resident)
     with reading(people.engine) as session:
         assert unit.id is not None
-        card = directory.unit_card(session, site_id=people.site_id, unit_id=unit.id)
+        card = directory.unit_card(session, acting=Acting(people.site_id), unit_id=unit.id)
         assert [resident.name for resident in card.residents] == ["王建国"]
-        assert directory.counts(session, site_id=people.site_id) == (4, 4)
+        assert directory.counts(session, acting=Acting(people.site_id)) == (4, 4)
 
 
 def test_a_unit_of_another_site_has_no_card_here(people: Desk) -> None:
@@ -435,4 +435,4 @@ def test_a_unit_of_another_site_has_no_card_here(people: Desk) -> None:
     other = _unit(people, "9-9-909", site_id=north.id)
     assert other.id is not None
     with pytest.raises(NotFound), reading(people.engine) as session:
-        directory.unit_card(session, site_id=people.site_id, unit_id=other.id)
+        directory.unit_card(session, acting=Acting(people.site_id), unit_id=other.id)

@@ -15,6 +15,7 @@ from deskapp.errors import InvalidInput
 from deskapp.formatting import desk_zone
 from deskapp.models import Operator
 from deskapp.services import directory, export, operators
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle
 
 # The desk clock stands at Monday 2026-11-23 10:00 in Beijing.
@@ -24,15 +25,16 @@ DAY = date(2026, 11, 23)
 def _operator(desk: Desk) -> Operator:
     with transaction(desk.engine) as session:
         operator = operators.add_operator(
-            session, site_id=desk.site_id, login="wang", display_name="王芳", role="operator",
-            secret="1234", now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), login="wang", display_name="王芳",
+            role="operator",
+            secret="1234", now=desk.clock.now(),
         )
         unit = directory.add_unit(
-            session, site_id=desk.site_id, code="3-2-1201", now=desk.clock.now(), actor=None
+            session, acting=Acting(desk.site_id), code="3-2-1201", now=desk.clock.now()
         )
         directory.add_resident(
-            session, site_id=desk.site_id, unit=unit, name="张伟", relation="owner",
-            phone="15011112222", now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), unit=unit, name="张伟", relation="owner",
+            phone="15011112222", now=desk.clock.now(),
         )
         session.expunge(operator)
     return operator
@@ -41,8 +43,9 @@ def _operator(desk: Desk) -> Operator:
 def _request(desk: Desk, operator: Operator, summary: str) -> str:
     with transaction(desk.engine) as session:
         created = lifecycle.create_request(
-            session, site_id=desk.site_id, settings=desk.settings, now=desk.clock.now(),
-            actor=operator, kind="repair", summary=summary, unit_code="3-2-1201",
+            session, acting=Acting(desk.site_id, operator), settings=desk.settings,
+            now=desk.clock.now(),
+            kind="repair", summary=summary, unit_code="3-2-1201",
             contact_name="张伟", contact_phone="15011112222",
         )
         return created.number
@@ -56,7 +59,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 def _export(desk: Desk, out: Path, day: date = DAY, *, excel: bool = False) -> export.ExportReport:
     with transaction(desk.engine) as session:
         return export.export_day(
-            session, site_id=desk.site_id, site_code="main", day=day,
+            session, acting=Acting(desk.site_id), site_code="main", day=day,
             zone=desk_zone(desk.settings.timezone), out_dir=out, excel=excel,
         )
 

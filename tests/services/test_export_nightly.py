@@ -60,6 +60,7 @@ def test_a_request_saved_during_the_export_is_in_all_its_files_or_in_none(
     from deskapp.db import snapshot
     from deskapp.formatting import desk_zone
     from deskapp.services import export_ledgers
+    from deskapp.services.acting import Acting
 
     operator = _operator(desk)
     before = _request(desk, operator, "卫生间漏水")
@@ -74,7 +75,7 @@ def test_a_request_saved_during_the_export_is_in_all_its_files_or_in_none(
 
     with snapshot(desk.engine) as session:
         report = export.export_day(
-            session, site_id=desk.site_id, site_code="main", day=DAY,
+            session, acting=Acting(desk.site_id), site_code="main", day=DAY,
             zone=desk_zone(desk.settings.timezone), out_dir=tmp_path,
             exporters=[requests_with_a_desk_saving_between_the_files])
     assert saved_meanwhile  # the other desk did save, while the export ran

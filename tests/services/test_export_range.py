@@ -22,6 +22,7 @@ from deskapp.errors import AuthError, InvalidInput, StorageError
 from deskapp.formatting import desk_zone
 from deskapp.models import AuditEntry
 from deskapp.services import export, export_ledgers, operators
+from deskapp.services.acting import Acting
 from deskapp.services.export_labels import COLUMN_LABELS, column_label
 from tests.services.test_export import DAY, _operator, _request
 
@@ -33,7 +34,7 @@ def _range(desk: Desk, out: Path, ledger: str = "requests", *, since: date | Non
     zone = desk_zone(desk.settings.timezone)
     with reading(desk.engine) as session:
         return export.export_range(
-            session, site_id=desk.site_id, ledger=ledger,
+            session, acting=Acting(desk.site_id), ledger=ledger,
             window=export.range_window(since, until, zone), out_file=out,
             **options,  # type: ignore[arg-type]
         )
@@ -208,14 +209,15 @@ def test_a_manager_may_export_in_full_and_it_is_audited(desk: Desk, tmp_path: Pa
     operator = _operator(desk)
     _request(desk, operator, "卫生间漏水")
     with transaction(desk.engine) as session:
-        operators.add_operator(session, site_id=desk.site_id, login="chen", display_name="陈杰",
-                               role="manager", secret="4444", now=desk.clock.now(), actor=None)
+        operators.add_operator(session, acting=Acting(desk.site_id), login="chen",
+                               display_name="陈杰",
+                               role="manager", secret="4444", now=desk.clock.now())
     zone = desk_zone(desk.settings.timezone)
     window = export.range_window(DAY, DAY, zone)
     target = tmp_path / "full.csv"
     with transaction(desk.engine) as session:
         allowed = export.authorize_unmasked(
-            session, site_id=desk.site_id, login="chen", secret="4444", now=desk.clock.now(),
+            session, acting=Acting(desk.site_id), login="chen", secret="4444", now=desk.clock.now(),
             ledger="requests", window=window, out_file=target)
     assert allowed == "chen"
     full = _range(desk, target, since=DAY, until=DAY, masked=False)
@@ -238,12 +240,13 @@ def test_anyone_else_is_refused_the_full_numbers(
         desk: Desk, tmp_path: Path, login: str, secret: str, refusal: str) -> None:
     _operator(desk)
     with transaction(desk.engine) as session:
-        operators.add_operator(session, site_id=desk.site_id, login="chen", display_name="陈杰",
-                               role="manager", secret="4444", now=desk.clock.now(), actor=None)
+        operators.add_operator(session, acting=Acting(desk.site_id), login="chen",
+                               display_name="陈杰",
+                               role="manager", secret="4444", now=desk.clock.now())
     window = export.range_window(None, None, desk_zone(desk.settings.timezone))
     with pytest.raises(AuthError, match=refusal), transaction(desk.engine) as session:
         export.authorize_unmasked(
-            session, site_id=desk.site_id, login=login, secret=secret, now=desk.clock.now(),
+            session, acting=Acting(desk.site_id), login=login, secret=secret, now=desk.clock.now(),
             ledger="requests", window=window, out_file=tmp_path / "full.csv")
     with reading(desk.engine) as session:
         granted = session.exec(select(AuditEntry).where(
@@ -305,7 +308,7 @@ def test_the_arrow_path_writes_the_same_cells_as_the_row_by_row_writer(
         for arrow in (True, False):
             with reading(desk.engine) as session:
                 files[arrow] = export.export_range(
-                    session, site_id=desk.site_id, ledger=ledger,
+                    session, acting=Acting(desk.site_id), ledger=ledger,
                     window=export.range_window(None, None, zone), file_format=file_format,
                     out_file=tmp_path / f"{ledger}-{arrow}-{masked}.{file_format}",
                     masked=masked, arrow=arrow, header=column_label)

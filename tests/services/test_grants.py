@@ -11,6 +11,7 @@ from deskapp.desk import Desk
 from deskapp.errors import AuthError, Conflict, NotFound
 from deskapp.models import AuditEntry, Operator, SiteGrant
 from deskapp.services import grants, operators, sites
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle
 from tests.support import Staff, staff_fixture  # noqa: F401 (fixtures)
 
@@ -21,8 +22,8 @@ def _north(desk: Desk) -> tuple[int, Operator]:
         site = sites.add_site(session, code="north", name="北区", now=desk.clock.now())
         assert site.id is not None
         manager = operators.add_operator(
-            session, site_id=site.id, login="zhouwei", display_name="周伟", role="manager",
-            secret="2468", now=desk.clock.now(), actor=None)
+            session, acting=Acting(site.id), login="zhouwei", display_name="周伟", role="manager",
+            secret="2468", now=desk.clock.now())
         return site.id, manager
 
 
@@ -36,14 +37,14 @@ def test_a_manager_of_the_site_grants_it_and_the_holder_reads_it(desk: Desk,
     assert "may not read site north" in refused.value.message
     assert "deskapp site grant" in refused.value.message
     with transaction(desk.engine) as session:
-        grants.grant(session, site_id=north, operator=staff.supervisor,
-                     now=desk.clock.now(), actor=north_manager)
+        grants.grant(session, acting=Acting(north, north_manager), operator=staff.supervisor,
+                     now=desk.clock.now())
     with reading(desk.engine) as session:
         assert grants.readable_sites(session, staff.supervisor) == {desk.site_id, north}
         grants.check_reading(session, staff.supervisor, north)  # no refusal
         # Reading is all it gives: the grant is not the operator's own site.
         assert grants.readable_sites(session, staff.operator) == {desk.site_id}
-        held = grants.grants_of(session, site_id=north)
+        held = grants.grants_of(session, acting=Acting(north))
         own = sites.get_site(session, desk.site_id)
         assert own is not None
         assert [(operator.login, site.code) for _grant, operator, site in held] == [
@@ -55,11 +56,12 @@ def test_a_manager_of_the_site_grants_it_and_the_holder_reads_it(desk: Desk,
 def test_a_grant_changes_nothing_at_the_granted_site(desk: Desk, staff: Staff) -> None:
     north, north_manager = _north(desk)
     with transaction(desk.engine) as session:
-        grants.grant(session, site_id=north, operator=staff.manager, now=desk.clock.now(),
-                     actor=north_manager)
+        grants.grant(session, acting=Acting(north, north_manager), operator=staff.manager,
+                     now=desk.clock.now())
     with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
-        lifecycle.create_request(session, site_id=north, settings=desk.settings,
-                                 now=desk.clock.now(), actor=staff.manager, kind="inquiry",
+        lifecycle.create_request(session, acting=Acting(north, staff.manager),
+                                 settings=desk.settings,
+                                 now=desk.clock.now(), kind="inquiry",
                                  summary="问路", contact_name="路人", contact_phone="13800001111")
     assert "works at another site" in refused.value.message
 
@@ -69,8 +71,8 @@ def test_only_supervisors_and_managers_are_granted(desk: Desk, staff: Staff, who
     north, north_manager = _north(desk)
     holder = {"operator": staff.operator, "guard": staff.guard}[who]
     with pytest.raises(Conflict) as refused, transaction(desk.engine) as session:
-        grants.grant(session, site_id=north, operator=holder, now=desk.clock.now(),
-                     actor=north_manager)
+        grants.grant(session, acting=Acting(north, north_manager), operator=holder,
+                     now=desk.clock.now())
     assert "serves one desk" in refused.value.message
     with reading(desk.engine) as session:
         assert session.exec(select(SiteGrant)).all() == []
@@ -80,8 +82,8 @@ def test_only_a_manager_of_the_granted_site_grants_it(desk: Desk, staff: Staff) 
     north, _north_manager = _north(desk)
     # The supervisor's own manager works at another site than north: refused there.
     with pytest.raises(AuthError) as refused, transaction(desk.engine) as session:
-        grants.grant(session, site_id=north, operator=staff.supervisor,
-                     now=desk.clock.now(), actor=staff.manager)
+        grants.grant(session, acting=Acting(north, staff.manager), operator=staff.supervisor,
+                     now=desk.clock.now())
     assert "works at another site" in refused.value.message
     with reading(desk.engine) as session:
         assert session.exec(select(SiteGrant)).all() == []
@@ -93,24 +95,24 @@ def test_a_revoked_grant_is_kept_and_reads_nothing_and_can_be_given_again(
     north, north_manager = _north(desk)
     now = desk.clock.now()
     with transaction(desk.engine) as session:
-        grants.grant(session, site_id=north, operator=staff.supervisor, now=now,
-                     actor=north_manager)
+        grants.grant(session, acting=Acting(north, north_manager), operator=staff.supervisor,
+                     now=now)
     with pytest.raises(Conflict), transaction(desk.engine) as session:
-        grants.grant(session, site_id=north, operator=staff.supervisor, now=now,
-                     actor=north_manager)
+        grants.grant(session, acting=Acting(north, north_manager), operator=staff.supervisor,
+                     now=now)
     with transaction(desk.engine) as session:
-        grants.revoke(session, site_id=north, operator=staff.supervisor, now=now,
-                      actor=north_manager)
+        grants.revoke(session, acting=Acting(north, north_manager), operator=staff.supervisor,
+                      now=now)
     with reading(desk.engine) as session:
         assert grants.readable_sites(session, staff.supervisor) == {desk.site_id}
         kept = session.exec(select(SiteGrant)).one()
         assert kept.revoked_at is not None
     with pytest.raises(NotFound), transaction(desk.engine) as session:
-        grants.revoke(session, site_id=north, operator=staff.supervisor, now=now,
-                      actor=north_manager)
+        grants.revoke(session, acting=Acting(north, north_manager), operator=staff.supervisor,
+                      now=now)
     with transaction(desk.engine) as session:
-        grants.grant(session, site_id=north, operator=staff.supervisor, now=now,
-                     actor=north_manager)
+        grants.grant(session, acting=Acting(north, north_manager), operator=staff.supervisor,
+                     now=now)
     with reading(desk.engine) as session:
         assert len(session.exec(select(SiteGrant)).all()) == 1
         assert grants.readable_sites(session, staff.supervisor) == {desk.site_id, north}
@@ -122,11 +124,11 @@ def test_a_revoked_grant_is_kept_and_reads_nothing_and_can_be_given_again(
 def test_a_grant_lapses_with_the_holders_role(desk: Desk, staff: Staff) -> None:
     north, north_manager = _north(desk)
     with transaction(desk.engine) as session:
-        grants.grant(session, site_id=north, operator=staff.supervisor,
-                     now=desk.clock.now(), actor=north_manager)
-        operators.disable_operator(session, site_id=desk.site_id,
+        grants.grant(session, acting=Acting(north, north_manager), operator=staff.supervisor,
+                     now=desk.clock.now())
+        operators.disable_operator(session, acting=Acting(desk.site_id, staff.manager),
                                    login=staff.supervisor.login, reason="离职",
-                                   now=desk.clock.now(), actor=staff.manager)
+                                   now=desk.clock.now())
     with reading(desk.engine) as session:
         disabled = session.get(Operator, staff.supervisor.id)
         assert disabled is not None and not disabled.active

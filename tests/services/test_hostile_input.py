@@ -25,6 +25,7 @@ from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput
 from deskapp.models import AuditEntry
 from deskapp.services import directory, sites
+from deskapp.services.acting import Acting
 from deskapp.services.custody import storage
 from deskapp.services.handover import dutylog
 from deskapp.services.requests import lifecycle
@@ -83,8 +84,9 @@ def _stored_or_refused(desk: Desk, write: Callable[[Session], Any],
 def test_a_request_summary_and_contact(desk: Desk, staff: Staff, typed: str) -> None:
     def write(session: Session) -> Any:
         return lifecycle.create_request(
-            session, site_id=desk.site_id, settings=desk.settings, now=desk.clock.now(),
-            actor=staff.operator, kind="repair", summary=typed, unit_code="3-2-1201",
+            session, acting=Acting(desk.site_id, staff.operator), settings=desk.settings,
+            now=desk.clock.now(),
+            kind="repair", summary=typed, unit_code="3-2-1201",
             contact_name="张伟")
 
     _stored_or_refused(desk, write, lambda request: request.summary, typed)
@@ -94,9 +96,9 @@ def test_a_request_summary_and_contact(desk: Desk, staff: Staff, typed: str) -> 
 @given(typed=hostile)
 def test_a_residents_name(desk: Desk, staff: Staff, typed: str) -> None:
     def write(session: Session) -> Any:
-        unit = directory.get_unit(session, site_id=desk.site_id, code="3-2-1201")
-        return directory.add_resident(session, site_id=desk.site_id, unit=unit, name=typed,
-                                      relation="owner", now=desk.clock.now(), actor=None)
+        unit = directory.get_unit(session, acting=Acting(desk.site_id), code="3-2-1201")
+        return directory.add_resident(session, acting=Acting(desk.site_id), unit=unit, name=typed,
+                                      relation="owner", now=desk.clock.now())
 
     _stored_or_refused(desk, write, lambda resident: resident.name, typed)
 
@@ -105,9 +107,8 @@ def test_a_residents_name(desk: Desk, staff: Staff, typed: str) -> None:
 @given(typed=hostile)
 def test_a_stored_items_description(desk: Desk, staff: Staff, typed: str) -> None:
     def write(session: Session) -> Any:
-        return storage.deposit(session, site_id=desk.site_id,
-                               form=storage_form(description=typed), now=desk.clock.now(),
-                               actor=staff.operator)
+        return storage.deposit(session, acting=Acting(desk.site_id, staff.operator),
+                               form=storage_form(description=typed), now=desk.clock.now())
 
     _stored_or_refused(desk, write, lambda item: item.description, typed)
 
@@ -116,7 +117,7 @@ def test_a_stored_items_description(desk: Desk, staff: Staff, typed: str) -> Non
 @given(typed=hostile)
 def test_a_duty_log_entry(desk: Desk, staff: Staff, typed: str) -> None:
     def write(session: Session) -> Any:
-        return dutylog.write_entry(session, site_id=desk.site_id, actor=staff.operator,
+        return dutylog.write_entry(session, acting=Acting(desk.site_id, staff.operator),
                                    now=desk.clock.now(), settings=desk.settings, text=typed)
 
     _stored_or_refused(desk, write, lambda entry: entry.text, typed)

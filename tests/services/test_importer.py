@@ -12,6 +12,7 @@ from deskapp.desk import Desk
 from deskapp.errors import InvalidInput
 from deskapp.models import AuditEntry, Resident, Unit
 from deskapp.services import directory, importer
+from deskapp.services.acting import Acting
 
 HEADER = "unit,name,relation,phone,alt_phone\n"
 GOOD = (
@@ -31,7 +32,7 @@ GOOD = (
 def _import(desk: Desk, text: str, *, skip_bad: bool = False) -> importer.ImportReport:
     with transaction(desk.engine) as session:
         return importer.import_units(
-            session, site_id=desk.site_id, text=text, now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), text=text, now=desk.clock.now(),
             skip_bad=skip_bad,
         )
 
@@ -71,7 +72,8 @@ def test_a_good_file_imports_units_and_residents(desk: Desk) -> None:
         "钱多多": ("3-2-1204", "owner", "", ""),  # no relation given: owner
     }
     with reading(desk.engine) as session:
-        assert directory.find_unit(session, site_id=desk.site_id, code="3-2-1205") is not None
+        assert directory.find_unit(session, acting=Acting(desk.site_id),
+                                   code="3-2-1205") is not None
 
 
 def test_every_imported_unit_and_resident_is_audited(desk: Desk) -> None:
@@ -175,7 +177,7 @@ def test_a_line_refused_only_when_written_still_writes_nothing(desk: Desk) -> No
 def test_an_import_is_undone_with_the_transaction_it_ran_in(desk: Desk) -> None:
     with pytest.raises(RuntimeError), transaction(desk.engine) as session:
         report = importer.import_units(
-            session, site_id=desk.site_id, text=GOOD, now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), text=GOOD, now=desk.clock.now(),
         )
         assert report.written
         raise RuntimeError("power cut before the commit")
@@ -258,15 +260,15 @@ def test_a_refused_import_leaves_the_callers_earlier_work_in_the_session(desk: D
     _import(desk, HEADER + "3-2-1201,王建国,owner,,\n")
     with transaction(desk.engine) as session:
         directory.add_unit(
-            session, site_id=desk.site_id, code="9-9-909", now=desk.clock.now(), actor=None
+            session, acting=Acting(desk.site_id), code="9-9-909", now=desk.clock.now()
         )
         report = importer.import_units(
-            session, site_id=desk.site_id, text=HEADER + "3-2-1201,王建国,owner,,\n",
-            now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), text=HEADER + "3-2-1201,王建国,owner,,\n",
+            now=desk.clock.now(),
         )
         assert not report.written
     with reading(desk.engine) as session:
-        assert directory.find_unit(session, site_id=desk.site_id, code="9-9-909") is not None
+        assert directory.find_unit(session, acting=Acting(desk.site_id), code="9-9-909") is not None
 
 
 # --- reading the file ---------------------------------------------------------------------

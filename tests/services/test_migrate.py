@@ -26,6 +26,7 @@ from deskapp.db import is_sqlite, make_engine, sqlite_path, transaction
 from deskapp.desk import Desk, open_desk
 from deskapp.errors import StorageError
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 
 REAL_VERSIONS = Path(deskapp.migrations.__file__).parent / "versions"
@@ -109,12 +110,12 @@ def _add_people(desk: Desk) -> None:
     with transaction(desk.engine) as session:
         for code, names in PEOPLE.items():
             unit = directory.add_unit(
-                session, site_id=desk.site_id, code=code, now=desk.clock.now(), actor=None
+                session, acting=Acting(desk.site_id), code=code, now=desk.clock.now()
             )
             for name in names:
                 directory.add_resident(
-                    session, site_id=desk.site_id, unit=unit, name=name, relation="owner",
-                    now=desk.clock.now(), actor=None,
+                    session, acting=Acting(desk.site_id), unit=unit, name=name, relation="owner",
+                    now=desk.clock.now(),
                 )
 
 

@@ -15,6 +15,7 @@ from deskapp.desk import Desk
 from deskapp.errors import AuthError, Conflict, InvalidInput
 from deskapp.models import AuditEntry, Operator, Unit
 from deskapp.services import directory, operators
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock, as_utc
 
 PIN = "2468"
@@ -32,15 +33,16 @@ def _add(
 ) -> Operator:
     with transaction(desk.engine) as session:
         return operators.add_operator(
-            session, site_id=desk.site_id, login=login, display_name=display_name, role=role,
-            secret=secret, now=desk.clock.now(), actor=actor,
+            session, acting=Acting(desk.site_id, actor), login=login, display_name=display_name,
+            role=role,
+            secret=secret, now=desk.clock.now(),
         )
 
 
 def _sign_in(desk: Desk, login: str = "li.na", secret: str = PIN) -> Operator:
     with transaction(desk.engine) as session:
         return operators.sign_in(
-            session, site_id=desk.site_id, login=login, secret=secret, now=desk.clock.now(),
+            session, acting=Acting(desk.site_id), login=login, secret=secret, now=desk.clock.now(),
             max_failures=desk.settings.max_failed_sign_ins, lockout=desk.lockout,
         )
 
@@ -53,14 +55,14 @@ def _refused(desk: Desk, login: str = "li.na", secret: str = WRONG) -> AuthError
 
 def _refused_with(desk: Desk, *, lockout: timedelta) -> AuthError:
     with pytest.raises(AuthError) as refusal, transaction(desk.engine) as session:
-        operators.sign_in(session, site_id=desk.site_id, login="li.na", secret=WRONG,
+        operators.sign_in(session, acting=Acting(desk.site_id), login="li.na", secret=WRONG,
                           now=desk.clock.now(), max_failures=5, lockout=lockout)
     return refusal.value
 
 
 def _stored(desk: Desk, login: str = "li.na") -> Operator:
     with reading(desk.engine) as session:
-        return operators.get_operator(session, site_id=desk.site_id, login=login)
+        return operators.get_operator(session, acting=Acting(desk.site_id), login=login)
 
 
 def _lock_out(desk: Desk, login: str = "li.na") -> AuthError:
@@ -304,10 +306,10 @@ def test_a_wrong_pin_is_remembered_although_the_callers_transaction_rolls_back(
     _add(desk)
     with pytest.raises(AuthError), transaction(desk.engine) as session:
         operators.sign_in(
-            session, site_id=desk.site_id, login="li.na", secret=WRONG, now=desk.clock.now(),
+            session, acting=Acting(desk.site_id), login="li.na", secret=WRONG, now=desk.clock.now(),
         )
     with reading(desk.engine) as session:
-        stored = operators.get_operator(session, site_id=desk.site_id, login="li.na")
+        stored = operators.get_operator(session, acting=Acting(desk.site_id), login="li.na")
         assert stored.failed_sign_ins == 1
     assert _actions(desk)[-1] == "operator.sign_in_failed"
 
@@ -332,9 +334,9 @@ def test_a_refusal_does_not_commit_the_callers_earlier_work(desk: Desk) -> None:
     the caller's work, and only that."""
     _add(desk)
     with pytest.raises(operators.SignInRefused), transaction(desk.engine) as session:
-        directory.add_unit(session, site_id=desk.site_id, code="3-2-1201",
-                           now=desk.clock.now(), actor=None)
-        operators.sign_in(session, site_id=desk.site_id, login="li.na", secret=WRONG,
+        directory.add_unit(session, acting=Acting(desk.site_id), code="3-2-1201",
+                           now=desk.clock.now())
+        operators.sign_in(session, acting=Acting(desk.site_id), login="li.na", secret=WRONG,
                           now=desk.clock.now())
     assert _units(desk) == []
     assert _stored(desk).failed_sign_ins == 1
@@ -346,10 +348,10 @@ def test_a_refusal_leaves_the_callers_earlier_work_uncommitted_but_not_lost(
 ) -> None:
     _add(desk)
     with transaction(desk.engine) as session:
-        directory.add_unit(session, site_id=desk.site_id, code="3-2-1201",
-                           now=desk.clock.now(), actor=None)
+        directory.add_unit(session, acting=Acting(desk.site_id), code="3-2-1201",
+                           now=desk.clock.now())
         with pytest.raises(operators.SignInRefused):
-            operators.sign_in(session, site_id=desk.site_id, login="li.na", secret=WRONG,
+            operators.sign_in(session, acting=Acting(desk.site_id), login="li.na", secret=WRONG,
                               now=desk.clock.now())
         assert _units(desk) == []  # another connection does not see it yet
         assert session.exec(select(Unit.code)).all() == ["3-2-1201"]  # the caller still has it
@@ -362,8 +364,8 @@ def test_a_disabled_operator_cannot_sign_in(desk: Desk) -> None:
     _add(desk)
     with transaction(desk.engine) as session:
         operators.disable_operator(
-            session, site_id=desk.site_id, login="li.na", reason="left the company",
-            now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), login="li.na", reason="left the company",
+            now=desk.clock.now(),
         )
     refusal = _refused(desk, "li.na", PIN)
     assert "disabled" in refusal.message
@@ -436,8 +438,8 @@ def test_an_attempt_on_a_disabled_operator_is_audited(desk: Desk) -> None:
     added = _add(desk)
     with transaction(desk.engine) as session:
         operators.disable_operator(
-            session, site_id=desk.site_id, login="li.na", reason="left the company",
-            now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), login="li.na", reason="left the company",
+            now=desk.clock.now(),
         )
     _refused(desk, "li.na", PIN)
     entry = _last_entry(desk)
@@ -475,8 +477,8 @@ def test_disabling_needs_a_reason(desk: Desk) -> None:
     _add(desk)
     with pytest.raises(InvalidInput) as refusal, transaction(desk.engine) as session:
         operators.disable_operator(
-            session, site_id=desk.site_id, login="li.na", reason="   ",
-            now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), login="li.na", reason="   ",
+            now=desk.clock.now(),
         )
     assert refusal.value.field == "reason"
     assert _stored(desk).active
@@ -486,8 +488,8 @@ def test_an_operator_cannot_disable_themselves(desk: Desk) -> None:
     supervisor = _add(desk, "zhang.wei", role="supervisor")
     with pytest.raises(Conflict), transaction(desk.engine) as session:
         operators.disable_operator(
-            session, site_id=desk.site_id, login="zhang.wei", reason="testing",
-            now=desk.clock.now(), actor=supervisor,
+            session, acting=Acting(desk.site_id, supervisor), login="zhang.wei", reason="testing",
+            now=desk.clock.now(),
         )
     assert _stored(desk, "zhang.wei").active
     assert "operator.disable" not in _actions(desk)
@@ -498,8 +500,8 @@ def test_disabling_is_audited_with_the_reason_and_without_the_pin_hash(desk: Des
     _add(desk, "li.na")
     with transaction(desk.engine) as session:
         operators.disable_operator(
-            session, site_id=desk.site_id, login="li.na", reason="离职",
-            now=desk.clock.now(), actor=manager,
+            session, acting=Acting(desk.site_id, manager), login="li.na", reason="离职",
+            now=desk.clock.now(),
         )
     assert not _stored(desk).active
     with reading(desk.engine) as session:
@@ -517,13 +519,13 @@ def test_disabling_a_disabled_operator_is_refused(desk: Desk) -> None:
     _add(desk)
     with transaction(desk.engine) as session:
         operators.disable_operator(
-            session, site_id=desk.site_id, login="li.na", reason="left",
-            now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), login="li.na", reason="left",
+            now=desk.clock.now(),
         )
     with pytest.raises(Conflict), transaction(desk.engine) as session:
         operators.disable_operator(
-            session, site_id=desk.site_id, login="li.na", reason="left again",
-            now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), login="li.na", reason="left again",
+            now=desk.clock.now(),
         )
     assert _actions(desk).count("operator.disable") == 1
 
@@ -535,7 +537,7 @@ def test_only_a_supervisor_or_manager_can_unlock(desk: Desk, role: str) -> None:
     _lock_out(desk)
     with pytest.raises(AuthError), transaction(desk.engine) as session:
         operators.unlock_operator(
-            session, site_id=desk.site_id, login="li.na", now=desk.clock.now(), actor=colleague,
+            session, acting=Acting(desk.site_id, colleague), login="li.na", now=desk.clock.now(),
         )
     assert _stored(desk).locked_until is not None
     assert "locked" in _refused(desk, "li.na", PIN).message
@@ -549,7 +551,7 @@ def test_a_supervisor_or_manager_unlocks_at_once(desk: Desk, role: str) -> None:
     _lock_out(desk)
     with transaction(desk.engine) as session:
         operators.unlock_operator(
-            session, site_id=desk.site_id, login="li.na", now=desk.clock.now(), actor=boss,
+            session, acting=Acting(desk.site_id, boss), login="li.na", now=desk.clock.now(),
         )
     assert _sign_in(desk).login == "li.na"
     with reading(desk.engine) as session:
@@ -564,23 +566,24 @@ def test_the_administrator_at_the_command_line_can_unlock(desk: Desk) -> None:
     _lock_out(desk)
     with transaction(desk.engine) as session:
         operators.unlock_operator(
-            session, site_id=desk.site_id, login="li.na", now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), login="li.na", now=desk.clock.now(),
         )
     assert _sign_in(desk).login == "li.na"
 
 
 def test_a_pin_that_confirms_a_step_is_audited_as_a_confirmation(desk: Desk) -> None:
     from deskapp.services import audit as audit_service
+    from deskapp.services.acting import Acting
 
     with transaction(desk.engine) as session:
         operators.add_operator(
-            session, site_id=desk.site_id, login="zhao", display_name="赵主管",
-            role="supervisor", secret="1234", now=desk.clock.now(), actor=None,
+            session, acting=Acting(desk.site_id), login="zhao", display_name="赵主管",
+            role="supervisor", secret="1234", now=desk.clock.now(),
         )
     with transaction(desk.engine) as session:
-        operators.sign_in(session, site_id=desk.site_id, login="zhao", secret="1234",
+        operators.sign_in(session, acting=Acting(desk.site_id), login="zhao", secret="1234",
                           now=desk.clock.now(), confirming=True)
     with reading(desk.engine) as session:
-        last = audit_service.recent(session, site_id=desk.site_id, limit=1)[0]
+        last = audit_service.recent(session, acting=Acting(desk.site_id), limit=1)[0]
     assert last.action == "operator.confirm"
     assert audit_service.describe_action(last.action) == "Confirmed with PIN"

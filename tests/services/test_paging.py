@@ -35,6 +35,7 @@ from deskapp.models.handover import DutyLogEntry, Handover, HandoverItem, Shift
 from deskapp.models.release import ReleaseSlip
 from deskapp.models.requests import ServiceRequest
 from deskapp.services import dashboard, directory, operators
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.custody import keys, lostfound, parcels, storage
 from deskapp.services.handover import dutylog, handovers
@@ -81,8 +82,8 @@ def _generate(desk: Desk) -> Generated:
     site = desk.site_id
     with transaction(desk.engine) as session:
         operator = operators.add_operator(
-            session, site_id=site, login="wangfang", display_name="王芳", role="operator",
-            secret="1111", now=now, actor=None)
+            session, acting=Acting(site), login="wangfang", display_name="王芳", role="operator",
+            secret="1111", now=now)
         operator_id = operator.id or 0
     codes = [f"{b}-{e}-{f}{r:02d}" for b in range(1, 6) for e in range(1, 3)
              for f in range(1, 11) for r in range(1, 3)]
@@ -197,7 +198,7 @@ def _calendar(g: Generated) -> WorkCalendar:
 
 def _queue(view: str) -> Call:
     def call(session: Session, g: Generated) -> Any:
-        return views.queue(session, site_id=g.desk.site_id, now=g.now, view=view,
+        return views.queue(session, acting=Acting(g.desk.site_id), now=g.now, view=view,
                            operator_id=g.operator_id,
                            due_before=_calendar(g).next_shift_end(g.now), offset=0,
                            limit=PAGE).rows
@@ -208,7 +209,7 @@ def _slips(view: slips.SlipList) -> Call:
     def call(session: Session, g: Generated) -> Any:
         # Unused: a week on, every issued slip's day has ended.
         later = g.now + timedelta(days=8) if view is slips.SlipList.UNUSED else g.now
-        return slips.desk_list(session, site_id=g.desk.site_id, view=view.value, now=later,
+        return slips.desk_list(session, acting=Acting(g.desk.site_id), view=view.value, now=later,
                                settings=g.desk.settings, limit=PAGE).rows
     return call
 
@@ -229,69 +230,69 @@ def _calls() -> list[Any]:
                         for view in views.QueueView]
     table: list[tuple[str, Call, Any]] = [
         ("search_requests", lambda session, g: views.search_requests(
-            session, site_id=g.desk.site_id, query="漏水", now=g.now, limit=PAGE), None),
+            session, acting=Acting(g.desk.site_id), query="漏水", now=g.now, limit=PAGE), None),
         ("storage-held", lambda session, g: storage.held(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             limit=PAGE).rows, None),
         ("storage-overdue", lambda session, g: storage.held(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             overdue_only=True, limit=PAGE).rows, None),
         ("storage-history", lambda session, g: storage.history(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             limit=PAGE).rows, None),
         ("storage-find_lost_ticket", lambda session, g: storage.find_lost_ticket(
-            session, site_id=g.desk.site_id, query="王芳", now=g.now,
+            session, acting=Acting(g.desk.site_id), query="王芳", now=g.now,
             settings=g.desk.settings), None),
         ("parcels-waiting", lambda session, g: parcels.waiting(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             limit=PAGE).rows, None),
         ("parcels-overdue", lambda session, g: parcels.waiting(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             overdue_only=True, limit=PAGE).rows, None),
         ("lost-all", lambda session, g: lostfound.lost_items(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             limit=PAGE).rows, None),
         ("lost-held", lambda session, g: lostfound.lost_items(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             status="held", limit=PAGE).rows, None),
         ("lost-notice_page", lambda session, g: lostfound.notice_page(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             limit=PAGE).rows, None),
         ("lost-handover_page", lambda session, g: lostfound.handover_page(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             limit=PAGE).rows, None),
         ("lost-disposal_page", lambda session, g: lostfound.disposal_page(
-            session, site_id=g.desk.site_id, now=g.now + timedelta(days=400),
+            session, acting=Acting(g.desk.site_id), now=g.now + timedelta(days=400),
             settings=g.desk.settings, limit=PAGE).rows, None),
         ("keys-register", lambda session, g: keys.register(
-            session, site_id=g.desk.site_id, now=g.now, limit=PAGE).rows, None),
+            session, acting=Acting(g.desk.site_id), now=g.now, limit=PAGE).rows, None),
         ("keys-out", lambda session, g: keys.keys_out(
-            session, site_id=g.desk.site_id, now=g.now, limit=PAGE).rows, None),
+            session, acting=Acting(g.desk.site_id), now=g.now, limit=PAGE).rows, None),
         ("keys-overdue", lambda session, g: keys.keys_out(
-            session, site_id=g.desk.site_id, now=g.now, overdue_only=True,
+            session, acting=Acting(g.desk.site_id), now=g.now, overdue_only=True,
             limit=PAGE).rows, None),
         *[(f"slips-{view.value}", _slips(view), None) for view in slips.SlipList],
         ("slips-week_page", lambda session, g: slips.week_page(
-            session, site_id=g.desk.site_id, week_start=_week_start(g),
+            session, acting=Acting(g.desk.site_id), week_start=_week_start(g),
             settings=g.desk.settings, limit=PAGE).rows, None),
         ("handover-recent_sealed", lambda session, g: handovers.recent_sealed(
-            session, site_id=g.desk.site_id), None),
+            session, acting=Acting(g.desk.site_id)), None),
         ("handover-refused_waiting", lambda session, g: handovers.refused_waiting(
-            session, site_id=g.desk.site_id), None),
+            session, acting=Acting(g.desk.site_id)), None),
         ("dutylog-shift_log", lambda session, g: dutylog.shift_log(
-            session, site_id=g.desk.site_id, shift_id=g.shift_id, limit=PAGE).rows, None),
+            session, acting=Acting(g.desk.site_id), shift_id=g.shift_id, limit=PAGE).rows, None),
         ("dutylog-shift_log-newest", lambda session, g: dutylog.shift_log(
-            session, site_id=g.desk.site_id, shift_id=g.shift_id, limit=PAGE,
+            session, acting=Acting(g.desk.site_id), shift_id=g.shift_id, limit=PAGE,
             newest=True).rows, None),
         ("dutylog-shift_log-around", lambda session, g: dutylog.shift_log(
-            session, site_id=g.desk.site_id, shift_id=g.shift_id, limit=PAGE, newest=True,
+            session, acting=Acting(g.desk.site_id), shift_id=g.shift_id, limit=PAGE, newest=True,
             around=_middle_entry(session, g)).rows, None),
         ("dutylog-search_log", lambda session, g: dutylog.search_log(
-            session, site_id=g.desk.site_id, query="巡逻"), None),
+            session, acting=Acting(g.desk.site_id), query="巡逻"), None),
         ("directory-lookup", lambda session, g: directory.lookup(
-            session, site_id=g.desk.site_id, query="1-1"), None),
+            session, acting=Acting(g.desk.site_id), query="1-1"), None),
         ("dashboard-open_escalations", lambda session, g: dashboard.open_escalations(
-            session, site_id=g.desk.site_id), None),
+            session, acting=Acting(g.desk.site_id)), None),
     ]
     for name, call, mark in table:
         calls.append(pytest.param(call, id=name, marks=[mark] if mark else []))
@@ -319,7 +320,7 @@ def _later(view: slips.SlipList, g: Generated) -> datetime:
 
 def _slip_pages(view: slips.SlipList) -> Paged:
     return lambda session, g, offset, limit: slips.desk_list(
-        session, site_id=g.desk.site_id, view=view.value, now=_later(view, g),
+        session, acting=Acting(g.desk.site_id), view=view.value, now=_later(view, g),
         settings=g.desk.settings, offset=offset, limit=limit)
 
 
@@ -346,42 +347,43 @@ def _same_lists() -> list[Any]:
         ("slips-desk", _slip_pages(s.AT_DESK), _slip_ids(
             _SLIP.status.in_(("draft", "sent_back")), order=_BY_DAY)),
         ("slips-today", _slip_pages(s.ISSUED_TODAY), lambda session, g: _ids(
-            slips.issued_today(session, site_id=g.desk.site_id, now=g.now,
+            slips.issued_today(session, acting=Acting(g.desk.site_id), now=g.now,
                                settings=g.desk.settings))),
         ("slips-not_filed", _slip_pages(s.NOT_FILED), lambda session, g: _ids(
-            slips.released_not_filed(session, site_id=g.desk.site_id))),
+            slips.released_not_filed(session, acting=Acting(g.desk.site_id)))),
         ("slips-unused", _slip_pages(s.UNUSED), lambda session, g: _ids(
-            slips.unused_past_day(session, site_id=g.desk.site_id,
+            slips.unused_past_day(session, acting=Acting(g.desk.site_id),
                                   now=_later(s.UNUSED, g), settings=g.desk.settings))),
         ("slips-overdue", _slip_pages(s.OVERDUE), lambda session, g: _ids(
-            slips.returnables_overdue(session, site_id=g.desk.site_id, now=g.now,
+            slips.returnables_overdue(session, acting=Acting(g.desk.site_id), now=g.now,
                                       settings=g.desk.settings))),
         ("slips-all", _slip_pages(s.ALL), lambda session, g: _slip_ids(
             order=(_SLIP.id.desc(),))(session, g)[:slips.RECENT]),
         ("slips-week", lambda session, g, offset, limit: slips.week_page(
-            session, site_id=g.desk.site_id, week_start=_week_start(g),
+            session, acting=Acting(g.desk.site_id), week_start=_week_start(g),
             settings=g.desk.settings, offset=offset, limit=limit),
          lambda session, g: _ids(slips.weekly_reconciliation(
-             session, site_id=g.desk.site_id, week_start=_week_start(g),
+             session, acting=Acting(g.desk.site_id), week_start=_week_start(g),
              settings=g.desk.settings))),
         ("lost-notice", lambda session, g, offset, limit: lostfound.notice_page(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             offset=offset, limit=limit),
          lambda session, g: _ids(lostfound.weekly_notice(
-             session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings).rows)),
+             session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings).rows)),
         ("lost-handover", lambda session, g, offset, limit: lostfound.handover_page(
-            session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings,
+            session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings,
             offset=offset, limit=limit),
          lambda session, g: _ids(lostfound.handover_list(
-             session, site_id=g.desk.site_id, now=g.now, settings=g.desk.settings))),
+             session, acting=Acting(g.desk.site_id), now=g.now, settings=g.desk.settings))),
         ("lost-disposal", lambda session, g, offset, limit: lostfound.disposal_page(
-            session, site_id=g.desk.site_id, now=g.now + timedelta(days=400),
+            session, acting=Acting(g.desk.site_id), now=g.now + timedelta(days=400),
             settings=g.desk.settings, offset=offset, limit=limit),
          lambda session, g: _ids(lostfound.disposal_list(
-             session, site_id=g.desk.site_id, now=g.now + timedelta(days=400),
+             session, acting=Acting(g.desk.site_id), now=g.now + timedelta(days=400),
              settings=g.desk.settings))),
         ("dutylog-shift_log", lambda session, g, offset, limit: dutylog.shift_log(
-            session, site_id=g.desk.site_id, shift_id=g.shift_id, offset=offset, limit=limit),
+            session, acting=Acting(g.desk.site_id), shift_id=g.shift_id, offset=offset,
+            limit=limit),
          lambda session, g: list(session.exec(
              select(_table(DutyLogEntry).c.id)
              .where(_table(DutyLogEntry).c.shift_id == g.shift_id)
@@ -415,10 +417,11 @@ def test_a_page_of_the_week_counts_the_whole_week(ledgers: Generated) -> None:
     the rows loaded so far."""
     desk = ledgers.desk
     with reading(desk.engine) as session:
-        whole = slips.weekly_reconciliation(session, site_id=desk.site_id,
+        whole = slips.weekly_reconciliation(session, acting=Acting(desk.site_id),
                                             week_start=_week_start(ledgers),
                                             settings=desk.settings)
-        page = slips.week_page(session, site_id=desk.site_id, week_start=_week_start(ledgers),
+        page = slips.week_page(session, acting=Acting(desk.site_id),
+                               week_start=_week_start(ledgers),
                                settings=desk.settings, limit=PAGE)
     assert len(page.rows) == PAGE < len(whole)
     assert (page.total, page.filed) == (len(whole), sum(1 for row in whole if row.filed))
@@ -429,7 +432,7 @@ def test_the_dashboard_counts_and_reads_no_ledger_whole(ledgers: Generated) -> N
     """The dashboard's tiles are counts; its lists (recent activity, escalations) pages."""
     desk = ledgers.desk
     with reading(desk.engine) as session, statements(desk) as sent:
-        summary = dashboard.desk_summary(session, site_id=desk.site_id, now=ledgers.now,
+        summary = dashboard.desk_summary(session, acting=Acting(desk.site_id), now=ledgers.now,
                                          settings=desk.settings)
     assert summary.handovers_unreviewed == ROWS
     assert summary.refused_waiting == ROWS

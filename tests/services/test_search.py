@@ -12,6 +12,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import InvalidInput
 from deskapp.services import search, sites
+from deskapp.services.acting import Acting
 
 REQUEST = "request"
 
@@ -21,7 +22,7 @@ def _index(desk: Desk, texts: dict[int, str], *, site_id: int | None = None,
     with transaction(desk.engine) as session:
         for entity_id, text in texts.items():
             search.index_record(
-                session, site_id=site_id or desk.site_id, entity=entity,
+                session, acting=Acting(site_id or desk.site_id), entity=entity,
                 entity_id=entity_id, text=text,
             )
 
@@ -30,7 +31,7 @@ def _find(desk: Desk, query: str, *, limit: int = 50, site_id: int | None = None
           entity: str = REQUEST) -> list[int]:
     with reading(desk.engine) as session:
         return search.search_ids(
-            session, site_id=site_id or desk.site_id, entity=entity, query=query, limit=limit
+            session, acting=Acting(site_id or desk.site_id), entity=entity, query=query, limit=limit
         )
 
 
@@ -162,24 +163,24 @@ def test_reindexing_with_the_same_text_keeps_it_found(desk: Desk) -> None:
 def test_a_dropped_record_is_no_longer_found(desk: Desk) -> None:
     _index(desk, {1: "卫生间漏水", 2: "厨房漏水"})
     with transaction(desk.engine) as session:
-        search.drop_record(session, site_id=desk.site_id, entity=REQUEST, entity_id=1)
-        search.drop_record(session, site_id=desk.site_id, entity=REQUEST, entity_id=99)
+        search.drop_record(session, acting=Acting(desk.site_id), entity=REQUEST, entity_id=1)
+        search.drop_record(session, acting=Acting(desk.site_id), entity=REQUEST, entity_id=99)
     assert _find(desk, "漏水") == [2]
     assert _find(desk, "卫") == []
 
 
 def test_index_and_search_in_one_transaction(desk: Desk) -> None:
     with transaction(desk.engine) as session:
-        search.index_record(session, site_id=desk.site_id, entity=REQUEST, entity_id=5,
+        search.index_record(session, acting=Acting(desk.site_id), entity=REQUEST, entity_id=5,
                             text="电梯坏了")
         assert search.search_ids(
-            session, site_id=desk.site_id, entity=REQUEST, query="电梯"
+            session, acting=Acting(desk.site_id), entity=REQUEST, query="电梯"
         ) == [5]
 
 
 def test_a_rolled_back_index_leaves_nothing(desk: Desk) -> None:
     with pytest.raises(RuntimeError), transaction(desk.engine) as session:
-        search.index_record(session, site_id=desk.site_id, entity=REQUEST, entity_id=5,
+        search.index_record(session, acting=Acting(desk.site_id), entity=REQUEST, entity_id=5,
                             text="电梯坏了")
         raise RuntimeError("the record failed to save")
     assert _find(desk, "电梯") == []
@@ -259,7 +260,7 @@ def test_a_ten_thousand_character_text_is_found_at_its_end(desk: Desk) -> None:
 
 def test_an_entity_name_that_is_not_a_name_is_a_programming_error(desk: Desk) -> None:
     with pytest.raises(ValueError), reading(desk.engine) as session:
-        search.search_ids(session, site_id=desk.site_id, entity="Request; --", query="漏水")
+        search.search_ids(session, acting=Acting(desk.site_id), entity="Request; --", query="漏水")
 
 
 @pytest.mark.parametrize("window", [0, 7, search.NEWEST_WINDOW])
@@ -281,7 +282,7 @@ def test_same_hits_as_a_like_scan(
     with reading(desk.engine) as session:
         for query in sorted(queries):
             found = search.search_ids(
-                session, site_id=desk.site_id, entity="request", query=query, limit=limit
+                session, acting=Acting(desk.site_id), entity="request", query=query, limit=limit
             )
             like = session.execute(
                 sql("SELECT entity_id FROM search_text WHERE site_id = :site AND entity = :entity"

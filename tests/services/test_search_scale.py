@@ -19,6 +19,7 @@ from deskapp.desk import Desk
 from deskapp.models import Unit
 from deskapp.models.requests import ServiceRequest
 from deskapp.services import directory, operators, search
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.requests import views
 from tests.conftest import BACKENDS, DESK_MORNING, open_empty_desk
@@ -43,8 +44,8 @@ def _generate(desk: Desk) -> Desk:
     now = desk.clock.now()
     with transaction(desk.engine) as session:
         owner = operators.add_operator(
-            session, site_id=desk.site_id, login="wangfang", display_name="王芳",
-            role="operator", secret="1111", now=now, actor=None)
+            session, acting=Acting(desk.site_id), login="wangfang", display_name="王芳",
+            role="operator", secret="1111", now=now)
     codes = [f"{b}-{e}-{f}{r:02d}" for b in range(1, 6) for e in range(1, 3)
              for f in range(1, 11) for r in range(1, 3)]
     with desk.engine.begin() as connection:
@@ -85,7 +86,7 @@ def statements(desk: Desk) -> AbstractContextManager[list[str]]:
 
 def _search(desk: Desk, query: str) -> list[views.QueueRow]:
     with reading(desk.engine) as session:
-        return views.search_requests(session, site_id=desk.site_id, query=query,
+        return views.search_requests(session, acting=Acting(desk.site_id), query=query,
                                      now=desk.clock.now())
 
 
@@ -145,7 +146,7 @@ def test_a_middling_word_is_read_a_page_at_a_time(
 def test_the_rows_are_read_by_primary_key(big: Desk) -> None:
     ids = list(range(200, 400, 4))
     with statements(big) as sent, reading(big.engine) as session:
-        rows = views.rows_by_ids(session, site_id=big.site_id, ids=ids, now=big.clock.now())
+        rows = views.rows_by_ids(session, acting=Acting(big.site_id), ids=ids, now=big.clock.now())
     assert [row.id for row in rows] == sorted(ids, reverse=True)
     (statement,) = [statement for statement in sent if "FROM service_request" in statement]
     assert "ORDER BY" not in statement
@@ -191,14 +192,13 @@ def test_what_reads_as_a_room_and_what_as_a_phone(
 def test_the_lookup_takes_a_room_for_a_room_not_for_a_phone_tail(desk: Desk) -> None:
     now = desk.clock.now()
     with transaction(desk.engine) as session:
-        room = directory.add_unit(session, site_id=desk.site_id, code="3-2-601", now=now,
-                                  actor=None)
-        elsewhere = directory.add_unit(session, site_id=desk.site_id, code="1-1-101",
-                                       now=now, actor=None)
-        directory.add_resident(session, site_id=desk.site_id, unit=elsewhere, name="李娜",
-                               relation="owner", phone="13800002601", now=now, actor=None)
+        room = directory.add_unit(session, acting=Acting(desk.site_id), code="3-2-601", now=now)
+        elsewhere = directory.add_unit(session, acting=Acting(desk.site_id), code="1-1-101",
+                                       now=now)
+        directory.add_resident(session, acting=Acting(desk.site_id), unit=elsewhere, name="李娜",
+                               relation="owner", phone="13800002601", now=now)
     with reading(desk.engine) as session:
-        by_room = directory.lookup(session, site_id=desk.site_id, query="3-2-601")
-        by_tail = directory.lookup(session, site_id=desk.site_id, query="2601")
+        by_room = directory.lookup(session, acting=Acting(desk.site_id), query="3-2-601")
+        by_tail = directory.lookup(session, acting=Acting(desk.site_id), query="2601")
     assert [(hit.unit_id, hit.name) for hit in by_room] == [(room.id, "")]
     assert [(hit.unit_code, hit.name) for hit in by_tail] == [("1-1-101", "李娜")]

@@ -2,10 +2,12 @@
 
 Two sites share one database: the desk's own (A) and ``north`` (B), each with records in
 every ledger, made through the services by an operator of that site. Every public
-function of ``deskapp/services/**`` that takes a ``session`` and a keyword ``site_id``
-is named in exactly one table below; ``test_every_service_taking_a_site_is_classified``
-fails on one that is in none (a new service must be placed here), and
-``test_every_classified_function_still_exists`` on a name that is no longer a service.
+function of ``deskapp/services/**`` that takes a ``session`` and a keyword ``acting``
+(the site and the operator, ``acting.Acting``; or, for the few of
+``LOOSE_SITE_OR_OPERATOR``, a keyword ``site_id``) is named in exactly one table below;
+``test_every_service_taking_a_site_is_classified`` fails on one that is in none (a new
+service must be placed here), and ``test_every_classified_function_still_exists`` on a
+name that is no longer a service.
 
 - ``READERS_BY_ID``: asked at site A for one of B's records (its id, code, number,
   login), they refuse (a ``DeskError``) or return nothing of B's.
@@ -16,7 +18,7 @@ fails on one that is in none (a new service must be placed here), and
 Each walk has its control: the same by-id call with B's own site id finds B's record,
 and the same list at B (which holds more records than A) answers otherwise than at A,
 except where a table below says why not.
-- ``WRITERS``: change state. Those that take an ``actor`` are refused for an actor of
+- ``WRITERS``: change state. Those signed by an operator are refused for an operator of
   another site by the one rule in ``acting`` (``tests/services/test_acting.py``); a
   handful per ledger is called here at site B with A's operator, and must raise
   ``AuthError``; the few without an actor are called at A with B's ids and refuse.
@@ -67,6 +69,7 @@ from deskapp.services import (
     search,
     sites,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.custody import core, keys, lists, lostfound, parcels, storage
 from deskapp.services.custody import export as custody_export
@@ -151,56 +154,56 @@ def _populate(desk: Desk, site_id: int, *, tag: str, units: tuple[str, str],
     settings = desk.settings
     with transaction(desk.engine) as session:
         def staff(login: str, name: str, role: str) -> Operator:
-            return operators.add_operator(session, site_id=site_id, login=login,
-                                          display_name=name, role=role, secret=PIN, now=now,
-                                          actor=None)
+            return operators.add_operator(session, acting=Acting(site_id), login=login,
+                                          display_name=name, role=role, secret=PIN, now=now)
 
         operator = staff(f"{prefix}op", f"{tag}值班", "operator")
         colleague = staff(f"{prefix}op2", f"{tag}同事", "operator")
         manager = staff(f"{prefix}mgr", f"{tag}经理", "manager")
         guard = staff(f"{prefix}guard", f"{tag}保安", "guard")
-        made = [directory.add_unit(session, site_id=site_id, code=code, now=now,
-                                   actor=operator) for code in units]
-        resident = directory.add_resident(session, site_id=site_id, unit=made[0],
+        made = [directory.add_unit(session, acting=Acting(site_id, operator), code=code,
+                                   now=now) for code in units]
+        resident = directory.add_resident(session, acting=Acting(site_id, operator), unit=made[0],
                                           name=people[0], relation="owner",
-                                          phone="13812345678", now=now, actor=operator)
-        directory.add_resident(session, site_id=site_id, unit=made[1], name=people[1],
-                               relation="tenant", phone="13900001111", now=now,
-                               actor=operator)
+                                          phone="13812345678", now=now)
+        directory.add_resident(session, acting=Acting(site_id, operator), unit=made[1],
+                               name=people[1],
+                               relation="tenant", phone="13900001111", now=now)
         unit_id = made[0].id or 0
         request = lifecycle.create_request(
-            session, site_id=site_id, settings=settings, now=now, actor=operator,
+            session, acting=Acting(site_id, operator), settings=settings, now=now,
             kind="repair", summary=f"{tag}卫生间漏水", unit_id=unit_id,
             resident_id=resident.id, contact_name=people[0], contact_phone="13812345678")
         order = workorders.open_work_order(
-            session, site_id=site_id, request_id=request.id or 0, settings=settings,
-            now=now, actor=operator, task=f"{tag}换水管", location="in_home",
+            session, acting=Acting(site_id, operator), request_id=request.id or 0,
+            settings=settings,
+            now=now, task=f"{tag}换水管", location="in_home",
             appointment_at=now + timedelta(hours=3), technician=f"{tag}师傅")
-        item = storage.deposit(session, site_id=site_id, now=now, actor=operator,
+        item = storage.deposit(session, acting=Acting(site_id, operator), now=now,
                                form=storage.StorageForm(
                                    depositor_name=people[0], description=f"{tag}行李箱",
                                    shelf="A-3", phone="13812345678", unit=units[0],
                                    depositor_confirmed=True))
         parcel = parcels.log_parcel(
-            session, site_id=site_id,
+            session, acting=Acting(site_id, operator),
             form=parcels.ParcelForm(carrier="京东", tracking_number=tracking, unit=units[0],
                                     resident_name=people[0], shelf="B-2",
                                     phone="13812345678", description=f"{tag}小件"),
-            consent=True, now=now, actor=operator)
+            consent=True, now=now)
         lost = lostfound.register_found(
-            session, site_id=site_id,
+            session, acting=Acting(site_id, operator),
             form=lostfound.FoundForm(description=f"{tag}黑色钱包", found_where=f"{tag}大堂",
                                      finder=f"{tag}保安", valuable=True),
-            now=now, actor=operator)
-        key = keys.register_key(session, site_id=site_id, unit=units[0],
+            now=now)
+        key = keys.register_key(session, acting=Acting(site_id, operator), unit=units[0],
                                 label=f"{tag}入户门", place="A-1", custodian=f"{tag}经理",
-                                now=now, actor=operator)
-        loan = keys.lend_key(session, site_id=site_id, key_id=key.id or 0,
+                                now=now)
+        loan = keys.lend_key(session, acting=Acting(site_id, operator), key_id=key.id or 0,
                              borrower=keys.Borrower(name=f"{tag}刘师傅", kind="contractor",
                                                     signed=True),
                              purpose=f"{tag}维修", due_at=now + timedelta(hours=1), now=now,
-                             actor=operator, settings=settings)
-        slip = slips.create(session, site_id=site_id, now=now, actor=operator,
+                             settings=settings)
+        slip = slips.create(session, acting=Acting(site_id, operator), now=now,
                             settings=settings, form=SlipForm(
                                 unit=units[0], applicant_name=people[0],
                                 applicant_relation="owner", carrier_name=f"{tag}周师傅",
@@ -209,11 +212,11 @@ def _populate(desk: Desk, site_id: int, *, tag: str, units: tuple[str, str],
                                 driver_name=f"{tag}周师傅", reason="gift_or_sale",
                                 planned_at=now + timedelta(hours=4),
                                 lines=(LineForm(f"{tag}三人沙发", 1),)))
-        slips.record_confirmation(session, site_id=site_id, slip_id=slip.id or 0,
-                                  resident_id=resident.id or 0, now=now, actor=operator)
-        slip = slips.issue(session, site_id=site_id, slip_id=slip.id or 0, now=now,
-                           actor=operator, settings=settings)
-        draft = slips.create(session, site_id=site_id, now=now, actor=operator,
+        slips.record_confirmation(session, acting=Acting(site_id, operator), slip_id=slip.id or 0,
+                                  resident_id=resident.id or 0, now=now)
+        slip = slips.issue(session, acting=Acting(site_id, operator), slip_id=slip.id or 0, now=now,
+                           settings=settings)
+        draft = slips.create(session, acting=Acting(site_id, operator), now=now,
                              settings=settings, form=SlipForm(
                                  unit=units[0], applicant_name=people[0],
                                  applicant_relation="owner", carrier_name=f"{tag}吴师傅",
@@ -222,27 +225,26 @@ def _populate(desk: Desk, site_id: int, *, tag: str, units: tuple[str, str],
                                  driver_name=f"{tag}吴师傅", reason="gift_or_sale",
                                  planned_at=now + timedelta(hours=6),
                                  lines=(LineForm(f"{tag}冰箱", 1),)))
-        slips.add_pattern(session, site_id=site_id, unit=units[0], company=f"{tag}公司",
+        slips.add_pattern(session, acting=Acting(site_id), unit=units[0], company=f"{tag}公司",
                           items=[f"{tag}样品"], carriers=[f"{tag}孙师傅"],
                           valid_from=TODAY, valid_until=date(2027, 6, 30), now=now,
                           approver=manager)
-        entry = dutylog.write_entry(session, site_id=site_id, actor=operator, now=now,
+        entry = dutylog.write_entry(session, acting=Acting(site_id, operator), now=now,
                                     settings=settings, text=f"{tag}电梯异响，已报工程部",
                                     anomaly=True, unit=units[0])
         instruction = instructions.add_instruction(
-            session, site_id=site_id, unit_id=unit_id, kind="hold_parcels",
-            expires_on=date(2027, 6, 30), given_by=people[0], now=now, actor=operator,
+            session, acting=Acting(site_id, operator), unit_id=unit_id, kind="hold_parcels",
+            expires_on=date(2027, 6, 30), given_by=people[0], now=now,
             settings=settings)
-        token, secret = command_tokens.create_token(session, site_id=site_id,
-                                                    label=f"{tag}夜间导出", now=now,
-                                                    actor=manager)
+        token, secret = command_tokens.create_token(session, acting=Acting(site_id, manager),
+                                                    label=f"{tag}夜间导出", now=now)
         if second:
             _second_records(session, site_id, operator, now, settings, tag=tag,
                             unit=units[1], person=people[1], tracking=second,
                             unit_id=made[1].id or 0)
-        handover = handovers.start(session, site_id=site_id, actor=operator, now=now,
+        handover = handovers.start(session, acting=Acting(site_id, operator), now=now,
                                    settings=settings)
-        shift = shifts.current_shift(session, site_id=site_id, now=now, settings=settings)
+        shift = shifts.current_shift(session, acting=Acting(site_id), now=now, settings=settings)
         item_ids = list(session.exec(select(HandoverItem.id).where(
             HandoverItem.handover_id == handover.id)).all())
         line = session.exec(select(ReleaseLine.id).where(
@@ -268,33 +270,33 @@ def _populate(desk: Desk, site_id: int, *, tag: str, units: tuple[str, str],
 def _second_records(session: Session, site_id: int, operator: Operator, now: datetime,
                     settings: Any, *, tag: str, unit: str, person: str, tracking: str,
                     unit_id: int) -> None:
-    directory.add_unit(session, site_id=site_id, code=unit[:-1] + "3", now=now,
-                       actor=operator)
+    directory.add_unit(session, acting=Acting(site_id, operator), code=unit[:-1] + "3", now=now)
     lifecycle.create_request(
-        session, site_id=site_id, settings=settings, now=now, actor=operator,
+        session, acting=Acting(site_id, operator), settings=settings, now=now,
         kind="repair", summary=f"{tag}厨房漏水", unit_id=unit_id, contact_name=person,
         contact_phone="13900001111")
-    storage.deposit(session, site_id=site_id, now=now, actor=operator,
+    storage.deposit(session, acting=Acting(site_id, operator), now=now,
                     form=storage.StorageForm(depositor_name=person, description=f"{tag}纸箱",
                                              shelf="A-4", phone="13900001111", unit=unit,
                                              depositor_confirmed=True))
     parcels.log_parcel(
-        session, site_id=site_id,
+        session, acting=Acting(site_id, operator),
         form=parcels.ParcelForm(carrier="顺丰", tracking_number=tracking, unit=unit,
                                 resident_name=person, shelf="B-3", phone="13900001111"),
-        consent=True, now=now, actor=operator)
+        consent=True, now=now)
     lostfound.register_found(
-        session, site_id=site_id,
+        session, acting=Acting(site_id, operator),
         form=lostfound.FoundForm(description=f"{tag}红色钱包", found_where=f"{tag}电梯",
                                  finder=f"{tag}保洁"),
-        now=now, actor=operator)
-    key = keys.register_key(session, site_id=site_id, unit=unit, label=f"{tag}车库门",
-                            place="A-2", custodian=f"{tag}经理", now=now, actor=operator)
-    keys.lend_key(session, site_id=site_id, key_id=key.id or 0,
+        now=now)
+    key = keys.register_key(session, acting=Acting(site_id, operator), unit=unit,
+                            label=f"{tag}车库门",
+                            place="A-2", custodian=f"{tag}经理", now=now)
+    keys.lend_key(session, acting=Acting(site_id, operator), key_id=key.id or 0,
                   borrower=keys.Borrower(name=f"{tag}王师傅", kind="contractor", signed=True),
                   purpose=f"{tag}装修", due_at=now + timedelta(hours=2), now=now,
-                  actor=operator, settings=settings)
-    slips.create(session, site_id=site_id, now=now, actor=operator, settings=settings,
+                  settings=settings)
+    slips.create(session, acting=Acting(site_id, operator), now=now, settings=settings,
                  form=SlipForm(unit=unit, applicant_name=person, applicant_relation="tenant",
                                carrier_name=f"{tag}郑师傅",
                                carrier_id_number="11010519491231002X",
@@ -302,7 +304,7 @@ def _second_records(session: Session, site_id: int, operator: Operator, now: dat
                                driver_name=f"{tag}郑师傅", reason="gift_or_sale",
                                planned_at=now + timedelta(hours=5),
                                lines=(LineForm(f"{tag}书柜", 1),)))
-    dutylog.write_entry(session, site_id=site_id, actor=operator, now=now,
+    dutylog.write_entry(session, acting=Acting(site_id, operator), now=now,
                         settings=settings, text=f"{tag}电梯再次异响", anomaly=True)
 
 
@@ -403,257 +405,257 @@ def _period() -> periods.Period:
 #: At site A, with one of B's records' ids or codes.
 READERS_BY_ID: dict[str, Call] = {
     "command_tokens.act_as": lambda s, w: command_tokens.act_as(
-        s, site_id=w.a.site_id, operator_id=w.b.manager.id or 0, command="export",
+        s, acting=Acting(w.a.site_id), operator_id=w.b.manager.id or 0, command="export",
         now=w.now),
     "command_tokens.act_with_token": lambda s, w: command_tokens.act_with_token(
-        s, site_id=w.a.site_id, secret=w.b.token_secret, now=w.now, command="export"),
+        s, acting=Acting(w.a.site_id), secret=w.b.token_secret, now=w.now, command="export"),
     "custody.checks.check_witnesses": lambda s, w: check_witnesses(
-        s, site_id=w.a.site_id, witness_a=w.b.operator, witness_b=w.b.colleague),
+        s, acting=Acting(w.a.site_id), witness_a=w.b.operator, witness_b=w.b.colleague),
     "custody.core.get_by_code": lambda s, w: core.get_by_code(
-        s, site_id=w.a.site_id, text=w.b.storage_code, ledger="storage"),
+        s, acting=Acting(w.a.site_id), text=w.b.storage_code, ledger="storage"),
     "custody.core.get_item": lambda s, w: core.get_item(
-        s, site_id=w.a.site_id, item_id=w.b.storage_id),
+        s, acting=Acting(w.a.site_id), item_id=w.b.storage_id),
     "custody.core.timeline": lambda s, w: core.timeline(
-        s, site_id=w.a.site_id, item_id=w.b.storage_id),
-    "custody.keys.get_key": lambda s, w: keys.get_key(s, site_id=w.a.site_id,
+        s, acting=Acting(w.a.site_id), item_id=w.b.storage_id),
+    "custody.keys.get_key": lambda s, w: keys.get_key(s, acting=Acting(w.a.site_id),
                                                       key_id=w.b.key_id),
     "custody.keys.get_key_by_code": lambda s, w: keys.get_key_by_code(
-        s, site_id=w.a.site_id, text=w.b.key_code),
+        s, acting=Acting(w.a.site_id), text=w.b.key_code),
     "custody.keys.key_timeline": lambda s, w: keys.key_timeline(
-        s, site_id=w.a.site_id, key_id=w.b.key_id),
-    "custody.keys.loans_of": lambda s, w: keys.loans_of(s, site_id=w.a.site_id,
+        s, acting=Acting(w.a.site_id), key_id=w.b.key_id),
+    "custody.keys.loans_of": lambda s, w: keys.loans_of(s, acting=Acting(w.a.site_id),
                                                         key_id=w.b.key_id),
     "custody.lists.find_by_code": lambda s, w: lists.find_by_code(
-        s, site_id=w.a.site_id, text=w.b.parcel_code),
+        s, acting=Acting(w.a.site_id), text=w.b.parcel_code),
     "custody.parcels.find_tracking": lambda s, w: parcels.find_tracking(
-        s, site_id=w.a.site_id, text=w.b.tracking, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), text=w.b.tracking, now=w.now, settings=_s(w)),
     "custody.parcels.has_standing_consent": lambda s, w: parcels.has_standing_consent(
-        s, site_id=w.a.site_id, unit_id=w.b.unit_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), unit_id=w.b.unit_id, now=w.now, settings=_s(w)),
     "custody.parcels.to_pick_up": lambda s, w: parcels.to_pick_up(
-        s, site_id=w.a.site_id, item_id=w.b.parcel_id),
+        s, acting=Acting(w.a.site_id), item_id=w.b.parcel_id),
     "custody.storage.depositor_from_pick": lambda s, w: storage.depositor_from_pick(
-        s, site_id=w.a.site_id, unit_id=w.b.unit_id, resident_id=w.b.resident_id),
+        s, acting=Acting(w.a.site_id), unit_id=w.b.unit_id, resident_id=w.b.resident_id),
     "custody.storage.find_lost_ticket": lambda s, w: storage.find_lost_ticket(
-        s, site_id=w.a.site_id, query=w.b.depositor, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), query=w.b.depositor, now=w.now, settings=_s(w)),
     "custody.storage.record": lambda s, w: storage.record(
-        s, site_id=w.a.site_id, item_id=w.b.storage_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), item_id=w.b.storage_id, now=w.now, settings=_s(w)),
     "custody.storage.ticket_item": lambda s, w: storage.ticket_item(
-        s, site_id=w.a.site_id, item_id=w.b.storage_id),
+        s, acting=Acting(w.a.site_id), item_id=w.b.storage_id),
     "custody.storage.to_collect": lambda s, w: storage.to_collect(
-        s, site_id=w.a.site_id, code=w.b.storage_code),
+        s, acting=Acting(w.a.site_id), code=w.b.storage_code),
     "directory.find_resident": lambda s, w: directory.find_resident(
-        s, site_id=w.a.site_id, resident_id=w.b.resident_id),
-    "directory.find_unit": lambda s, w: directory.find_unit(s, site_id=w.a.site_id,
+        s, acting=Acting(w.a.site_id), resident_id=w.b.resident_id),
+    "directory.find_unit": lambda s, w: directory.find_unit(s, acting=Acting(w.a.site_id),
                                                             code=w.b.unit_code),
-    "directory.get_unit": lambda s, w: directory.get_unit(s, site_id=w.a.site_id,
+    "directory.get_unit": lambda s, w: directory.get_unit(s, acting=Acting(w.a.site_id),
                                                           code=w.b.unit_code),
-    "directory.lookup": lambda s, w: directory.lookup(s, site_id=w.a.site_id,
+    "directory.lookup": lambda s, w: directory.lookup(s, acting=Acting(w.a.site_id),
                                                       query=w.b.unit_code),
-    "directory.unit_card": lambda s, w: directory.unit_card(s, site_id=w.a.site_id,
+    "directory.unit_card": lambda s, w: directory.unit_card(s, acting=Acting(w.a.site_id),
                                                             unit_id=w.b.unit_id),
     "export.authorize_unmasked": lambda s, w: export.authorize_unmasked(
-        s, site_id=w.a.site_id, login=w.b.manager.login, secret=PIN, now=w.now,
+        s, acting=Acting(w.a.site_id), login=w.b.manager.login, secret=PIN, now=w.now,
         ledger="storage", window=export.Window(day=TODAY, since=w.now - timedelta(days=1),
                                                until=w.now + timedelta(days=1),
                                                zone=_zone(w)),
         out_file=w.out / "unmasked.csv"),
     "handover.dutylog.anomalies": lambda s, w: dutylog.anomalies(
-        s, site_id=w.a.site_id, shift_id=w.b.shift_id),
+        s, acting=Acting(w.a.site_id), shift_id=w.b.shift_id),
     "handover.dutylog.shift_log": lambda s, w: dutylog.shift_log(
-        s, site_id=w.a.site_id, shift_id=w.b.shift_id),
+        s, acting=Acting(w.a.site_id), shift_id=w.b.shift_id),
     "handover.handovers.blockers": lambda s, w: handovers.blockers(
-        s, site_id=w.a.site_id, handover_id=w.b.handover_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), handover_id=w.b.handover_id, now=w.now, settings=_s(w)),
     "handover.handovers.candidates": lambda s, w: handovers.candidates(
-        s, site_id=w.a.site_id, handover=handovers.get_handover(
-            s, site_id=w.b.site_id, handover_id=w.b.handover_id), now=w.now),
+        s, acting=Acting(w.a.site_id), handover=handovers.get_handover(
+            s, acting=Acting(w.b.site_id), handover_id=w.b.handover_id), now=w.now),
     "handover.handovers.get_handover": lambda s, w: handovers.get_handover(
-        s, site_id=w.a.site_id, handover_id=w.b.handover_id),
+        s, acting=Acting(w.a.site_id), handover_id=w.b.handover_id),
     "handover.handovers.signer_login": lambda s, w: handovers.signer_login(
-        s, site_id=w.a.site_id, handover_id=w.b.handover_id, side="outgoing"),
+        s, acting=Acting(w.a.site_id), handover_id=w.b.handover_id, side="outgoing"),
     "handover.sheet.handover_document": lambda s, w: sheet.handover_document(
-        s, site_id=w.a.site_id, handover_id=w.b.handover_id, settings=_s(w), now=w.now),
+        s, acting=Acting(w.a.site_id), handover_id=w.b.handover_id, settings=_s(w), now=w.now),
     "handover.shifts.shift_starting": lambda s, w: shifts.shift_starting(
-        s, site_id=w.a.site_id, starts_at=w.b.shift_starts_at),
+        s, acting=Acting(w.a.site_id), starts_at=w.b.shift_starts_at),
     "instructions.active_instructions": lambda s, w: instructions.active_instructions(
-        s, site_id=w.a.site_id, unit_id=w.b.unit_id, now=w.now),
+        s, acting=Acting(w.a.site_id), unit_id=w.b.unit_id, now=w.now),
     "operators.find_operator": lambda s, w: operators.find_operator(
-        s, site_id=w.a.site_id, login=w.b.operator.login),
+        s, acting=Acting(w.a.site_id), login=w.b.operator.login),
     "operators.get_operator": lambda s, w: operators.get_operator(
-        s, site_id=w.a.site_id, login=w.b.operator.login),
+        s, acting=Acting(w.a.site_id), login=w.b.operator.login),
     "operators.sign_in": lambda s, w: operators.sign_in(
-        s, site_id=w.a.site_id, login=w.b.operator.login, secret=PIN, now=w.now),
+        s, acting=Acting(w.a.site_id), login=w.b.operator.login, secret=PIN, now=w.now),
     "release.moving_out.outstanding": lambda s, w: moving_out.outstanding(
-        s, site_id=w.a.site_id, unit_id=w.b.unit_id, now=w.now),
+        s, acting=Acting(w.a.site_id), unit_id=w.b.unit_id, now=w.now),
     "release.slip_print.slip_document": lambda s, w: slip_print.slip_document(
-        s, site_id=w.a.site_id, slip_id=w.b.slip_id, site_name="A", zone=_zone(w)),
+        s, acting=Acting(w.a.site_id), slip_id=w.b.slip_id, site_name="A", zone=_zone(w)),
     "release.slips.at_gate": lambda s, w: slips.at_gate(
-        s, site_id=w.a.site_id, text=w.b.slip_code, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), text=w.b.slip_code, now=w.now, settings=_s(w)),
     "release.slips.get_by_code": lambda s, w: slips.get_by_code(
-        s, site_id=w.a.site_id, text=w.b.slip_code),
-    "release.slips.get_slip": lambda s, w: slips.get_slip(s, site_id=w.a.site_id,
+        s, acting=Acting(w.a.site_id), text=w.b.slip_code),
+    "release.slips.get_slip": lambda s, w: slips.get_slip(s, acting=Acting(w.a.site_id),
                                                           slip_id=w.b.slip_id),
     "release.slips.next_step": lambda s, w: slips.next_step(
-        s, site_id=w.a.site_id, slip_id=w.b.draft_slip_id, settings=_s(w), now=w.now),
+        s, acting=Acting(w.a.site_id), slip_id=w.b.draft_slip_id, settings=_s(w), now=w.now),
     "release.slips.offered_numbers": lambda s, w: slips.offered_numbers(
-        s, site_id=w.a.site_id, slip_id=w.b.slip_id),
+        s, acting=Acting(w.a.site_id), slip_id=w.b.slip_id),
     "release.slips.owners_on_file": lambda s, w: slips.owners_on_file(
-        s, site_id=w.a.site_id, slip_id=w.b.slip_id),
+        s, acting=Acting(w.a.site_id), slip_id=w.b.slip_id),
     "release.slips.patterns_of": lambda s, w: slips.patterns_of(
-        s, site_id=w.a.site_id, unit_id=w.b.unit_id),
+        s, acting=Acting(w.a.site_id), unit_id=w.b.unit_id),
     "release.slips.problems": lambda s, w: slips.problems(
-        s, site_id=w.a.site_id, slip_id=w.b.draft_slip_id, settings=_s(w), now=w.now),
+        s, acting=Acting(w.a.site_id), slip_id=w.b.draft_slip_id, settings=_s(w), now=w.now),
     "requests.lifecycle.handover_candidates": lambda s, w: lifecycle.handover_candidates(
-        s, site_id=w.a.site_id, request_id=w.b.request_id),
+        s, acting=Acting(w.a.site_id), request_id=w.b.request_id),
     "requests.revisits.revisit_history": lambda s, w: revisits.revisit_history(
-        s, site_id=w.a.site_id, request_id=w.b.request_id),
+        s, acting=Acting(w.a.site_id), request_id=w.b.request_id),
     "requests.timeline.get_request": lambda s, w: timeline.get_request(
-        s, site_id=w.a.site_id, request_id=w.b.request_id),
+        s, acting=Acting(w.a.site_id), request_id=w.b.request_id),
     "requests.views.request_card": lambda s, w: views.request_card(
-        s, site_id=w.a.site_id, request_id=w.b.request_id, now=w.now),
+        s, acting=Acting(w.a.site_id), request_id=w.b.request_id, now=w.now),
     "requests.views.require_request_number": lambda s, w: views.require_request_number(
-        s, site_id=w.a.site_id, number=w.b.request_number),
+        s, acting=Acting(w.a.site_id), number=w.b.request_number),
     "requests.views.rows_by_ids": lambda s, w: views.rows_by_ids(
-        s, site_id=w.a.site_id, ids=[w.b.request_id], now=w.now),
+        s, acting=Acting(w.a.site_id), ids=[w.b.request_id], now=w.now),
     "requests.views.unit_context": lambda s, w: views.unit_context(
-        s, site_id=w.a.site_id, unit_id=w.b.unit_id, now=w.now),
+        s, acting=Acting(w.a.site_id), unit_id=w.b.unit_id, now=w.now),
     "requests.workorders.get_work_order": lambda s, w: workorders.get_work_order(
-        s, site_id=w.a.site_id, work_order_id=w.b.work_order_id),
+        s, acting=Acting(w.a.site_id), work_order_id=w.b.work_order_id),
 }
 
 #: At site A: rows, pages and counts. Each answer must be the one given before B existed.
 LIST_READERS: dict[str, Call] = {
-    "audit.recent": lambda s, w: audit.recent(s, site_id=w.a.site_id, limit=500),
+    "audit.recent": lambda s, w: audit.recent(s, acting=Acting(w.a.site_id), limit=500),
     "command_tokens.list_tokens": lambda s, w: command_tokens.list_tokens(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "command_tokens.site_has_manager": lambda s, w: command_tokens.site_has_manager(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "custody.export.export_items": lambda s, w: custody_export.export_items(
-        s, site_id=w.a.site_id, ledger=core.Ledger.STORAGE, since=w.now - timedelta(days=1),
+        s, acting=Acting(w.a.site_id), ledger=core.Ledger.STORAGE, since=w.now - timedelta(days=1),
         until=w.now + timedelta(days=1),
         columns=custody_export.COMMON_HEAD + custody_export.COMMON_TAIL),
     "custody.export.operator_logins": lambda s, w: custody_export.operator_logins(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "custody.keys.export_rows": lambda s, w: keys.export_rows(
-        s, site_id=w.a.site_id, since=w.now - timedelta(days=1),
+        s, acting=Acting(w.a.site_id), since=w.now - timedelta(days=1),
         until=w.now + timedelta(days=1)),
-    "custody.keys.keys_out": lambda s, w: keys.keys_out(s, site_id=w.a.site_id, now=w.now),
-    "custody.keys.register": lambda s, w: keys.register(s, site_id=w.a.site_id, now=w.now),
-    "custody.lists.count_items": lambda s, w: lists.count_items(s, site_id=w.a.site_id,
+    "custody.keys.keys_out": lambda s, w: keys.keys_out(s, acting=Acting(w.a.site_id), now=w.now),
+    "custody.keys.register": lambda s, w: keys.register(s, acting=Acting(w.a.site_id), now=w.now),
+    "custody.lists.count_items": lambda s, w: lists.count_items(s, acting=Acting(w.a.site_id),
                                                                 where=[]),
-    "custody.lists.item_page": lambda s, w: lists.item_page(s, site_id=w.a.site_id,
+    "custody.lists.item_page": lambda s, w: lists.item_page(s, acting=Acting(w.a.site_id),
                                                             where=[], now=w.now),
     "custody.lostfound.disposal_list": lambda s, w: lostfound.disposal_list(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=400), settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=400), settings=_s(w)),
     "custody.lostfound.disposal_page": lambda s, w: lostfound.disposal_page(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=400), settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=400), settings=_s(w)),
     "custody.lostfound.export_rows": lambda s, w: lostfound.export_rows(
-        s, site_id=w.a.site_id, since=w.now - timedelta(days=1),
+        s, acting=Acting(w.a.site_id), since=w.now - timedelta(days=1),
         until=w.now + timedelta(days=1)),
     "custody.lostfound.handover_list": lambda s, w: lostfound.handover_list(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=2), settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=2), settings=_s(w)),
     "custody.lostfound.handover_page": lambda s, w: lostfound.handover_page(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=2), settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=2), settings=_s(w)),
     "custody.lostfound.lost_items": lambda s, w: lostfound.lost_items(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "custody.lostfound.notice_page": lambda s, w: lostfound.notice_page(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "custody.lostfound.search": lambda s, w: lostfound.search(
-        s, site_id=w.a.site_id, query="钱包", now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), query="钱包", now=w.now, settings=_s(w)),
     "custody.lostfound.valuables_for_admin": lambda s, w: lostfound.valuables_for_admin(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=2), settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=2), settings=_s(w)),
     "custody.lostfound.weekly_notice": lambda s, w: lostfound.weekly_notice(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "custody.parcels.export_rows": lambda s, w: parcels.export_rows(
-        s, site_id=w.a.site_id, since=w.now - timedelta(days=1),
+        s, acting=Acting(w.a.site_id), since=w.now - timedelta(days=1),
         until=w.now + timedelta(days=1)),
     "custody.parcels.overdue_count": lambda s, w: parcels.overdue_count(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=30), settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=30), settings=_s(w)),
     "custody.parcels.waiting": lambda s, w: parcels.waiting(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "custody.storage.export_rows": lambda s, w: storage.export_rows(
-        s, site_id=w.a.site_id, since=w.now - timedelta(days=1),
+        s, acting=Acting(w.a.site_id), since=w.now - timedelta(days=1),
         until=w.now + timedelta(days=1)),
-    "custody.storage.held": lambda s, w: storage.held(s, site_id=w.a.site_id, now=w.now,
+    "custody.storage.held": lambda s, w: storage.held(s, acting=Acting(w.a.site_id), now=w.now,
                                                       settings=_s(w)),
     "custody.storage.history": lambda s, w: storage.history(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "custody.storage.overdue_count": lambda s, w: storage.overdue_count(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=30), settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=30), settings=_s(w)),
     "dashboard.custody_counts": lambda s, w: dashboard.custody_counts(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "dashboard.desk_summary": lambda s, w: dashboard.desk_summary(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "dashboard.handover_counts": lambda s, w: dashboard.handover_counts(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "dashboard.open_escalations": lambda s, w: dashboard.open_escalations(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "dashboard.release_counts": lambda s, w: dashboard.release_counts(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
-    "demo.offered_sign_ins": lambda s, w: demo.offered_sign_ins(s, site_id=w.a.site_id),
-    "directory.counts": lambda s, w: directory.counts(s, site_id=w.a.site_id),
-    "grants.grants_of": lambda s, w: grants.grants_of(s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
+    "demo.offered_sign_ins": lambda s, w: demo.offered_sign_ins(s, acting=Acting(w.a.site_id)),
+    "directory.counts": lambda s, w: directory.counts(s, acting=Acting(w.a.site_id)),
+    "grants.grants_of": lambda s, w: grants.grants_of(s, acting=Acting(w.a.site_id)),
     "handover.assembly.window_at": lambda s, w: assembly.window_at(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "handover.dutylog.search_log": lambda s, w: dutylog.search_log(
-        s, site_id=w.a.site_id, query="电梯"),
+        s, acting=Acting(w.a.site_id), query="电梯"),
     "handover.handovers.open_handover": lambda s, w: handovers.open_handover(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "handover.handovers.open_view": lambda s, w: handovers.open_view(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "handover.handovers.recent_sealed": lambda s, w: handovers.recent_sealed(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "handover.handovers.refused_waiting": lambda s, w: handovers.refused_waiting(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "handover.handovers.refused_waiting_count": lambda s, w:
-        handovers.refused_waiting_count(s, site_id=w.a.site_id),
+        handovers.refused_waiting_count(s, acting=Acting(w.a.site_id)),
     "handover.handovers.supervisors": lambda s, w: handovers.supervisors(
-        s, site_id=w.a.site_id, now=w.now),
+        s, acting=Acting(w.a.site_id), now=w.now),
     "handover.handovers.unreviewed": lambda s, w: handovers.unreviewed(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "handover.handovers.unreviewed_count": lambda s, w: handovers.unreviewed_count(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "handover.handovers.verify_seals": lambda s, w: handovers.verify_seals(
         s, site_id=w.a.site_id),
     "handover.shifts.current_shift": lambda s, w: shifts.current_shift(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
-    "handover.shifts.recent": lambda s, w: shifts.recent(s, site_id=w.a.site_id),
-    "operators.display_names": lambda s, w: operators.display_names(s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
+    "handover.shifts.recent": lambda s, w: shifts.recent(s, acting=Acting(w.a.site_id)),
+    "operators.display_names": lambda s, w: operators.display_names(s, acting=Acting(w.a.site_id)),
     "operators.list_operators": lambda s, w: operators.list_operators(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "release.slips.desk_counts": lambda s, w: slips.desk_counts(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "release.slips.desk_list": lambda s, w: [
-        slips.desk_list(s, site_id=w.a.site_id, view=view.value, now=w.now, settings=_s(w))
+        slips.desk_list(s, acting=Acting(w.a.site_id), view=view.value, now=w.now, settings=_s(w))
         for view in slips.SlipList],
     "release.slips.issued_today": lambda s, w: slips.issued_today(
-        s, site_id=w.a.site_id, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now, settings=_s(w)),
     "release.slips.released_not_filed": lambda s, w: slips.released_not_filed(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "release.slips.returnables_overdue": lambda s, w: slips.returnables_overdue(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=30), settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=30), settings=_s(w)),
     "release.slips.unused_past_day": lambda s, w: slips.unused_past_day(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=2), settings=_s(w)),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=2), settings=_s(w)),
     "release.slips.waiting_for_confirmation": lambda s, w: slips.waiting_for_confirmation(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "release.slips.week_page": lambda s, w: slips.week_page(
-        s, site_id=w.a.site_id, week_start=TODAY, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), week_start=TODAY, settings=_s(w)),
     "release.slips.weekly_reconciliation": lambda s, w: slips.weekly_reconciliation(
-        s, site_id=w.a.site_id, week_start=TODAY, settings=_s(w)),
+        s, acting=Acting(w.a.site_id), week_start=TODAY, settings=_s(w)),
     "requests.deadlines.dashboard_counts": lambda s, w: deadlines.dashboard_counts(
-        s, site_id=w.a.site_id, now=w.now, next_shift_end=w.now + timedelta(days=30)),
+        s, acting=Acting(w.a.site_id), now=w.now, next_shift_end=w.now + timedelta(days=30)),
     "requests.deadlines.open_escalations": lambda s, w: deadlines.open_escalations(
-        s, site_id=w.a.site_id),
+        s, acting=Acting(w.a.site_id)),
     "requests.deadlines.overdue_unescalated": lambda s, w: [
-        deadlines.overdue_unescalated(s, site_id=w.a.site_id, now=w.now + timedelta(days=30),
+        deadlines.overdue_unescalated(s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=30),
                                       level=level, cause_prefix="")
         for level in deadlines.EscalationLevel],
     "requests.revisits.revisits_due": lambda s, w: revisits.revisits_due(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=30)),
-    "requests.views.queue": lambda s, w: views.queue(s, site_id=w.a.site_id, now=w.now),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=30)),
+    "requests.views.queue": lambda s, w: views.queue(s, acting=Acting(w.a.site_id), now=w.now),
     "requests.views.search_requests": lambda s, w: views.search_requests(
-        s, site_id=w.a.site_id, query="漏水", now=w.now),
+        s, acting=Acting(w.a.site_id), query="漏水", now=w.now),
     "search.search_ids": lambda s, w: [
-        search.search_ids(s, site_id=w.a.site_id, entity=entity, query="漏水")
+        search.search_ids(s, acting=Acting(w.a.site_id), entity=entity, query="漏水")
         for entity in ("request", "custody_item", "duty_log_entry")],
 }
 
@@ -662,7 +664,7 @@ def _import_at_b(session: Session, w: World) -> Any:
     as a rejected line rather than raising: the refusal is raised here, only when the
     import wrote nothing and a line was refused as another site's."""
     report = importer.import_units(
-        session, site_id=w.b.site_id, now=w.now, actor=w.a.operator,
+        session, acting=Acting(w.b.site_id, w.a.operator), now=w.now,
         text="unit,name,relation,phone,alt_phone\n9-9-998,冒名,owner,13800001111,\n")
     refusals = [line.reason for line in report.rejected
                 if "works at another site" in line.reason]
@@ -678,35 +680,37 @@ _BY_ACTING = "refused for an actor of another site by acting (test_acting.py)"
 WRITERS: dict[str, Call | str] = {
     # directory, importer, operators, grants, tokens, instructions, export permission
     "directory.add_unit": lambda s, w: directory.add_unit(
-        s, site_id=w.b.site_id, code="9-9-999", now=w.now, actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), code="9-9-999", now=w.now),
     "directory.add_resident": _BY_ACTING,
     "importer.import_units": lambda s, w: _import_at_b(s, w),
     "operators.add_operator": _BY_ACTING,
     "operators.disable_operator": lambda s, w: operators.disable_operator(
-        s, site_id=w.b.site_id, login=w.b.colleague.login, reason="调岗", now=w.now,
-        actor=w.a.manager),
+        s, acting=Acting(w.b.site_id, w.a.manager), login=w.b.colleague.login, reason="调岗",
+        now=w.now),
     "operators.unlock_operator": _BY_ACTING,
-    "grants.grant": lambda s, w: grants.grant(s, site_id=w.b.site_id, operator=w.a.manager,
-                                              now=w.now, actor=w.a.manager),
+    "grants.grant": lambda s, w: grants.grant(s, acting=Acting(w.b.site_id, w.a.manager),
+                                              operator=w.a.manager,
+                                              now=w.now),
     "grants.revoke": _BY_ACTING,
     "command_tokens.create_token": _BY_ACTING,
     "command_tokens.revoke_token": lambda s, w: command_tokens.revoke_token(
-        s, site_id=w.b.site_id, token_id=w.b.token_id, now=w.now, actor=w.a.manager),
+        s, acting=Acting(w.b.site_id, w.a.manager), token_id=w.b.token_id, now=w.now),
     "instructions.add_instruction": _BY_ACTING,
     "instructions.void_instruction": lambda s, w: instructions.void_instruction(
-        s, site_id=w.b.site_id, instruction_id=w.b.instruction_id, reason="撤销",
-        now=w.now, actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), instruction_id=w.b.instruction_id,
+        reason="撤销",
+        now=w.now),
     "export.allow_unmasked": _BY_ACTING,
     # custody
     "custody.core.add_event": _BY_ACTING,
     "custody.core.add_note": lambda s, w: core.add_note(
-        s, site_id=w.b.site_id, item_id=w.b.storage_id, note="看看", now=w.now,
-        actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), item_id=w.b.storage_id, note="看看",
+        now=w.now),
     "custody.core.dispose": _BY_ACTING,
     "custody.core.hand_to_admin": _BY_ACTING,
     "custody.core.move": lambda s, w: core.move(
-        s, site_id=w.b.site_id, item_id=w.b.storage_id, place="C-1", now=w.now,
-        actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), item_id=w.b.storage_id, place="C-1",
+        now=w.now),
     "custody.core.receive": _BY_ACTING,
     "custody.core.release": _BY_ACTING,
     "custody.core.void": _BY_ACTING,
@@ -716,12 +720,12 @@ WRITERS: dict[str, Call | str] = {
     "custody.keys.register_key": _BY_ACTING,
     "custody.keys.retire_key": _BY_ACTING,
     "custody.keys.return_key": lambda s, w: keys.return_key(
-        s, site_id=w.b.site_id, key_id=w.b.key_id, now=w.now, actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), key_id=w.b.key_id, now=w.now),
     "custody.lostfound.claim": lambda s, w: lostfound.claim(
-        s, site_id=w.b.site_id, item_id=w.b.lost_id,
+        s, acting=Acting(w.b.site_id, w.a.operator), item_id=w.b.lost_id,
         claimant=Collector(name="冒领人", id_checked=True, id_number="11010519491231002X",
                            phone="13800001111", signed=True),
-        description_check="黑色钱包", now=w.now, actor=w.a.operator),
+        description_check="黑色钱包", now=w.now),
     "custody.lostfound.dispose": _BY_ACTING,
     "custody.lostfound.hand_over": _BY_ACTING,
     "custody.lostfound.register_found": _BY_ACTING,
@@ -729,49 +733,48 @@ WRITERS: dict[str, Call | str] = {
     "custody.parcels.log_parcel": _BY_ACTING,
     "custody.parcels.notify": _BY_ACTING,
     "custody.parcels.pick_up": lambda s, w: parcels.pick_up(
-        s, site_id=w.b.site_id, item_id=w.b.parcel_id,
-        collector=Collector(name="冒领人", id_checked=True, signed=True), now=w.now,
-        actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), item_id=w.b.parcel_id,
+        collector=Collector(name="冒领人", id_checked=True, signed=True), now=w.now),
     "custody.parcels.pick_up_by_code": _BY_ACTING,
     "custody.storage.collect": lambda s, w: storage.collect(
-        s, site_id=w.b.site_id, code=w.b.storage_code,
-        collector=Collector(name="冒领人", id_checked=True, signed=True), now=w.now,
-        actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), code=w.b.storage_code,
+        collector=Collector(name="冒领人", id_checked=True, signed=True), now=w.now),
     "custody.storage.deposit": _BY_ACTING,
     "custody.storage.release_without_ticket": _BY_ACTING,
     # handover
     "handover.dutylog.write_entry": lambda s, w: dutylog.write_entry(
-        s, site_id=w.b.site_id, actor=w.a.operator, now=w.now, settings=_s(w),
+        s, acting=Acting(w.b.site_id, w.a.operator), now=w.now, settings=_s(w),
         text="越界记录"),
     "handover.handovers.start": _BY_ACTING,
     "handover.handovers.add_addendum": _BY_ACTING,
     "handover.handovers.explain": _BY_ACTING,
     "handover.handovers.name_incoming": lambda s, w: handovers.name_incoming(
-        s, site_id=w.b.site_id, handover_id=w.b.handover_id, login=w.b.colleague.login,
-        actor=w.a.operator, now=w.now),
+        s, acting=Acting(w.b.site_id, w.a.operator), handover_id=w.b.handover_id,
+        login=w.b.colleague.login,
+        now=w.now),
     "handover.handovers.review_day": _BY_ACTING,
     "handover.handovers.settle_item": _BY_ACTING,
     "handover.handovers.settle_refused": _BY_ACTING,
     "handover.shifts.join_current": lambda s, w: shifts.join_current(
-        s, site_id=w.b.site_id, operator=w.a.operator, now=w.now, settings=_s(w)),
+        s, acting=Acting(w.b.site_id), operator=w.a.operator, now=w.now, settings=_s(w)),
     # handover steps without an actor: A's desk, B's handover.
     "handover.handovers.accept_routine": lambda s, w: handovers.accept_routine(
-        s, site_id=w.a.site_id, handover_id=w.b.handover_id, group="custody", now=w.now),
+        s, acting=Acting(w.a.site_id), handover_id=w.b.handover_id, group="custody", now=w.now),
     "handover.handovers.take_item": lambda s, w: handovers.take_item(
-        s, site_id=w.a.site_id, handover_id=w.b.handover_id,
+        s, acting=Acting(w.a.site_id), handover_id=w.b.handover_id,
         item_id=w.b.handover_item_ids[0], accept=True, now=w.now),
     "handover.handovers.count": lambda s, w: handovers.count(
-        s, site_id=w.a.site_id, handover_id=w.b.handover_id, count_id=1, counted=1,
+        s, acting=Acting(w.a.site_id), handover_id=w.b.handover_id, count_id=1, counted=1,
         now=w.now),
     "handover.handovers.sign": lambda s, w: handovers.sign(
-        s, site_id=w.a.site_id, handover_id=w.b.handover_id, side="outgoing",
+        s, acting=Acting(w.a.site_id), handover_id=w.b.handover_id, side="outgoing",
         login=w.b.operator.login, pin=PIN, now=w.now, settings=_s(w)),
     "handover.handovers.carry_urgent": lambda s, w: handovers.carry_urgent(
-        s, site_id=w.a.site_id, handover_id=w.b.handover_id,
+        s, acting=Acting(w.a.site_id), handover_id=w.b.handover_id,
         item_id=w.b.handover_item_ids[0], login=w.b.manager.login, pin=PIN, reason="急",
         now=w.now, settings=_s(w)),
     "handover.handovers.carry_all_urgent": lambda s, w: handovers.carry_all_urgent(
-        s, site_id=w.a.site_id, handover_id=w.b.handover_id, login=w.b.manager.login,
+        s, acting=Acting(w.a.site_id), handover_id=w.b.handover_id, login=w.b.manager.login,
         pin=PIN, reason="急", now=w.now, settings=_s(w)),
     # release
     "release.moving_out.record_settlement": _BY_ACTING,
@@ -781,27 +784,27 @@ WRITERS: dict[str, Call | str] = {
     "release.slips.issue": _BY_ACTING,
     "release.slips.mark_returned": _BY_ACTING,
     "release.slips.record_confirmation": lambda s, w: slips.record_confirmation(
-        s, site_id=w.b.site_id, slip_id=w.b.draft_slip_id, resident_id=w.b.resident_id,
-        now=w.now, actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), slip_id=w.b.draft_slip_id,
+        resident_id=w.b.resident_id,
+        now=w.now),
     "release.slips.record_fees_settled": _BY_ACTING,
     "release.slips.record_in_person": _BY_ACTING,
     "release.slips.release": _BY_ACTING,
     "release.slips.revise": _BY_ACTING,
     "release.slips.send_back": _BY_ACTING,
     "release.slips.tick": lambda s, w: slips.tick(
-        s, site_id=w.b.site_id, slip_id=w.b.slip_id, line_id=w.b.slip_line_id, now=w.now,
+        s, acting=Acting(w.b.site_id), slip_id=w.b.slip_id, line_id=w.b.slip_line_id, now=w.now,
         guard=w.a.guard, settings=_s(w)),
     "release.slips.void": lambda s, w: slips.void(
-        s, site_id=w.b.site_id, slip_id=w.b.slip_id, reason="作废", now=w.now,
-        actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), slip_id=w.b.slip_id, reason="作废", now=w.now),
     # requests
     "requests.deadlines.acknowledge_escalation": _BY_ACTING,
     "requests.deadlines.pause_clock": lambda s, w: deadlines.pause_clock(
-        s, site_id=w.b.site_id, request_id=w.b.request_id, reason="等业主", now=w.now,
-        actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), request_id=w.b.request_id, reason="等业主",
+        now=w.now),
     "requests.deadlines.resume_clock": _BY_ACTING,
     "requests.lifecycle.add_note": lambda s, w: lifecycle.add_note(
-        s, site_id=w.b.site_id, request_id=w.b.request_id, now=w.now, actor=w.a.operator,
+        s, acting=Acting(w.b.site_id, w.a.operator), request_id=w.b.request_id, now=w.now,
         text="越界"),
     "requests.lifecycle.answer_resident": _BY_ACTING,
     "requests.lifecycle.classify": _BY_ACTING,
@@ -813,7 +816,7 @@ WRITERS: dict[str, Call | str] = {
     "requests.lifecycle.dispatch": _BY_ACTING,
     "requests.lifecycle.edit_request": _BY_ACTING,
     "requests.lifecycle.hand_over": lambda s, w: lifecycle.hand_over(
-        s, site_id=w.b.site_id, request_id=w.b.request_id, now=w.now, actor=w.a.manager,
+        s, acting=Acting(w.b.site_id, w.a.manager), request_id=w.b.request_id, now=w.now,
         to_operator_id=w.b.colleague.id or 0, reason="交接"),
     "requests.lifecycle.reopen": _BY_ACTING,
     "requests.lifecycle.resolve": _BY_ACTING,
@@ -828,8 +831,7 @@ WRITERS: dict[str, Call | str] = {
     "requests.workorders.open_work_order": _BY_ACTING,
     "requests.workorders.record_arrival": _BY_ACTING,
     "requests.workorders.start_work": lambda s, w: workorders.start_work(
-        s, site_id=w.b.site_id, work_order_id=w.b.work_order_id, now=w.now,
-        actor=w.a.operator),
+        s, acting=Acting(w.b.site_id, w.a.operator), work_order_id=w.b.work_order_id, now=w.now),
 }
 
 #: Neither a record reader nor a refused writer. A callable is an export or report called
@@ -846,24 +848,24 @@ NOT_RECORD_READERS: dict[str, Call | str] = {
     "search.index_record": "search-index upkeep, called inside a service's own write",
     "search.drop_record": "search-index upkeep, called inside a service's own write",
     "requests.rules.sweep": lambda s, w: _without_ids(plain(rules.sweep(
-        s, site_id=w.a.site_id, now=w.now + timedelta(days=30), settings=_s(w)))),
+        s, acting=Acting(w.a.site_id), now=w.now + timedelta(days=30), settings=_s(w)))),
     "export.export_day": lambda s, w: _files(export.export_day(
-        s, site_id=w.a.site_id, site_code="a", day=TODAY, zone=_zone(w),
+        s, acting=Acting(w.a.site_id), site_code="a", day=TODAY, zone=_zone(w),
         out_dir=w.out / "day"), w.out / "day"),
     "export.export_range": lambda s, w: [_files(export.export_range(
-        s, site_id=w.a.site_id, ledger=ledger, out_file=w.out / "range" / f"{ledger}.csv",
+        s, acting=Acting(w.a.site_id), ledger=ledger, out_file=w.out / "range" / f"{ledger}.csv",
         window=export.Window(day=None, since=w.now - timedelta(days=2),
                              until=w.now + timedelta(days=2), zone=_zone(w))),
         w.out / "range") for ledger in EXPORTED_LEDGERS],
     "release.reconciliation.write_week": lambda s, w: _files(reconciliation.write_week(
-        s, site_id=w.a.site_id, site_code="a", week_start=TODAY, settings=_s(w),
+        s, acting=Acting(w.a.site_id), site_code="a", week_start=TODAY, settings=_s(w),
         out_dir=w.out / "week"), w.out / "week"),
     "reports.report_sheet": lambda s, w: reports.report_sheet(
-        s, site_id=w.a.site_id, period=_period(), zone=_zone(w), now=w.now),
+        s, acting=Acting(w.a.site_id), period=_period(), zone=_zone(w), now=w.now),
     "reports.monthly.monthly_report": lambda s, w: monthly.monthly_report(
-        s, site_id=w.a.site_id, period=_period(), zone=_zone(w), now=w.now),
+        s, acting=Acting(w.a.site_id), period=_period(), zone=_zone(w), now=w.now),
     "reports.quarterly.quarterly_report": lambda s, w: quarterly.quarterly_report(
-        s, site_id=w.a.site_id, period=periods.quarter(2026, 4), zone=_zone(w), now=w.now),
+        s, acting=Acting(w.a.site_id), period=periods.quarter(2026, 4), zone=_zone(w), now=w.now),
 }
 
 
@@ -912,22 +914,66 @@ def _snapshot_calls() -> dict[str, Call]:
 # --- the walk over deskapp.services ------------------------------------------------------
 
 
-def services_taking_a_site() -> set[str]:
-    """``module.function`` of every public function under ``deskapp/services`` with a
-    ``session`` and a keyword ``site_id``, named by where it is defined."""
-    found: set[str] = set()
+def public_services() -> Iterator[tuple[str, inspect.Signature]]:
+    """``module.function`` and signature of every public function under
+    ``deskapp/services``, named by where it is defined."""
     prefix = deskapp.services.__name__ + "."
     for info in pkgutil.walk_packages(deskapp.services.__path__, prefix):
         module = importlib.import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith("_") or function.__module__ != module.__name__:
-                continue
-            parameters = inspect.signature(function).parameters
-            site = parameters.get("site_id")
-            if ("session" in parameters and site is not None
-                    and site.kind is inspect.Parameter.KEYWORD_ONLY):
-                found.add(f"{info.name.removeprefix(prefix)}.{name}")
+            if not name.startswith("_") and function.__module__ == module.__name__:
+                yield f"{info.name.removeprefix(prefix)}.{name}", inspect.signature(function)
+
+
+def services_taking_a_site() -> set[str]:
+    """Every public service with a ``session`` and the keyword ``acting`` (its site and
+    its operator), or the keyword ``site_id`` (the few of ``LOOSE_SITE_OR_OPERATOR``)."""
+    found: set[str] = set()
+    for name, signature in public_services():
+        site = signature.parameters.get("acting") or signature.parameters.get("site_id")
+        if ("session" in signature.parameters and site is not None
+                and site.kind is inspect.Parameter.KEYWORD_ONLY):
+            found.add(name)
     return found
+
+
+#: Functions that still take a site or an operator loose, and why: the rules themselves,
+#: the one place every change is checked, and the export's tables, which the export
+#: (it takes ``acting``) calls with the site it has checked.
+LOOSE_SITE_OR_OPERATOR = {
+    "acting.check": "the rule itself: the operator held to the record's site",
+    "acting.check_site": "the rule itself",
+    "acting.may": "the rule itself: a role and a step",
+    "audit.record": "where every change is checked: the record's own site and signer",
+    "grants.check_reading": "the reading rule itself",
+    "export.exported_table": "a table of the export, for the site export_day checked",
+    "export_ledgers.export_custody": "a table of the export",
+    "export_ledgers.export_requests": "a table of the export",
+    "handover.export.export_handovers": "a table of the export",
+    "release.export.export_release_slips": "a table of the export",
+    "handover.handovers.verify_seals": "the audit's check of every site's seals at once",
+    "sites.get_site": "a site by its id: the site itself, not a record of it",
+    "requests.deadlines.record_escalation": "a step inside a service already checked",
+    "requests.lifecycle.reopen_row": "a step inside a service already checked",
+    "requests.rules.apply_rules": "a step inside a service already checked",
+    "requests.rules.apply_rules_with_group": "a step inside a service already checked",
+    "requests.rules.raise_by_rule": "a step inside a service already checked",
+    "requests.timeline.add_event": "a step inside a service already checked",
+    "requests.timeline.audit_request": "a step inside a service already checked",
+    "requests.timeline.require_actor": "a step inside a service already checked",
+}
+
+
+def test_services_take_their_site_and_operator_as_one_acting() -> None:
+    loose = sorted(name for name, signature in public_services()
+                   if {"site_id", "actor"} & set(signature.parameters)
+                   and name not in LOOSE_SITE_OR_OPERATOR)
+    assert loose == [], (
+        f"services taking site_id or actor loose: {loose} (take ``acting: Acting``, or "
+        "name the function and why in LOOSE_SITE_OR_OPERATOR)")
+    stale = sorted(name for name in LOOSE_SITE_OR_OPERATOR
+                   if name not in {found for found, _ in public_services()})
+    assert stale == []
 
 
 def test_every_service_taking_a_site_is_classified() -> None:
@@ -936,7 +982,7 @@ def test_every_service_taking_a_site_is_classified() -> None:
     assert doubled == [], f"in more than one table: {doubled}"
     missing = sorted(services_taking_a_site() - set(classified))
     assert missing == [], (
-        f"services taking a site_id in no table of {__name__}: {missing} "
+        f"services taking acting in no table of {__name__}: {missing} "
         "(put each in READERS_BY_ID, LIST_READERS, WRITERS or NOT_RECORD_READERS)")
 
 
@@ -1006,11 +1052,11 @@ def _cases(table: dict[str, Any]) -> list[Any]:
 def test_the_two_sites_hold_their_own_records(world: World) -> None:
     """The walk means something only if B's records are really there, at B."""
     with reading(world.desk.engine) as session:
-        at_b = plain(lists.item_page(session, site_id=world.b.site_id, where=[],
+        at_b = plain(lists.item_page(session, acting=Acting(world.b.site_id), where=[],
                                      now=world.now))
         assert traces_of(at_b, world.b) != []
         assert traces_of(at_b, world.a) == []
-        got = timeline.get_request(session, site_id=world.b.site_id,
+        got = timeline.get_request(session, acting=Acting(world.b.site_id),
                                    request_id=world.b.request_id)
         assert got.site_id == world.b.site_id
     assert world.a.site_id != world.b.site_id

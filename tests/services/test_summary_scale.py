@@ -22,6 +22,7 @@ from deskapp.models import AuditEntry, Unit
 from deskapp.models.handover import Handover, HandoverItem, Shift
 from deskapp.models.release import ReleaseSlip
 from deskapp.services import dashboard, operators
+from deskapp.services.acting import Acting
 from deskapp.services.custody import core
 from deskapp.services.handover import handovers
 from deskapp.services.release import slips
@@ -47,8 +48,8 @@ def filled(desk: Desk) -> Summary:
     day_start = local_day_start(now, core.zone_of(desk.settings))
     with transaction(desk.engine) as session:
         operator_id = operators.add_operator(
-            session, site_id=site, login="wangfang", display_name="王芳", role="operator",
-            secret="1111", now=now, actor=None).id
+            session, acting=Acting(site), login="wangfang", display_name="王芳", role="operator",
+            secret="1111", now=now).id
     with desk.engine.begin() as connection:
         connection.execute(insert(_table(Unit)), [{"site_id": site, "code": "1-1-101",
                                                   "building": "1", "entrance": "1",
@@ -131,7 +132,7 @@ def statements(desk: Desk) -> Iterator[list[tuple[str, Any]]]:
 def _summary(filled: Summary) -> dashboard.DeskSummary:
     desk = filled.desk
     with reading(desk.engine) as session:
-        return dashboard.desk_summary(session, site_id=desk.site_id, now=filled.now,
+        return dashboard.desk_summary(session, acting=Acting(desk.site_id), now=filled.now,
                                       day_start=filled.day_start, settings=desk.settings)
 
 
@@ -141,9 +142,9 @@ def test_the_counts_are_those_of_the_lists_at_their_boundaries(filled: Summary) 
         today_before = int(session.execute(
             select(func.count()).select_from(_table(AuditEntry))
             .where(_table(AuditEntry).c.at >= filled.day_start)).scalar_one())
-        unreviewed = handovers.unreviewed(session, site_id=desk.site_id)
-        refused = handovers.refused_waiting(session, site_id=desk.site_id)
-        issued = slips.issued_today(session, site_id=desk.site_id, now=filled.now,
+        unreviewed = handovers.unreviewed(session, acting=Acting(desk.site_id))
+        refused = handovers.refused_waiting(session, acting=Acting(desk.site_id))
+        issued = slips.issued_today(session, acting=Acting(desk.site_id), now=filled.now,
                                     settings=desk.settings)
     summary = _summary(filled)
     assert summary.handovers_unreviewed == len(unreviewed) == 4  # not the open one
@@ -157,8 +158,8 @@ def test_the_supervisor_list_of_refused_items_is_one_page_the_count_all(
         filled: Summary) -> None:
     desk = filled.desk
     with reading(desk.engine) as session:
-        assert len(handovers.refused_waiting(session, site_id=desk.site_id, limit=2)) == 2
-        assert handovers.refused_waiting_count(session, site_id=desk.site_id) == 3
+        assert len(handovers.refused_waiting(session, acting=Acting(desk.site_id), limit=2)) == 2
+        assert handovers.refused_waiting_count(session, acting=Acting(desk.site_id)) == 3
 
 
 _SUMMARY_INDEXES = {

@@ -19,6 +19,7 @@ from deskapp.formatting import desk_zone
 from deskapp.models import AuditEntry, Operator
 from deskapp.models.requests import ServiceRequest
 from deskapp.services import audit, versions
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
     Homes,
@@ -35,8 +36,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _edit(desk: Desk, actor: Operator, request_id: int, *, seen: int | None,
           **fields: str) -> ServiceRequest:
     with transaction(desk.engine) as session:
-        return lifecycle.edit_request(session, site_id=desk.site_id, request_id=request_id,
-                                      now=desk.clock.now(), actor=actor, seen_version=seen,
+        return lifecycle.edit_request(session, acting=Acting(desk.site_id, actor),
+                                      request_id=request_id,
+                                      now=desk.clock.now(), seen_version=seen,
                                       settings=desk.settings, **fields)
 
 
@@ -148,6 +150,7 @@ from deskapp.config import load_settings
 from deskapp.db import transaction
 from deskapp.desk import open_desk
 from deskapp.models import Operator
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle
 from sqlmodel import select
 
@@ -156,8 +159,8 @@ desk = open_desk(load_settings(data_dir=data_dir, database_url=url or None,
                                password_hash_profile="cheapest"))
 with transaction(desk.engine) as session:
     actor = session.exec(select(Operator).where(Operator.login == login)).one()
-    lifecycle.edit_request(session, site_id=desk.site_id, request_id=int(request_id),
-                           now=desk.clock.now(), actor=actor, seen_version=int(seen),
+    lifecycle.edit_request(session, acting=Acting(desk.site_id, actor),
+                           request_id=int(request_id), now=desk.clock.now(), seen_version=int(seen),
                            settings=desk.settings, summary="另一台前台写的描述")
 print("saved", flush=True)
 """

@@ -30,6 +30,7 @@ from deskapp.screens.custody.ledger_forms import (
     yes_no,
 )
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 from deskapp.services.custody import core, keys
 from deskapp.services.custody.keys import Borrower, KeyRow
 from deskapp.services.custody.lists import Page
@@ -81,8 +82,8 @@ class RegisterKeyForm(LedgerForm):
         place, custodian = self.value("#key-place"), self.value("#key-custodian")
         pieces = self.number("#key-pieces", field="pieces")
         return lambda session: keys.register_key(
-            session, site_id=desk.site_id, unit=unit, label=label, place=place,
-            custodian=custodian, pieces=pieces, now=now, actor=actor,
+            session, acting=Acting(desk.site_id, actor), unit=unit, label=label, place=place,
+            custodian=custodian, pieces=pieces, now=now,
         )
 
 
@@ -149,15 +150,16 @@ class LendKeyForm(LedgerForm):
         )
         if kind == ISSUE:
             return lambda session: keys.issue_key(
-                session, site_id=desk.site_id, key_id=key_id, owner=borrower, now=now,
-                actor=actor, settings=desk.settings)
+                session, acting=Acting(desk.site_id, actor), key_id=key_id, owner=borrower, now=now,
+                settings=desk.settings)
         due = parse_local_time(self.value("#lend-due"), now=now,
                                zone=desk_zone(desk.settings.timezone), field="due_at")
         purpose = self.value("#lend-purpose")
         approved_by = self.manager if kind == BorrowerKind.SALES.value else None
         return lambda session: keys.lend_key(
-            session, site_id=desk.site_id, key_id=key_id, borrower=borrower, purpose=purpose,
-            due_at=due, now=now, actor=actor, settings=desk.settings, approved_by=approved_by,
+            session, acting=Acting(desk.site_id, actor), key_id=key_id, borrower=borrower,
+            purpose=purpose,
+            due_at=due, now=now, settings=desk.settings, approved_by=approved_by,
         )
 
 
@@ -177,7 +179,7 @@ class ReturnKeyForm(LedgerForm):
         key_id, returned_by = self.key_id, self.value("#return-by")
         note = self.value("#return-note")
         return lambda session: keys.return_key(
-            session, site_id=desk.site_id, key_id=key_id, now=now, actor=actor,
+            session, acting=Acting(desk.site_id, actor), key_id=key_id, now=now,
             returned_by=returned_by, note=note)
 
 
@@ -196,8 +198,9 @@ class ChaseForm(LedgerForm):
 
     def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
         loan_id, note = self.loan_id, self.value("#chase-note")
-        return lambda session: keys.chase(session, site_id=desk.site_id, loan_id=loan_id,
-                                          note=note, now=now, actor=actor)
+        return lambda session: keys.chase(session, acting=Acting(desk.site_id, actor),
+                                          loan_id=loan_id,
+                                          note=note, now=now)
 
 
 def status_cell(row: KeyRow) -> Text:
@@ -243,14 +246,14 @@ class KeysDesk(LedgerDesk):
     def fetch(self, session: Session, *, desk: Desk, now: datetime, offset: int,
               limit: int) -> Page[KeyRow]:
         if self.view == REGISTER:
-            return keys.register(session, site_id=desk.site_id, now=now, offset=offset,
+            return keys.register(session, acting=Acting(desk.site_id), now=now, offset=offset,
                                  limit=limit)
-        return keys.keys_out(session, site_id=desk.site_id, now=now,
+        return keys.keys_out(session, acting=Acting(desk.site_id), now=now,
                              overdue_only=self.view == OVERDUE, offset=offset, limit=limit)
 
     def record_text(self, session: Session, *, desk: Desk, now: datetime,
                     record_id: int) -> Text:
-        key = keys.get_key(session, site_id=desk.site_id, key_id=record_id)
+        key = keys.get_key(session, acting=Acting(desk.site_id), key_id=record_id)
         zone = desk_zone(desk.settings.timezone)
 
         def when(moment: datetime | None) -> str:
@@ -278,7 +281,7 @@ class KeysDesk(LedgerDesk):
             out.append("\n")
             out.append_text(lines(pairs))
         out.append("\n" + _("Timeline") + "\n", style="bold")
-        for event in keys.key_timeline(session, site_id=desk.site_id, key_id=record_id):
+        for event in keys.key_timeline(session, acting=Acting(desk.site_id), key_id=record_id):
             out.append(f"{when(event.at)}  {core.event_label(event.kind)}  {event.note}\n")
         return out
 
@@ -289,7 +292,7 @@ class KeysDesk(LedgerDesk):
     def _out_view(self, record_id: int) -> str:
         desk = self.desk_app.desk
         key = self.desk_app.read(
-            lambda session: keys.get_key(session, site_id=desk.site_id, key_id=record_id))
+            lambda session: keys.get_key(session, acting=Acting(desk.site_id), key_id=record_id))
         if key is None or key.status == KeyStatus.OUT.value:
             return self.view
         return REGISTER
@@ -298,7 +301,7 @@ class KeysDesk(LedgerDesk):
         desk = self.desk_app.desk
         try:
             with reading(desk.engine) as session:
-                key = keys.get_key(session, site_id=desk.site_id, key_id=record_id)
+                key = keys.get_key(session, acting=Acting(desk.site_id), key_id=record_id)
                 unit_code = directory.unit_code(session, key.unit_id)
         except DeskError as error:
             self.app.notify(error.message, severity="error")

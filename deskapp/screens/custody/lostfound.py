@@ -30,6 +30,7 @@ from deskapp.screens.custody.ledger_forms import (
     yes_no,
 )
 from deskapp.services import printing
+from deskapp.services.acting import Acting
 from deskapp.services.custody import core, lostfound, lostfound_print
 from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.lists import ItemRow, Page
@@ -101,8 +102,9 @@ class FoundItemForm(LedgerForm):
             condition=self.value("#found-condition"),
             owner_hint=self.value("#found-owner"),
         )
-        return lambda session: lostfound.register_found(session, site_id=desk.site_id, form=form,
-                                                        now=now, actor=actor)
+        return lambda session: lostfound.register_found(session, acting=Acting(desk.site_id, actor),
+                                                        form=form,
+                                                        now=now)
 
 
 class ClaimForm(LedgerForm):
@@ -138,8 +140,8 @@ class ClaimForm(LedgerForm):
         )
         item_id, description_check = self.item_id, self.value("#claim-description")
         return lambda session: lostfound.claim(
-            session, site_id=desk.site_id, item_id=item_id, claimant=claimant,
-            description_check=description_check, now=now, actor=actor, settings=desk.settings)
+            session, acting=Acting(desk.site_id, actor), item_id=item_id, claimant=claimant,
+            description_check=description_check, now=now, settings=desk.settings)
 
 
 class HandoverForm(LedgerForm):
@@ -160,8 +162,9 @@ class HandoverForm(LedgerForm):
     def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
         item_ids, receiver = list(self.item_ids), self.value("#handover-receiver")
         return lambda session: lostfound.hand_over(
-            session, site_id=desk.site_id, item_ids=item_ids, receiver=receiver, now=now,
-            actor=actor, settings=desk.settings)
+            session, acting=Acting(desk.site_id, actor), item_ids=item_ids, receiver=receiver,
+            now=now,
+            settings=desk.settings)
 
 
 class DisposeForm(LedgerForm):
@@ -217,8 +220,9 @@ class DisposeForm(LedgerForm):
         first, second = self.witnesses[0], self.witnesses[1]
         item_id, note = self.item_id, self.value("#dispose-note")
         return lambda session: lostfound.dispose(
-            session, site_id=desk.site_id, item_id=item_id, witness_a=first, witness_b=second,
-            note=note, now=now, actor=actor, settings=desk.settings)
+            session, acting=Acting(desk.site_id, actor), item_id=item_id, witness_a=first,
+            witness_b=second,
+            note=note, now=now, settings=desk.settings)
 
 
 class LostDesk(LedgerDesk):
@@ -256,31 +260,31 @@ class LostDesk(LedgerDesk):
     def _list(self, session: Session, desk: Desk, now: datetime) -> list[ItemRow]:
         """The hand-over or disposal list whole: its print, the hand-over of every item."""
         if self.view == HANDOVER:
-            return lostfound.handover_list(session, site_id=desk.site_id, now=now,
+            return lostfound.handover_list(session, acting=Acting(desk.site_id), now=now,
                                            settings=desk.settings)
-        return lostfound.disposal_list(session, site_id=desk.site_id, now=now,
+        return lostfound.disposal_list(session, acting=Acting(desk.site_id), now=now,
                                        settings=desk.settings)
 
     def fetch(self, session: Session, *, desk: Desk, now: datetime, offset: int,
               limit: int) -> Page[ItemRow]:
         site, settings = desk.site_id, desk.settings
         if self.view == NOTICE:
-            return lostfound.notice_page(session, site_id=site, now=now, settings=settings,
+            return lostfound.notice_page(session, acting=Acting(site), now=now, settings=settings,
                                          offset=offset, limit=limit)
         if self.view == HANDOVER:
-            return lostfound.handover_page(session, site_id=site, now=now, settings=settings,
+            return lostfound.handover_page(session, acting=Acting(site), now=now, settings=settings,
                                            offset=offset, limit=limit)
         if self.view == DISPOSAL:
-            return lostfound.disposal_page(session, site_id=site, now=now, settings=settings,
+            return lostfound.disposal_page(session, acting=Acting(site), now=now, settings=settings,
                                            offset=offset, limit=limit)
         return lostfound.lost_items(
-            session, site_id=site, now=now, settings=settings,
+            session, acting=Acting(site), now=now, settings=settings,
             status=None if self.view == ALL else self.view, offset=offset, limit=limit,
         )
 
     def record_text(self, session: Session, *, desk: Desk, now: datetime,
                     record_id: int) -> Text:
-        item = core.get_item(session, site_id=desk.site_id, item_id=record_id,
+        item = core.get_item(session, acting=Acting(desk.site_id), item_id=record_id,
                                 ledger=Ledger.LOST.value)
         zone = desk_zone(desk.settings.timezone)
 
@@ -308,14 +312,14 @@ class LostDesk(LedgerDesk):
             pairs.append((_("Disposed"), f"{when(item.disposed_at)}  {item.disposal_note}"))
         out.append_text(lines(pairs))
         out.append("\n" + _("Timeline") + "\n", style="bold")
-        for event in core.timeline(session, site_id=desk.site_id, item_id=record_id):
+        for event in core.timeline(session, acting=Acting(desk.site_id), item_id=record_id):
             out.append(f"{when(event.at)}  {core.event_label(event.kind)}  {event.note}\n")
         return out
 
     def view_of(self, record_id: int) -> str:
         desk = self.desk_app.desk
         item = self.desk_app.read(
-            lambda session: core.get_item(session, site_id=desk.site_id, item_id=record_id))
+            lambda session: core.get_item(session, acting=Acting(desk.site_id), item_id=record_id))
         if item is None:
             return self.view
         return item.status if item.status in _STATE_VIEWS else ALL
@@ -326,7 +330,7 @@ class LostDesk(LedgerDesk):
             return f"{row.code}  {row.description}  ({row.found_where})"
         desk = self.desk_app.desk
         item = self.desk_app.read(
-            lambda session: core.get_item(session, site_id=desk.site_id, item_id=record_id))
+            lambda session: core.get_item(session, acting=Acting(desk.site_id), item_id=record_id))
         if item is None:
             return ""
         return f"{item.code}  {item.description}  ({item.found_where})"
@@ -335,7 +339,7 @@ class LostDesk(LedgerDesk):
         desk = self.desk_app.desk
         try:
             with reading(desk.engine) as session:
-                item = core.get_item(session, site_id=desk.site_id, item_id=record_id)
+                item = core.get_item(session, acting=Acting(desk.site_id), item_id=record_id)
         except DeskError as error:
             self.app.notify(error.message, severity="error")
             return
@@ -399,7 +403,7 @@ class LostDesk(LedgerDesk):
                 return lostfound_print.disposal_document(
                     self._list(session, desk, now), now=now, zone=zone, site_name=site,
                     printed_by=who, months=desk.settings.lost_found_disposal_months)
-            notice = lostfound.weekly_notice(session, site_id=desk.site_id, now=now,
+            notice = lostfound.weekly_notice(session, acting=Acting(desk.site_id), now=now,
                                              settings=desk.settings)
             return lostfound_print.notice_document(notice, zone=zone, site_name=site,
                                                    printed_by=who)

@@ -32,6 +32,7 @@ from deskapp.screens.custody.ledger_forms import (
     tone,
     yes_no,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.custody import core, parcels
 from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.lists import ItemRow, Page
@@ -92,7 +93,7 @@ class LogParcelForm(LedgerForm):
         )
         consent = self.said_yes("#parcel-consent")
         return lambda session: parcels.log_parcel(
-            session, site_id=desk.site_id, form=form, consent=consent, now=now, actor=actor,
+            session, acting=Acting(desk.site_id, actor), form=form, consent=consent, now=now,
             settings=desk.settings)
 
 
@@ -223,9 +224,10 @@ class CheckInForm(LedgerForm):
         def save() -> CustodyItem:
             with transaction(desk.engine) as session:
                 return parcels.check_in(
-                    session, site_id=desk.site_id, scan=scan.tracking, carrier=scan.carrier,
+                    session, acting=Acting(desk.site_id, actor), scan=scan.tracking,
+                    carrier=scan.carrier,
                     unit=scan.unit, resident_name=scan.resident, shelf=scan.shelf,
-                    consent=scan.consent, now=desk.clock.now(), actor=actor,
+                    consent=scan.consent, now=desk.clock.now(),
                     settings=desk.settings,
                 )
 
@@ -310,8 +312,9 @@ class PickupForm(LedgerForm):
                               signed=self.said_yes("#pickup-signed"))
         item_id = self.item_id
         return lambda session: parcels.pick_up(
-            session, site_id=desk.site_id, item_id=item_id, collector=collector, now=now,
-            actor=actor, settings=desk.settings)
+            session, acting=Acting(desk.site_id, actor), item_id=item_id, collector=collector,
+            now=now,
+            settings=desk.settings)
 
 
 class ParcelsDesk(LedgerDesk):
@@ -341,12 +344,13 @@ class ParcelsDesk(LedgerDesk):
 
     def fetch(self, session: Session, *, desk: Desk, now: datetime, offset: int,
               limit: int) -> Page[ItemRow]:
-        return parcels.waiting(session, site_id=desk.site_id, now=now, settings=desk.settings,
+        return parcels.waiting(session, acting=Acting(desk.site_id), now=now,
+                               settings=desk.settings,
                                overdue_only=self.view == OVERDUE, offset=offset, limit=limit)
 
     def record_text(self, session: Session, *, desk: Desk, now: datetime,
                     record_id: int) -> Text:
-        item = core.get_item(session, site_id=desk.site_id, item_id=record_id,
+        item = core.get_item(session, acting=Acting(desk.site_id), item_id=record_id,
                                 ledger=Ledger.PARCEL.value)
         zone = desk_zone(desk.settings.timezone)
 
@@ -366,7 +370,7 @@ class ParcelsDesk(LedgerDesk):
                       (_("Collector"), item.released_to)]
         out.append_text(lines(pairs))
         out.append("\n" + _("Timeline") + "\n", style="bold")
-        for event in core.timeline(session, site_id=desk.site_id, item_id=record_id):
+        for event in core.timeline(session, acting=Acting(desk.site_id), item_id=record_id):
             out.append(f"{when(event.at)}  {core.event_label(event.kind)}  {event.note}\n")
         return out
 
@@ -377,7 +381,7 @@ class ParcelsDesk(LedgerDesk):
         desk = self.desk_app.desk
         try:
             with reading(desk.engine) as session:
-                item = core.get_item(session, site_id=desk.site_id, item_id=record_id,
+                item = core.get_item(session, acting=Acting(desk.site_id), item_id=record_id,
                                         ledger=Ledger.PARCEL.value)
         except DeskError as error:
             self.app.notify(error.message, severity="error")

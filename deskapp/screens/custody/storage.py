@@ -43,6 +43,7 @@ from deskapp.screens.custody.storage_panes import (
     TicketPane,
     TicketShown,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.custody import storage
 from deskapp.services.custody.storage_ticket import RECEIPT_WIDTH, save_ticket, ticket_document
 from deskapp.services.printing import render_text
@@ -247,7 +248,7 @@ class StorageScreen(DeskScreen):
         desk = self.desk_app.desk
         try:
             with reading(desk.engine) as session:
-                item = storage.to_collect(session, site_id=desk.site_id, code=text,
+                item = storage.to_collect(session, acting=Acting(desk.site_id), code=text,
                                           zone=self.desk_app.zone)
         except DeskError as error:
             if self.mode != LIST:
@@ -291,7 +292,7 @@ class StorageScreen(DeskScreen):
 
         def build_and_save() -> Printed:
             with reading(desk.engine) as session:
-                item, unit_code = storage.ticket_item(session, site_id=desk.site_id,
+                item, unit_code = storage.ticket_item(session, acting=Acting(desk.site_id),
                                                       item_id=item_id)
             doc = ticket_document(item, site_name=site_name, zone=zone, unit_code=unit_code,
                                   printed_at=now, printed_by=printed_by)

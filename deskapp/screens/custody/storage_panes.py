@@ -41,6 +41,7 @@ from deskapp.screens.custody.storage_views import (
     record_text,
     row_cells,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.custody import checks, lists, storage
 from deskapp.widgets.form import ChoiceBar, FormField, TextInput, clear_errors, show_error
 from deskapp.widgets.staff_pin import StaffPinModal
@@ -195,9 +196,9 @@ class HeldPane(Vertical, StoragePane):
         desk = self.storage.desk_app.desk
         now = desk.clock.now()
         if self.state.view == "all":
-            return storage.history(session, site_id=desk.site_id, now=now,
+            return storage.history(session, acting=Acting(desk.site_id), now=now,
                                    settings=desk.settings, limit=PAGE, offset=offset)
-        return storage.held(session, site_id=desk.site_id, now=now, settings=desk.settings,
+        return storage.held(session, acting=Acting(desk.site_id), now=now, settings=desk.settings,
                             overdue_only=self.state.view == "overdue", limit=PAGE,
                             offset=offset)
 
@@ -207,7 +208,7 @@ class HeldPane(Vertical, StoragePane):
 
         def page_and_overdue(session: Session) -> tuple[lists.Page[lists.ItemRow], int]:
             return self._page(session, self._loaded), storage.overdue_count(
-                session, site_id=desk.site_id, now=now, settings=desk.settings)
+                session, acting=Acting(desk.site_id), now=now, settings=desk.settings)
 
         found = self.read(page_and_overdue)
         if found is None:
@@ -354,7 +355,7 @@ class DepositPane(Vertical, StoragePane):
         self.query_one("#field-unit", FormField).clear_error()
         desk = self.storage.desk_app.desk
         depositor = self.read(lambda session: storage.depositor_from_pick(
-            session, site_id=desk.site_id, unit_id=event.unit.unit_id,
+            session, acting=Acting(desk.site_id), unit_id=event.unit.unit_id,
             resident_id=event.unit.resident_id))
         if depositor is None:
             return
@@ -399,8 +400,9 @@ class DepositPane(Vertical, StoragePane):
         def save() -> CustodyItem:
             with transaction(desk.engine) as session:
                 return storage.deposit(
-                    session, site_id=desk.site_id, form=storage_form, now=desk.clock.now(),
-                    actor=operator, exception_by=exception_by, exception_note=exception_note,
+                    session, acting=Acting(desk.site_id, operator), form=storage_form,
+                    now=desk.clock.now(),
+                    exception_by=exception_by, exception_note=exception_note,
                 )
 
         self.storage.run_db(save, self._saved, failed=self._refused, name="save")
@@ -489,7 +491,7 @@ class ItemPane(Horizontal, StoragePane):
         now = desk.clock.now()
         try:  # an item not found, or the database in trouble: the record says so
             with reading(desk.engine) as session:
-                shown = storage.record(session, site_id=desk.site_id, item_id=item_id,
+                shown = storage.record(session, acting=Acting(desk.site_id), item_id=item_id,
                                        now=now, settings=desk.settings)
             text = record_text(shown, now=now, zone=self.storage.desk_app.zone,
                                colours=self.colours())
@@ -550,8 +552,9 @@ class ItemPane(Horizontal, StoragePane):
             def save() -> CustodyItem:
                 with transaction(desk.engine) as session:
                     return storage.collect(
-                        session, site_id=desk.site_id, code=code, collector=collector,
-                        now=desk.clock.now(), actor=operator, settings=desk.settings,
+                        session, acting=Acting(desk.site_id, operator), code=code,
+                        collector=collector,
+                        now=desk.clock.now(), settings=desk.settings,
                     )
         elif self.kind == "lost-item":
             item_id, supervisor, note = state.item_id, state.lost_supervisor, self.collector.note()
@@ -560,9 +563,10 @@ class ItemPane(Horizontal, StoragePane):
             def save() -> CustodyItem:
                 with transaction(desk.engine) as session:
                     return storage.release_without_ticket(
-                        session, site_id=desk.site_id, item_id=item_id, collector=collector,
+                        session, acting=Acting(desk.site_id, operator), item_id=item_id,
+                        collector=collector,
                         supervisor=supervisor, note=note, now=desk.clock.now(),
-                        actor=operator, settings=desk.settings,
+                        settings=desk.settings,
                     )
         else:
             return
@@ -636,7 +640,7 @@ class LostPane(Vertical, StoragePane):
             for label, width in self.columns():
                 table.add_column(label, width=width)
         rows = self.read(lambda session: storage.find_lost_ticket(
-            session, site_id=desk.site_id, query=query, now=now, settings=desk.settings,
+            session, acting=Acting(desk.site_id), query=query, now=now, settings=desk.settings,
             limit=LOST_HITS))
         if rows is None:
             return

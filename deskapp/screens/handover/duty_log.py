@@ -32,6 +32,7 @@ from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.screens.base import DeskScreen
 from deskapp.screens.custody.ledger_forms import PAGE, LedgerForm, Write, text_input, tone
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.handover import dutylog, shifts
 from deskapp.services.handover.dutylog import MAX_TEXT, DutyLine, ShiftLog
@@ -77,13 +78,13 @@ def read_shift(session: Session, *, desk: Desk, now: datetime,
     running = shifts.times_at(calendar, now)
     times = running if starts_at is None else shifts.times_at(calendar, starts_at)
     current = times.starts_at == running.starts_at
-    shift = shifts.shift_starting(session, site_id=desk.site_id, starts_at=times.starts_at)
+    shift = shifts.shift_starting(session, acting=Acting(desk.site_id), starts_at=times.starts_at)
     if shift is None or shift.id is None:
         return ShiftShown(times.starts_at, times.ends_at, current, worked=False)
     return ShiftShown(
         as_utc(shift.starts_at), as_utc(shift.ends_at), current, worked=True,
         operators=[operator.display_name for operator in shifts.operators_of(session, shift.id)],
-        log=dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift.id, limit=PAGE,
+        log=dutylog.shift_log(session, acting=Acting(desk.site_id), shift_id=shift.id, limit=PAGE,
                               newest=True, around=around),
         shift_id=shift.id,
     )
@@ -155,7 +156,7 @@ class DutyEntryForm(LedgerForm):
         unit = picker.picked.unit_code if picker.picked is not None else picker.value
         record = self.value("#duty-record")
         return lambda session: dutylog.write_entry(
-            session, site_id=desk.site_id, actor=actor, now=now, settings=desk.settings,
+            session, acting=Acting(desk.site_id, actor), now=now, settings=desk.settings,
             text=text, anomaly=anomaly, unit=unit, record=record,
         )
 
@@ -260,7 +261,8 @@ class DutyLogScreen(DeskScreen):
         offset = max(0, first - PAGE) if older else first + len(self.lines)
         limit = first - offset if older else PAGE
         log = app.read(lambda session: dutylog.shift_log(
-            session, site_id=app.desk.site_id, shift_id=shift_id, offset=offset, limit=limit))
+            session, acting=Acting(app.desk.site_id), shift_id=shift_id, offset=offset,
+            limit=limit))
         if log is None:
             return
         loaded = {line.id for line in self.lines}
@@ -302,7 +304,7 @@ class DutyLogScreen(DeskScreen):
         app = self.desk_app
         query = self.query_text
         found = app.read(lambda session: dutylog.search_log(
-            session, site_id=app.desk.site_id, query=query, limit=SEARCH_LIMIT))
+            session, acting=Acting(app.desk.site_id), query=query, limit=SEARCH_LIMIT))
         if found is None:
             return
         self.lines = found

@@ -53,6 +53,7 @@ from deskapp.screens.requests.dialogs import (
     StepModal,
     Values,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.handover import assembly, handovers, sheet
 from deskapp.services.handover.handovers import HandoverView, SealedLine, Side
 from deskapp.widgets.confirm import ConfirmModal
@@ -206,9 +207,9 @@ class HandoverScreen(DeskScreen):
         desk = self.desk_app.desk
         now = desk.clock.now()
         def read(session: Session) -> tuple[HandoverView | None, list[SealedLine]]:
-            view = handovers.open_view(session, site_id=desk.site_id, now=now,
+            view = handovers.open_view(session, acting=Acting(desk.site_id), now=now,
                                        settings=desk.settings)
-            past = [] if view else handovers.recent_sealed(session, site_id=desk.site_id)
+            past = [] if view else handovers.recent_sealed(session, acting=Acting(desk.site_id))
             return view, past
 
         answer = self.desk_app.read(read)
@@ -478,7 +479,7 @@ class HandoverScreen(DeskScreen):
         now = desk.clock.now()
         self._say(_("Gathering the desk's open business…"))
         self._write(lambda session: handovers.start(
-            session, site_id=desk.site_id, actor=actor, now=now, settings=desk.settings),
+            session, acting=Acting(desk.site_id, actor), now=now, settings=desk.settings),
             lambda _handover: self._started())
 
     def _started(self) -> None:
@@ -539,8 +540,9 @@ class HandoverScreen(DeskScreen):
                                     field="next_at")
             with transaction(desk.engine) as session:
                 handovers.settle_item(
-                    session, site_id=desk.site_id, handover_id=handover_id, item_id=item_id,
-                    actor=actor, now=now, level=str(values["level"]),
+                    session, acting=Acting(desk.site_id, actor), handover_id=handover_id,
+                    item_id=item_id,
+                    now=now, level=str(values["level"]),
                     next_action=str(values["next_action"]), next_at=when,
                     contingency=str(values["contingency"]))
             return None
@@ -594,9 +596,10 @@ class HandoverScreen(DeskScreen):
         def run(values: Values) -> str | None:
             assert actor is not None
             with transaction(desk.engine) as session:
-                handovers.explain(session, site_id=desk.site_id, handover_id=handover_id,
+                handovers.explain(session, acting=Acting(desk.site_id, actor),
+                                  handover_id=handover_id,
                                   count_id=count_id, explanation=str(values["explanation"]),
-                                  actor=actor, now=desk.clock.now())
+                                  now=desk.clock.now())
             return None
 
         form = StepForm(
@@ -620,7 +623,7 @@ class HandoverScreen(DeskScreen):
         now = desk.clock.now()
         people = self.desk_app.read(lambda session: [
             (operator.login, operator.display_name) for operator in handovers.candidates(
-                session, site_id=desk.site_id, handover=view.handover, now=now)]) or []
+                session, acting=Acting(desk.site_id), handover=view.handover, now=now)]) or []
         if not people:
             self._say(_("Nobody else can take over: add or unlock an operator."), error=True)
             return
@@ -631,8 +634,9 @@ class HandoverScreen(DeskScreen):
         def run(values: Values) -> str | None:
             assert actor is not None
             with transaction(desk.engine) as session:
-                handovers.name_incoming(session, site_id=desk.site_id, handover_id=handover_id,
-                                        login=str(values["incoming"]), actor=actor,
+                handovers.name_incoming(session, acting=Acting(desk.site_id, actor),
+                                        handover_id=handover_id,
+                                        login=str(values["incoming"]),
                                         now=desk.clock.now())
             return None
 
@@ -664,7 +668,7 @@ class HandoverScreen(DeskScreen):
         if following is not None:
             self._select(following)
         self._write(lambda session: handovers.take_item(
-            session, site_id=desk.site_id, handover_id=handover_id, item_id=item_id,
+            session, acting=Acting(desk.site_id), handover_id=handover_id, item_id=item_id,
             accept=True, now=desk.clock.now()),
             lambda _item: self._taken([item_id], _("Accepted.")),
             name=f"take-{item_id}", failed=lambda error: self._not_taken([item_id], error))
@@ -714,7 +718,7 @@ class HandoverScreen(DeskScreen):
         if later is not None:
             self._select(later)
         self._write(lambda session: handovers.accept_routine(
-            session, site_id=desk.site_id, handover_id=handover_id, group=group,
+            session, acting=Acting(desk.site_id), handover_id=handover_id, group=group,
             now=desk.clock.now()),
             lambda accepted: self._taken(routine, _(
                 "{count} routine item(s) of {group} accepted.").format(
@@ -734,7 +738,7 @@ class HandoverScreen(DeskScreen):
 
         def run(values: Values) -> str | None:
             with transaction(desk.engine) as session:
-                handovers.take_item(session, site_id=desk.site_id, handover_id=handover_id,
+                handovers.take_item(session, acting=Acting(desk.site_id), handover_id=handover_id,
                                     item_id=item_id, accept=False, reason=str(values["reason"]),
                                     now=desk.clock.now())
             return None
@@ -761,7 +765,8 @@ class HandoverScreen(DeskScreen):
         now = desk.clock.now()
         people = self.desk_app.read(lambda session: [
             (operator.login, operator.display_name)
-            for operator in handovers.supervisors(session, site_id=desk.site_id, now=now)]) or []
+            for operator in handovers.supervisors(session, acting=Acting(desk.site_id),
+                                                  now=now)]) or []
         if not people:
             self._say(_("No supervisor can sign in to carry it: finish the item first."),
                       error=True)
@@ -769,7 +774,7 @@ class HandoverScreen(DeskScreen):
 
         def run(values: Values) -> str | None:
             fields: dict[str, Any] = {
-                "site_id": desk.site_id, "handover_id": handover_id,
+                "acting": Acting(desk.site_id), "handover_id": handover_id,
                 "login": str(values["login"]), "pin": str(values["pin"]),
                 "reason": str(values["carry_reason"]), "now": desk.clock.now(),
                 "settings": desk.settings}
@@ -816,7 +821,7 @@ class HandoverScreen(DeskScreen):
 
         self._counts_typed.add(count_id)
         self._write_count(lambda session: handovers.count(
-            session, site_id=desk.site_id, handover_id=handover_id, count_id=count_id,
+            session, acting=Acting(desk.site_id), handover_id=handover_id, count_id=count_id,
             counted=typed, now=desk.clock.now()), refused, count_id=count_id)
         # On to the next count at once: the next digits typed belong to it.
         if following is not None:
@@ -861,7 +866,7 @@ class HandoverScreen(DeskScreen):
                                            (Side.INCOMING, view.handover.incoming_signed_at))
                  if not signed]
         logins = self.desk_app.read(lambda session: {side: handovers.signer_login(
-            session, site_id=desk.site_id, handover_id=handover_id, side=side)
+            session, acting=Acting(desk.site_id), handover_id=handover_id, side=side)
             for side in sides})
         if logins is None:
             return
@@ -871,7 +876,8 @@ class HandoverScreen(DeskScreen):
             with transaction(desk.engine) as session:
                 for side in sides:
                     try:
-                        handovers.sign(session, site_id=desk.site_id, handover_id=handover_id,
+                        handovers.sign(session, acting=Acting(desk.site_id),
+                                       handover_id=handover_id,
                                        side=side, login=logins[side],
                                        pin=str(values[f"pin_{side}"]), now=desk.clock.now(),
                                        settings=desk.settings)
@@ -910,7 +916,7 @@ class HandoverScreen(DeskScreen):
 
         def build_and_save() -> tuple[Path, Path]:
             with reading(desk.engine) as session:
-                doc = sheet.handover_document(session, site_id=desk.site_id,
+                doc = sheet.handover_document(session, acting=Acting(desk.site_id),
                                               handover_id=handover_id, settings=desk.settings,
                                               now=now, printed_by=printed_by)
             try:
@@ -952,8 +958,8 @@ class HandoverScreen(DeskScreen):
         def run(values: Values) -> str | None:
             assert actor is not None
             with transaction(desk.engine) as session:
-                signed = handovers.review_day(session, site_id=desk.site_id, day=day,
-                                              actor=actor, remarks=str(values["remarks"]),
+                signed = handovers.review_day(session, acting=Acting(desk.site_id, actor), day=day,
+                                              remarks=str(values["remarks"]),
                                               now=desk.clock.now(), settings=desk.settings)
             return _("{count} handover(s) of {day} reviewed.").format(count=signed,
                                                                       day=day.isoformat())
@@ -973,8 +979,9 @@ class HandoverScreen(DeskScreen):
         def run(values: Values) -> str | None:
             assert actor is not None
             with transaction(desk.engine) as session:
-                handovers.add_addendum(session, site_id=desk.site_id, handover_id=handover_id,
-                                       actor=actor, text=str(values["text"]),
+                handovers.add_addendum(session, acting=Acting(desk.site_id, actor),
+                                       handover_id=handover_id,
+                                       text=str(values["text"]),
                                        now=desk.clock.now())
             return None
 
@@ -989,7 +996,7 @@ class HandoverScreen(DeskScreen):
             return
         desk = self.desk_app.desk
         waiting = self.desk_app.read(lambda session: handovers.refused_waiting(
-            session, site_id=desk.site_id)) or []
+            session, acting=Acting(desk.site_id))) or []
         if not waiting:
             self._say(_("No refused item waits for the supervisor."))
             return
@@ -1010,8 +1017,9 @@ class HandoverScreen(DeskScreen):
         def run(values: Values) -> str | None:
             assert actor is not None
             with transaction(desk.engine) as session:
-                handovers.settle_refused(session, site_id=desk.site_id, item_id=item_id,
-                                         actor=actor, note=str(values["note"]),
+                handovers.settle_refused(session, acting=Acting(desk.site_id, actor),
+                                         item_id=item_id,
+                                         note=str(values["note"]),
                                          now=desk.clock.now())
             return None
 

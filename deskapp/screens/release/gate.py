@@ -25,6 +25,7 @@ from deskapp.formatting import desk_zone
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
 from deskapp.screens.custody.ledger_forms import LedgerForm, Write, text_input
+from deskapp.services.acting import Acting
 from deskapp.services.release import checks, slips
 from deskapp.services.release.slips import GateView
 from deskapp.widgets.form import FormField, TextInput
@@ -46,7 +47,8 @@ class SendBackForm(LedgerForm):
 
     def write(self, *, desk: Any, now: Any, actor: Any) -> Write:
         note, slip_id = self.value("#back-note"), self.slip_id
-        return lambda session: slips.send_back(session, site_id=desk.site_id, slip_id=slip_id,
+        return lambda session: slips.send_back(session, acting=Acting(desk.site_id),
+                                               slip_id=slip_id,
                                                note=note, now=now, guard=actor,
                                                settings=desk.settings)
 
@@ -120,7 +122,7 @@ class GateScreen(DeskScreen):
             return
         try:
             with reading(desk.engine) as session:
-                view = slips.at_gate(session, site_id=desk.site_id, text=text,
+                view = slips.at_gate(session, acting=Acting(desk.site_id), text=text,
                                      now=desk.clock.now(), settings=desk.settings)
         except DeskError as error:  # a wrong check character, no such slip, no database
             self.view = None
@@ -247,7 +249,7 @@ class GateScreen(DeskScreen):
 
         def save() -> GateView:
             with transaction(desk.engine) as session:
-                return slips.tick(session, site_id=desk.site_id, slip_id=view.slip_id,
+                return slips.tick(session, acting=Acting(desk.site_id), slip_id=view.slip_id,
                                   line_id=line_id, now=desk.clock.now(), guard=guard,
                                   settings=desk.settings)
 
@@ -273,7 +275,7 @@ class GateScreen(DeskScreen):
 
         def save() -> Any:
             with transaction(desk.engine) as session:
-                return slips.release(session, site_id=desk.site_id, slip_id=view.slip_id,
+                return slips.release(session, acting=Acting(desk.site_id), slip_id=view.slip_id,
                                      now=desk.clock.now(), guard=guard, settings=desk.settings)
 
         self.run_db(save, self._released, failed=self._refused, name="gate")

@@ -21,6 +21,7 @@ from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.models.release import ApplicantRelation, ReleaseReason
 from deskapp.screens.custody.ledger_forms import LedgerForm, Write, text_input, yes_no
+from deskapp.services.acting import Acting
 from deskapp.services.custody.checks import SUPERVISORS
 from deskapp.services.directory import MAX_NAME_LENGTH, relation_label
 from deskapp.services.release import checks, moving_out, slips
@@ -153,11 +154,13 @@ class SlipFormModal(LedgerForm):
     def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
         form, amend = self.read_form(desk, now), self.amend
         if amend is not None:
-            return lambda session: slips.revise(session, site_id=desk.site_id, slip_id=amend,
-                                                form=form, now=now, actor=actor,
+            return lambda session: slips.revise(session, acting=Acting(desk.site_id, actor),
+                                                slip_id=amend,
+                                                form=form, now=now,
                                                 settings=desk.settings)
-        return lambda session: slips.create(session, site_id=desk.site_id, form=form, now=now,
-                                            actor=actor, settings=desk.settings)
+        return lambda session: slips.create(session, acting=Acting(desk.site_id, actor), form=form,
+                                            now=now,
+                                            settings=desk.settings)
 
 
 def _number_label(number: OnFileNumber) -> str:
@@ -209,13 +212,14 @@ class ConfirmationForm(LedgerForm):
         if how == IN_PERSON:
             id_checked = self.said_yes("#confirm-id")
             return lambda session: slips.record_in_person(
-                session, site_id=desk.site_id, slip_id=slip_id, resident_id=resident_id,
-                id_checked=id_checked, now=now, actor=actor)
+                session, acting=Acting(desk.site_id, actor), slip_id=slip_id,
+                resident_id=resident_id,
+                id_checked=id_checked, now=now)
         phone = self.value("#confirm-phone").strip() or how
         reason = self.value("#confirm-why")
         return lambda session: slips.record_confirmation(
-            session, site_id=desk.site_id, slip_id=slip_id, resident_id=resident_id,
-            phone=phone, off_file_reason=reason, now=now, actor=actor)
+            session, acting=Acting(desk.site_id, actor), slip_id=slip_id, resident_id=resident_id,
+            phone=phone, off_file_reason=reason, now=now)
 
 
 class SettlementForm(LedgerForm):
@@ -246,10 +250,9 @@ class SettlementForm(LedgerForm):
         def settle(session: Any) -> Any:
             for item, settled, note in answers:
                 moving_out.record_settlement(
-                    session, site_id=desk.site_id, slip_id=slip_id, kind=item.kind,
-                    record_id=item.record_id, settled=settled, note=note, now=now,
-                    actor=actor)
-            return slips.get_slip(session, site_id=desk.site_id, slip_id=slip_id)
+                    session, acting=Acting(desk.site_id, actor), slip_id=slip_id, kind=item.kind,
+                    record_id=item.record_id, settled=settled, note=note, now=now)
+            return slips.get_slip(session, acting=Acting(desk.site_id), slip_id=slip_id)
 
         return settle
 
@@ -280,8 +283,7 @@ class FeesForm(LedgerForm):
     def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
         by, slip_id = self.value("#fees-by"), self.slip_id
         return lambda session: slips.record_fees_settled(
-            session, site_id=desk.site_id, slip_id=slip_id, confirmed_by=by, now=now,
-            actor=actor)
+            session, acting=Acting(desk.site_id, actor), slip_id=slip_id, confirmed_by=by, now=now)
 
 
 class IssueForm(LedgerForm):
@@ -328,8 +330,9 @@ class IssueForm(LedgerForm):
         override = None
         if self.broken and self.supervisor is not None:
             override = Override(self.supervisor, self.value("#issue-reason"))
-        return lambda session: slips.issue(session, site_id=desk.site_id, slip_id=slip_id,
-                                           now=now, actor=actor, settings=desk.settings,
+        return lambda session: slips.issue(session, acting=Acting(desk.site_id, actor),
+                                           slip_id=slip_id,
+                                           now=now, settings=desk.settings,
                                            override=override)
 
 
@@ -347,5 +350,6 @@ class VoidForm(LedgerForm):
 
     def write(self, *, desk: Desk, now: datetime, actor: Operator | None) -> Write:
         reason, slip_id = self.value("#void-reason"), self.slip_id
-        return lambda session: slips.void(session, site_id=desk.site_id, slip_id=slip_id,
-                                          reason=reason, now=now, actor=actor)
+        return lambda session: slips.void(session, acting=Acting(desk.site_id, actor),
+                                          slip_id=slip_id,
+                                          reason=reason, now=now)

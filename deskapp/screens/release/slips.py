@@ -28,6 +28,7 @@ from deskapp.screens.base import DeskScreen
 from deskapp.screens.custody.ledger_forms import LedgerDesk, done, flagged, lines
 from deskapp.screens.release import slip_forms
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 from deskapp.services.custody.lists import Page
 from deskapp.services.release import moving_out, reconciliation, slips
 from deskapp.services.release.slips import SlipRow
@@ -118,10 +119,11 @@ class SlipsDesk(LedgerDesk):
               limit: int) -> Page[Any]:
         site, settings = desk.site_id, desk.settings
         if self.view != WEEK:
-            return slips.desk_list(session, site_id=site, view=self.view, now=now,
+            return slips.desk_list(session, acting=Acting(site), view=self.view, now=now,
                                    settings=settings, offset=offset, limit=limit)
         today = now.astimezone(desk_zone(settings.timezone)).date()
-        week = slips.week_page(session, site_id=site, week_start=reconciliation.week_of(today),
+        week = slips.week_page(session, acting=Acting(site),
+                               week_start=reconciliation.week_of(today),
                                settings=settings, offset=offset, limit=limit)
         self._week_filed = week.filed
         return Page(rows=[_WeekRow(row.slip_id, row.code, row.unit, row.released_at, row.filed)
@@ -146,7 +148,7 @@ class SlipsDesk(LedgerDesk):
     def view_of(self, record_id: int) -> str:
         desk = self.desk_app.desk
         slip = self.desk_app.read(
-            lambda session: slips.get_slip(session, site_id=desk.site_id, slip_id=record_id))
+            lambda session: slips.get_slip(session, acting=Acting(desk.site_id), slip_id=record_id))
         if slip is None:
             return self.view
         if slip.status in (SlipStatus.DRAFT.value, SlipStatus.SENT_BACK.value):
@@ -162,8 +164,8 @@ class SlipsDesk(LedgerDesk):
         now = desk.clock.now()
         try:
             with reading(desk.engine) as session:
-                slip = slips.get_slip(session, site_id=desk.site_id, slip_id=record_id)
-                step = slips.next_step(session, site_id=desk.site_id, slip_id=record_id,
+                slip = slips.get_slip(session, acting=Acting(desk.site_id), slip_id=record_id)
+                step = slips.next_step(session, acting=Acting(desk.site_id), slip_id=record_id,
                                        settings=desk.settings, now=now)
                 about = slip_about(session, slip, desk)
                 form = self._form_for(session, desk, now, slip, step, about)
@@ -176,8 +178,8 @@ class SlipsDesk(LedgerDesk):
         elif step == slips.FILE:
             self._ask(_("File slip {code}: the guard's copy is back at the desk?").format(
                 code=code), lambda session: slips.file(
-                    session, site_id=desk.site_id, slip_id=record_id, now=desk.clock.now(),
-                    actor=self.desk_app.operator), _("Filed {code}.").format(code=code))
+                    session, acting=Acting(desk.site_id, self.desk_app.operator), slip_id=record_id,
+                    now=desk.clock.now()), _("Filed {code}.").format(code=code))
         elif step == slips.RETURNED:
             self.items_back(record_id, code)
         elif slip.status == SlipStatus.ISSUED.value:
@@ -192,16 +194,16 @@ class SlipsDesk(LedgerDesk):
         slip_id = slip.id or 0
         if step == slips.CONFIRM:
             return slip_forms.ConfirmationForm(
-                slip_id, about, slips.offered_numbers(session, site_id=desk.site_id,
+                slip_id, about, slips.offered_numbers(session, acting=Acting(desk.site_id),
                                                       slip_id=slip_id),
-                slips.owners_on_file(session, site_id=desk.site_id, slip_id=slip_id))
+                slips.owners_on_file(session, acting=Acting(desk.site_id), slip_id=slip_id))
         if step == slips.SETTLE:
             return slip_forms.SettlementForm(slip_id, about,
                                              moving_out.unsettled(session, slip, now))
         if step == slips.FEES:
             return slip_forms.FeesForm(slip_id, about)
         if step == slips.ISSUE:
-            found = slips.problems(session, site_id=desk.site_id, slip_id=slip_id,
+            found = slips.problems(session, acting=Acting(desk.site_id), slip_id=slip_id,
                                    settings=desk.settings, now=now)
             return slip_forms.IssueForm(slip_id, about, [problem.message for problem in found])
         if step == slips.AMEND:
@@ -259,7 +261,7 @@ class SlipsDesk(LedgerDesk):
         desk = self.desk_app.desk
         try:
             with reading(desk.engine) as session:
-                current = slips.get_slip(session, site_id=desk.site_id, slip_id=slip.id)
+                current = slips.get_slip(session, acting=Acting(desk.site_id), slip_id=slip.id)
                 form = slip_forms.SlipFormModal(amend=slip.id,
                                                 form=slips.form_of(session, current),
                                                 about=slip_about(session, current, desk))
@@ -274,7 +276,7 @@ class SlipsDesk(LedgerDesk):
             return
         desk, slip_id = self.desk_app.desk, slip.id
         about = self.desk_app.read(lambda session: slip_about(
-            session, slips.get_slip(session, site_id=desk.site_id, slip_id=slip_id), desk))
+            session, slips.get_slip(session, acting=Acting(desk.site_id), slip_id=slip_id), desk))
         if about is None:
             return
         self.app.push_screen(form := slip_forms.VoidForm(slip_id, about), self._after(form))
@@ -289,8 +291,8 @@ class SlipsDesk(LedgerDesk):
         desk = self.desk_app.desk
         self._ask(_("Slip {code}: are the repaired items back?").format(code=code),
                   lambda session: slips.mark_returned(
-                      session, site_id=desk.site_id, slip_id=slip_id, now=desk.clock.now(),
-                      actor=self.desk_app.operator),
+                      session, acting=Acting(desk.site_id, self.desk_app.operator), slip_id=slip_id,
+                      now=desk.clock.now()),
                   _("{code}: the items are back.").format(code=code))
 
     def action_week_csv(self) -> None:
@@ -303,7 +305,7 @@ class SlipsDesk(LedgerDesk):
         def write() -> Any:
             with reading(desk.engine) as session:
                 return reconciliation.write_week(
-                    session, site_id=desk.site_id, site_code=desk.settings.site_code,
+                    session, acting=Acting(desk.site_id), site_code=desk.settings.site_code,
                     week_start=reconciliation.week_of(today), settings=desk.settings,
                     out_dir=desk.settings.data_dir / "exports")
 
@@ -322,6 +324,7 @@ class SlipsDesk(LedgerDesk):
 
     def print_slip(self, slip_id: int) -> None:
         """The slip as an A4 PDF and a receipt text, in the prints folder."""
+        from deskapp.services.acting import Acting
         from deskapp.services.release import slip_print
 
         desk, app = self.desk_app.desk, self.desk_app
@@ -332,9 +335,9 @@ class SlipsDesk(LedgerDesk):
         def save() -> Any:
             with reading(desk.engine) as session:
                 doc = slip_print.slip_document(
-                    session, site_id=desk.site_id, slip_id=slip_id, site_name=app.site_name,
+                    session, acting=Acting(desk.site_id), slip_id=slip_id, site_name=app.site_name,
                     zone=zone, printed_at=desk.clock.now(), printed_by=who)
-                code = slips.get_slip(session, site_id=desk.site_id, slip_id=slip_id).code
+                code = slips.get_slip(session, acting=Acting(desk.site_id), slip_id=slip_id).code
             return slip_print.save_slip(doc, folder=desk.settings.data_dir / "prints",
                                         code=code or str(slip_id), replace_missing=True)
 
@@ -369,7 +372,7 @@ def slip_about(session: Session, slip: ReleaseSlip, desk: Desk) -> str:
 def slip_text(session: Session, *, desk: Desk, now: datetime, slip_id: int) -> Text:
     """The slip in full for the record pane: lines, people, confirmation, what stops it."""
     zone = desk_zone(desk.settings.timezone)
-    slip = slips.get_slip(session, site_id=desk.site_id, slip_id=slip_id)
+    slip = slips.get_slip(session, acting=Acting(desk.site_id), slip_id=slip_id)
 
     def when(moment: datetime | None) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
@@ -431,7 +434,7 @@ def slip_text(session: Session, *, desk: Desk, now: datetime, slip_id: int) -> T
     if slip.filed_at:
         out.append(_("Filed: {when}").format(when=when(slip.filed_at)) + "\n")
     if slip.status == SlipStatus.DRAFT.value:
-        found = slips.problems(session, site_id=desk.site_id, slip_id=slip_id,
+        found = slips.problems(session, acting=Acting(desk.site_id), slip_id=slip_id,
                                settings=desk.settings, now=now)
         if found:
             out.append("\n" + _("Before it is issued") + "\n", style="bold")
@@ -440,7 +443,7 @@ def slip_text(session: Session, *, desk: Desk, now: datetime, slip_id: int) -> T
         else:
             out.append("\n" + _("Ready: Enter issues and prints it.") + "\n", style="green")
     if slip.reason == "moving_out":
-        items = moving_out.outstanding(session, site_id=desk.site_id, unit_id=slip.unit_id,
+        items = moving_out.outstanding(session, acting=Acting(desk.site_id), unit_id=slip.unit_id,
                                        now=now, slip_id=slip_id)
         out.append("\n" + _("The unit still has at the desk") + "\n", style="bold")
         if not items:
@@ -483,7 +486,7 @@ class ReleaseScreen(DeskScreen):
         """A slip code scanned or typed anywhere: the slip, ready for its next step."""
         desk = self.desk_app.desk
         slip = self.desk_app.read(
-            lambda session: slips.get_by_code(session, site_id=desk.site_id, text=text))
+            lambda session: slips.get_by_code(session, acting=Acting(desk.site_id), text=text))
         if slip is None or slip.id is None:
             return
         self._pending = slip.id

@@ -27,6 +27,7 @@ from deskapp.screens.requests import card_text
 from deskapp.screens.requests.card_text import NOT_IN_MENU, SECTIONS, CardContext
 from deskapp.screens.requests.dialogs import MenuEntry, StepForm, StepMenu, StepModal
 from deskapp.screens.requests.step_forms import WORK_STEP_LABELS, StepForms
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle as requests
 from deskapp.services.requests import views, workorders
 from deskapp.services.requests.labels import ESCALATION_LABELS, label
@@ -83,7 +84,7 @@ class RequestScreen(DeskScreen):
         try:
             with reading(app.desk.engine) as session:
                 self.card = views.request_card(
-                    session, site_id=app.desk.site_id, request_id=self.request_id,
+                    session, acting=Acting(app.desk.site_id), request_id=self.request_id,
                     now=app.desk.clock.now())
         except DeskError as error:
             self.query_one("#request-header", Static).update(Text("✗ " + error.message))
@@ -234,7 +235,7 @@ class RequestScreen(DeskScreen):
         """One service call in its own transaction, with the desk's usual arguments."""
         app = self.desk_app
         arguments: dict[str, Any] = {
-            "site_id": app.desk.site_id, "now": app.desk.clock.now(), "actor": app.operator,
+            "acting": Acting(app.desk.site_id, app.operator), "now": app.desk.clock.now(),
             target: target_id if target_id is not None else self.request_id,
         }
         if settings:
@@ -253,5 +254,5 @@ class RequestScreen(DeskScreen):
     def _operator_choices(self) -> list[tuple[str, str]]:
         app = self.desk_app
         staff = app.read(lambda session: requests.handover_candidates(
-            session, site_id=app.desk.site_id, request_id=self.request_id)) or []
+            session, acting=Acting(app.desk.site_id), request_id=self.request_id)) or []
         return [(str(person.id), f"{person.display_name} ({person.login})") for person in staff]

@@ -44,6 +44,7 @@ from deskapp.screens.requests.intake_side import (
     unit_lines,
     visitor_lines,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle, views
 from deskapp.services.requests.labels import (
     CHANNEL_LABELS,
@@ -314,7 +315,7 @@ class IntakeScreen(DeskScreen):
         try:
             with reading(desk.engine) as session:
                 context = views.unit_context(
-                    session, site_id=desk.site_id, unit_id=unit_id, now=desk.clock.now()
+                    session, acting=Acting(desk.site_id), unit_id=unit_id, now=desk.clock.now()
                 )
                 body.update(unit_lines(context, now=desk.clock.now()))
                 residents = list(context.residents)
@@ -425,8 +426,8 @@ class IntakeScreen(DeskScreen):
         def save() -> tuple[str, datetime | None]:
             with transaction(desk.engine) as session:
                 request = lifecycle.create_request(
-                    session, site_id=desk.site_id, settings=desk.settings,
-                    now=desk.clock.now(), actor=actor,
+                    session, acting=Acting(desk.site_id, actor), settings=desk.settings,
+                    now=desk.clock.now(),
                     kind=draft.kind, channel=draft.channel, summary=draft.summary,
                     unit_id=draft.picked.unit_id if draft.picked else None,
                     unit_code=None if draft.picked else draft.unit_text,

@@ -20,6 +20,7 @@ from deskapp.i18n import N_, _
 from deskapp.screens.base import DatabaseWork
 from deskapp.screens.requests.intake_choices import AdvancingChoiceBar
 from deskapp.services import instructions
+from deskapp.services.acting import Acting
 from deskapp.services.requests.labels import INSTRUCTION_LABELS, label
 from deskapp.widgets.confirm import ConfirmModal
 from deskapp.widgets.form import FormField, TextInput, clear_errors, show_error
@@ -110,9 +111,9 @@ class InstructionModal(DatabaseWork[bool], ModalScreen[bool]):
         def save() -> None:
             with transaction(desk.engine) as session:
                 instructions.add_instruction(
-                    session, site_id=desk.site_id, unit_id=unit_id, kind=kind,
+                    session, acting=Acting(desk.site_id, actor), unit_id=unit_id, kind=kind,
                     expires_on=until, text=text, given_by=given_by, now=desk.clock.now(),
-                    actor=actor, settings=desk.settings,
+                    settings=desk.settings,
                 )
 
         self.run_db(save, lambda _: self.dismiss(True), failed=self._refused, name="save")

@@ -28,6 +28,7 @@ from deskapp.errors import DeskError
 from deskapp.formatting import format_when
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
+from deskapp.services.acting import Acting
 from deskapp.services.requests import rules as request_rules
 from deskapp.services.requests import views as request_views
 from deskapp.services.requests.labels import (
@@ -148,7 +149,7 @@ class QueueScreen(DeskScreen):
 
         def sweep() -> None:  # it writes: in a thread, so a locked database freezes nothing
             with transaction(desk.engine) as session:
-                request_rules.sweep(session, site_id=desk.site_id, now=now,
+                request_rules.sweep(session, acting=Acting(desk.site_id), now=now,
                                     settings=desk.settings)
 
         def not_swept(error: DeskError) -> None:
@@ -177,7 +178,7 @@ class QueueScreen(DeskScreen):
         try:
             with reading(app.desk.engine) as session:
                 page = request_views.queue(
-                    session, site_id=app.desk.site_id, now=now, view=self.view,
+                    session, acting=Acting(app.desk.site_id), now=now, view=self.view,
                     operator_id=operator.id if operator else None, kind=self.kind,
                     status=self.status, severity=self.severity,
                     building=self.building.strip() or None,
@@ -196,7 +197,7 @@ class QueueScreen(DeskScreen):
         try:
             with reading(app.desk.engine) as session:
                 found = request_views.search_requests(
-                    session, site_id=app.desk.site_id, query=self.query_text,
+                    session, acting=Acting(app.desk.site_id), query=self.query_text,
                     now=app.desk.clock.now(), limit=PAGE_SIZE,
                 )
         except DeskError as error:

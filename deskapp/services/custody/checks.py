@@ -17,6 +17,7 @@ from sqlmodel import Session
 from deskapp.errors import InvalidInput
 from deskapp.i18n import _
 from deskapp.models import Operator, Role
+from deskapp.services.acting import Acting
 from deskapp.services.directory import MAX_NAME_LENGTH
 from deskapp.services.privacy import mask_id_number
 from deskapp.services.text import check_length as check_length
@@ -88,9 +89,10 @@ def clean_id_number(value: str, *, field: str = "id_number", required: bool = Fa
 
 
 def require_role(
-    operator: Operator | None, roles: tuple[str, ...], *, site_id: int, field: str, message: str
+    operator: Operator | None, roles: tuple[str, ...], *, acting: Acting, field: str, message: str
 ) -> Operator:
     """``operator`` if it is an active operator of the site with one of ``roles``."""
+    site_id = acting.site_id
     if (
         operator is None
         or operator.site_id != site_id
@@ -159,9 +161,10 @@ def check_collector(
 
 
 def check_witnesses(
-    session: Session, *, site_id: int, witness_a: Operator | None, witness_b: Operator | None
+    session: Session, *, acting: Acting, witness_a: Operator | None, witness_b: Operator | None
 ) -> tuple[Operator, Operator]:
     """Two different active staff of the site sign a disposal."""
+    site_id = acting.site_id
     for field, witness in (("witness_a", witness_a), ("witness_b", witness_b)):
         if witness is None or witness.site_id != site_id or not witness.active:
             raise InvalidInput(

@@ -34,6 +34,7 @@ from deskapp.models.custody import (
     Ledger,
 )
 from deskapp.services import audit, codes
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.custody.checks import (
     MAX_NOTE,
@@ -132,16 +133,18 @@ def flushed_id(value: int | None) -> int:
 
 
 def get_item(
-    session: Session, *, site_id: int, item_id: int, ledger: str | None = None
+    session: Session, *, acting: Acting, item_id: int, ledger: str | None = None
 ) -> CustodyItem:
+    site_id = acting.site_id
     item = session.get(CustodyItem, item_id, populate_existing=True)
     if item is None or item.site_id != site_id or (ledger is not None and item.ledger != ledger):
         raise NotFound(_("This record does not exist (any more)."), field="code")
     return item
 
 
-def get_by_code(session: Session, *, site_id: int, text: str, ledger: str) -> CustodyItem:
+def get_by_code(session: Session, *, acting: Acting, text: str, ledger: str) -> CustodyItem:
     """The item whose ticket/tag code was typed or scanned, for one ledger."""
+    site_id = acting.site_id
     code = codes.check_code(text)
     expected = LEDGER_PREFIX[ledger]
     if code.prefix != expected:
@@ -166,8 +169,9 @@ def get_by_code(session: Session, *, site_id: int, text: str, ledger: str) -> Cu
     return item
 
 
-def timeline(session: Session, *, site_id: int, item_id: int) -> list[CustodyEvent]:
+def timeline(session: Session, *, acting: Acting, item_id: int) -> list[CustodyEvent]:
     """The events of an item, oldest first."""
+    site_id = acting.site_id
     return list(
         session.exec(
             select(CustodyEvent)
@@ -195,15 +199,16 @@ def audit_view(record: Any) -> dict[str, Any]:
 def add_event(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     kind: EventKind,
     now: datetime,
-    actor: Operator | None,
     item_id: int | None = None,
     key_id: int | None = None,
     loan_id: int | None = None,
     note: str = "",
 ) -> CustodyEvent:
+    site_id = acting.site_id
+    actor = acting.operator
     event = CustodyEvent(
         site_id=site_id, item_id=item_id, key_id=key_id, loan_id=loan_id, kind=kind.value,
         at=now, operator_id=actor.id if actor else None,
@@ -216,10 +221,9 @@ def add_event(
 def receive(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     ledger: Ledger,
     now: datetime,
-    actor: Operator | None,
     fields: dict[str, Any],
     open_key: str | None = None,
     note: str = "",
@@ -231,6 +235,8 @@ def receive(
     carrier and tracking number) is unique among waiting items: a second one is
     refused by the database as well, so two desks cannot log the same parcel.
     """
+    site_id = acting.site_id
+    actor = acting.operator
     item = CustodyItem(
         site_id=site_id, ledger=ledger.value, status=ItemStatus.HELD.value, received_at=now,
         received_by_id=actor.id if actor else None, open_key=open_key, created_at=now,
@@ -243,7 +249,7 @@ def receive(
     ).first() is not None)
     session.add(item)
     add_event(
-        session, site_id=site_id, kind=EventKind.RECEIVED, now=now, actor=actor,
+        session, acting=acting, kind=EventKind.RECEIVED, now=now,
         item_id=item.id, note=note,
     )
     session.flush()
@@ -330,11 +336,10 @@ def transition(
 def release(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item: CustodyItem,
     collector: CheckedCollector,
     now: datetime,
-    actor: Operator | None,
     note: str = "",
     approved_by: Operator | None = None,
     allowed: tuple[ItemStatus, ...] = (ItemStatus.HELD,),
@@ -343,6 +348,8 @@ def release(
     action: str = "custody.release",
 ) -> CustodyItem:
     """Hand ``item`` to a verified collector who signed; refuses a second hand-out."""
+    site_id = acting.site_id
+    actor = acting.operator
     before = audit_view(item)
     transition(
         session, item, allowed=allowed, zone=zone,
@@ -361,7 +368,7 @@ def release(
         },
     )
     add_event(
-        session, site_id=site_id, kind=EventKind.RELEASED, now=now, actor=actor,
+        session, acting=acting, kind=EventKind.RELEASED, now=now,
         item_id=item.id, note=event_note or collector.name,
     )
     session.flush()
@@ -375,19 +382,20 @@ def release(
 def move(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item_id: int,
     place: str,
     now: datetime,
-    actor: Operator | None,
 ) -> CustodyItem:
     """Put a held item on another shelf."""
-    item = get_item(session, site_id=site_id, item_id=item_id)
+    site_id = acting.site_id
+    actor = acting.operator
+    item = get_item(session, acting=acting, item_id=item_id)
     place = clean_text(place, field="place", label=_("the shelf"), max_length=MAX_PLACE,
                        required=True)
     before = audit_view(item)
     transition(session, item, allowed=(ItemStatus.HELD,), values={"place": place})
-    add_event(session, site_id=site_id, kind=EventKind.MOVED, now=now, actor=actor,
+    add_event(session, acting=acting, kind=EventKind.MOVED, now=now,
               item_id=item.id, note=place)
     session.flush()
     audit.record(
@@ -400,18 +408,19 @@ def move(
 def add_note(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item_id: int,
     note: str,
     now: datetime,
-    actor: Operator | None,
     kind: EventKind = EventKind.NOTE,
 ) -> CustodyEvent:
     """A line on the item's timeline (a call to the owner, a resident notified)."""
-    item = get_item(session, site_id=site_id, item_id=item_id)
+    site_id = acting.site_id
+    actor = acting.operator
+    item = get_item(session, acting=acting, item_id=item_id)
     text = clean_text(note, field="note", label=_("the note"), max_length=MAX_NOTE,
                       required=kind == EventKind.NOTE, multiline=True)
-    event = add_event(session, site_id=site_id, kind=kind, now=now, actor=actor,
+    event = add_event(session, acting=acting, kind=kind, now=now,
                       item_id=item.id, note=text)
     session.flush()
     audit.record(
@@ -425,14 +434,15 @@ def add_note(
 def void(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item_id: int,
     reason: str,
     now: datetime,
-    actor: Operator | None,
 ) -> CustodyItem:
     """Void an item entered by mistake; it stays in the ledger with the reason."""
-    item = get_item(session, site_id=site_id, item_id=item_id)
+    site_id = acting.site_id
+    actor = acting.operator
+    item = get_item(session, acting=acting, item_id=item_id)
     reason = clean_text(reason, field="reason", label=_("the reason"), max_length=MAX_SHORT,
                         required=True)
     before = audit_view(item)
@@ -441,7 +451,7 @@ def void(
         values={"status": ItemStatus.VOID.value, "voided_at": now,
                 "voided_by_id": actor.id if actor else None, "void_reason": reason},
     )
-    add_event(session, site_id=site_id, kind=EventKind.VOIDED, now=now, actor=actor,
+    add_event(session, acting=acting, kind=EventKind.VOIDED, now=now,
               item_id=item.id, note=reason)
     session.flush()
     audit.record(
@@ -454,13 +464,12 @@ def void(
 def dispose(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item: CustodyItem,
     witness_a: Operator,
     witness_b: Operator,
     note: str,
     now: datetime,
-    actor: Operator | None,
     allowed: tuple[ItemStatus, ...] = (ItemStatus.HELD, ItemStatus.ADMIN),
     action: str = "custody.dispose",
 ) -> CustodyItem:
@@ -469,6 +478,8 @@ def dispose(
     The timeline line carries the witnesses' names before the note, so the note
     is refused (not cut) when both do not fit in one line of ``MAX_NOTE``.
     """
+    site_id = acting.site_id
+    actor = acting.operator
     witnessed = f"{witness_a.display_name}, {witness_b.display_name}. "
     check_length(note, field="note", label=_("how it was disposed of"),
                  max_length=max(0, MAX_NOTE - len(witnessed)))
@@ -479,7 +490,7 @@ def dispose(
                 "witness_a_id": witness_a.id, "witness_b_id": witness_b.id},
     )
     add_event(
-        session, site_id=site_id, kind=EventKind.DISPOSED, now=now, actor=actor,
+        session, acting=acting, kind=EventKind.DISPOSED, now=now,
         item_id=item.id, note=witnessed + note,
     )
     session.flush()
@@ -493,21 +504,22 @@ def dispose(
 def hand_to_admin(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item: CustodyItem,
     receiver: str,
     now: datetime,
-    actor: Operator | None,
     action: str = "custody.admin",
 ) -> CustodyItem:
     """Record that the admin office took the item (``receiver`` already checked)."""
+    site_id = acting.site_id
+    actor = acting.operator
     before = audit_view(item)
     transition(
         session, item, allowed=(ItemStatus.HELD,),
         values={"status": ItemStatus.ADMIN.value, "admin_at": now,
                 "admin_by_id": actor.id if actor else None, "admin_receiver": receiver},
     )
-    add_event(session, site_id=site_id, kind=EventKind.ADMIN, now=now, actor=actor,
+    add_event(session, acting=acting, kind=EventKind.ADMIN, now=now,
               item_id=item.id, note=receiver)
     session.flush()
     audit.record(

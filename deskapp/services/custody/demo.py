@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from deskapp.config import Settings
 from deskapp.formatting import local_day_start
 from deskapp.models import Operator, Resident, Role, Unit
+from deskapp.services.acting import Acting
 from deskapp.services.custody import keys, lostfound, parcels, storage
 from deskapp.services.custody.checks import Collector
 
@@ -93,55 +94,60 @@ class _Week:
 def _deposit(week: _Week, label: str, form: storage.StorageForm, when: datetime,
              exception_note: str = "") -> None:
     week.made[label] = storage.deposit(
-        week.session, site_id=week.site_id, form=form, now=when, actor=week.on_duty(when),
+        week.session, acting=Acting(week.site_id, week.on_duty(when)), form=form, now=when,
         exception_by=week.supervisor if exception_note else None, exception_note=exception_note,
     )
 
 
 def _collect(week: _Week, label: str, name: str, when: datetime) -> None:
     storage.collect(
-        week.session, site_id=week.site_id, code=week.made[label].code or "",
+        week.session, acting=Acting(week.site_id, week.on_duty(when)),
+        code=week.made[label].code or "",
         collector=Collector(name=name, relation="本人", id_checked=True, signed=True),
-        now=when, actor=week.on_duty(when), settings=week.settings,
+        now=when, settings=week.settings,
     )
 
 
 def _release_lost_ticket(week: _Week, label: str, name: str, when: datetime) -> None:
     storage.release_without_ticket(
-        week.session, site_id=week.site_id, item_id=week.made[label].id or 0,
+        week.session, acting=Acting(week.site_id, week.on_duty(when)),
+        item_id=week.made[label].id or 0,
         collector=Collector(name=name, relation="本人", id_checked=True, signed=True),
         supervisor=week.supervisor, note="寄存票遗失，核对身份证与寄存登记一致，主管同意放行",
-        now=when, actor=week.on_duty(when), settings=week.settings,
+        now=when, settings=week.settings,
     )
 
 
 def _register_found(week: _Week, label: str, form: lostfound.FoundForm, when: datetime) -> None:
     week.made[label] = lostfound.register_found(
-        week.session, site_id=week.site_id, form=form, now=when, actor=week.on_duty(when)
+        week.session, acting=Acting(week.site_id, week.on_duty(when)), form=form, now=when
     )
 
 
 def _claim(week: _Week, label: str, name: str, phone: str, when: datetime) -> None:
     lostfound.claim(
-        week.session, site_id=week.site_id, item_id=week.made[label].id or 0,
+        week.session, acting=Acting(week.site_id, week.on_duty(when)),
+        item_id=week.made[label].id or 0,
         claimant=Collector(name=name, phone=phone, id_checked=True,
                            id_number=demo_id_number(week.rng), signed=True),
         description_check="能准确说出物品特征及内有物品", now=when,
-        actor=week.on_duty(when), settings=week.settings,
+        settings=week.settings,
     )
 
 
 def _to_admin(week: _Week, label: str, when: datetime) -> None:
-    lostfound.hand_over(week.session, site_id=week.site_id, item_ids=[week.made[label].id or 0],
-                        receiver="行政部 周敏", now=when, actor=week.on_duty(when),
+    lostfound.hand_over(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+                        item_ids=[week.made[label].id or 0],
+                        receiver="行政部 周敏", now=when,
                         settings=week.settings)
 
 
 def _register_key(week: _Week, label: str, unit: Unit, index: int, when: datetime) -> None:
     week.made[label] = keys.register_key(
-        week.session, site_id=week.site_id, unit=unit.code, label=KEY_LABELS[index % 2],
+        week.session, acting=Acting(week.site_id, week.supervisor), unit=unit.code,
+        label=KEY_LABELS[index % 2],
         place=f"钥匙柜 A-{index + 1:02d}", custodian=week.supervisor.display_name,
-        pieces=1 + index % 3, now=when, actor=week.supervisor,
+        pieces=1 + index % 3, now=when,
     )
 
 
@@ -150,38 +156,42 @@ def _lend(week: _Week, label: str, borrower: keys.Borrower, purpose: str,
     if label not in week.made:
         return
     week.made["loan-" + label] = keys.lend_key(
-        week.session, site_id=week.site_id, key_id=week.made[label].id or 0, borrower=borrower,
-        purpose=purpose, due_at=due, now=when, actor=week.on_duty(when), settings=week.settings,
+        week.session, acting=Acting(week.site_id, week.on_duty(when)),
+        key_id=week.made[label].id or 0, borrower=borrower,
+        purpose=purpose, due_at=due, now=when, settings=week.settings,
         approved_by=week.manager if approved else None,
     )
 
 
 def _give_back(week: _Week, label: str, when: datetime) -> None:
     if label in week.made:
-        keys.return_key(week.session, site_id=week.site_id, key_id=week.made[label].id or 0,
-                        now=when, actor=week.on_duty(when))
+        keys.return_key(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+                        key_id=week.made[label].id or 0,
+                        now=when)
 
 
 def _chase(week: _Week, label: str, when: datetime) -> None:
     loan = week.made.get("loan-" + label)
     if loan is not None and loan.returned_at is None:
-        keys.chase(week.session, site_id=week.site_id, loan_id=loan.id or 0,
-                   note="电话联系陈工，答应今天上午送回", now=when, actor=week.supervisor)
+        keys.chase(week.session, acting=Acting(week.site_id, week.supervisor), loan_id=loan.id or 0,
+                   note="电话联系陈工，答应今天上午送回", now=when)
 
 
 def _check_in(week: _Week, label: str, unit: Unit, name: str, phone: str, carrier: str,
               tracking: str, shelf: str, when: datetime) -> None:
     week.made[label] = parcels.check_in(
-        week.session, site_id=week.site_id, scan=tracking, carrier=carrier, unit=unit.code,
-        resident_name=name, shelf=shelf, consent=True, now=when, actor=week.on_duty(when),
+        week.session, acting=Acting(week.site_id, week.on_duty(when)), scan=tracking,
+        carrier=carrier, unit=unit.code,
+        resident_name=name, shelf=shelf, consent=True, now=when,
         settings=week.settings, phone=phone,
     )
 
 
 def _pick_up(week: _Week, label: str, name: str, when: datetime) -> None:
-    parcels.pick_up(week.session, site_id=week.site_id, item_id=week.made[label].id or 0,
+    parcels.pick_up(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+                    item_id=week.made[label].id or 0,
                     collector=Collector(name=name, signed=True), now=when,
-                    actor=week.on_duty(when), settings=week.settings)
+                    settings=week.settings)
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -213,7 +223,7 @@ def _people(session: Session, *, site_id: int, units: Sequence[Unit]) -> list[
 def plan_custody(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     rng: random.Random,
     zone: tzinfo,
@@ -227,6 +237,7 @@ def plan_custody(
     the desk's work is the desk staff's);
     ``units`` should have residents with phones (the demo's directory).
     """
+    site_id = acting.site_id
     desk = [o for o in operators if o.role == Role.OPERATOR.value]
     supervisor = next((o for o in operators if o.role == Role.SUPERVISOR.value), None)
     manager = next((o for o in operators if o.role == Role.MANAGER.value), None)
@@ -341,7 +352,7 @@ def plan_custody(
 def seed_custody(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     rng: random.Random,
     zone: tzinfo,
@@ -350,7 +361,7 @@ def seed_custody(
     settings: Settings | None = None,
 ) -> int:
     """Play the custody week before ``now`` in the caller's transaction; the steps taken."""
-    steps = plan_custody(session, site_id=site_id, now=now, rng=rng, zone=zone,
+    steps = plan_custody(session, acting=acting, now=now, rng=rng, zone=zone,
                          operators=operators, units=units, settings=settings)
     for _when, step in steps:
         step()

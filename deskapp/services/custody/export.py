@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from deskapp.models import Operator, Unit
 from deskapp.models.custody import CustodyItem, Ledger
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 
 EXPORT_BATCH = 2000
@@ -33,7 +34,8 @@ def export_time(value: datetime | None, zone: tzinfo | None) -> str:
     return (moment.astimezone(zone) if zone else moment).isoformat(timespec="minutes")
 
 
-def operator_logins(session: Session, *, site_id: int) -> dict[int, str]:
+def operator_logins(session: Session, *, acting: Acting) -> dict[int, str]:
+    site_id = acting.site_id
     rows = session.exec(select(Operator.id, Operator.login).where(Operator.site_id == site_id))
     return {operator_id: login for operator_id, login in rows if operator_id is not None}
 
@@ -82,7 +84,7 @@ COMMON_TAIL: list[ItemColumn] = [
 def export_items(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     ledger: Ledger,
     since: datetime,
     until: datetime,
@@ -91,7 +93,8 @@ def export_items(
 ) -> tuple[list[str], Iterator[list[str]]]:
     """Header and rows (plain strings, read in batches as they are written) of one
     ledger's items touched within [since, until)."""
-    logins = operator_logins(session, site_id=site_id)
+    site_id = acting.site_id
+    logins = operator_logins(session, acting=acting)
     statement = (
         select(CustodyItem, Unit.code)
         .outerjoin(Unit, col(Unit.id) == col(CustodyItem.unit_id))

@@ -38,6 +38,7 @@ from sqlmodel import Session, col, select
 
 from deskapp.i18n import _
 from deskapp.models.custody import CustodyEvent, CustodyItem, EventKind, ItemStatus, Ledger
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import core, keys, lists, lostfound, parcels, storage
 from deskapp.services.custody.keys import KeyRow
@@ -100,7 +101,7 @@ def _carried_items(
 
 def _stored(session: Session, window: Window) -> list[Carried]:
     rule = storage.overdue_rule(window.settings)
-    page = storage.held(session, site_id=window.site_id, now=window.now,
+    page = storage.held(session, acting=Acting(window.site_id), now=window.now,
                         settings=window.settings, limit=MAX_CARRIED)
     # Oldest first is overdue first: every item turns overdue the same days after it came.
     return _carried_items(session, window,
@@ -109,7 +110,7 @@ def _stored(session: Session, window: Window) -> list[Carried]:
 
 def _parcels(session: Session, window: Window) -> list[Carried]:
     rule = parcels.overdue_rule(window.settings)
-    page = parcels.waiting(session, site_id=window.site_id, now=window.now,
+    page = parcels.waiting(session, acting=Acting(window.site_id), now=window.now,
                            settings=window.settings, limit=MAX_CARRIED)
     return _carried_items(session, window,
                           ((row, rule.overdue_at(row.received_at)) for row in page.rows))
@@ -118,7 +119,7 @@ def _parcels(session: Session, window: Window) -> list[Carried]:
 def _lost(session: Session, window: Window) -> list[Carried]:
     settings = window.settings
     at_desk = lists.item_page(
-        session, site_id=window.site_id,
+        session, acting=Acting(window.site_id),
         where=[CustodyItem.ledger == Ledger.LOST.value,
                CustodyItem.status == ItemStatus.HELD.value],
         now=window.now, limit=MAX_CARRIED,
@@ -126,7 +127,7 @@ def _lost(session: Session, window: Window) -> list[Carried]:
     seen = {row.id for row in at_desk}
     # At the admin office, but waited long enough to be disposed of (those at the desk
     # are listed already).
-    to_dispose = [row for row in lostfound.disposal_list(session, site_id=window.site_id,
+    to_dispose = [row for row in lostfound.disposal_list(session, acting=Acting(window.site_id),
                                                          now=window.now, settings=settings)
                   if row.id not in seen][:MAX_CARRIED]
     valuables = frozenset(row.id for row in at_desk if row.valuable)
@@ -160,7 +161,7 @@ def _loan_steps(session: Session, window: Window, rows: list[KeyRow]) -> dict[in
 
 
 def _keys_out(session: Session, window: Window) -> list[Carried]:
-    page = keys.keys_out(session, site_id=window.site_id, now=window.now, limit=MAX_CARRIED)
+    page = keys.keys_out(session, acting=Acting(window.site_id), now=window.now, limit=MAX_CARRIED)
     rows = [row for row in page.rows if row.loan_id is not None and row.out_at is not None]
     steps = _loan_steps(session, window, rows)
     lent = _step_label(EventKind.KEY_LENT.value)

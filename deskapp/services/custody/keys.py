@@ -34,6 +34,7 @@ from deskapp.models.custody import (
     KeyStatus,
 )
 from deskapp.services import audit, codes, directory
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import checks, core, export, lists
 from deskapp.services.custody.lists import Page
@@ -100,14 +101,16 @@ def _id(value: int | None) -> int:
     return value
 
 
-def get_key(session: Session, *, site_id: int, key_id: int) -> KeyRecord:
+def get_key(session: Session, *, acting: Acting, key_id: int) -> KeyRecord:
+    site_id = acting.site_id
     key = session.get(KeyRecord, key_id, populate_existing=True)
     if key is None or key.site_id != site_id:
         raise NotFound(_("This key is not on the register."), field="key")
     return key
 
 
-def get_key_by_code(session: Session, *, site_id: int, text: str) -> KeyRecord:
+def get_key_by_code(session: Session, *, acting: Acting, text: str) -> KeyRecord:
+    site_id = acting.site_id
     code = codes.check_code(text)
     if code.prefix != codes.CodePrefix.KEY.value:
         raise InvalidInput(
@@ -140,17 +143,18 @@ def _key_audit(key: KeyRecord) -> dict[str, Any]:
 def register_key(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     unit: str,
     label: str,
     place: str,
     custodian: str,
     pieces: int = 1,
     now: datetime,
-    actor: Operator | None,
 ) -> KeyRecord:
     """Put a key of a unit on the register; it gets a ``K-`` tag code."""
-    unit_record = directory.get_unit(session, site_id=site_id, code=unit)
+    site_id = acting.site_id
+    actor = acting.operator
+    unit_record = directory.get_unit(session, acting=acting, code=unit)
     label = checks.clean_text(label, field="label", label=_("the label"),
                                max_length=directory.MAX_NAME_LENGTH, required=True)
     place = checks.clean_text(place, field="place", label=_("where it is kept"),
@@ -180,8 +184,8 @@ def register_key(
         select(KeyRecord.id).where(KeyRecord.site_id == site_id, KeyRecord.code == code)
     ).first() is not None)
     session.add(key)
-    core.add_event(session, site_id=site_id, kind=EventKind.KEY_REGISTERED, now=now,
-                      actor=actor, key_id=key.id, note=f"{unit_record.code} {label}")
+    core.add_event(session, acting=acting, kind=EventKind.KEY_REGISTERED, now=now,
+                      key_id=key.id, note=f"{unit_record.code} {label}")
     session.flush()
     audit.record(session, now=now, actor=actor, action="key.register", entity="key",
                  entity_id=key.id, site_id=site_id, after=_key_audit(key))
@@ -263,16 +267,17 @@ def end_of_local_day(now: datetime, settings: Settings) -> datetime:
 def issue_key(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     key_id: int,
     owner: Borrower,
     now: datetime,
-    actor: Operator | None,
     settings: Settings | None = None,
     note: str = "",
 ) -> KeyLoan:
     """Hand a key to its owner for good (钥匙发放), identity proved and signed."""
-    key = get_key(session, site_id=site_id, key_id=key_id)
+    site_id = acting.site_id
+    actor = acting.operator
+    key = get_key(session, acting=acting, key_id=key_id)
     if key.status != KeyStatus.IN.value:
         raise _refuse_out(session, key, settings)
     fields = _check_borrower(owner, id_required=True)
@@ -287,7 +292,7 @@ def issue_key(
     )
     session.add(loan)
     session.flush()
-    core.add_event(session, site_id=site_id, kind=EventKind.KEY_ISSUED, now=now, actor=actor,
+    core.add_event(session, acting=acting, kind=EventKind.KEY_ISSUED, now=now,
                       key_id=key.id, loan_id=loan.id, note=loan.borrower_name)
     session.flush()
     audit.record(session, now=now, actor=actor, action="key.issue", entity="key",
@@ -298,13 +303,12 @@ def issue_key(
 def lend_key(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     key_id: int,
     borrower: Borrower,
     purpose: str,
     due_at: datetime | None,
     now: datetime,
-    actor: Operator | None,
     settings: Settings,
     approved_by: Operator | None = None,
     note: str = "",
@@ -315,7 +319,9 @@ def lend_key(
     local day. Sales staff: ``approved_by`` must be a manager. Anyone but an owner
     or resident gives the purpose.
     """
-    key = get_key(session, site_id=site_id, key_id=key_id)
+    site_id = acting.site_id
+    actor = acting.operator
+    key = get_key(session, acting=acting, key_id=key_id)
     if key.status != KeyStatus.IN.value:
         raise _refuse_out(session, key, settings)
     kind = _parse_kind(borrower.kind)
@@ -341,7 +347,7 @@ def lend_key(
     approver_id = None
     if kind == BorrowerKind.SALES:
         approver = checks.require_role(
-            approved_by, (Role.MANAGER.value,), site_id=site_id, field="approved_by",
+            approved_by, (Role.MANAGER.value,), acting=acting, field="approved_by",
             message=_("A key lent to sales staff needs a manager's approval."),
         )
         approver_id = approver.id
@@ -355,7 +361,7 @@ def lend_key(
     )
     session.add(loan)
     session.flush()
-    core.add_event(session, site_id=site_id, kind=EventKind.KEY_LENT, now=now, actor=actor,
+    core.add_event(session, acting=acting, kind=EventKind.KEY_LENT, now=now,
                       key_id=key.id, loan_id=loan.id, note=loan.borrower_name)
     session.flush()
     audit.record(session, now=now, actor=actor, action="key.lend", entity="key",
@@ -366,15 +372,16 @@ def lend_key(
 def return_key(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     key_id: int,
     now: datetime,
-    actor: Operator | None,
     returned_by: str = "",
     note: str = "",
 ) -> KeyLoan:
     """The key is back in the cabinet; the loan is closed."""
-    key = get_key(session, site_id=site_id, key_id=key_id)
+    site_id = acting.site_id
+    actor = acting.operator
+    key = get_key(session, acting=acting, key_id=key_id)
     loan = open_loan(session, key_id=key_id)
     if key.status != KeyStatus.OUT.value or loan is None:
         raise Conflict(
@@ -405,8 +412,8 @@ def return_key(
     if text:
         loan.note = (loan.note + "\n" + text).strip()
     session.add(loan)
-    core.add_event(session, site_id=site_id, kind=EventKind.KEY_RETURNED, now=now,
-                      actor=actor, key_id=key.id, loan_id=loan.id, note=name)
+    core.add_event(session, acting=acting, kind=EventKind.KEY_RETURNED, now=now,
+                      key_id=key.id, loan_id=loan.id, note=name)
     session.flush()
     audit.record(session, now=now, actor=actor, action="key.return", entity="key",
                  entity_id=key.id, site_id=site_id, before=before,
@@ -417,13 +424,14 @@ def return_key(
 def chase(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     loan_id: int,
     note: str,
     now: datetime,
-    actor: Operator | None,
 ) -> KeyLoan:
     """Record that the custodian chased the borrower (a call, a visit)."""
+    site_id = acting.site_id
+    actor = acting.operator
     loan = session.get(KeyLoan, loan_id, populate_existing=True)
     if loan is None or loan.site_id != site_id:
         raise NotFound(_("This key loan does not exist."), field="loan")
@@ -435,7 +443,7 @@ def chase(
     loan.chased_at = now
     loan.chase_count += 1
     session.add(loan)
-    core.add_event(session, site_id=site_id, kind=EventKind.KEY_CHASED, now=now, actor=actor,
+    core.add_event(session, acting=acting, kind=EventKind.KEY_CHASED, now=now,
                       key_id=loan.key_id, loan_id=loan.id, note=text)
     session.flush()
     audit.record(session, now=now, actor=actor, action="key.chase", entity="key",
@@ -447,14 +455,15 @@ def chase(
 def retire_key(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     key_id: int,
     reason: str,
     now: datetime,
-    actor: Operator | None,
 ) -> KeyRecord:
     """Take a key in the cabinet off the register (lock changed, handed over to the owner…)."""
-    key = get_key(session, site_id=site_id, key_id=key_id)
+    site_id = acting.site_id
+    actor = acting.operator
+    key = get_key(session, acting=acting, key_id=key_id)
     text = checks.clean_text(reason, field="reason", label=_("the reason"),
                               max_length=checks.MAX_SHORT, required=True)
     before = _key_audit(key)
@@ -462,8 +471,8 @@ def retire_key(
     key.retired_at = now
     key.retire_reason = text
     session.add(key)
-    core.add_event(session, site_id=site_id, kind=EventKind.KEY_RETIRED, now=now,
-                      actor=actor, key_id=key.id, note=text)
+    core.add_event(session, acting=acting, kind=EventKind.KEY_RETIRED, now=now,
+                      key_id=key.id, note=text)
     session.flush()
     audit.record(session, now=now, actor=actor, action="key.retire", entity="key",
                  entity_id=key.id, site_id=site_id, before=before, after=_key_audit(key))
@@ -517,10 +526,11 @@ def _row(key: KeyRecord, unit_code: str, loan: KeyLoan | None, now: datetime) ->
 
 
 def register(
-    session: Session, *, site_id: int, now: datetime, unit: str = "",
+    session: Session, *, acting: Acting, now: datetime, unit: str = "",
     limit: int = lists.DEFAULT_PAGE, offset: int = 0,
 ) -> Page[KeyRow]:
     """The key register (keys off the register left out), by unit; ``unit`` a code prefix."""
+    site_id = acting.site_id
     limit = max(1, min(limit, 500))
     conditions: list[Any] = [KeyRecord.site_id == site_id,
                              KeyRecord.status != KeyStatus.RETIRED.value]
@@ -555,10 +565,11 @@ def _open_loans(session: Session, key_ids: list[int]) -> dict[int, KeyLoan]:
 
 
 def keys_out(
-    session: Session, *, site_id: int, now: datetime, overdue_only: bool = False,
+    session: Session, *, acting: Acting, now: datetime, overdue_only: bool = False,
     limit: int = lists.DEFAULT_PAGE, offset: int = 0,
 ) -> Page[KeyRow]:
     """Keys out on loan, due first; ``overdue_only`` lists those to chase, with who has them."""
+    site_id = acting.site_id
     limit = max(1, min(limit, 500))
     conditions: list[Any] = [KeyLoan.site_id == site_id, col(KeyLoan.returned_at).is_(None),
                              col(KeyLoan.permanent).is_(False)]
@@ -577,16 +588,18 @@ def keys_out(
                 total=int(total), offset=max(0, offset), limit=limit)
 
 
-def loans_of(session: Session, *, site_id: int, key_id: int) -> list[KeyLoan]:
+def loans_of(session: Session, *, acting: Acting, key_id: int) -> list[KeyLoan]:
     """Every issue and loan of a key, newest first (the record itself: data in full)."""
+    site_id = acting.site_id
     return list(session.exec(
         select(KeyLoan).where(KeyLoan.site_id == site_id, KeyLoan.key_id == key_id)
         .order_by(col(KeyLoan.out_at).desc(), col(KeyLoan.id).desc())
     ).all())
 
 
-def key_timeline(session: Session, *, site_id: int, key_id: int) -> list[CustodyEvent]:
+def key_timeline(session: Session, *, acting: Acting, key_id: int) -> list[CustodyEvent]:
     """The events of a key, oldest first."""
+    site_id = acting.site_id
     return list(session.exec(
         select(CustodyEvent)
         .where(CustodyEvent.site_id == site_id, CustodyEvent.key_id == key_id)
@@ -602,12 +615,13 @@ KEY_LOAN_HEADER = [
 
 
 def export_rows(
-    session: Session, *, site_id: int, since: datetime, until: datetime,
+    session: Session, *, acting: Acting, since: datetime, until: datetime,
     zone: tzinfo | None = None,
 ) -> tuple[list[str], Iterator[list[str]]]:
     """Key issues and loans that went out or came back in [since, until), read in
     batches as they are written."""
-    logins = export.operator_logins(session, site_id=site_id)
+    site_id = acting.site_id
+    logins = export.operator_logins(session, acting=acting)
     since, until = as_utc(since), as_utc(until)
     in_window = or_(
         and_(col(KeyLoan.out_at) >= since, col(KeyLoan.out_at) < until),

@@ -19,6 +19,7 @@ from deskapp.i18n import _
 from deskapp.models import Unit
 from deskapp.models.custody import CustodyItem, ItemStatus, KeyRecord
 from deskapp.services import codes
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.custody.core import KEY_LEDGER, PREFIX_LEDGER, flushed_id
 from deskapp.services.privacy import mask_id_number, mask_phone
@@ -26,12 +27,13 @@ from deskapp.services.privacy import mask_id_number, mask_phone
 DEFAULT_PAGE = 50
 
 
-def find_by_code(session: Session, *, site_id: int, text: str) -> tuple[str, int]:
+def find_by_code(session: Session, *, acting: Acting, text: str) -> tuple[str, int]:
     """``(ledger, id)`` of the record a scanned or typed S/P/L/K code names.
 
     ``ledger`` is ``storage``, ``lost``, ``parcel`` or ``key``. A code with a typo
     raises InvalidInput(field="code"); a valid code nobody holds raises NotFound.
     """
+    site_id = acting.site_id
     code = codes.check_code(text)
     if code.prefix == codes.CodePrefix.KEY.value:
         key_id = session.exec(
@@ -178,7 +180,7 @@ def item_row(
 def item_page(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     where: list[Any],
     now: datetime,
     overdue: HeldTooLong | None = None,
@@ -188,6 +190,7 @@ def item_page(
     overdue_if: Callable[[CustodyItem], bool] | None = None,
 ) -> Page[ItemRow]:
     """A page of items matching ``where`` (clauses on CustodyItem), with their units."""
+    site_id = acting.site_id
     limit = max(1, min(limit, 500))
     offset = max(0, offset)
     conditions = [CustodyItem.site_id == site_id, *where]
@@ -217,7 +220,8 @@ def item_page(
     )
 
 
-def count_items(session: Session, *, site_id: int, where: list[Any]) -> int:
+def count_items(session: Session, *, acting: Acting, where: list[Any]) -> int:
+    site_id = acting.site_id
     return int(
         session.exec(
             select(func.count())

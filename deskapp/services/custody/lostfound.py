@@ -27,6 +27,7 @@ from deskapp.i18n import N_, _
 from deskapp.models import Operator, Unit
 from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
 from deskapp.services import audit, directory
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import checks, core, export, lists
 from deskapp.services.custody.checks import Collector
@@ -66,7 +67,7 @@ class FoundForm:
 
 
 def register_found(
-    session: Session, *, site_id: int, form: FoundForm, now: datetime, actor: Operator | None
+    session: Session, *, acting: Acting, form: FoundForm, now: datetime
 ) -> CustodyItem:
     """Register an item handed to the desk; it gets an ``L-`` tag code."""
     description = checks.clean_text(
@@ -90,9 +91,9 @@ def register_found(
                                required=False)
     unit_id = None
     if form.unit.strip():
-        unit_id = directory.get_unit(session, site_id=site_id, code=form.unit).id
+        unit_id = directory.get_unit(session, acting=acting, code=form.unit).id
     return core.receive(
-        session, site_id=site_id, ledger=Ledger.LOST, now=now, actor=actor,
+        session, acting=acting, ledger=Ledger.LOST, now=now,
         fields={
             "description": description, "found_where": found_where, "received_from": finder,
             "found_at": found_at, "valuable": form.valuable, "pieces": pieces, "place": place,
@@ -105,12 +106,11 @@ def register_found(
 def claim(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item_id: int,
     claimant: Collector,
     description_check: str,
     now: datetime,
-    actor: Operator | None,
     settings: Settings | None = None,
 ) -> CustodyItem:
     """The owner claims the item: ID shown and recorded, description checked, signed.
@@ -118,7 +118,7 @@ def claim(
     Refused without the claimant's ID number (field ``id_number``) or without a note
     of how the description matched (field ``description_check``).
     """
-    item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.LOST.value)
+    item = core.get_item(session, acting=acting, item_id=item_id, ledger=Ledger.LOST.value)
     zone = core.zone_of(settings) if settings else None
     core.ensure_status(item, allowed=UNCLAIMED, zone=zone)
     checked = checks.check_collector(claimant, require_id_check=True, require_id_number=True)
@@ -128,7 +128,7 @@ def claim(
         required=True, multiline=True,
     )
     return core.release(
-        session, site_id=site_id, item=item, collector=checked, now=now, actor=actor,
+        session, acting=acting, item=item, collector=checked, now=now,
         note=note, allowed=UNCLAIMED, zone=zone, action="lost.claim",
     )
 
@@ -159,7 +159,7 @@ def admin_due_at(received_at: datetime, *, settings: Settings) -> datetime:
 def lost_items(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     settings: Settings,
     status: str | None = None,
@@ -174,7 +174,7 @@ def lost_items(
     if status:
         where.append(CustodyItem.status == status)
     return lists.item_page(
-        session, site_id=site_id, where=where, now=now,
+        session, acting=acting, where=where, now=now,
         limit=limit, offset=offset, newest_first=True,
         overdue_if=_valuable_unclaimed_since_yesterday(now, settings),
     )
@@ -205,34 +205,35 @@ def _every(session: Session, *, site_id: int, where: list[Any], now: datetime,
 
 
 def weekly_notice(
-    session: Session, *, site_id: int, now: datetime, settings: Settings
+    session: Session, *, acting: Acting, now: datetime, settings: Settings
 ) -> Notice:
     """Every unclaimed item (at the desk or the admin office), found first listed first:
     the printed notice. The screen pages the same list (``notice_page``).
 
     The notice stays up ``lost_found_notice_days`` (one week).
     """
+    site_id = acting.site_id
     return Notice(rows=_every(session, site_id=site_id, where=_unclaimed(), now=now),
                   posted_at=now,
                   posted_until=now + timedelta(days=settings.lost_found_notice_days))
 
 
 def notice_page(
-    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, now: datetime, settings: Settings,
     offset: int = 0, limit: int = lists.DEFAULT_PAGE,
 ) -> Page[ItemRow]:
     """One page of the weekly notice's items (``weekly_notice``: the same, in its order)."""
-    return lists.item_page(session, site_id=site_id, where=_unclaimed(), now=now,
+    return lists.item_page(session, acting=acting, where=_unclaimed(), now=now,
                            offset=offset, limit=limit)
 
 
 def valuables_for_admin(
-    session: Session, *, site_id: int, now: datetime, settings: Settings
+    session: Session, *, acting: Acting, now: datetime, settings: Settings
 ) -> list[ItemRow]:
     """Valuables still at the desk that came in before today (local): to the admin office."""
     day_start = as_utc(local_day_start(now, core.zone_of(settings)))
     page = lists.item_page(
-        session, site_id=site_id,
+        session, acting=acting,
         where=[CustodyItem.ledger == Ledger.LOST.value,
                CustodyItem.status == ItemStatus.HELD.value,
                col(CustodyItem.valuable).is_(True),
@@ -255,7 +256,7 @@ def _handover_where(now: datetime, settings: Settings, before: datetime | None) 
 def handover_list(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     settings: Settings,
     before: datetime | None = None,
@@ -266,17 +267,18 @@ def handover_list(
 
     ``before`` defaults to the start of today (local): everything but today's finds.
     """
+    site_id = acting.site_id
     return _every(session, site_id=site_id, where=_handover_where(now, settings, before),
                   now=now, overdue_if=_valuable_unclaimed_since_yesterday(now, settings))
 
 
 def handover_page(
-    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, now: datetime, settings: Settings,
     before: datetime | None = None, offset: int = 0, limit: int = lists.DEFAULT_PAGE,
 ) -> Page[ItemRow]:
     """One page of ``handover_list`` (the same items, in its order), with how many."""
     return lists.item_page(
-        session, site_id=site_id, where=_handover_where(now, settings, before), now=now,
+        session, acting=acting, where=_handover_where(now, settings, before), now=now,
         offset=offset, limit=limit,
         overdue_if=_valuable_unclaimed_since_yesterday(now, settings),
     )
@@ -285,11 +287,10 @@ def handover_page(
 def hand_over(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item_ids: list[int],
     receiver: str,
     now: datetime,
-    actor: Operator | None,
     settings: Settings | None = None,
 ) -> list[CustodyItem]:
     """Record that the admin office took these items; all of them or none."""
@@ -299,7 +300,7 @@ def hand_over(
         raise InvalidInput(_("Choose the items handed over."), field="items")
     zone = core.zone_of(settings) if settings else None
     items = [
-        core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.LOST.value)
+        core.get_item(session, acting=acting, item_id=item_id, ledger=Ledger.LOST.value)
         for item_id in dict.fromkeys(item_ids)
     ]
     for item in items:
@@ -307,8 +308,8 @@ def hand_over(
     # A savepoint: if another desk takes one of them meanwhile, none is marked as handed over.
     with session.begin_nested():
         for item in items:
-            core.hand_to_admin(session, site_id=site_id, item=item, receiver=receiver,
-                                  now=now, actor=actor, action="lost.admin")
+            core.hand_to_admin(session, acting=acting, item=item, receiver=receiver,
+                                  now=now, action="lost.admin")
     return items
 
 
@@ -337,38 +338,38 @@ def _disposal_where(now: datetime, settings: Settings) -> list[Any]:
 
 
 def disposal_list(
-    session: Session, *, site_id: int, now: datetime, settings: Settings
+    session: Session, *, acting: Acting, now: datetime, settings: Settings
 ) -> list[ItemRow]:
     """Items unclaimed for ``lost_found_disposal_months`` (3) or more, at the desk or admin,
     found first listed first; whole, for its print and the shift's handover. The screen
     pages the same list (``disposal_page``)."""
+    site_id = acting.site_id
     return _every(session, site_id=site_id, where=_disposal_where(now, settings), now=now,
                   overdue_if=lambda _item: True)
 
 
 def disposal_page(
-    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, now: datetime, settings: Settings,
     offset: int = 0, limit: int = lists.DEFAULT_PAGE,
 ) -> Page[ItemRow]:
     """One page of ``disposal_list`` (the same items, in its order), with how many."""
-    return lists.item_page(session, site_id=site_id, where=_disposal_where(now, settings),
+    return lists.item_page(session, acting=acting, where=_disposal_where(now, settings),
                            now=now, offset=offset, limit=limit, overdue_if=lambda _item: True)
 
 
 def dispose(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item_id: int,
     witness_a: Operator | None,
     witness_b: Operator | None,
     note: str,
     now: datetime,
-    actor: Operator | None,
     settings: Settings,
 ) -> CustodyItem:
     """Dispose of an item unclaimed for three months, signed by two different staff."""
-    item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.LOST.value)
+    item = core.get_item(session, acting=acting, item_id=item_id, ledger=Ledger.LOST.value)
     zone = core.zone_of(settings)
     core.ensure_status(item, allowed=UNCLAIMED, zone=zone)
     if as_utc(item.received_at) > disposal_cutoff(now=now, settings=settings):
@@ -379,20 +380,20 @@ def dispose(
             field="code",
         )
     first, second = checks.check_witnesses(
-        session, site_id=site_id, witness_a=witness_a, witness_b=witness_b
+        session, acting=acting, witness_a=witness_a, witness_b=witness_b
     )
     text = checks.clean_text(
         note, field="note", label=_("how it was disposed of"), max_length=checks.MAX_NOTE,
         required=True, multiline=True,
     )
     return core.dispose(
-        session, site_id=site_id, item=item, witness_a=first, witness_b=second, note=text,
-        now=now, actor=actor, action="lost.dispose",
+        session, acting=acting, item=item, witness_a=first, witness_b=second, note=text,
+        now=now, action="lost.dispose",
     )
 
 
 def search(
-    session: Session, *, site_id: int, query: str, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, query: str, now: datetime, settings: Settings,
     limit: int = 20,
 ) -> list[ItemRow]:
     """Unclaimed items whose description or place found mentions ``query`` (a claimant asks)."""
@@ -402,7 +403,7 @@ def search(
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
     page = lists.item_page(
-        session, site_id=site_id,
+        session, acting=acting,
         where=_unclaimed(or_(col(CustodyItem.description).like(pattern, escape="\\"),
                              col(CustodyItem.found_where).like(pattern, escape="\\"))),
         now=now, limit=limit, newest_first=True,
@@ -426,9 +427,9 @@ LOST_COLUMNS: list[export.ItemColumn] = [
 
 
 def export_rows(
-    session: Session, *, site_id: int, since: datetime, until: datetime,
+    session: Session, *, acting: Acting, since: datetime, until: datetime,
     zone: tzinfo | None = None,
 ) -> tuple[list[str], Iterator[list[str]]]:
     """Found items registered or closed in [since, until)."""
-    return export.export_items(session, site_id=site_id, ledger=Ledger.LOST, since=since,
+    return export.export_items(session, acting=acting, ledger=Ledger.LOST, since=since,
                                 until=until, columns=LOST_COLUMNS, zone=zone)

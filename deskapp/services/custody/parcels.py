@@ -25,10 +25,10 @@ from sqlmodel import Session, col, select
 from deskapp.config import Settings
 from deskapp.errors import Conflict, InvalidInput
 from deskapp.i18n import N_, _
-from deskapp.models import Operator
 from deskapp.models.custody import CustodyItem, EventKind, ItemStatus, Ledger
 from deskapp.models.requests import InstructionKind
 from deskapp.services import audit, directory, instructions
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import checks, core, export, lists
 from deskapp.services.custody.checks import Collector
@@ -87,13 +87,13 @@ def _open_key(carrier: str, tracking: str) -> str:
 
 
 def has_standing_consent(
-    session: Session, *, site_id: int, unit_id: int, now: datetime, settings: Settings | None
+    session: Session, *, acting: Acting, unit_id: int, now: datetime, settings: Settings | None
 ) -> bool:
     """The unit has an active standing instruction to hold parcels (代收快件)."""
     return any(
         instruction.kind == InstructionKind.HOLD_PARCELS.value
         for instruction in instructions.active_instructions(
-            session, site_id=site_id, unit_id=unit_id, now=now, settings=settings
+            session, acting=acting, unit_id=unit_id, now=now, settings=settings
         )
     )
 
@@ -120,11 +120,10 @@ def _scanned_twice(item: CustodyItem, settings: Settings | None) -> Conflict:
 def log_parcel(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     form: ParcelForm,
     consent: bool,
     now: datetime,
-    actor: Operator | None,
     settings: Settings | None = None,
 ) -> CustodyItem:
     """Log a parcel taken in for a resident; it gets a ``P-`` pickup code.
@@ -132,13 +131,14 @@ def log_parcel(
     ``consent`` is the resident's consent given now; without it, a standing
     instruction of the unit to hold parcels counts; with neither, refused.
     """
+    site_id = acting.site_id
     tracking = _clean_tracking(form.tracking_number)
     carrier = checks.clean_text(form.carrier, field="carrier", label=_("the carrier"),
                                  max_length=32, required=True)
     existing = _waiting_duplicate(session, site_id=site_id, key=_open_key(carrier, tracking))
     if existing is not None:
         raise _scanned_twice(existing, settings)
-    unit = directory.get_unit(session, site_id=site_id, code=form.unit)
+    unit = directory.get_unit(session, acting=acting, code=form.unit)
     name = checks.clean_name(form.resident_name, field="resident_name",
                               label=_("the resident's name"))
     phone = checks.clean_phone(form.phone, field="phone")
@@ -151,7 +151,7 @@ def log_parcel(
     pieces = checks.clean_pieces(form.pieces)
     if consent:
         consent_kind = CONSENT_EXPLICIT
-    elif has_standing_consent(session, site_id=site_id, unit_id=unit.id or 0, now=now,
+    elif has_standing_consent(session, acting=acting, unit_id=unit.id or 0, now=now,
                               settings=settings):
         consent_kind = CONSENT_STANDING
     else:
@@ -166,7 +166,7 @@ def log_parcel(
         # index refuses this one and the rest of the caller's work stays intact.
         with session.begin_nested():
             return core.receive(
-                session, site_id=site_id, ledger=Ledger.PARCEL, now=now, actor=actor,
+                session, acting=acting, ledger=Ledger.PARCEL, now=now,
                 fields={
                     "carrier": carrier, "tracking_number": tracking, "unit_id": unit.id,
                     "owner_name": name, "owner_phone": phone, "owner_phone_tail": phone[-4:],
@@ -185,7 +185,7 @@ def log_parcel(
 def check_in(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     scan: str,
     carrier: str,
     unit: str,
@@ -193,7 +193,6 @@ def check_in(
     shelf: str,
     consent: bool,
     now: datetime,
-    actor: Operator | None,
     settings: Settings | None = None,
     phone: str = "",
 ) -> CustodyItem:
@@ -203,39 +202,37 @@ def check_in(
     off each label. A parcel scanned twice is refused (field ``tracking_number``).
     """
     return log_parcel(
-        session, site_id=site_id,
+        session, acting=acting,
         form=ParcelForm(carrier=carrier, tracking_number=scan, unit=unit,
                         resident_name=resident_name, shelf=shelf, phone=phone),
-        consent=consent, now=now, actor=actor, settings=settings,
+        consent=consent, now=now, settings=settings,
     )
 
 
 def notify(
-    session: Session, *, site_id: int, item_id: int, how: str, now: datetime,
-    actor: Operator | None,
+    session: Session, *, acting: Acting, item_id: int, how: str, now: datetime,
 ) -> None:
     """Note that the resident was told (a call, a text, the owners' group)."""
-    core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.PARCEL.value)
-    core.add_note(session, site_id=site_id, item_id=item_id, note=how or _("notified"),
-                     now=now, actor=actor, kind=EventKind.NOTIFIED)
+    core.get_item(session, acting=acting, item_id=item_id, ledger=Ledger.PARCEL.value)
+    core.add_note(session, acting=acting, item_id=item_id, note=how or _("notified"),
+                     now=now, kind=EventKind.NOTIFIED)
 
 
 def pick_up(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item_id: int,
     collector: Collector,
     now: datetime,
-    actor: Operator | None,
     settings: Settings | None = None,
 ) -> CustodyItem:
     """Hand the parcel over; the collector gives a name and signs."""
     zone = core.zone_of(settings) if settings else None
-    item = to_pick_up(session, site_id=site_id, item_id=item_id, zone=zone)
+    item = to_pick_up(session, acting=acting, item_id=item_id, zone=zone)
     checked = checks.check_collector(collector, require_id_check=False)
-    return core.release(session, site_id=site_id, item=item, collector=checked, now=now,
-                           actor=actor, zone=zone, action="parcel.pick_up")
+    return core.release(session, acting=acting, item=item, collector=checked, now=now,
+                           zone=zone, action="parcel.pick_up")
 
 
 def awaiting_pickup(item: CustodyItem) -> bool:
@@ -244,10 +241,10 @@ def awaiting_pickup(item: CustodyItem) -> bool:
 
 
 def to_pick_up(
-    session: Session, *, site_id: int, item_id: int, zone: tzinfo | None = None
+    session: Session, *, acting: Acting, item_id: int, zone: tzinfo | None = None
 ) -> CustodyItem:
     """The parcel if it can be picked up now; else refused with who took it and when."""
-    item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.PARCEL.value)
+    item = core.get_item(session, acting=acting, item_id=item_id, ledger=Ledger.PARCEL.value)
     core.ensure_status(item, zone=zone)
     return item
 
@@ -255,17 +252,16 @@ def to_pick_up(
 def pick_up_by_code(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     code: str,
     collector: Collector,
     now: datetime,
-    actor: Operator | None,
     settings: Settings | None = None,
 ) -> CustodyItem:
     """Pickup by the ``P-`` code the resident was sent (typed or scanned)."""
-    item = core.get_by_code(session, site_id=site_id, text=code, ledger=Ledger.PARCEL.value)
-    return pick_up(session, site_id=site_id, item_id=item.id or 0, collector=collector,
-                   now=now, actor=actor, settings=settings)
+    item = core.get_by_code(session, acting=acting, text=code, ledger=Ledger.PARCEL.value)
+    return pick_up(session, acting=acting, item_id=item.id or 0, collector=collector,
+                   now=now, settings=settings)
 
 
 def overdue_rule(settings: Settings) -> HeldTooLong:
@@ -274,8 +270,8 @@ def overdue_rule(settings: Settings) -> HeldTooLong:
     return HeldTooLong(timedelta(days=settings.parcel_overdue_days))
 
 
-def overdue_count(session: Session, *, site_id: int, now: datetime, settings: Settings) -> int:
-    return lists.count_items(session, site_id=site_id,
+def overdue_count(session: Session, *, acting: Acting, now: datetime, settings: Settings) -> int:
+    return lists.count_items(session, acting=acting,
                             where=[CustodyItem.ledger == Ledger.PARCEL.value,
                                    overdue_rule(settings).clause(now)])
 
@@ -283,7 +279,7 @@ def overdue_count(session: Session, *, site_id: int, now: datetime, settings: Se
 def waiting(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     settings: Settings,
     overdue_only: bool = False,
@@ -301,18 +297,18 @@ def waiting(
     if overdue_only:
         where.append(rule.clause(now))
     if unit.strip():
-        found = directory.find_unit(session, site_id=site_id, code=unit)
+        found = directory.find_unit(session, acting=acting, code=unit)
         if found is None:
             return Page(rows=[], total=0, offset=0, limit=limit)
         where.append(CustodyItem.unit_id == found.id)
     return lists.item_page(
-        session, site_id=site_id, where=where, now=now, overdue=rule,
+        session, acting=acting, where=where, now=now, overdue=rule,
         limit=limit, offset=offset,
     )
 
 
 def find_tracking(
-    session: Session, *, site_id: int, text: str, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, text: str, now: datetime, settings: Settings,
     limit: int = 20,
 ) -> list[ItemRow]:
     """Parcels whose tracking number ends with what was typed (a courier asks)."""
@@ -320,7 +316,7 @@ def find_tracking(
     if len(tail) < 4:
         return []
     page = lists.item_page(
-        session, site_id=site_id,
+        session, acting=acting,
         where=[CustodyItem.ledger == Ledger.PARCEL.value,
                col(CustodyItem.tracking_number).endswith(tail)],
         now=now, overdue=overdue_rule(settings), limit=limit, newest_first=True,
@@ -338,9 +334,9 @@ PARCEL_COLUMNS: list[export.ItemColumn] = [
 
 
 def export_rows(
-    session: Session, *, site_id: int, since: datetime, until: datetime,
+    session: Session, *, acting: Acting, since: datetime, until: datetime,
     zone: tzinfo | None = None,
 ) -> tuple[list[str], Iterator[list[str]]]:
     """Parcels logged or picked up in [since, until)."""
-    return export.export_items(session, site_id=site_id, ledger=Ledger.PARCEL, since=since,
+    return export.export_items(session, acting=acting, ledger=Ledger.PARCEL, since=since,
                                 until=until, columns=PARCEL_COLUMNS, zone=zone)

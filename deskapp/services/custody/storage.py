@@ -34,6 +34,7 @@ from deskapp.models.custody import (
     StorageCategory,
 )
 from deskapp.services import audit, directory, operators
+from deskapp.services.acting import Acting
 from deskapp.services.custody import checks, core, export, lists
 from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.lists import HeldTooLong, ItemRow, Page
@@ -119,10 +120,9 @@ def _parse_category(value: str) -> StorageCategory:
 def deposit(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     form: StorageForm,
     now: datetime,
-    actor: Operator | None,
     exception_by: Operator | None = None,
     exception_note: str = "",
 ) -> CustodyItem:
@@ -137,7 +137,7 @@ def deposit(
     phone = checks.clean_phone(form.phone, field="phone", required=True)
     unit_id = None
     if form.unit.strip():
-        unit_id = directory.get_unit(session, site_id=site_id, code=form.unit).id
+        unit_id = directory.get_unit(session, acting=acting, code=form.unit).id
     elif kind == DepositorKind.RESIDENT:
         raise InvalidInput(_("Give the depositor's unit, or choose visitor."), field="unit")
     id_number = checks.clean_id_number(form.id_number, field="id_number")
@@ -162,7 +162,7 @@ def deposit(
     note = ""
     if needs_exception(category.value):
         checks.require_role(
-            exception_by, checks.SUPERVISORS, site_id=site_id, field="category",
+            exception_by, checks.SUPERVISORS, acting=acting, field="category",
             message=_("{category} is not taken for storage unless a supervisor notes an "
                       "exception.").format(category=category_label(category.value).capitalize()),
         )
@@ -176,7 +176,7 @@ def deposit(
             field="depositor_confirmed",
         )
     item = core.receive(
-        session, site_id=site_id, ledger=Ledger.STORAGE, now=now, actor=actor,
+        session, acting=acting, ledger=Ledger.STORAGE, now=now,
         fields={
             "description": description, "pieces": pieces, "condition": condition,
             "place": shelf, "unit_id": unit_id, "owner_name": name, "owner_phone": phone,
@@ -195,11 +195,10 @@ def deposit(
 def collect(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     code: str,
     collector: Collector,
     now: datetime,
-    actor: Operator | None,
     settings: Settings | None = None,
 ) -> CustodyItem:
     """Hand the item of ticket ``code`` to the collector, identity checked and signed.
@@ -208,18 +207,18 @@ def collect(
     refused with who took it and when; nothing is handed out twice.
     """
     zone = core.zone_of(settings) if settings else None
-    item = to_collect(session, site_id=site_id, code=code, zone=zone)
+    item = to_collect(session, acting=acting, code=code, zone=zone)
     checked = checks.check_collector(collector, require_id_check=True)
-    return core.release(session, site_id=site_id, item=item, collector=checked, now=now,
-                           actor=actor, zone=zone, action="storage.collect")
+    return core.release(session, acting=acting, item=item, collector=checked, now=now,
+                           zone=zone, action="storage.collect")
 
 
 def to_collect(
-    session: Session, *, site_id: int, code: str, zone: tzinfo | None = None
+    session: Session, *, acting: Acting, code: str, zone: tzinfo | None = None
 ) -> CustodyItem:
     """The item of ticket ``code`` if it can be handed over now; else the refusal
     (a typo: field ``code``; already collected: who took it and when)."""
-    item = core.get_by_code(session, site_id=site_id, text=code, ledger=Ledger.STORAGE.value)
+    item = core.get_by_code(session, acting=acting, text=code, ledger=Ledger.STORAGE.value)
     core.ensure_status(item, zone=zone)
     return item
 
@@ -227,22 +226,21 @@ def to_collect(
 def release_without_ticket(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     item_id: int,
     collector: Collector,
     supervisor: Operator | None,
     note: str,
     now: datetime,
-    actor: Operator | None,
     settings: Settings | None = None,
 ) -> CustodyItem:
     """A lost ticket: release with the collector's ID checked and a supervisor's note."""
-    item = core.get_item(session, site_id=site_id, item_id=item_id,
+    item = core.get_item(session, acting=acting, item_id=item_id,
                             ledger=Ledger.STORAGE.value)
     zone = core.zone_of(settings) if settings else None
     core.ensure_status(item, zone=zone)
     approver = checks.require_role(
-        supervisor, checks.SUPERVISORS, site_id=site_id, field="supervisor",
+        supervisor, checks.SUPERVISORS, acting=acting, field="supervisor",
         message=_("Without the ticket, a supervisor approves the release with a note."),
     )
     text = checks.clean_text(
@@ -251,13 +249,13 @@ def release_without_ticket(
     )
     checked = checks.check_collector(collector, require_id_check=True)
     return core.release(
-        session, site_id=site_id, item=item, collector=checked, now=now, actor=actor,
+        session, acting=acting, item=item, collector=checked, now=now,
         note=text, approved_by=approver, zone=zone, action="storage.release_lost_ticket",
     )
 
 
 def find_lost_ticket(
-    session: Session, *, site_id: int, query: str, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, query: str, now: datetime, settings: Settings,
     limit: int = 20,
 ) -> list[ItemRow]:
     """Items still held for a depositor found by name, phone digits or ID number."""
@@ -276,7 +274,7 @@ def find_lost_ticket(
     if not clauses:
         return []
     page = lists.item_page(
-        session, site_id=site_id,
+        session, acting=acting,
         where=[CustodyItem.ledger == Ledger.STORAGE.value,
                CustodyItem.status == ItemStatus.HELD.value, or_(*clauses)],
         now=now, overdue=overdue_rule(settings), limit=limit,
@@ -294,15 +292,15 @@ def is_overdue(item: CustodyItem, *, now: datetime, settings: Settings) -> bool:
     return overdue_rule(settings).applies(item, now)
 
 
-def overdue_count(session: Session, *, site_id: int, now: datetime, settings: Settings) -> int:
+def overdue_count(session: Session, *, acting: Acting, now: datetime, settings: Settings) -> int:
     """How many stored items are overdue now (the list's count line, the dashboard)."""
-    return lists.count_items(session, site_id=site_id,
+    return lists.count_items(session, acting=acting,
                             where=[CustodyItem.ledger == Ledger.STORAGE.value,
                                    overdue_rule(settings).clause(now)])
 
 
 def held(
-    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, now: datetime, settings: Settings,
     overdue_only: bool = False, limit: int = lists.DEFAULT_PAGE, offset: int = 0,
 ) -> Page[ItemRow]:
     """Items held for storage, oldest first; ``overdue_only`` keeps the flagged ones."""
@@ -312,18 +310,18 @@ def held(
     if overdue_only:
         where.append(rule.clause(now))
     return lists.item_page(
-        session, site_id=site_id, where=where, now=now, overdue=rule,
+        session, acting=acting, where=where, now=now, overdue=rule,
         limit=limit, offset=offset,
     )
 
 
 def history(
-    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, now: datetime, settings: Settings,
     limit: int = lists.DEFAULT_PAGE, offset: int = 0,
 ) -> Page[ItemRow]:
     """Every storage record, newest first (collected and voided ones too)."""
     return lists.item_page(
-        session, site_id=site_id, where=[CustodyItem.ledger == Ledger.STORAGE.value],
+        session, acting=acting, where=[CustodyItem.ledger == Ledger.STORAGE.value],
         now=now, overdue=overdue_rule(settings), limit=limit, offset=offset,
         newest_first=True,
     )
@@ -342,15 +340,15 @@ class StorageRecord:
 
 
 def record(
-    session: Session, *, site_id: int, item_id: int, now: datetime, settings: Settings
+    session: Session, *, acting: Acting, item_id: int, now: datetime, settings: Settings
 ) -> StorageRecord:
     """The whole record of a stored item, its timeline and whether it is overdue."""
-    item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.STORAGE.value)
+    item = core.get_item(session, acting=acting, item_id=item_id, ledger=Ledger.STORAGE.value)
     return StorageRecord(
         item=item,
         unit_code=directory.unit_code(session, item.unit_id),
-        names=operators.display_names(session, site_id=site_id),
-        events=core.timeline(session, site_id=site_id, item_id=item_id),
+        names=operators.display_names(session, acting=acting),
+        events=core.timeline(session, acting=acting, item_id=item_id),
         overdue=is_overdue(item, now=now, settings=settings),
     )
 
@@ -360,9 +358,9 @@ def has_ticket(item: CustodyItem) -> bool:
     return item.status == ItemStatus.HELD.value
 
 
-def ticket_item(session: Session, *, site_id: int, item_id: int) -> tuple[CustodyItem, str]:
+def ticket_item(session: Session, *, acting: Acting, item_id: int) -> tuple[CustodyItem, str]:
     """The item and its unit code, for printing its ticket; refused once it left the desk."""
-    item = core.get_item(session, site_id=site_id, item_id=item_id, ledger=Ledger.STORAGE.value)
+    item = core.get_item(session, acting=acting, item_id=item_id, ledger=Ledger.STORAGE.value)
     if not has_ticket(item):
         raise InvalidInput(
             _("{code} is no longer at the desk: there is no ticket to print.").format(
@@ -383,16 +381,16 @@ class Depositor:
 
 
 def depositor_from_pick(
-    session: Session, *, site_id: int, unit_id: int, resident_id: int | None
+    session: Session, *, acting: Acting, unit_id: int, resident_id: int | None
 ) -> Depositor:
     """The depositor a pick in the unit picker suggests: the person picked, the unit's
     only resident, or nobody and the names of the unit's people."""
     if resident_id is not None:
-        person = directory.find_resident(session, site_id=site_id, resident_id=resident_id)
+        person = directory.find_resident(session, acting=acting, resident_id=resident_id)
         if person is None:
             return Depositor()
         return Depositor(name=person.name, phone=person.phone, overwrite=True)
-    card = directory.unit_card(session, site_id=site_id, unit_id=unit_id)
+    card = directory.unit_card(session, acting=acting, unit_id=unit_id)
     if len(card.residents) == 1:
         only = card.residents[0]
         return Depositor(name=only.name, phone=only.phone)
@@ -413,9 +411,9 @@ STORAGE_COLUMNS: list[export.ItemColumn] = [
 
 
 def export_rows(
-    session: Session, *, site_id: int, since: datetime, until: datetime,
+    session: Session, *, acting: Acting, since: datetime, until: datetime,
     zone: tzinfo | None = None,
 ) -> tuple[list[str], Iterator[list[str]]]:
     """Storage records received or closed in [since, until)."""
-    return export.export_items(session, site_id=site_id, ledger=Ledger.STORAGE, since=since,
+    return export.export_items(session, acting=acting, ledger=Ledger.STORAGE, since=since,
                                 until=until, columns=STORAGE_COLUMNS, zone=zone)

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from deskapp.config import Settings
 from deskapp.i18n import _
 from deskapp.models.handover import WatchLevel
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.handover import shifts
 from deskapp.services.workcalendar import WorkCalendar
@@ -122,13 +123,14 @@ def contributions() -> list[Contribution]:
 
 
 def window_at(
-    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, now: datetime, settings: Settings,
     outgoing: Iterable[int] = (),
 ) -> Window:
     """The window of a handover at ``now`` by ``outgoing`` (ids; none: nobody's own)."""
+    site_id = acting.site_id
     now = as_utc(now)
     times = shifts.times_at(WorkCalendar.from_settings(settings), now)
-    shift = shifts.shift_starting(session, site_id=site_id, starts_at=times.starts_at)
+    shift = shifts.shift_starting(session, acting=acting, starts_at=times.starts_at)
     return Window(site_id=site_id, now=now, shift_ends_at=times.ends_at,
                   next_shift_ends_at=times.next_ends_at, outgoing=frozenset(outgoing),
                   shift_id=shift.id if shift else None, settings=settings)

@@ -27,12 +27,14 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
 from deskapp.config import Settings
 from deskapp.models import Operator, Role
 from deskapp.models.handover import HandoverState, WatchLevel
+from deskapp.services.acting import Acting
 from deskapp.services.handover import dutylog, handovers
 from deskapp.services.workcalendar import WorkCalendar
 
@@ -173,7 +175,7 @@ Step = tuple[datetime, int, Callable[[], object]]
 def seed_handovers(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     rng: random.Random,
     operators: dict[str, Operator],
@@ -188,6 +190,7 @@ def seed_handovers(
     operators and a supervisor; a guard is not needed) and ``pins`` their PINs,
     with which they sign the handovers. To be played before the other ledgers' weeks.
     """
+    site_id = acting.site_id
     settings = settings or Settings()
     staff = list(operators.values())
     desk = [op for op in staff if op.role == Role.OPERATOR.value]
@@ -224,8 +227,8 @@ def seed_handovers(
         add(morning, _reviewer(week, day, local_day, morning))
     for _when, _order, step in sorted(steps, key=lambda step: (step[0], step[1])):
         step()
-    week.report.unreviewed = len(handovers.unreviewed(session, site_id=site_id))
-    week.report.refused_waiting = len(handovers.refused_waiting(session, site_id=site_id))
+    week.report.unreviewed = len(handovers.unreviewed(session, acting=acting))
+    week.report.refused_waiting = len(handovers.refused_waiting(session, acting=acting))
     return week.report
 
 
@@ -284,7 +287,7 @@ def _writer(week: _Week, shift: _Shift, when: datetime,
         assert shift.worker is not None
         anomaly = entry if isinstance(entry, Anomaly) else None
         written = dutylog.write_entry(
-            week.session, site_id=week.site_id, actor=shift.worker, now=when,
+            week.session, acting=Acting(week.site_id, shift.worker), now=when,
             settings=week.settings, text=anomaly.text if anomaly else str(entry),
             anomaly=anomaly is not None, unit=anomaly.unit if anomaly else "",
         )
@@ -306,10 +309,12 @@ def _handing_over(week: _Week, shift: _Shift, incoming: Operator,
         session, site_id, settings = week.session, week.site_id, week.settings
         outgoing = shift.worker
         assert outgoing is not None
-        handover = handovers.start(session, site_id=site_id, actor=outgoing, now=started,
+        handover = handovers.start(session, acting=Acting(site_id, outgoing), now=started,
                                    settings=settings)
         assert handover.id is not None
-        common = {"site_id": site_id, "handover_id": handover.id}
+        common: dict[str, Any] = {"acting": Acting(site_id), "handover_id": handover.id}
+        by_outgoing: dict[str, Any] = {"acting": Acting(site_id, outgoing),
+                                       "handover_id": handover.id}
         items = handovers.items_of(session, handover.id)
         scripted = {item.id: week.anomaly_of[item.record_id] for item in items
                     if item.record_kind == dutylog.ENTITY and item.record_id in week.anomaly_of}
@@ -319,15 +324,14 @@ def _handing_over(week: _Week, shift: _Shift, incoming: Operator,
             if anomaly is None:
                 continue
             handovers.settle_item(
-                session, **common, item_id=item.id or 0, actor=outgoing,
+                session, **by_outgoing, item_id=item.id or 0,
                 now=started + timedelta(minutes=min(minute, 8)), level=anomaly.level,
                 next_action=anomaly.next_action, contingency=anomaly.contingency,
                 next_at=None if anomaly.next_hours is None
                 else shift.ends_at + timedelta(hours=anomaly.next_hours),
             )
         arrived = shift.ends_at - timedelta(minutes=5)  # the incoming comes 5 minutes early
-        handovers.name_incoming(session, **common, login=incoming.login, actor=outgoing,
-                                now=arrived)
+        handovers.name_incoming(session, **by_outgoing, login=incoming.login, now=arrived)
         taking = arrived + timedelta(minutes=1)
         for group in sorted({item.group for item in items}):
             handovers.accept_routine(session, **common, group=group, now=taking)
@@ -344,8 +348,8 @@ def _handing_over(week: _Week, shift: _Shift, incoming: Operator,
                             counted=public.expected - 1 if short else public.expected,
                             now=counting)
             if short:
-                handovers.explain(session, **common, count_id=public.id or 0,
-                                  explanation=explanation, actor=outgoing,
+                handovers.explain(session, **by_outgoing, count_id=public.id or 0,
+                                  explanation=explanation,
                                   now=counting + timedelta(minutes=1))
                 week.report.count_differences += 1
         signing = shift.ends_at - SIGNED_BEFORE_END
@@ -368,20 +372,21 @@ def _reviewer(week: _Week, day: int, sealed_on: date,
     def review() -> None:
         session, site_id = week.session, week.site_id
         settled = False
-        for waiting in handovers.refused_waiting(session, site_id=site_id):
+        for waiting in handovers.refused_waiting(session, acting=Acting(site_id)):
             item = waiting.item
             anomaly = week.anomaly_of.get(item.record_id) \
                 if item.record_kind == dutylog.ENTITY else None
             if anomaly is not None and anomaly.settle_note:
-                handovers.settle_refused(session, site_id=site_id, item_id=item.id or 0,
-                                         actor=week.supervisor, note=anomaly.settle_note,
+                handovers.settle_refused(session, acting=Acting(site_id, week.supervisor),
+                                         item_id=item.id or 0,
+                                         note=anomaly.settle_note,
                                          now=when - timedelta(minutes=1))
                 settled = True
         remarks = (REVIEW_SETTLED if settled else
                    REVIEW_COUNTED if day == COUNT_DIFFERENCE[0] else
                    REVIEW_REMARKS[day % len(REVIEW_REMARKS)])
         week.report.reviewed += handovers.review_day(
-            session, site_id=site_id, day=sealed_on, actor=week.supervisor, remarks=remarks,
+            session, acting=Acting(site_id, week.supervisor), day=sealed_on, remarks=remarks,
             now=when, settings=week.settings)
 
     return review

@@ -23,6 +23,7 @@ from deskapp.i18n import N_, _
 from deskapp.models import Operator, Unit
 from deskapp.models.handover import DutyLogEntry, LinkedRecord, WatchLevel
 from deskapp.services import audit, directory, search
+from deskapp.services.acting import Acting, acting_operator
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import lists
 from deskapp.services.custody.lists import Page
@@ -58,8 +59,7 @@ class DutyLine:
 def write_entry(
     session: Session,
     *,
-    site_id: int,
-    actor: Operator,
+    acting: Acting,
     now: datetime,
     settings: Settings,
     text: str,
@@ -68,12 +68,14 @@ def write_entry(
     record: str = "",
 ) -> DutyLogEntry:
     """Write one entry into the shift running at ``now``; its writer joins the shift."""
+    site_id = acting.site_id
+    actor = acting_operator(acting)
     text = clean_text(text, field="text", label=_("the entry"), max_length=MAX_TEXT,
                       required=True, multiline=True)
-    unit_record = directory.get_unit(session, site_id=site_id, code=unit) if unit.strip() \
+    unit_record = directory.get_unit(session, acting=acting, code=unit) if unit.strip() \
         else None
     record_kind, record_id, record_ref = _linked(session, site_id=site_id, text=record)
-    shift = shifts.join_current(session, site_id=site_id, operator=actor, now=now,
+    shift = shifts.join_current(session, acting=acting, operator=actor, now=now,
                                 settings=settings)
     assert shift.id is not None and actor.id is not None
     entry = DutyLogEntry(
@@ -85,7 +87,7 @@ def write_entry(
     session.add(entry)
     session.flush()
     assert entry.id is not None
-    search.index_record(session, site_id=site_id, entity=ENTITY, entity_id=entry.id,
+    search.index_record(session, acting=acting, entity=ENTITY, entity_id=entry.id,
                         text=" ".join(part for part in (
                             text, unit_record.code if unit_record else "", record_ref) if part))
     audit.record(
@@ -107,9 +109,9 @@ def _linked(session: Session, *, site_id: int, text: str) -> tuple[str, int | No
             day, sequence = ref.split("-")
             number = f"{day}-{int(sequence):04d}"
             return (LinkedRecord.REQUEST.value,
-                    views.require_request_number(session, site_id=site_id, number=number),
+                    views.require_request_number(session, acting=Acting(site_id), number=number),
                     number)
-        ledger, record_id = lists.find_by_code(session, site_id=site_id, text=ref)
+        ledger, record_id = lists.find_by_code(session, acting=Acting(site_id), text=ref)
     except NotFound as missing:  # the ledger's own words, beside the record field
         raise NotFound(missing.message, field="record") from None
     except InvalidInput:
@@ -157,7 +159,7 @@ def _before(session: Session, conditions: list[Any], *, shift_id: int,
 def shift_log(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     shift_id: int,
     query: str = "",
     offset: int = 0,
@@ -169,10 +171,11 @@ def shift_log(
     words. ``newest``: the last page (the latest entries, still oldest first);
     ``around``: the page with that entry in its middle, or the last page when the entry
     is among the latest (``offset`` when it is not in the list)."""
+    site_id = acting.site_id
     limit = max(1, min(limit, MAX_LIST))
     conditions: list[Any] = [DutyLogEntry.site_id == site_id, DutyLogEntry.shift_id == shift_id]
     if query.strip():
-        ids = search.search_ids(session, site_id=site_id, entity=ENTITY, query=query,
+        ids = search.search_ids(session, acting=acting, entity=ENTITY, query=query,
                                 limit=search.MAX_LIMIT)
         if not ids:
             return ShiftLog(rows=[], total=0, offset=0, limit=limit)
@@ -195,9 +198,10 @@ def shift_log(
                     total=total, offset=offset, limit=limit, anomalies=int(anomalies or 0))
 
 
-def anomalies(session: Session, *, site_id: int, shift_id: int) -> list[DutyLine]:
+def anomalies(session: Session, *, acting: Acting, shift_id: int) -> list[DutyLine]:
     """The shift's anomalies (异常), oldest first, which its handover carries to the next
     shift: up to ``MAX_LIST`` of them, as the handover has always carried."""
+    site_id = acting.site_id
     rows = session.exec(
         _select_lines([DutyLogEntry.site_id == site_id, DutyLogEntry.shift_id == shift_id,
                        col(DutyLogEntry.anomaly).is_(True)])
@@ -206,9 +210,10 @@ def anomalies(session: Session, *, site_id: int, shift_id: int) -> list[DutyLine
     return [_line(entry, name, code) for entry, name, code in rows]
 
 
-def search_log(session: Session, *, site_id: int, query: str, limit: int = 50) -> list[DutyLine]:
+def search_log(session: Session, *, acting: Acting, query: str, limit: int = 50) -> list[DutyLine]:
     """Entries of any shift that contain every word of ``query``, newest first."""
-    ids = search.search_ids(session, site_id=site_id, entity=ENTITY, query=query,
+    site_id = acting.site_id
+    ids = search.search_ids(session, acting=acting, entity=ENTITY, query=query,
                             limit=max(1, min(limit, MAX_LIST)))
     if not ids:
         return []
@@ -233,7 +238,7 @@ def _carried_anomalies(session: Session, window: Window) -> list[Carried]:
         Carried(record_kind=ENTITY, record_id=line.id, reference=line.record_ref,
                 unit_code=line.unit_code, what=f"{line.text} ({line.operator_name})",
                 since=as_utc(line.at), deadline=None, last_step=ANOMALY_STEP)
-        for line in anomalies(session, site_id=window.site_id, shift_id=window.shift_id)
+        for line in anomalies(session, acting=Acting(window.site_id), shift_id=window.shift_id)
     ]
 
 

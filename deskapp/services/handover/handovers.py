@@ -52,6 +52,7 @@ from deskapp.models.handover import (
     WatchLevel,
 )
 from deskapp.services import audit, operators
+from deskapp.services.acting import Acting, acting_operator
 from deskapp.services.clock import as_utc
 from deskapp.services.handover import assembly, shifts
 from deskapp.services.text import clean_text
@@ -117,15 +118,17 @@ def public_items(settings: Settings) -> list[PublicItem]:
 # --- reading -----------------------------------------------------------------------
 
 
-def open_handover(session: Session, *, site_id: int) -> Handover | None:
+def open_handover(session: Session, *, acting: Acting) -> Handover | None:
     """The handover open at this site, if any (there is at most one)."""
+    site_id = acting.site_id
     return session.exec(
         select(Handover).where(Handover.site_id == site_id,
                                Handover.state == HandoverState.OPEN.value)
     ).first()
 
 
-def get_handover(session: Session, *, site_id: int, handover_id: int) -> Handover:
+def get_handover(session: Session, *, acting: Acting, handover_id: int) -> Handover:
+    site_id = acting.site_id
     handover = session.get(Handover, handover_id)
     if handover is None or handover.site_id != site_id:
         raise NotFound(_("No handover has the number {number}.").format(number=handover_id))
@@ -169,14 +172,16 @@ def addenda_of(session: Session, handover_id: int) -> list[HandoverAddendum]:
 
 
 def start(
-    session: Session, *, site_id: int, actor: Operator, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, now: datetime, settings: Settings,
 ) -> Handover:
     """Open the handover of the shift running at ``now``, assembled from live data."""
-    existing = open_handover(session, site_id=site_id)
+    site_id = acting.site_id
+    actor = acting_operator(acting)
+    existing = open_handover(session, acting=acting)
     if existing is not None:
         raise _already_open(session, existing, settings, now)
     checklist = public_items(settings)
-    shift = shifts.join_current(session, site_id=site_id, operator=actor, now=now,
+    shift = shifts.join_current(session, acting=acting, operator=actor, now=now,
                                 settings=settings)
     assert shift.id is not None and actor.id is not None
     done = session.exec(select(Handover).where(
@@ -187,7 +192,7 @@ def start(
                          "{time}): add an addendum to it instead.").format(
             number=done.id, time=format_when(as_utc(done.sealed_at or now), as_utc(now),
                                              desk_zone(settings.timezone))))
-    window = assembly.window_at(session, site_id=site_id, now=now, settings=settings,
+    window = assembly.window_at(session, acting=acting, now=now, settings=settings,
                                 outgoing=[actor.id])
     handover = Handover(site_id=site_id, shift_id=shift.id, outgoing_id=actor.id,
                         started_at=as_utc(now), open_key=site_id, created_at=as_utc(now))
@@ -195,7 +200,7 @@ def start(
         with session.begin_nested():
             session.add(handover)
     except IntegrityError:  # another desk opened one a moment ago
-        existing = open_handover(session, site_id=site_id)
+        existing = open_handover(session, acting=acting)
         assert existing is not None
         raise _already_open(session, existing, settings, now) from None
     assert handover.id is not None
@@ -240,7 +245,7 @@ def _already_open(
 
 
 def _open_for_change(session: Session, *, site_id: int, handover_id: int) -> Handover:
-    handover = get_handover(session, site_id=site_id, handover_id=handover_id)
+    handover = get_handover(session, acting=Acting(site_id), handover_id=handover_id)
     if handover.state != HandoverState.OPEN.value:
         raise Conflict(_("This handover is sealed and cannot change: add an addendum "
                          "instead."))
@@ -274,13 +279,15 @@ def _require(actor: Operator, operator_id: int | None, side: str) -> None:
 
 
 def settle_item(
-    session: Session, *, site_id: int, handover_id: int, item_id: int, actor: Operator,
+    session: Session, *, acting: Acting, handover_id: int, item_id: int,
     now: datetime, level: str, next_action: str, next_at: datetime | None, contingency: str,
 ) -> HandoverItem:
     """The outgoing operator's watch level, next action (and its time) and contingency.
 
     A change to an item the incoming operator had taken puts it back to be taken again.
     """
+    site_id = acting.site_id
+    actor = acting_operator(acting)
     handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
     _require(actor, handover.outgoing_id, Side.OUTGOING)
     item = _item(session, handover, item_id)
@@ -315,12 +322,14 @@ def settle_item(
 
 
 def name_incoming(
-    session: Session, *, site_id: int, handover_id: int, login: str, actor: Operator,
+    session: Session, *, acting: Acting, handover_id: int, login: str,
     now: datetime,
 ) -> Operator:
     """The operator taking over: another person, active and not locked out."""
+    site_id = acting.site_id
+    actor = acting_operator(acting)
     handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
-    incoming = operators.find_operator(session, site_id=site_id, login=login)
+    incoming = operators.find_operator(session, acting=acting, login=login)
     if incoming is None:
         raise NotFound(_("No operator signs in as {login}.").format(login=login.strip()),
                        field="incoming")
@@ -357,11 +366,12 @@ def _incoming(session: Session, handover: Handover) -> Operator:
 
 
 def take_item(
-    session: Session, *, site_id: int, handover_id: int, item_id: int, accept: bool,
+    session: Session, *, acting: Acting, handover_id: int, item_id: int, accept: bool,
     reason: str = "", now: datetime,
 ) -> HandoverItem:
     """The incoming operator accepts an item, or refuses it with a reason (the refused
     item goes to the supervisor's list)."""
+    site_id = acting.site_id
     handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
     incoming = _incoming(session, handover)
     item = _item(session, handover, item_id)
@@ -380,10 +390,11 @@ def take_item(
 
 
 def accept_routine(
-    session: Session, *, site_id: int, handover_id: int, group: str, now: datetime,
+    session: Session, *, acting: Acting, handover_id: int, group: str, now: datetime,
 ) -> int:
     """Accept every routine item of a group still waiting (one key); watch and urgent
     items are taken one at a time. Returns how many were accepted."""
+    site_id = acting.site_id
     handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
     incoming = _incoming(session, handover)
     waiting = session.exec(select(HandoverItem).where(
@@ -412,10 +423,11 @@ def parse_count(text: str | int) -> int:
 
 
 def count(
-    session: Session, *, site_id: int, handover_id: int, count_id: int, counted: str | int,
+    session: Session, *, acting: Acting, handover_id: int, count_id: int, counted: str | int,
     now: datetime,
 ) -> HandoverCount:
     """The incoming operator's count of a public item."""
+    site_id = acting.site_id
     handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
     incoming = _incoming(session, handover)
     found = _count(session, handover, count_id)
@@ -431,10 +443,12 @@ def count(
 
 
 def explain(
-    session: Session, *, site_id: int, handover_id: int, count_id: int, explanation: str,
-    actor: Operator, now: datetime,
+    session: Session, *, acting: Acting, handover_id: int, count_id: int, explanation: str,
+    now: datetime,
 ) -> HandoverCount:
     """The outgoing operator's explanation of a count that differs (on the sheet)."""
+    site_id = acting.site_id
+    actor = acting_operator(acting)
     handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
     _require(actor, handover.outgoing_id, Side.OUTGOING)
     found = _count(session, handover, count_id)
@@ -455,17 +469,18 @@ def _confirmed(
 ) -> Operator:
     """The operator whose PIN this is (a refusal, audited, otherwise)."""
     return operators.sign_in(
-        session, site_id=site_id, login=login, secret=pin, now=now,
+        session, acting=Acting(site_id), login=login, secret=pin, now=now,
         max_failures=settings.max_failed_sign_ins,
         lockout=timedelta(minutes=settings.lockout_minutes), confirming=True,
     )
 
 
 def carry_urgent(
-    session: Session, *, site_id: int, handover_id: int, item_id: int, login: str, pin: str,
+    session: Session, *, acting: Acting, handover_id: int, item_id: int, login: str, pin: str,
     reason: str, now: datetime, settings: Settings,
 ) -> HandoverItem:
     """A supervisor accepts carrying an unfinished urgent item, with a reason and a PIN."""
+    site_id = acting.site_id
     handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
     item = _item(session, handover, item_id)
     if not may_carry(item):
@@ -514,11 +529,12 @@ def _carry(session: Session, handover: Handover, item: HandoverItem, supervisor:
 
 
 def carry_all_urgent(
-    session: Session, *, site_id: int, handover_id: int, login: str, pin: str, reason: str,
+    session: Session, *, acting: Acting, handover_id: int, login: str, pin: str, reason: str,
     now: datetime, settings: Settings,
 ) -> int:
     """A supervisor accepts carrying every urgent item not done yet, with one reason and
     one PIN (each item records it). Returns how many were carried."""
+    site_id = acting.site_id
     handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
     items = items_of(session, handover_id)
     still_open = _still_carried(session, handover, items, now=now, settings=settings)
@@ -547,10 +563,10 @@ class Blocker:
 
 
 def blockers(
-    session: Session, *, site_id: int, handover_id: int, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, handover_id: int, now: datetime, settings: Settings,
 ) -> list[Blocker]:
     """What stops the handover from being signed and sealed, first things first."""
-    handover = get_handover(session, site_id=site_id, handover_id=handover_id)
+    handover = get_handover(session, acting=acting, handover_id=handover_id)
     found: list[Blocker] = []
     items = items_of(session, handover_id)
     still_open = _still_carried(session, handover, items, now=now, settings=settings)
@@ -593,7 +609,8 @@ def _still_carried(
     """The urgent items' records that their ledgers still carry at ``now`` (not done)."""
     if not any(item.level == WatchLevel.URGENT.value for item in items):
         return set()
-    window = assembly.window_at(session, site_id=handover.site_id, now=now, settings=settings,
+    window = assembly.window_at(session, acting=Acting(handover.site_id), now=now,
+                                settings=settings,
                                 outgoing=[handover.outgoing_id])
     return {(carried.record_kind, carried.record_id)
             for group in assembly.assemble(session, window) for carried in group.items}
@@ -603,12 +620,13 @@ def _still_carried(
 
 
 def sign(
-    session: Session, *, site_id: int, handover_id: int, side: str, login: str, pin: str,
+    session: Session, *, acting: Acting, handover_id: int, side: str, login: str, pin: str,
     now: datetime, settings: Settings,
 ) -> Handover:
     """One operator's signature with their own PIN; the second one seals the handover."""
+    site_id = acting.site_id
     handover = _open_for_change(session, site_id=site_id, handover_id=handover_id)
-    stopping = blockers(session, site_id=site_id, handover_id=handover_id, now=now,
+    stopping = blockers(session, acting=acting, handover_id=handover_id, now=now,
                         settings=settings)
     if stopping:
         raise InvalidInput(_("Not ready to sign: {reason}").format(reason=stopping[0].message),
@@ -714,7 +732,7 @@ def verify_seals(session: Session, *, site_id: int | None = None) -> list[str]:
 
 
 def _sealed(session: Session, *, site_id: int, handover_id: int) -> Handover:
-    handover = get_handover(session, site_id=site_id, handover_id=handover_id)
+    handover = get_handover(session, acting=Acting(site_id), handover_id=handover_id)
     if handover.state != HandoverState.SEALED.value:
         raise Conflict(_("This handover is still open: change it instead of adding an "
                          "addendum."))
@@ -722,10 +740,12 @@ def _sealed(session: Session, *, site_id: int, handover_id: int) -> Handover:
 
 
 def add_addendum(
-    session: Session, *, site_id: int, handover_id: int, actor: Operator, text: str,
+    session: Session, *, acting: Acting, handover_id: int, text: str,
     now: datetime,
 ) -> HandoverAddendum:
     """A correction to a sealed handover, with who and when; the sealed text stays."""
+    site_id = acting.site_id
+    actor = acting_operator(acting)
     handover = _sealed(session, site_id=site_id, handover_id=handover_id)
     body = clean_text(text, field="text", label=_("the addendum"), max_length=MAX_ADDENDUM,
                       required=True, multiline=True)
@@ -764,10 +784,11 @@ def _refused_waiting(site_id: int) -> tuple[Any, ...]:
             Handover.site_id == site_id, Handover.state == HandoverState.SEALED.value)
 
 
-def refused_waiting(session: Session, *, site_id: int,
+def refused_waiting(session: Session, *, acting: Acting,
                     limit: int = REFUSED_SHOWN) -> list[RefusedItem]:
     """Items an incoming operator refused, not yet settled by a supervisor, oldest first
     (the oldest ``limit``; ``refused_waiting_count`` counts them all)."""
+    site_id = acting.site_id
     rows = session.exec(
         select(HandoverItem, Handover.id)
         .join(Handover, col(Handover.id) == col(HandoverItem.handover_id))
@@ -778,8 +799,9 @@ def refused_waiting(session: Session, *, site_id: int,
     return [RefusedItem(item, handover_id or 0, item.decided_at) for item, handover_id in rows]
 
 
-def refused_waiting_count(session: Session, *, site_id: int) -> int:
+def refused_waiting_count(session: Session, *, acting: Acting) -> int:
     """How many items ``refused_waiting`` lists, counted without loading them."""
+    site_id = acting.site_id
     return int(session.exec(
         select(func.count()).select_from(HandoverItem)
         .join(Handover, col(Handover.id) == col(HandoverItem.handover_id))
@@ -788,9 +810,11 @@ def refused_waiting_count(session: Session, *, site_id: int) -> int:
 
 
 def settle_refused(
-    session: Session, *, site_id: int, item_id: int, actor: Operator, note: str, now: datetime,
+    session: Session, *, acting: Acting, item_id: int, note: str, now: datetime,
 ) -> HandoverItem:
     """A supervisor takes a refused item off the list, saying what was done about it."""
+    site_id = acting.site_id
+    actor = acting_operator(acting)
     _require_supervisor(actor)
     item = session.get(HandoverItem, item_id)
     handover = session.get(Handover, item.handover_id) if item else None
@@ -816,32 +840,36 @@ def _unreviewed(site_id: int) -> tuple[Any, ...]:
             Handover.state == HandoverState.SEALED.value)
 
 
-def unreviewed(session: Session, *, site_id: int) -> list[Handover]:
+def unreviewed(session: Session, *, acting: Acting) -> list[Handover]:
     """Sealed handovers the supervisor has not reviewed yet, oldest first."""
+    site_id = acting.site_id
     return list(session.exec(
         select(Handover).where(*_unreviewed(site_id)).order_by(col(Handover.sealed_at))
     ).all())
 
 
-def unreviewed_count(session: Session, *, site_id: int) -> int:
+def unreviewed_count(session: Session, *, acting: Acting) -> int:
     """How many handovers ``unreviewed`` lists, counted from the index alone."""
+    site_id = acting.site_id
     return int(session.exec(
         select(func.count()).select_from(Handover).where(*_unreviewed(site_id))
     ).one())
 
 
 def review_day(
-    session: Session, *, site_id: int, day: date, actor: Operator, remarks: str,
+    session: Session, *, acting: Acting, day: date, remarks: str,
     now: datetime, settings: Settings,
 ) -> int:
     """The supervisor's daily review: sign every sealed handover of the local ``day``
     not yet reviewed, with remarks. Returns how many were signed."""
+    site_id = acting.site_id
+    actor = acting_operator(acting)
     _require_supervisor(actor)
     text = clean_text(remarks, field="remarks", label=_("the remarks"), max_length=MAX_LINE,
                       required=True, multiline=True)
     calendar = WorkCalendar.from_settings(settings)
     start, end = calendar.at(day, datetime.min.time()), calendar.end_of_local_day(day)
-    due = [handover for handover in unreviewed(session, site_id=site_id)
+    due = [handover for handover in unreviewed(session, acting=acting)
            if handover.sealed_at and start <= as_utc(handover.sealed_at) < end]
     if not due:
         raise InvalidInput(_("No sealed handover of {day} waits for a review.").format(
@@ -876,10 +904,10 @@ class HandoverView:
 
 
 def open_view(
-    session: Session, *, site_id: int, now: datetime, settings: Settings,
+    session: Session, *, acting: Acting, now: datetime, settings: Settings,
 ) -> HandoverView | None:
     """The site's open handover, read for the screen; ``None`` when none is open."""
-    handover = open_handover(session, site_id=site_id)
+    handover = open_handover(session, acting=acting)
     if handover is None or handover.id is None:
         return None
     shift = session.get(Shift, handover.shift_id)
@@ -892,7 +920,7 @@ def open_view(
         shift_ends_at=as_utc(shift.ends_at), outgoing_name=names.get(handover.outgoing_id, "?"),
         incoming_name=names.get(handover.incoming_id, "") if handover.incoming_id else "",
         items=items_of(session, handover.id), counts=counts_of(session, handover.id),
-        blockers=blockers(session, site_id=site_id, handover_id=handover.id, now=now,
+        blockers=blockers(session, acting=acting, handover_id=handover.id, now=now,
                           settings=settings),
         group_titles=assembly.group_titles(), group_actions=assembly.group_actions(),
     )
@@ -913,9 +941,10 @@ def may_take_over(operator: Operator) -> bool:
     return operator.role != Role.GUARD.value
 
 
-def candidates(session: Session, *, site_id: int, handover: Handover, now: datetime
+def candidates(session: Session, *, acting: Acting, handover: Handover, now: datetime
                ) -> list[Operator]:
     """Who may take over: active desk staff other than the outgoing one, not locked."""
+    site_id = acting.site_id
     return [
         operator for operator in session.exec(
             select(Operator).where(Operator.site_id == site_id, col(Operator.active).is_(True),
@@ -925,9 +954,9 @@ def candidates(session: Session, *, site_id: int, handover: Handover, now: datet
     ]
 
 
-def signer_login(session: Session, *, site_id: int, handover_id: int, side: str) -> str:
+def signer_login(session: Session, *, acting: Acting, handover_id: int, side: str) -> str:
     """The sign-in name of the operator who signs ``side`` (their PIN is asked)."""
-    handover = get_handover(session, site_id=site_id, handover_id=handover_id)
+    handover = get_handover(session, acting=acting, handover_id=handover_id)
     operator_id = handover.outgoing_id if side == Side.OUTGOING else handover.incoming_id
     operator = session.get(Operator, operator_id) if operator_id else None
     if operator is None:
@@ -935,8 +964,9 @@ def signer_login(session: Session, *, site_id: int, handover_id: int, side: str)
     return operator.login
 
 
-def supervisors(session: Session, *, site_id: int, now: datetime) -> list[Operator]:
+def supervisors(session: Session, *, acting: Acting, now: datetime) -> list[Operator]:
     """Who may accept carrying an urgent item: active supervisors and managers."""
+    site_id = acting.site_id
     return [
         operator for operator in session.exec(
             select(Operator).where(Operator.site_id == site_id, col(Operator.active).is_(True),
@@ -962,8 +992,9 @@ class SealedLine:
     addenda: int
 
 
-def recent_sealed(session: Session, *, site_id: int, limit: int = 20) -> list[SealedLine]:
+def recent_sealed(session: Session, *, acting: Acting, limit: int = 20) -> list[SealedLine]:
     """The latest sealed handovers, newest first, with what still waits on them."""
+    site_id = acting.site_id
     sealed = session.exec(
         select(Handover, Shift).join(Shift, col(Shift.id) == col(Handover.shift_id))
         .where(Handover.site_id == site_id, Handover.state == HandoverState.SEALED.value)

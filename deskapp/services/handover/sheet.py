@@ -33,6 +33,7 @@ from deskapp.models.handover import (
     WatchLevel,
 )
 from deskapp.services import sites
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.handover import assembly, handovers, shifts
 from deskapp.services.printing import (
@@ -132,15 +133,16 @@ def _count_cell(counted: int | None) -> str:
 
 
 def handover_document(
-    session: Session, *, site_id: int, handover_id: int, settings: Settings, now: datetime,
+    session: Session, *, acting: Acting, handover_id: int, settings: Settings, now: datetime,
     printed_by: str = "",
 ) -> PrintDocument:
     """The sheet of handover ``handover_id`` in the current language (a draft while open).
 
     Raises ``NotFound`` for a handover of another site or none.
     """
+    site_id = acting.site_id
     zone = desk_zone(settings.timezone)
-    handover = handovers.get_handover(session, site_id=site_id, handover_id=handover_id)
+    handover = handovers.get_handover(session, acting=acting, handover_id=handover_id)
     assert handover.id is not None
     sealed = handover.state == HandoverState.SEALED.value
     site = sites.get_site(session, site_id)

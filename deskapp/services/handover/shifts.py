@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 from deskapp.config import Settings
 from deskapp.models import Operator
 from deskapp.models.handover import Shift, ShiftOperator
-from deskapp.services import acting
+from deskapp.services import acting as acting_rules
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.workcalendar import WorkCalendar
 
@@ -38,10 +39,11 @@ def times_at(calendar: WorkCalendar, now: datetime) -> ShiftTimes:
                       next_ends_at=calendar.next_shift_end(ends_at))
 
 
-def current_shift(session: Session, *, site_id: int, now: datetime, settings: Settings) -> Shift:
+def current_shift(session: Session, *, acting: Acting, now: datetime, settings: Settings) -> Shift:
     """The shift running at ``now``, written if nobody has worked in it yet."""
+    site_id = acting.site_id
     times = times_at(WorkCalendar.from_settings(settings), now)
-    found = shift_starting(session, site_id=site_id, starts_at=times.starts_at)
+    found = shift_starting(session, acting=acting, starts_at=times.starts_at)
     if found is not None:
         return found
     shift = Shift(site_id=site_id, starts_at=times.starts_at, ends_at=times.ends_at,
@@ -50,13 +52,14 @@ def current_shift(session: Session, *, site_id: int, now: datetime, settings: Se
         with session.begin_nested():
             session.add(shift)
     except IntegrityError:  # another desk wrote it a moment ago
-        found = shift_starting(session, site_id=site_id, starts_at=times.starts_at)
+        found = shift_starting(session, acting=acting, starts_at=times.starts_at)
         assert found is not None
         return found
     return shift
 
 
-def shift_starting(session: Session, *, site_id: int, starts_at: datetime) -> Shift | None:
+def shift_starting(session: Session, *, acting: Acting, starts_at: datetime) -> Shift | None:
+    site_id = acting.site_id
     return session.exec(
         select(Shift).where(Shift.site_id == site_id, Shift.starts_at == starts_at)
     ).first()
@@ -83,12 +86,13 @@ def _member(session: Session, shift_id: int, operator_id: int) -> bool:
 
 
 def join_current(
-    session: Session, *, site_id: int, operator: Operator, now: datetime, settings: Settings
+    session: Session, *, acting: Acting, operator: Operator, now: datetime, settings: Settings
 ) -> Shift:
     """The shift running at ``now``, with ``operator`` (of this site) counted among who
     worked it."""
-    acting.check_site(operator, site_id)
-    shift = current_shift(session, site_id=site_id, now=now, settings=settings)
+    site_id = acting.site_id
+    acting_rules.check_site(operator, site_id)
+    shift = current_shift(session, acting=acting, now=now, settings=settings)
     join(session, shift=shift, operator=operator, now=now)
     return shift
 
@@ -102,8 +106,9 @@ def operators_of(session: Session, shift_id: int) -> list[Operator]:
     ).all())
 
 
-def recent(session: Session, *, site_id: int, limit: int = 20) -> list[Shift]:
+def recent(session: Session, *, acting: Acting, limit: int = 20) -> list[Shift]:
     """The latest shifts worked, newest first (the duty log lists one at a time)."""
+    site_id = acting.site_id
     return list(session.exec(
         select(Shift).where(Shift.site_id == site_id)
         .order_by(col(Shift.starts_at).desc()).limit(limit)

@@ -39,6 +39,7 @@ from sqlmodel import Session, col, select
 from deskapp.config import Settings
 from deskapp.models import Operator, Relation, Resident, Role, Unit
 from deskapp.models.release import ReleaseSlip
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.custody.demo import demo_id_number
 from deskapp.services.release import moving_out, slips
@@ -131,67 +132,73 @@ Step = tuple[datetime, int, Callable[[], object]]
 
 def _create(week: _Week, label: str, form: SlipForm, when: datetime) -> None:
     week.forms[label] = form
-    week.made[label] = slips.create(week.session, site_id=week.site_id, form=form, now=when,
-                                    actor=week.on_duty(when), settings=week.settings)
+    week.made[label] = slips.create(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+                                    form=form, now=when,
+                                    settings=week.settings)
 
 
 def _confirm(week: _Week, label: str, resident: Resident, when: datetime, phone: str = "",
              reason: str = "") -> None:
-    slips.record_confirmation(week.session, site_id=week.site_id, slip_id=week.slip_id(label),
-                              resident_id=resident.id or 0, now=when, actor=week.on_duty(when),
+    slips.record_confirmation(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+                              slip_id=week.slip_id(label),
+                              resident_id=resident.id or 0, now=when,
                               phone=phone, off_file_reason=reason)
 
 
 def _in_person(week: _Week, label: str, resident: Resident, when: datetime) -> None:
-    slips.record_in_person(week.session, site_id=week.site_id, slip_id=week.slip_id(label),
-                           resident_id=resident.id or 0, id_checked=True, now=when,
-                           actor=week.on_duty(when))
+    slips.record_in_person(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+                           slip_id=week.slip_id(label),
+                           resident_id=resident.id or 0, id_checked=True, now=when)
 
 
 def _fees(week: _Week, label: str, when: datetime) -> None:
-    slips.record_fees_settled(week.session, site_id=week.site_id, slip_id=week.slip_id(label),
-                              confirmed_by=FEES_BY, now=when, actor=week.on_duty(when))
+    slips.record_fees_settled(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+                              slip_id=week.slip_id(label),
+                              confirmed_by=FEES_BY, now=when)
 
 
 def _settle(week: _Week, label: str, when: datetime) -> None:
     """What the moving-out unit still has at the desk, each noted with why not settled."""
     slip = week.made[label]
-    for item in moving_out.outstanding(week.session, site_id=week.site_id,
+    for item in moving_out.outstanding(week.session, acting=Acting(week.site_id),
                                        unit_id=slip.unit_id, now=when, slip_id=slip.id):
         if item.settled is None:
             moving_out.record_settlement(
-                week.session, site_id=week.site_id, slip_id=slip.id or 0, kind=item.kind,
+                week.session, acting=Acting(week.site_id, week.on_duty(when)), slip_id=slip.id or 0,
+                kind=item.kind,
                 record_id=item.record_id, settled=False,
-                note=SETTLEMENT_NOTES.get(item.kind, "已与住户约定另行处理"), now=when,
-                actor=week.on_duty(when))
+                note=SETTLEMENT_NOTES.get(item.kind, "已与住户约定另行处理"), now=when)
 
 
 def _issue(week: _Week, label: str, when: datetime, override_reason: str = "") -> None:
     override = Override(week.supervisor, override_reason) if override_reason else None
-    slips.issue(week.session, site_id=week.site_id, slip_id=week.slip_id(label), now=when,
-                actor=week.on_duty(when), settings=week.settings, override=override)
+    slips.issue(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+                slip_id=week.slip_id(label), now=when,
+                settings=week.settings, override=override)
 
 
 def _gate(week: _Week, label: str, when: datetime) -> None:
     """The guard ticks every line as it passes and releases the slip."""
-    view = slips.at_gate(week.session, site_id=week.site_id, text=week.made[label].code or "",
+    view = slips.at_gate(week.session, acting=Acting(week.site_id),
+                         text=week.made[label].code or "",
                          now=when, settings=week.settings)
     for line in view.lines:
-        slips.tick(week.session, site_id=week.site_id, slip_id=view.slip_id, line_id=line.id,
+        slips.tick(week.session, acting=Acting(week.site_id), slip_id=view.slip_id, line_id=line.id,
                    now=when, guard=week.guard, settings=week.settings)
-    slips.release(week.session, site_id=week.site_id, slip_id=view.slip_id, now=when,
+    slips.release(week.session, acting=Acting(week.site_id), slip_id=view.slip_id, now=when,
                   guard=week.guard, settings=week.settings)
 
 
 def _send_back(week: _Week, label: str, note: str, when: datetime, matching: int) -> None:
     """The guard ticks the ``matching`` first lines, finds what the slip does not say,
     and sends it back to the desk."""
-    view = slips.at_gate(week.session, site_id=week.site_id, text=week.made[label].code or "",
+    view = slips.at_gate(week.session, acting=Acting(week.site_id),
+                         text=week.made[label].code or "",
                          now=when, settings=week.settings)
     for line in view.lines[:matching]:
-        slips.tick(week.session, site_id=week.site_id, slip_id=view.slip_id, line_id=line.id,
+        slips.tick(week.session, acting=Acting(week.site_id), slip_id=view.slip_id, line_id=line.id,
                    now=when, guard=week.guard, settings=week.settings)
-    slips.send_back(week.session, site_id=week.site_id, slip_id=view.slip_id, note=note,
+    slips.send_back(week.session, acting=Acting(week.site_id), slip_id=view.slip_id, note=note,
                     now=when, guard=week.guard, settings=week.settings)
 
 
@@ -199,29 +206,31 @@ def _revise(week: _Week, label: str, revised: str, lines: Sequence[LineForm],
             when: datetime) -> None:
     form = replace(week.forms[label], lines=tuple(lines))
     week.forms[revised] = form
-    week.made[revised] = slips.revise(week.session, site_id=week.site_id,
+    week.made[revised] = slips.revise(week.session, acting=Acting(week.site_id, week.on_duty(when)),
                                       slip_id=week.slip_id(label), form=form, now=when,
-                                      actor=week.on_duty(when), settings=week.settings)
+                                      settings=week.settings)
 
 
 def _file(week: _Week, label: str, when: datetime) -> None:
-    slips.file(week.session, site_id=week.site_id, slip_id=week.slip_id(label), now=when,
-               actor=week.on_duty(when))
+    slips.file(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+               slip_id=week.slip_id(label), now=when)
 
 
 def _void(week: _Week, label: str, reason: str, when: datetime) -> None:
-    slips.void(week.session, site_id=week.site_id, slip_id=week.slip_id(label), reason=reason,
-               now=when, actor=week.on_duty(when))
+    slips.void(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+               slip_id=week.slip_id(label), reason=reason,
+               now=when)
 
 
 def _returned(week: _Week, label: str, when: datetime) -> None:
-    slips.mark_returned(week.session, site_id=week.site_id, slip_id=week.slip_id(label),
-                        now=when, actor=week.on_duty(when))
+    slips.mark_returned(week.session, acting=Acting(week.site_id, week.on_duty(when)),
+                        slip_id=week.slip_id(label),
+                        now=when)
 
 
 def _add_pattern(week: _Week, unit: str, valid_from: date, valid_until: date,
                  when: datetime) -> None:
-    slips.add_pattern(week.session, site_id=week.site_id, unit=unit, company=COMPANY,
+    slips.add_pattern(week.session, acting=Acting(week.site_id), unit=unit, company=COMPANY,
                       items=PATTERN_ITEMS, carriers=PATTERN_CARRIERS, valid_from=valid_from,
                       valid_until=valid_until, now=when, approver=week.manager)
 
@@ -260,7 +269,7 @@ def _moving_unit(session: Session, site_id: int, tenants: Sequence[_Home],
     """A let unit that still has something at the desk (a parcel, a request…), when one
     of the first few has; else the first."""
     for home in tenants[:12]:
-        if moving_out.outstanding(session, site_id=site_id, unit_id=home.owner.unit_id,
+        if moving_out.outstanding(session, acting=Acting(site_id), unit_id=home.owner.unit_id,
                                   now=now):
             return home
     return tenants[0]
@@ -269,7 +278,7 @@ def _moving_unit(session: Session, site_id: int, tenants: Sequence[_Home],
 def seed_release(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     rng: random.Random,
     operators: dict[str, Operator],
@@ -282,6 +291,7 @@ def seed_release(
     some tenants (the demo's). To be played after the other ledgers' weeks: a
     moving-out slip notes what its unit still has at the desk.
     """
+    site_id = acting.site_id
     settings = settings or Settings()
     report = ReleaseDemoReport()
     staff = list(operators.values())
@@ -489,12 +499,12 @@ def seed_release(
     for _when, _order, step in sorted(steps, key=lambda step: (step[0], step[1])):
         step()
     report.slips = len(week.made)
-    report.waiting = len(slips.waiting_for_confirmation(session, site_id=site_id))
-    report.issued_today = len(slips.issued_today(session, site_id=site_id, now=now,
+    report.waiting = len(slips.waiting_for_confirmation(session, acting=acting))
+    report.issued_today = len(slips.issued_today(session, acting=acting, now=now,
                                                  settings=settings))
-    report.unfiled = len(slips.released_not_filed(session, site_id=site_id))
-    report.unused = len(slips.unused_past_day(session, site_id=site_id, now=now,
+    report.unfiled = len(slips.released_not_filed(session, acting=acting))
+    report.unused = len(slips.unused_past_day(session, acting=acting, now=now,
                                               settings=settings))
-    report.overdue = len(slips.returnables_overdue(session, site_id=site_id, now=now,
+    report.overdue = len(slips.returnables_overdue(session, acting=acting, now=now,
                                                    settings=settings))
     return report

@@ -16,10 +16,11 @@ from sqlmodel import Session, col, select
 
 from deskapp.errors import InvalidInput, NotFound
 from deskapp.i18n import N_, _
-from deskapp.models import Operator, Unit
+from deskapp.models import Unit
 from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
 from deskapp.models.release import ReleaseReason, ReleaseSettlement, ReleaseSlip, SlipStatus
 from deskapp.services import audit
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.custody import keys, lists
 from deskapp.services.release import checks
@@ -56,26 +57,27 @@ class Outstanding:
 
 def _custody(session: Session, site_id: int, unit_id: int, ledger: Ledger, kind: str,
              now: datetime) -> list[Outstanding]:
-    page = lists.item_page(session, site_id=site_id, now=now, limit=500, where=[
+    page = lists.item_page(session, acting=Acting(site_id), now=now, limit=500, where=[
         CustodyItem.ledger == ledger.value, CustodyItem.unit_id == unit_id,
         CustodyItem.status == ItemStatus.HELD.value])
     return [Outstanding(kind, row.id, row.code, row.description) for row in page.rows]
 
 
-def outstanding(session: Session, *, site_id: int, unit_id: int, now: datetime,
+def outstanding(session: Session, *, acting: Acting, unit_id: int, now: datetime,
                 slip_id: int | None = None) -> list[Outstanding]:
     """Everything the unit still has at the desk, with the slip's recorded answers."""
+    site_id = acting.site_id
     unit = session.get(Unit, unit_id)
     if unit is None or unit.site_id != site_id:
         raise NotFound(_("There is no such unit."), field="unit")
     found: list[Outstanding] = [
         Outstanding("key", row.id, row.code, f"{row.label} — {row.borrower_name}")
-        for row in keys.keys_out(session, site_id=site_id, now=now, limit=500).rows
+        for row in keys.keys_out(session, acting=acting, now=now, limit=500).rows
         if row.unit_code == unit.code
     ]
     found += _custody(session, site_id, unit_id, Ledger.STORAGE, "stored", now)
     found += _custody(session, site_id, unit_id, Ledger.PARCEL, "parcel", now)
-    context = views.unit_context(session, site_id=site_id, unit_id=unit_id, now=now, limit=100)
+    context = views.unit_context(session, acting=acting, unit_id=unit_id, now=now, limit=100)
     found += [Outstanding("request", row.id, row.number, row.subject)
               for row in context.open_requests]
     found += _custody(session, site_id, unit_id, Ledger.LOST, "found", now)
@@ -96,22 +98,23 @@ def unsettled(session: Session, slip: ReleaseSlip, now: datetime) -> list[Outsta
     """What a moving-out slip has not answered yet (empty for any other slip)."""
     if slip.reason != ReleaseReason.MOVING_OUT.value:
         return []
-    return [item for item in outstanding(session, site_id=slip.site_id, unit_id=slip.unit_id,
+    return [item for item in outstanding(session, acting=Acting(slip.site_id), unit_id=slip.unit_id,
                                          now=now, slip_id=slip.id)
             if item.settled is None]
 
 
-def record_settlement(session: Session, *, site_id: int, slip_id: int, kind: str,
-                      record_id: int, settled: bool, note: str, now: datetime,
-                      actor: Operator | None) -> ReleaseSettlement:
+def record_settlement(session: Session, *, acting: Acting, slip_id: int, kind: str,
+                      record_id: int, settled: bool, note: str, now: datetime) -> ReleaseSettlement:
     """Settled, or why not, for one thing the moving-out unit still has at the desk."""
+    site_id = acting.site_id
+    actor = acting.operator
     slip = session.get(ReleaseSlip, slip_id, populate_existing=True)
     if slip is None or slip.site_id != site_id:
         raise NotFound(_("There is no such release slip."), field="slip")
     if slip.reason != ReleaseReason.MOVING_OUT.value or slip.status != SlipStatus.DRAFT.value:
         raise InvalidInput(_("Settle what the unit has at the desk on a moving-out slip "
                              "before it is issued."), field="settlement")
-    item = next((i for i in outstanding(session, site_id=site_id, unit_id=slip.unit_id, now=now)
+    item = next((i for i in outstanding(session, acting=acting, unit_id=slip.unit_id, now=now)
                  if (i.kind, i.record_id) == (kind, record_id)), None)
     if item is None:
         raise NotFound(_("That is not among what the unit has at the desk."), field="settlement")

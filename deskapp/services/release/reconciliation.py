@@ -27,6 +27,7 @@ from deskapp.config import Settings
 from deskapp.errors import InvalidInput, StorageError
 from deskapp.formatting import desk_zone
 from deskapp.i18n import _
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.export import _write_atomically, local_text, safe_cell
 from deskapp.services.release import slips
@@ -84,12 +85,12 @@ class ReconciliationReport:
         return self.released - self.filed
 
 
-def write_week(session: Session, *, site_id: int, site_code: str, week_start: date,
+def write_week(session: Session, *, acting: Acting, site_code: str, week_start: date,
                settings: Settings, out_dir: Path) -> ReconciliationReport:
     """Write the reconciliation of the week from ``week_start`` (its Monday) atomically."""
     zone = desk_zone(settings.timezone)
     week_start = week_of(week_start)
-    rows = slips.weekly_reconciliation(session, site_id=site_id, week_start=week_start,
+    rows = slips.weekly_reconciliation(session, acting=acting, week_start=week_start,
                                        settings=settings)
     folder = out_dir / site_code
     path = folder / file_name(week_start)

@@ -25,6 +25,7 @@ from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.models.release import ConfirmationKind, ReleaseReason, ReleaseSlip, SlipStatus
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.printing import (
     Block,
@@ -185,7 +186,7 @@ def _override(session: Session, slip: ReleaseSlip, zone: tzinfo) -> list[tuple[s
 
 
 def slip_document(
-    session: Session, *, site_id: int, slip_id: int, site_name: str, zone: tzinfo,
+    session: Session, *, acting: Acting, slip_id: int, site_name: str, zone: tzinfo,
     printed_at: datetime | None = None, printed_by: str = "",
 ) -> PrintDocument:
     """The release slip ``slip_id`` to print, in the current language.
@@ -193,7 +194,7 @@ def slip_document(
     Raises ``NotFound`` for a slip of another site or none, and ``InvalidInput``
     for a slip not issued (a draft, or one superseded, sent back or voided).
     """
-    slip = slips.get_slip(session, site_id=site_id, slip_id=slip_id)
+    slip = slips.get_slip(session, acting=acting, slip_id=slip_id)
     _printable(session, slip)
     assert slip.id is not None and slip.code
     lines = slips.lines_of(session, slip.id)

@@ -47,6 +47,7 @@ from deskapp.models.release import (
     SlipStatus,
 )
 from deskapp.services import audit, codes, directory, versions
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.custody.checks import SUPERVISORS, require_role
 from deskapp.services.custody.lists import DEFAULT_PAGE, Page
@@ -194,7 +195,7 @@ def _choice(value: str, allowed: dict[str, str], *, field: str, message: str) ->
 
 def _checked(session: Session, site_id: int, form: SlipForm,
              settings: Settings) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    unit = directory.get_unit(session, site_id=site_id, code=form.unit)
+    unit = directory.get_unit(session, acting=Acting(site_id), code=form.unit)
     relation = _choice(form.applicant_relation, _RELATION_LABELS, field="applicant_relation",
                        message=_("Choose the applicant's relation to the unit: owner, tenant, "
                                  "household or company staff."))
@@ -316,8 +317,9 @@ def _under_pattern(session: Session, slip: ReleaseSlip, settings: Settings) -> N
     slip.pattern_id = None
 
 
-def patterns_of(session: Session, *, site_id: int, unit_id: int) -> list[ReleasePattern]:
+def patterns_of(session: Session, *, acting: Acting, unit_id: int) -> list[ReleasePattern]:
     """The unit's standing patterns, the newest first."""
+    site_id = acting.site_id
     return list(session.exec(
         select(ReleasePattern).where(ReleasePattern.site_id == site_id,
                                      ReleasePattern.unit_id == unit_id)
@@ -325,10 +327,12 @@ def patterns_of(session: Session, *, site_id: int, unit_id: int) -> list[Release
     ).all())
 
 
-def create(session: Session, *, site_id: int, form: SlipForm, now: datetime,
-           actor: Operator | None, settings: Settings) -> ReleaseSlip:
+def create(session: Session, *, acting: Acting, form: SlipForm, now: datetime,
+           settings: Settings) -> ReleaseSlip:
     """A draft slip with its lines, waiting for the owner's confirmation (or under the
     company's standing pattern, when one covers it)."""
+    site_id = acting.site_id
+    actor = acting.operator
     values, lines = _checked(session, site_id, form, settings)
     slip = _new_slip(session, site_id, values, lines, now, actor)
     _under_pattern(session, slip, settings)
@@ -338,15 +342,17 @@ def create(session: Session, *, site_id: int, form: SlipForm, now: datetime,
     return slip
 
 
-def get_slip(session: Session, *, site_id: int, slip_id: int) -> ReleaseSlip:
+def get_slip(session: Session, *, acting: Acting, slip_id: int) -> ReleaseSlip:
+    site_id = acting.site_id
     slip = session.get(ReleaseSlip, slip_id, populate_existing=True)
     if slip is None or slip.site_id != site_id:
         raise NotFound(_("There is no such release slip."), field="slip")
     return slip
 
 
-def get_by_code(session: Session, *, site_id: int, text: str) -> ReleaseSlip:
+def get_by_code(session: Session, *, acting: Acting, text: str) -> ReleaseSlip:
     """The slip of a typed or scanned code; a wrong check character is caught."""
+    site_id = acting.site_id
     code = codes.check_code(text)
     if code.prefix != codes.CodePrefix.RELEASE.value:
         raise InvalidInput(_("{code} is not a release slip code.").format(code=code.text),
@@ -380,10 +386,12 @@ def current_revision(session: Session, slip: ReleaseSlip) -> ReleaseSlip:
         current = later
 
 
-def revise(session: Session, *, site_id: int, slip_id: int, form: SlipForm, now: datetime,
-           actor: Operator | None, settings: Settings) -> ReleaseSlip:
+def revise(session: Session, *, acting: Acting, slip_id: int, form: SlipForm, now: datetime,
+           settings: Settings) -> ReleaseSlip:
     """A new revision (a draft with its own code) replacing the slip, which is kept."""
-    old = get_slip(session, site_id=site_id, slip_id=slip_id)
+    site_id = acting.site_id
+    actor = acting.operator
+    old = get_slip(session, acting=acting, slip_id=slip_id)
     if old.status not in _AMENDABLE:
         refusal = _("Slip {code} is {status}; it cannot be amended.").format(
             code=old.code, status=status_label(old.status))
@@ -423,14 +431,15 @@ def revise(session: Session, *, site_id: int, slip_id: int, form: SlipForm, now:
 # --- a company's standing pattern -----------------------------------------------------------
 
 
-def add_pattern(session: Session, *, site_id: int, unit: str, company: str,
+def add_pattern(session: Session, *, acting: Acting, unit: str, company: str,
                 items: Sequence[str], carriers: Sequence[str], valid_from: date,
                 valid_until: date, now: datetime, approver: Operator | None) -> ReleasePattern:
     """A company tenant's standing pre-approved pattern, approved by a supervisor or manager."""
-    approver = require_role(approver, SUPERVISORS, site_id=site_id, field="approved_by",
+    site_id = acting.site_id
+    approver = require_role(approver, SUPERVISORS, acting=acting, field="approved_by",
                             message=_("Only a supervisor or a manager approves a standing "
                                       "pattern."))
-    unit_record = directory.get_unit(session, site_id=site_id, code=unit)
+    unit_record = directory.get_unit(session, acting=acting, code=unit)
     company = checks.clean_name(company, field="company", label=_("the company"))
     kept_items = [checks.clean_text(item, field="items", label=_("the item"),
                                     max_length=checks.MAX_DESCRIPTION, required=True)
@@ -467,13 +476,14 @@ class OnFileNumber:
     phone: str
 
 
-def offered_numbers(session: Session, *, site_id: int, slip_id: int) -> list[OnFileNumber]:
+def offered_numbers(session: Session, *, acting: Acting, slip_id: int) -> list[OnFileNumber]:
     """The owners' and tenants' numbers on file for the slip's unit, owners first.
 
     Only the directory's numbers: the applicant's or the carrier's typed number is
     never among them unless the directory holds it for an owner or tenant.
     """
-    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    site_id = acting.site_id
+    slip = get_slip(session, acting=acting, slip_id=slip_id)
     residents = session.exec(
         select(Resident).where(Resident.site_id == site_id, Resident.unit_id == slip.unit_id,
                                col(Resident.active).is_(True))
@@ -491,9 +501,10 @@ def offered_numbers(session: Session, *, site_id: int, slip_id: int) -> list[OnF
     return offered
 
 
-def owners_on_file(session: Session, *, site_id: int, slip_id: int) -> list[tuple[int, str]]:
+def owners_on_file(session: Session, *, acting: Acting, slip_id: int) -> list[tuple[int, str]]:
     """The owners on file for the slip's unit (resident id, name): who may confirm in person."""
-    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    site_id = acting.site_id
+    slip = get_slip(session, acting=acting, slip_id=slip_id)
     return [(_id(resident.id), resident.name) for resident in session.exec(
         select(Resident).where(Resident.site_id == site_id, Resident.unit_id == slip.unit_id,
                                col(Resident.active).is_(True),
@@ -502,7 +513,7 @@ def owners_on_file(session: Session, *, site_id: int, slip_id: int) -> list[tupl
 
 
 def _draft(session: Session, site_id: int, slip_id: int) -> ReleaseSlip:
-    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    slip = get_slip(session, acting=Acting(site_id), slip_id=slip_id)
     if slip.status != SlipStatus.DRAFT.value:
         raise Conflict(_("Slip {code} is {status}; only a slip waiting to be issued takes a "
                          "confirmation.").format(code=slip.code,
@@ -513,21 +524,23 @@ def _draft(session: Session, site_id: int, slip_id: int) -> ReleaseSlip:
 
 def _resident_of(session: Session, site_id: int, slip: ReleaseSlip,
                  resident_id: int) -> Resident:
-    resident = directory.find_resident(session, site_id=site_id, resident_id=resident_id)
+    resident = directory.find_resident(session, acting=Acting(site_id), resident_id=resident_id)
     if resident is None or resident.unit_id != slip.unit_id or not resident.active:
         raise InvalidInput(_("Confirm with an owner or tenant on file for this unit."),
                            field="confirmed_by")
     return resident
 
 
-def record_confirmation(session: Session, *, site_id: int, slip_id: int, resident_id: int,
-                        now: datetime, actor: Operator | None, phone: str = "",
+def record_confirmation(session: Session, *, acting: Acting, slip_id: int, resident_id: int,
+                        now: datetime, phone: str = "",
                         off_file_reason: str = "") -> ReleaseSlip:
     """The desk's call: who confirmed (a resident on file), when, and the number called.
 
     ``phone`` empty means the resident's number on file. Another number needs
     ``off_file_reason``; the carrier's or applicant's own number is refused.
     """
+    site_id = acting.site_id
+    actor = acting.operator
     slip = _draft(session, site_id, slip_id)
     resident = _resident_of(session, site_id, slip, resident_id)
     if resident.relation not in (Relation.OWNER.value, Relation.TENANT.value):
@@ -555,9 +568,11 @@ def record_confirmation(session: Session, *, site_id: int, slip_id: int, residen
                       actor=actor)
 
 
-def record_in_person(session: Session, *, site_id: int, slip_id: int, resident_id: int,
-                     id_checked: bool, now: datetime, actor: Operator | None) -> ReleaseSlip:
+def record_in_person(session: Session, *, acting: Acting, slip_id: int, resident_id: int,
+                     id_checked: bool, now: datetime) -> ReleaseSlip:
     """The owner on file, at the counter with an ID checked: counts as confirmed."""
+    site_id = acting.site_id
+    actor = acting.operator
     slip = _draft(session, site_id, slip_id)
     resident = _resident_of(session, site_id, slip, resident_id)
     if resident.relation != Relation.OWNER.value:
@@ -585,9 +600,11 @@ def _keep_confirmation(session: Session, slip: ReleaseSlip, *, kind: Confirmatio
     return slip
 
 
-def record_fees_settled(session: Session, *, site_id: int, slip_id: int, confirmed_by: str,
-                        now: datetime, actor: Operator | None) -> ReleaseSlip:
+def record_fees_settled(session: Session, *, acting: Acting, slip_id: int, confirmed_by: str,
+                        now: datetime) -> ReleaseSlip:
     """Moving out: who confirmed the fees are settled (物业费已结清)."""
+    site_id = acting.site_id
+    actor = acting.operator
     slip = _draft(session, site_id, slip_id)
     if slip.reason != ReleaseReason.MOVING_OUT.value:
         raise InvalidInput(_("Fees are confirmed settled for a moving-out slip only."),
@@ -612,11 +629,11 @@ def _confirmed(slip: ReleaseSlip, pattern_ok: bool) -> bool:
     return slip.confirmed_at is not None or pattern_ok
 
 
-def problems(session: Session, *, site_id: int, slip_id: int, settings: Settings,
+def problems(session: Session, *, acting: Acting, slip_id: int, settings: Settings,
              now: datetime) -> list[rules.Refusal]:
     """What stops the slip being issued, in words: the confirmation first, then each rule
     (under a standing pattern the pattern's refusal comes first)."""
-    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    slip = get_slip(session, acting=acting, slip_id=slip_id)
     lines = lines_of(session, _id(slip.id))
     calendar = WorkCalendar.from_settings(settings)
     found = rules.evaluate(slip, lines, _pattern(session, slip), settings, calendar)
@@ -638,19 +655,21 @@ def problems(session: Session, *, site_id: int, slip_id: int, settings: Settings
     return found
 
 
-def issue(session: Session, *, site_id: int, slip_id: int, now: datetime,
-          actor: Operator | None, settings: Settings,
+def issue(session: Session, *, acting: Acting, slip_id: int, now: datetime,
+          settings: Settings,
           override: Override | None = None) -> ReleaseSlip:
     """Issue a confirmed slip that keeps the rules (or whose broken rules are overridden)."""
+    site_id = acting.site_id
+    actor = acting.operator
     slip = _draft(session, site_id, slip_id)
-    found = problems(session, site_id=site_id, slip_id=slip_id, settings=settings, now=now)
+    found = problems(session, acting=acting, slip_id=slip_id, settings=settings, now=now)
     blocking = [r for r in found if override is None or r.key not in OVERRIDABLE]
     if blocking:
         first = blocking[0]
         raise InvalidInput(first.message, field=first.field)
     before = _audit_slip(slip)
     if found and override is not None:
-        require_role(override.supervisor, SUPERVISORS, site_id=site_id, field="override",
+        require_role(override.supervisor, SUPERVISORS, acting=acting, field="override",
                      message=_("Only a supervisor or a manager overrides a release rule."))
         reason = checks.clean_text(override.reason, field="override_reason",
                                    label=_("the reason for the override"),
@@ -719,15 +738,15 @@ def desk_actions(slip: ReleaseSlip | SlipRow) -> frozenset[str]:
     return frozenset(allowed)
 
 
-def next_step(session: Session, *, site_id: int, slip_id: int, settings: Settings,
+def next_step(session: Session, *, acting: Acting, slip_id: int, settings: Settings,
               now: datetime) -> str:
     """The step Enter opens: for a draft the first thing that stops the issue (the
     confirmation, what a moving-out unit still has, the fees), else the issue itself;
     a slip sent back is amended, a released one filed, a repair marked back. Empty:
     nothing for the desk to do (an issued slip waits at the gate)."""
-    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    slip = get_slip(session, acting=acting, slip_id=slip_id)
     if slip.status == SlipStatus.DRAFT.value:
-        found = {problem.key for problem in problems(session, site_id=site_id, slip_id=slip_id,
+        found = {problem.key for problem in problems(session, acting=acting, slip_id=slip_id,
                                                      settings=settings, now=now)}
         # In the order the desk works: the call, what the unit still has, then the fees.
         return next((step for key, step in _STEP_OF_PROBLEM.items() if key in found), ISSUE)
@@ -823,10 +842,10 @@ def _gate_refusal(session: Session, slip: ReleaseSlip, now: datetime, settings: 
     return "", ""
 
 
-def at_gate(session: Session, *, site_id: int, text: str, now: datetime,
+def at_gate(session: Session, *, acting: Acting, text: str, now: datetime,
             settings: Settings) -> GateView:
     """What the guard sees for a scanned or typed code (reads only)."""
-    slip = get_by_code(session, site_id=site_id, text=text)
+    slip = get_by_code(session, acting=acting, text=text)
     return _view(session, slip, now, settings)
 
 
@@ -845,22 +864,23 @@ def _view(session: Session, slip: ReleaseSlip, now: datetime, settings: Settings
 
 
 def _require_guard(guard: Operator | None, site_id: int) -> Operator:
-    return require_role(guard, (Role.GUARD.value, *SUPERVISORS), site_id=site_id,
+    return require_role(guard, (Role.GUARD.value, *SUPERVISORS), acting=Acting(site_id),
                         field="guard", message=_("Only a guard on duty checks slips at the gate."))
 
 
 def _passable(session: Session, site_id: int, slip_id: int, now: datetime,
               settings: Settings) -> tuple[ReleaseSlip, GateView]:
-    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    slip = get_slip(session, acting=Acting(site_id), slip_id=slip_id)
     view = _view(session, slip, now, settings)
     if view.refusal:
         raise Conflict(view.refusal, field="code")
     return slip, view
 
 
-def tick(session: Session, *, site_id: int, slip_id: int, line_id: int, now: datetime,
+def tick(session: Session, *, acting: Acting, slip_id: int, line_id: int, now: datetime,
          guard: Operator | None, settings: Settings) -> GateView:
     """The guard ticks a line as its items pass."""
+    site_id = acting.site_id
     guard = _require_guard(guard, site_id)
     slip, _view_before = _passable(session, site_id, slip_id, now, settings)
     line = session.get(ReleaseLine, line_id, populate_existing=True)
@@ -876,9 +896,10 @@ def tick(session: Session, *, site_id: int, slip_id: int, line_id: int, now: dat
     return _view(session, slip, now, settings)
 
 
-def release(session: Session, *, site_id: int, slip_id: int, now: datetime,
+def release(session: Session, *, acting: Acting, slip_id: int, now: datetime,
             guard: Operator | None, settings: Settings) -> ReleaseSlip:
     """All lines ticked: released, with the guard and the time. Of two guards, one wins."""
+    site_id = acting.site_id
     guard = _require_guard(guard, site_id)
     slip, view = _passable(session, site_id, slip_id, now, settings)
     if not view.all_ticked:
@@ -905,9 +926,10 @@ def release(session: Session, *, site_id: int, slip_id: int, now: datetime,
     return slip
 
 
-def send_back(session: Session, *, site_id: int, slip_id: int, note: str, now: datetime,
+def send_back(session: Session, *, acting: Acting, slip_id: int, note: str, now: datetime,
               guard: Operator | None, settings: Settings) -> ReleaseSlip:
     """The items do not match the lines: back to the desk to be amended (a new revision)."""
+    site_id = acting.site_id
     guard = _require_guard(guard, site_id)
     slip, _view_now = _passable(session, site_id, slip_id, now, settings)
     note = checks.clean_text(note, field="note", label=_("what does not match"),
@@ -923,10 +945,10 @@ def send_back(session: Session, *, site_id: int, slip_id: int, note: str, now: d
 # --- back at the desk -----------------------------------------------------------------------
 
 
-def file(session: Session, *, site_id: int, slip_id: int, now: datetime,
-         actor: Operator | None) -> ReleaseSlip:
+def file(session: Session, *, acting: Acting, slip_id: int, now: datetime) -> ReleaseSlip:
     """A released slip back at the desk, filed (归档)."""
-    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    actor = acting.operator
+    slip = get_slip(session, acting=acting, slip_id=slip_id)
     if slip.status != SlipStatus.RELEASED.value:
         raise Conflict(_("Slip {code} is {status}; only a released slip is filed.").format(
             code=slip.code, status=status_label(slip.status)), field="slip")
@@ -938,10 +960,11 @@ def file(session: Session, *, site_id: int, slip_id: int, now: datetime,
     return slip
 
 
-def void(session: Session, *, site_id: int, slip_id: int, reason: str, now: datetime,
-         actor: Operator | None) -> ReleaseSlip:
+def void(session: Session, *, acting: Acting, slip_id: int, reason: str,
+         now: datetime) -> ReleaseSlip:
     """Cancel a slip not yet used, with a reason (作废)."""
-    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    actor = acting.operator
+    slip = get_slip(session, acting=acting, slip_id=slip_id)
     if slip.status not in _AMENDABLE:
         raise Conflict(_("Slip {code} is {status}; it cannot be voided.").format(
             code=slip.code, status=status_label(slip.status)), field="slip")
@@ -956,10 +979,10 @@ def void(session: Session, *, site_id: int, slip_id: int, reason: str, now: date
     return slip
 
 
-def mark_returned(session: Session, *, site_id: int, slip_id: int, now: datetime,
-                  actor: Operator | None) -> ReleaseSlip:
+def mark_returned(session: Session, *, acting: Acting, slip_id: int, now: datetime) -> ReleaseSlip:
     """Repair: the items came back."""
-    slip = get_slip(session, site_id=site_id, slip_id=slip_id)
+    actor = acting.operator
+    slip = get_slip(session, acting=acting, slip_id=slip_id)
     if slip.reason != ReleaseReason.REPAIR.value or slip.status not in (
             SlipStatus.RELEASED.value, SlipStatus.FILED.value):
         raise Conflict(_("Only items released for repair come back."), field="slip")
@@ -1090,13 +1113,14 @@ def _returnables_overdue(site_id: int, now: datetime, settings: Settings) -> tup
             col(ReleaseSlip.returned_at).is_(None), col(ReleaseSlip.due_back_on) < today)
 
 
-def desk_list(session: Session, *, site_id: int, view: str, now: datetime, settings: Settings,
+def desk_list(session: Session, *, acting: Acting, view: str, now: datetime, settings: Settings,
               offset: int = 0, limit: int = DEFAULT_PAGE) -> Page[SlipRow]:
     """One page of one of the desk's lists (``SlipList``), with how many it holds.
 
     The same slips in the same order as the whole lists below (by the day they leave),
     but "all", which holds the latest ``RECENT`` slips in every state, newest first.
     """
+    site_id = acting.site_id
     match SlipList(view):
         case SlipList.AT_DESK:
             conditions = _at_desk(site_id)
@@ -1114,27 +1138,31 @@ def desk_list(session: Session, *, site_id: int, view: str, now: datetime, setti
     return _page(session, conditions, offset=offset, limit=limit)
 
 
-def waiting_for_confirmation(session: Session, *, site_id: int) -> list[SlipRow]:
+def waiting_for_confirmation(session: Session, *, acting: Acting) -> list[SlipRow]:
     """Drafts the owner has not confirmed yet, whole (the demo's report counts them)."""
+    site_id = acting.site_id
     return _rows(session, *_waiting(site_id))
 
 
-def issued_today(session: Session, *, site_id: int, now: datetime,
+def issued_today(session: Session, *, acting: Acting, now: datetime,
                  settings: Settings) -> list[SlipRow]:
     """The slips issued today, whole; the desk pages them (``desk_list``)."""
+    site_id = acting.site_id
     return _rows(session, *_issued_on_the_day(site_id, now, settings))
 
 
-def released_not_filed(session: Session, *, site_id: int) -> list[SlipRow]:
+def released_not_filed(session: Session, *, acting: Acting) -> list[SlipRow]:
     """Released slips not filed yet, whole; the desk pages them (``desk_list``)."""
+    site_id = acting.site_id
     return _rows(session, *_not_filed(site_id))
 
 
-def desk_counts(session: Session, *, site_id: int, now: datetime,
+def desk_counts(session: Session, *, acting: Acting, now: datetime,
                 settings: Settings) -> dict[str, int]:
     """How many slips each of the dashboard's lists holds: one count query each, on the
     same conditions as the lists themselves."""
 
+    site_id = acting.site_id
     def count(conditions: tuple[Any, ...]) -> int:
         return int(session.exec(select(func.count()).select_from(ReleaseSlip)
                                 .where(*conditions)).one())
@@ -1144,15 +1172,17 @@ def desk_counts(session: Session, *, site_id: int, now: datetime,
             "slips_unfiled": count(_not_filed(site_id))}
 
 
-def unused_past_day(session: Session, *, site_id: int, now: datetime,
+def unused_past_day(session: Session, *, acting: Acting, now: datetime,
                     settings: Settings) -> list[SlipRow]:
     """Issued slips whose planned day has ended unused, whole; the desk pages them."""
+    site_id = acting.site_id
     return _rows(session, *_unused(site_id, now, settings))
 
 
-def returnables_overdue(session: Session, *, site_id: int, now: datetime,
+def returnables_overdue(session: Session, *, acting: Acting, now: datetime,
                         settings: Settings) -> list[SlipRow]:
     """Items released for repair, not back by their due date, whole; the desk pages them."""
+    site_id = acting.site_id
     return _rows(session, *_returnables_overdue(site_id, now, settings))
 
 
@@ -1191,19 +1221,21 @@ def _reconciliation_row(slip: ReleaseSlip, unit: str | None) -> ReconciliationRo
                              slip.status == SlipStatus.FILED.value, _id(slip.id))
 
 
-def weekly_reconciliation(session: Session, *, site_id: int, week_start: date,
+def weekly_reconciliation(session: Session, *, acting: Acting, week_start: date,
                           settings: Settings) -> list[ReconciliationRow]:
     """Every slip released in the week from ``week_start``, and whether it was filed:
     whole, for the report and its CSV (``reconciliation.write_week``)."""
+    site_id = acting.site_id
     found = session.exec(_with_units(_released_in_week(site_id, week_start, settings))
                          .order_by(*_BY_RELEASE)).all()
     return [_reconciliation_row(slip, unit) for slip, unit in found]
 
 
-def week_page(session: Session, *, site_id: int, week_start: date, settings: Settings,
+def week_page(session: Session, *, acting: Acting, week_start: date, settings: Settings,
               offset: int = 0, limit: int = DEFAULT_PAGE) -> WeekPage:
     """One page of ``weekly_reconciliation`` (the same slips, the same order), with the
     week's counts of released and filed slips."""
+    site_id = acting.site_id
     offset, limit = _clamped(offset, limit)
     conditions = _released_in_week(site_id, week_start, settings)
     total, filed = session.exec(

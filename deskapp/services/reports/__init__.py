@@ -12,18 +12,19 @@ from datetime import datetime, tzinfo
 
 from sqlmodel import Session
 
+from deskapp.services.acting import Acting
 from deskapp.services.reports.monthly import monthly_report
 from deskapp.services.reports.periods import Period, PeriodKind
 from deskapp.services.reports.quarterly import quarterly_report
 from deskapp.services.reports.sheets import Sheet, monthly_sheet, quarterly_sheet
 
 
-def report_sheet(session: Session, *, site_id: int, period: Period, zone: tzinfo,
+def report_sheet(session: Session, *, acting: Acting, period: Period, zone: tzinfo,
                  now: datetime) -> Sheet:
     """The report of ``period`` (a month: the complaint summary; a quarter: the revisit
     analysis), as known at ``now``."""
     if period.kind is PeriodKind.MONTH:
-        return monthly_sheet(monthly_report(session, site_id=site_id, period=period,
+        return monthly_sheet(monthly_report(session, acting=acting, period=period,
                                             zone=zone, now=now))
-    return quarterly_sheet(quarterly_report(session, site_id=site_id, period=period,
+    return quarterly_sheet(quarterly_report(session, acting=acting, period=period,
                                             zone=zone, now=now))

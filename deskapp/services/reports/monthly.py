@@ -37,6 +37,7 @@ from deskapp.models.requests import (
     ServiceRequest,
     Severity,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.reports.figures import (
     Compliance,
@@ -101,9 +102,10 @@ def _rank(groups: dict[str, tuple[str, int, int]]) -> list[Ranked]:
 
 
 def monthly_report(
-    session: Session, *, site_id: int, period: Period, zone: tzinfo, now: datetime,
+    session: Session, *, acting: Acting, period: Period, zone: tzinfo, now: datetime,
 ) -> MonthlyReport:
     """The summary of ``period`` (a month), its handling as known at ``now``."""
+    site_id = acting.site_id
     if period.kind is not PeriodKind.MONTH:
         raise ValueError("monthly_report takes a month")
     start, end = period.bounds(zone)

@@ -35,6 +35,7 @@ from deskapp.models.requests import (
     RevisitResult,
     ServiceRequest,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.reports.figures import Compliance, deadline_outcome, rate
 from deskapp.services.reports.monthly import subject_key
 from deskapp.services.reports.periods import Period, PeriodKind
@@ -120,9 +121,10 @@ def _repeats(groups: dict[str, list[tuple[ServiceRequest, str]]], *, at_least: i
 
 
 def quarterly_report(
-    session: Session, *, site_id: int, period: Period, zone: tzinfo, now: datetime,
+    session: Session, *, acting: Acting, period: Period, zone: tzinfo, now: datetime,
 ) -> QuarterlyReport:
     """The analysis of ``period`` (a quarter), as known at ``now``."""
+    site_id = acting.site_id
     if period.kind is not PeriodKind.QUARTER:
         raise ValueError("quarterly_report takes a quarter")
     start, end = period.bounds(zone)

@@ -51,6 +51,7 @@ from deskapp.models.requests import (
     ServiceRequest,
     Severity,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.requests.checks import clean_text, required_reason
 from deskapp.services.requests.steps import Step, check_step
@@ -217,13 +218,13 @@ def refresh_next_due(session: Session, request: ServiceRequest) -> None:
 
 
 def pause_clock(
-    session: Session, *, site_id: int, request_id: int, reason: str, now: datetime,
-    actor: Operator | None,
+    session: Session, *, acting: Acting, request_id: int, reason: str, now: datetime,
 ) -> ServiceRequest:
     """Stop the request's deadlines while the desk waits for the resident (reason required)."""
+    actor = acting.operator
     actor = require_actor(actor)
     reason = required_reason(reason)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.PAUSE)
     if request.paused_at is not None:
         raise Conflict(
@@ -244,11 +245,12 @@ def pause_clock(
 
 
 def resume_clock(
-    session: Session, *, site_id: int, request_id: int, now: datetime, actor: Operator | None,
+    session: Session, *, acting: Acting, request_id: int, now: datetime,
 ) -> ServiceRequest:
     """Start the clock again: every paused deadline moves later by the time it was paused."""
+    actor = acting.operator
     actor = require_actor(actor)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.RESUME)
     if request.paused_at is None:
         raise Conflict(
@@ -324,7 +326,7 @@ def escalated(request_id: Any, *, level: EscalationLevel, cause: Any) -> Any:
 
 
 def overdue_unescalated(
-    session: Session, *, site_id: int, now: datetime, level: EscalationLevel,
+    session: Session, *, acting: Acting, now: datetime, level: EscalationLevel,
     cause_prefix: str,
 ) -> list[tuple[RequestDeadline, ServiceRequest]]:
     """Pending, unpaused deadlines past due (``due_at < now``) with no escalation before
@@ -334,6 +336,7 @@ def overdue_unescalated(
     database (``ix_request_deadline_overdue``, then the escalations' unique index),
     so a refresh reads only the deadlines that fell due since the last one.
     """
+    site_id = acting.site_id
     cause = literal(cause_prefix) + cast(col(RequestDeadline.id), String)
     found = session.exec(
         select(RequestDeadline, ServiceRequest)
@@ -350,10 +353,11 @@ def overdue_unescalated(
 
 
 def acknowledge_escalation(
-    session: Session, *, site_id: int, escalation_id: int, note: str = "", now: datetime,
-    actor: Operator | None,
+    session: Session, *, acting: Acting, escalation_id: int, note: str = "", now: datetime,
 ) -> Escalation:
     """The supervisor or manager takes the escalation (it leaves the dashboard count)."""
+    site_id = acting.site_id
+    actor = acting.operator
     actor = require_actor(actor)
     if actor.role not in (Role.SUPERVISOR, Role.MANAGER):
         raise Conflict(_("Only a supervisor or manager can acknowledge an escalation."))
@@ -371,7 +375,7 @@ def acknowledge_escalation(
     escalation.note = note
     session.add(escalation)
     session.flush()
-    request = get_request(session, site_id=site_id, request_id=escalation.request_id)
+    request = get_request(session, acting=acting, request_id=escalation.request_id)
     add_event(session, request, now=now, actor=actor, kind=EventKind.ESCALATION_ACKNOWLEDGED,
               details=note or escalation_fact(escalation))
     audit_request(session, request, action="request.escalation_acknowledge", now=now,
@@ -392,7 +396,8 @@ def close_escalations(session: Session, request: ServiceRequest, *, now: datetim
     session.flush()
 
 
-def open_escalations(session: Session, *, site_id: int, limit: int = 50) -> list[Escalation]:
+def open_escalations(session: Session, *, acting: Acting, limit: int = 50) -> list[Escalation]:
+    site_id = acting.site_id
     return list(
         session.exec(
             select(Escalation)
@@ -404,9 +409,10 @@ def open_escalations(session: Session, *, site_id: int, limit: int = 50) -> list
 
 
 def dashboard_counts(
-    session: Session, *, site_id: int, now: datetime, next_shift_end: datetime
+    session: Session, *, acting: Acting, now: datetime, next_shift_end: datetime
 ) -> tuple[int, int, int]:
     """(requests due before the shift ends, requests overdue, open escalations)."""
+    site_id = acting.site_id
     open_requests = (
         select(func.count())
         .select_from(ServiceRequest)

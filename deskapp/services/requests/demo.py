@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from deskapp.config import Settings
 from deskapp.models import Operator, Resident, Role, Unit
 from deskapp.models.requests import ServiceRequest
+from deskapp.services.acting import Acting
 from deskapp.services.requests import deadlines, lifecycle, revisits, rules, workorders
 
 
@@ -128,7 +129,7 @@ class RequestsDemoReport:
 def seed_requests(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     rng: random.Random,
     zone: tzinfo,
@@ -143,6 +144,7 @@ def seed_requests(
     the requests, the supervisor acknowledges nothing so escalations stay open);
     ``units`` are the demo's units (default: all units of the site).
     """
+    site_id = acting.site_id
     settings = settings or Settings()
     desk_staff = [op for op in operators.values() if op.role == Role.OPERATOR]
     if not desk_staff:
@@ -176,8 +178,8 @@ def seed_requests(
                                                    actor, holder, report)))
     for when, _index, action in sorted(plan, key=lambda item: (item[0], item[1])):
         action(when)
-    rules.sweep(session, site_id=site_id, now=now, settings=settings)
-    report.escalations = len(deadlines.open_escalations(session, site_id=site_id, limit=1000))
+    rules.sweep(session, acting=acting, now=now, settings=settings)
+    report.escalations = len(deadlines.open_escalations(session, acting=acting, limit=1000))
     return report
 
 
@@ -199,7 +201,7 @@ def _creator(
             contact = ({"resident_id": resident.id} if resident is not None
                        else {"contact_name": "住户", "contact_phone": "13500001234"})
         request = lifecycle.create_request(
-            session, site_id=site_id, settings=settings, now=when, actor=actor,
+            session, acting=Acting(site_id, actor), settings=settings, now=when,
             kind=template.kind, summary=template.summary, subject=template.subject,
             wish=template.wish, location=template.location, about=template.about,
             unit_id=unit.id if unit else None,
@@ -220,8 +222,8 @@ def _stepper(
 ) -> Callable[[datetime], None]:
     def run(when: datetime) -> None:
         request_id = holder["id"]
-        common: dict[str, Any] = {"site_id": site_id, "request_id": request_id, "now": when,
-                                  "actor": actor}
+        common: dict[str, Any] = {"acting": Acting(site_id, actor), "request_id": request_id,
+                                  "now": when}
         timed = common | {"settings": settings}
         if step in ("dispatch", "dispatch_superior"):
             lifecycle.dispatch(session, **timed, department=template.department,
@@ -273,8 +275,8 @@ def _work_order_step(session: Session, site_id: int, step: str, request_id: int,
         .order_by(col(workorders.WorkOrder.id).desc())
     ).first()
     assert order_id is not None
-    common: dict[str, Any] = {"site_id": site_id, "work_order_id": order_id, "now": when,
-                              "actor": actor}
+    common: dict[str, Any] = {"acting": Acting(site_id, actor), "work_order_id": order_id,
+                              "now": when}
     if step == "agree":
         workorders.agree_cost(session, **common, material_cost_fen=6_800)
     elif step == "start":
@@ -282,7 +284,7 @@ def _work_order_step(session: Session, site_id: int, step: str, request_id: int,
     elif step == "complete":
         workorders.complete_work(session, **common, result="已修复，试用正常")
     elif step == "confirm":
-        order = workorders.get_work_order(session, site_id=site_id, work_order_id=order_id)
+        order = workorders.get_work_order(session, acting=Acting(site_id), work_order_id=order_id)
         request = session.get(ServiceRequest, request_id)
         assert request is not None
         if order.location == "public":

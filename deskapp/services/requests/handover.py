@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from deskapp.i18n import _
 from deskapp.models.requests import EventKind, RequestEvent, ServiceRequest
+from deskapp.services.acting import Acting
 from deskapp.services.handover.assembly import Carried, Contribution, Window
 from deskapp.services.requests import revisits
 from deskapp.services.requests.labels import EVENT_LABELS
@@ -34,7 +35,8 @@ def _open_requests(session: Session, window: Window) -> list[Carried]:
                   col(ServiceRequest.id))
         .limit(MAX_CARRIED)
     ).all())
-    rows = rows_by_ids(session, site_id=window.site_id, ids=[i for i in ids if i is not None],
+    rows = rows_by_ids(session, acting=Acting(window.site_id),
+                       ids=[i for i in ids if i is not None],
                        now=window.now)
     steps = _last_steps(session, [row.id for row in rows])
     carried = [_carried(row, steps.get(row.id, "")) for row in rows]
@@ -64,7 +66,7 @@ def _last_steps(session: Session, request_ids: list[int]) -> dict[int, str]:
 
 
 def _revisits_due(session: Session, window: Window) -> list[Carried]:
-    due = revisits.revisits_due(session, site_id=window.site_id, now=window.now,
+    due = revisits.revisits_due(session, acting=Acting(window.site_id), now=window.now,
                                 until=window.next_shift_ends_at, limit=200)
     return [
         Carried(record_kind="request", record_id=item.row.id, reference=item.row.number,

@@ -36,6 +36,7 @@ from deskapp.models.requests import (
     WorkOrder,
 )
 from deskapp.services import audit, directory, operators, search, versions
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.requests import deadlines, workorders
 from deskapp.services.requests import rules as request_rules
@@ -132,7 +133,7 @@ def _resolve_unit(
             raise NotFound(_("This unit does not exist; pick it again."), field="unit")
         return unit
     if unit_code and unit_code.strip():
-        return directory.get_unit(session, site_id=site_id, code=unit_code)
+        return directory.get_unit(session, acting=Acting(site_id), code=unit_code)
     return None
 
 
@@ -209,7 +210,7 @@ def searchable_text(session: Session, request: ServiceRequest) -> str:
 def reindex(session: Session, request: ServiceRequest) -> None:
     assert request.id is not None
     search.index_record(
-        session, site_id=request.site_id, entity="request", entity_id=request.id,
+        session, acting=Acting(request.site_id), entity="request", entity_id=request.id,
         text=searchable_text(session, request),
     )
 
@@ -217,10 +218,9 @@ def reindex(session: Session, request: ServiceRequest) -> None:
 def create_request(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     settings: Settings,
     now: datetime,
-    actor: Operator | None,
     kind: str,
     summary: str,
     channel: str = Channel.PHONE.value,
@@ -247,6 +247,8 @@ def create_request(
     A visitor without a unit gives a name and a phone. When ``resident_id`` is
     given, empty name and phone are taken from the directory.
     """
+    site_id = acting.site_id
+    actor = acting.operator
     actor = require_actor(actor)
     parsed_kind = parse_choice(RequestKind, kind, field="kind", label=_("kind of request"))
     parsed_channel = parse_choice(Channel, channel, field="channel", label=_("channel"))
@@ -328,10 +330,9 @@ def create_request(
 def edit_request(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     request_id: int,
     now: datetime,
-    actor: Operator | None,
     subject: str | None = None,
     summary: str | None = None,
     wish: str | None = None,
@@ -351,6 +352,7 @@ def edit_request(
     is refused with what changed and who changed it (``versions.check_seen``), so
     two desks correcting the same request cannot overwrite each other unseen.
     """
+    actor = acting.operator
     actor = require_actor(actor)
     texts = _texts(subject=subject, summary=summary, wish=wish, location=location,
                    happened_text=happened_text, about=about, contact_name=contact_name,
@@ -363,7 +365,7 @@ def edit_request(
     if channel is not None:
         changes["channel"] = parse_choice(Channel, channel, field="channel",
                                           label=_("channel")).value
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.EDIT)
     if request.unit_id is None:
         _check_visitor_contact(name=changes.get("contact_name", request.contact_name),
@@ -392,11 +394,10 @@ def edit_request(
 def classify(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     request_id: int,
     settings: Settings,
     now: datetime,
-    actor: Operator | None,
     nature: str | None = None,
     complaint_subject: str | None = None,
     collective_people: int | None = None,
@@ -404,6 +405,7 @@ def classify(
     needs_outside_help: bool | None = None,
 ) -> ServiceRequest:
     """Classify a complaint (nature, subject, people, exposure); severity rules then apply."""
+    actor = acting.operator
     actor = require_actor(actor)
     changes: dict[str, Any] = {}
     if nature is not None:
@@ -419,7 +421,7 @@ def classify(
                                            label=_("exposure")).value
     if needs_outside_help is not None:
         changes["needs_outside_help"] = needs_outside_help
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.CLASSIFY)
     if request.kind != RequestKind.COMPLAINT and ("nature" in changes
                                                   or "complaint_subject" in changes):
@@ -467,19 +469,20 @@ def _move(
 
 
 def dispatch(
-    session: Session, *, site_id: int, request_id: int, settings: Settings, now: datetime,
-    actor: Operator | None, department: str, assignee: str = "", note: str = "",
+    session: Session, *, acting: Acting, request_id: int, settings: Settings, now: datetime,
+    department: str, assignee: str = "", note: str = "",
     needs_superior: bool = False,
 ) -> ServiceRequest:
     """Send the request to a department (and person); it replies within
     ``department_reply_hours``, or reports within ``department_escalation_hours``
     office hours when it must ask its superior (``needs_superior``)."""
+    actor = acting.operator
     actor = require_actor(actor)
     parsed = parse_choice(Department, department, field="department", label=_("department"))
     assignee = clean_text(assignee, field="assignee", label=_("person"),
                           max_length=directory.MAX_NAME_LENGTH)
     note = clean_text(note, field="note", label=_("note"), max_length=500, multiline=True)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.DISPATCH)
     before = audit.snapshot(request)
     # A new dispatch replaces the earlier department's deadlines.
@@ -502,14 +505,15 @@ def dispatch(
 
 
 def department_report(
-    session: Session, *, site_id: int, request_id: int, now: datetime,
-    actor: Operator | None, text: str,
+    session: Session, *, acting: Acting, request_id: int, now: datetime,
+    text: str,
 ) -> ServiceRequest:
     """The department's interim report (it asked its superior); the final reply follows."""
+    actor = acting.operator
     actor = require_actor(actor)
     text = clean_text(text, field="text", label=_("report"), max_length=MAX_RESULT,
                       required=True, multiline=True)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.DEPARTMENT_REPORT)
     deadlines.settle(session, request, kinds=[DeadlineKind.DEPARTMENT_REPORT], now=now, met=True)
     _move(session, request, Step.DEPARTMENT_REPORT, now=now, actor=actor,
@@ -519,14 +523,15 @@ def department_report(
 
 
 def department_reply(
-    session: Session, *, site_id: int, request_id: int, now: datetime,
-    actor: Operator | None, text: str,
+    session: Session, *, acting: Acting, request_id: int, now: datetime,
+    text: str,
 ) -> ServiceRequest:
     """The department's reply to the desk (what was done or what will be)."""
+    actor = acting.operator
     actor = require_actor(actor)
     text = clean_text(text, field="text", label=_("reply"), max_length=MAX_RESULT,
                       required=True, multiline=True)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.DEPARTMENT_REPLY)
     before = audit.snapshot(request)
     deadlines.settle(session, request, kinds=[DeadlineKind.DEPARTMENT_REPLY,
@@ -540,14 +545,15 @@ def department_reply(
 
 
 def defer(
-    session: Session, *, site_id: int, request_id: int, settings: Settings, now: datetime,
-    actor: Operator | None, reason: str,
+    session: Session, *, acting: Acting, request_id: int, settings: Settings, now: datetime,
+    reason: str,
 ) -> ServiceRequest:
     """What cannot be answered at once: record why (reported to the department head);
     the resident gets a result or explanation within ``deferred_answer_days`` working days."""
+    actor = acting.operator
     actor = require_actor(actor)
     reason = required_reason(reason)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.DEFER)
     deadlines.settle(session, request, kinds=[DeadlineKind.RESIDENT_REPLY,
                                               DeadlineKind.DEFERRED_ANSWER], now=now, met=False)
@@ -560,14 +566,15 @@ def defer(
 
 
 def answer_resident(
-    session: Session, *, site_id: int, request_id: int, now: datetime,
-    actor: Operator | None, text: str,
+    session: Session, *, acting: Acting, request_id: int, now: datetime,
+    text: str,
 ) -> ServiceRequest:
     """The desk's answer to the resident (meets the reply and deferred-answer deadlines)."""
+    actor = acting.operator
     actor = require_actor(actor)
     text = clean_text(text, field="text", label=_("answer"), max_length=MAX_RESULT,
                       required=True, multiline=True)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.ANSWER)
     deadlines.settle(session, request, kinds=[DeadlineKind.RESIDENT_REPLY,
                                               DeadlineKind.DEFERRED_ANSWER], now=now, met=True)
@@ -577,14 +584,15 @@ def answer_resident(
 
 
 def resolve(
-    session: Session, *, site_id: int, request_id: int, settings: Settings, now: datetime,
-    actor: Operator | None, result: str,
+    session: Session, *, acting: Acting, request_id: int, settings: Settings, now: datetime,
+    result: str,
 ) -> ServiceRequest:
     """Record the handling result (处理结果); a revisit falls due for complaints and work."""
+    actor = acting.operator
     actor = require_actor(actor)
     result = clean_text(result, field="result", label=_("handling result"),
                         max_length=MAX_RESULT, required=True, multiline=True)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.RESOLVE)
     before = audit.snapshot(request)
     deadlines.settle(session, request, kinds=[DeadlineKind.RESIDENT_REPLY,
@@ -614,13 +622,14 @@ def _finish(session: Session, request: ServiceRequest, *, now: datetime) -> None
 
 
 def close(
-    session: Session, *, site_id: int, request_id: int, settings: Settings, now: datetime,
-    actor: Operator | None, note: str = "",
+    session: Session, *, acting: Acting, request_id: int, settings: Settings, now: datetime,
+    note: str = "",
 ) -> ServiceRequest:
     """Close a resolved request; refused while a revisit is due and not recorded."""
+    actor = acting.operator
     actor = require_actor(actor)
     note = clean_text(note, field="note", label=_("note"), max_length=500, multiline=True)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.CLOSE)
     assert request.id is not None
     for deadline in deadlines.pending_deadlines(session, request.id):
@@ -638,14 +647,15 @@ def close(
 
 
 def reopen(
-    session: Session, *, site_id: int, request_id: int, settings: Settings, now: datetime,
-    actor: Operator | None, reason: str,
+    session: Session, *, acting: Acting, request_id: int, settings: Settings, now: datetime,
+    reason: str,
 ) -> ServiceRequest:
     """Take up a resolved or closed request again (the resident is not satisfied, or
     complains again on the same matter). A closed complaint reopened becomes important."""
+    actor = acting.operator
     actor = require_actor(actor)
     reason = required_reason(reason)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.REOPEN)
     was_closed = request.status == RequestStatus.CLOSED
     reopen_row(session, request, reason=reason, settings=settings, now=now, actor=actor)
@@ -678,13 +688,14 @@ def reopen_row(
 
 
 def void(
-    session: Session, *, site_id: int, request_id: int, now: datetime,
-    actor: Operator | None, reason: str,
+    session: Session, *, acting: Acting, request_id: int, now: datetime,
+    reason: str,
 ) -> ServiceRequest:
     """Void a request registered by mistake or twice (never deleted); reason required."""
+    actor = acting.operator
     actor = require_actor(actor)
     reason = required_reason(reason)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.VOID)
     _finish(session, request, now=now)
     request.voided_reason = reason
@@ -697,8 +708,8 @@ def void(
         ).order_by(col(WorkOrder.id))
     ).all():
         assert order.id is not None
-        workorders.cancel_work_order(session, site_id=site_id, work_order_id=order.id,
-                                     reason=reason, now=now, actor=actor)
+        workorders.cancel_work_order(session, acting=acting, work_order_id=order.id,
+                                     reason=reason, now=now)
     _move(session, request, Step.VOID, now=now, actor=actor, kind=EventKind.VOIDED,
           details=reason, action="request.void", extra={"reason": reason})
     return request
@@ -709,24 +720,26 @@ def may_own_requests(operator: Operator) -> bool:
     return operator.role != Role.GUARD
 
 
-def handover_candidates(session: Session, *, site_id: int, request_id: int) -> list[Operator]:
+def handover_candidates(session: Session, *, acting: Acting, request_id: int) -> list[Operator]:
     """Whom the request can be handed to: active desk staff other than its owner."""
-    request = get_request(session, site_id=site_id, request_id=request_id)
+    request = get_request(session, acting=acting, request_id=request_id)
     return [
         person
-        for person in operators.list_operators(session, site_id=site_id, include_disabled=False)
+        for person in operators.list_operators(session, acting=acting, include_disabled=False)
         if person.id != request.owner_id and may_own_requests(person)
     ]
 
 
 def hand_over(
-    session: Session, *, site_id: int, request_id: int, now: datetime,
-    actor: Operator | None, to_operator_id: int, reason: str,
+    session: Session, *, acting: Acting, request_id: int, now: datetime,
+    to_operator_id: int, reason: str,
 ) -> ServiceRequest:
     """Hand the request to another owner (by its owner or a supervisor), with a reason."""
+    site_id = acting.site_id
+    actor = acting.operator
     actor = require_actor(actor)
     reason = required_reason(reason)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.HAND_OVER)
     if actor.id != request.owner_id and actor.role not in (Role.SUPERVISOR, Role.MANAGER):
         raise Conflict(_("Only the owner or a supervisor can hand this request over."),
@@ -753,14 +766,15 @@ def hand_over(
 
 
 def add_note(
-    session: Session, *, site_id: int, request_id: int, now: datetime,
-    actor: Operator | None, text: str,
+    session: Session, *, acting: Acting, request_id: int, now: datetime,
+    text: str,
 ) -> ServiceRequest:
     """A line on the timeline (a call back, what the resident added …)."""
+    actor = acting.operator
     actor = require_actor(actor)
     text = clean_text(text, field="text", label=_("note"), max_length=MAX_RESULT,
                       required=True, multiline=True)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     _move(session, request, Step.NOTE, now=now, actor=actor, kind=EventKind.NOTE, details=text,
           action="request.note", extra={"text": text})
     return request

@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from deskapp.config import Settings
 from deskapp.i18n import _
-from deskapp.models import Operator
 from deskapp.models.requests import (
     DeadlineKind,
     EventKind,
@@ -24,6 +23,7 @@ from deskapp.models.requests import (
     Revisit,
     RevisitResult,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.requests import deadlines, lifecycle
 from deskapp.services.requests.checks import clean_text, parse_choice
@@ -42,23 +42,24 @@ from deskapp.services.requests.views import QueueRow, rows_by_ids
 def record_revisit(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     request_id: int,
     result: str,
     settings: Settings,
     now: datetime,
-    actor: Operator | None,
     remarks: str = "",
     visited_by: str = "",
     resident_confirmed: bool = False,
 ) -> Revisit:
     """Record what the resident said; ``visited_by`` defaults to the operator's name."""
+    site_id = acting.site_id
+    actor = acting.operator
     actor = require_actor(actor)
     parsed = parse_choice(RevisitResult, result, field="result", label=_("revisit result"))
     remarks = clean_text(remarks, field="remarks", label=_("remarks"), max_length=1000,
                          required=parsed is RevisitResult.UNSATISFIED, multiline=True)
     visited_by = clean_text(visited_by, field="visited_by", label=_("revisited by"), max_length=64)
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     check_step(request, Step.REVISIT)
     revisit = Revisit(
         site_id=site_id, request_id=request_id, at=now, result=parsed.value, remarks=remarks,
@@ -99,10 +100,11 @@ class RevisitDue:
 
 
 def revisits_due(
-    session: Session, *, site_id: int, now: datetime, until: datetime | None = None,
+    session: Session, *, acting: Acting, now: datetime, until: datetime | None = None,
     offset: int = 0, limit: int = 50,
 ) -> list[RevisitDue]:
     """Requests waiting for their revisit, the earliest due first (``until``: due before)."""
+    site_id = acting.site_id
     query = (
         select(RequestDeadline.request_id, RequestDeadline.due_at)
         .where(
@@ -116,14 +118,15 @@ def revisits_due(
         query = query.where(col(RequestDeadline.due_at) < until)
     found = session.exec(query.offset(max(0, offset)).limit(max(1, min(limit, 200)))).all()
     rows = {row.id: row for row in rows_by_ids(
-        session, site_id=site_id, ids=[request_id for request_id, _due in found], now=now)}
+        session, acting=acting, ids=[request_id for request_id, _due in found], now=now)}
     return [
         RevisitDue(row=rows[request_id], due_at=as_utc(due), overdue=as_utc(due) < now)
         for request_id, due in found if request_id in rows
     ]
 
 
-def revisit_history(session: Session, *, site_id: int, request_id: int) -> list[Revisit]:
+def revisit_history(session: Session, *, acting: Acting, request_id: int) -> list[Revisit]:
+    site_id = acting.site_id
     return list(session.exec(
         select(Revisit).where(Revisit.site_id == site_id, Revisit.request_id == request_id)
         .order_by(col(Revisit.at))

@@ -52,6 +52,7 @@ from deskapp.models.requests import (
     ServiceRequest,
     Severity,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.requests import deadlines
 from deskapp.services.requests.checks import parse_choice, required_reason
@@ -390,7 +391,7 @@ def apply_rules_with_group(
 
 def _open_for_severity(session: Session, *, site_id: int, request_id: int) -> ServiceRequest:
     """The request, locked, if its severity may still change by hand (raised or lowered)."""
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=Acting(site_id), request_id=request_id, for_update=True)
     if not request.is_open:
         raise Conflict(_("Request {number} is closed: its severity stays as it was.")
                        .format(number=request.number), field="severity")
@@ -398,10 +399,12 @@ def _open_for_severity(session: Session, *, site_id: int, request_id: int) -> Se
 
 
 def raise_severity(
-    session: Session, *, site_id: int, request_id: int, severity: str, reason: str,
-    now: datetime, actor: Operator | None, settings: Settings,
+    session: Session, *, acting: Acting, request_id: int, severity: str, reason: str,
+    now: datetime, settings: Settings,
 ) -> ServiceRequest:
     """Raise by hand, with the reason on the timeline (e.g. a resident threatens the press)."""
+    site_id = acting.site_id
+    actor = acting.operator
     actor = require_actor(actor)
     target = parse_choice(Severity, severity, field="severity", label=_("severity"))
     reason = required_reason(reason)
@@ -418,10 +421,12 @@ def raise_severity(
 
 
 def lower_severity(
-    session: Session, *, site_id: int, request_id: int, severity: str, reason: str,
-    now: datetime, actor: Operator | None, settings: Settings,
+    session: Session, *, acting: Acting, request_id: int, severity: str, reason: str,
+    now: datetime, settings: Settings,
 ) -> ServiceRequest:
     """A supervisor lowers a severity raised by hand, never below what the rules say."""
+    site_id = acting.site_id
+    actor = acting.operator
     actor = require_actor(actor)
     if actor.role not in (Role.SUPERVISOR, Role.MANAGER):
         raise Conflict(_("Only a supervisor or manager can lower a severity."), field="severity")
@@ -476,7 +481,7 @@ def _aged_to_raise(
     return sorted(found, key=lambda request: (as_utc(request.received_at), request.id or 0))
 
 
-def sweep(session: Session, *, site_id: int, now: datetime, settings: Settings) -> SweepReport:
+def sweep(session: Session, *, acting: Acting, now: datetime, settings: Settings) -> SweepReport:
     """Apply the age rules, escalate overdue deadlines and hot/major complaints.
 
     Idempotent: a second run at the same ``now`` changes nothing. The screens
@@ -485,6 +490,7 @@ def sweep(session: Session, *, site_id: int, now: datetime, settings: Settings) 
     deadlines and the hot or major requests that have no escalation yet (one query
     each, not one per deadline or request).
     """
+    site_id = acting.site_id
     report = SweepReport()
     for request in _aged_to_raise(session, site_id=site_id, now=now, settings=settings):
         change = apply_rules(session, request, now=now, settings=settings, actor=None)
@@ -492,7 +498,7 @@ def sweep(session: Session, *, site_id: int, now: datetime, settings: Settings) 
             report.raised.append(change)
             report.escalations.extend(change.escalations)
     for deadline, request in deadlines.overdue_unescalated(
-        session, site_id=site_id, now=now, level=EscalationLevel.SUPERVISOR,
+        session, acting=acting, now=now, level=EscalationLevel.SUPERVISOR,
         cause_prefix=OVERDUE_CAUSE,
     ):
         report.escalations.extend(

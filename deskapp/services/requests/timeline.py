@@ -36,6 +36,7 @@ from deskapp.i18n import N_, _
 from deskapp.models import Operator
 from deskapp.models.requests import Escalation, EventKind, RequestEvent, ServiceRequest
 from deskapp.services import audit
+from deskapp.services.acting import Acting
 from deskapp.services.requests import labels
 
 # --- facts ----------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def escalation_fact(escalation: Escalation) -> Fact:
 
 
 def get_request(
-    session: Session, *, site_id: int, request_id: int, for_update: bool = False
+    session: Session, *, acting: Acting, request_id: int, for_update: bool = False
 ) -> ServiceRequest:
     """The request, locked for the change on PostgreSQL when ``for_update``.
 
@@ -247,6 +248,7 @@ def get_request(
     so the second sees the first one's status and is refused if its step no
     longer applies (SQLite's single writer gives the same result).
     """
+    site_id = acting.site_id
     query = select(ServiceRequest).where(
         ServiceRequest.id == request_id, ServiceRequest.site_id == site_id
     )

@@ -31,6 +31,7 @@ from deskapp.models.requests import (
     WorkOrder,
 )
 from deskapp.services import directory, search
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.instructions import active_instructions
 from deskapp.services.privacy import mask_phone
@@ -122,7 +123,7 @@ def _base_query() -> Any:
 def queue(
     session: Session,
     *,
-    site_id: int,
+    acting: Acting,
     now: datetime,
     view: str = QueueView.ALL_OPEN.value,
     operator_id: int | None = None,
@@ -140,6 +141,7 @@ def queue(
     shift, ``WorkCalendar.next_shift_end(now)``; default 8 hours). ``mine`` needs
     ``operator_id``.
     """
+    site_id = acting.site_id
     try:
         chosen = QueueView(view)
     except ValueError:
@@ -261,8 +263,9 @@ def _shown_escalation(escalation: Escalation) -> Escalation:
         escalation.model_dump() | {"reason": escalation_reason(escalation)})
 
 
-def request_card(session: Session, *, site_id: int, request_id: int, now: datetime) -> RequestCard:
-    request = get_request(session, site_id=site_id, request_id=request_id)
+def request_card(session: Session, *, acting: Acting, request_id: int,
+                 now: datetime) -> RequestCard:
+    request = get_request(session, acting=acting, request_id=request_id)
     unit = session.get(Unit, request.unit_id) if request.unit_id else None
     resident = session.get(Resident, request.resident_id) if request.resident_id else None
     owner = session.get(Operator, request.owner_id)
@@ -307,12 +310,14 @@ def request_card(session: Session, *, site_id: int, request_id: int, now: dateti
     )
 
 
-def rows_by_ids(session: Session, *, site_id: int, ids: list[int], now: datetime) -> list[QueueRow]:
+def rows_by_ids(session: Session, *, acting: Acting, ids: list[int],
+                now: datetime) -> list[QueueRow]:
     """Queue rows of these requests, newest first.
 
     Read by primary key alone and sorted here: with ``site_id`` and an ``ORDER BY``
     in the query, SQLite walked ``ix_service_request_received`` (every request of
     the site, 1M index entries) to spare itself sorting a page."""
+    site_id = acting.site_id
     if not ids:
         return []
     rows = session.execute(_base_query().where(col(ServiceRequest.id).in_(ids))).all()
@@ -334,9 +339,10 @@ class UnitContext:
     instructions: list[StandingInstruction]
 
 
-def unit_context(session: Session, *, site_id: int, unit_id: int, now: datetime,
+def unit_context(session: Session, *, acting: Acting, unit_id: int, now: datetime,
                  limit: int = 20) -> UnitContext:
-    card = directory.unit_card(session, site_id=site_id, unit_id=unit_id)
+    site_id = acting.site_id
+    card = directory.unit_card(session, acting=acting, unit_id=unit_id)
     rows = session.execute(
         _base_query()
         .where(ServiceRequest.site_id == site_id, ServiceRequest.unit_id == unit_id,
@@ -348,7 +354,7 @@ def unit_context(session: Session, *, site_id: int, unit_id: int, now: datetime,
         unit=card.unit,
         residents=card.residents,
         open_requests=[_row(line, now) for line in rows],
-        instructions=active_instructions(session, site_id=site_id,
+        instructions=active_instructions(session, acting=acting,
                                                       unit_id=unit_id, now=now),
     )
 
@@ -361,7 +367,7 @@ def _prefix_range(column: Any, prefix: str) -> Any:
 
 
 def search_requests(
-    session: Session, *, site_id: int, query: str, now: datetime, limit: int = 50
+    session: Session, *, acting: Acting, query: str, now: datetime, limit: int = 50
 ) -> list[QueueRow]:
     """Requests found by number, room (prefix), name, phone digits (last 4 or more)
     and free text (any 2+ character substring, e.g. 漏水), newest first.
@@ -372,6 +378,7 @@ def search_requests(
     words search runs for anything else, and for a room or digits only when those
     left the page short (a room mentioned in a text, a number in a note). Each answer
     is at most one page of ids, and the page's rows are read by primary key."""
+    site_id = acting.site_id
     text = unicodedata.normalize("NFKC", query).strip()
     if not text:
         return []
@@ -387,12 +394,12 @@ def search_requests(
         day, sequence = text.split("-")
         take(session.exec(
             scoped.where(ServiceRequest.number == f"{day}-{int(sequence):04d}")).all())
-        return rows_by_ids(session, site_id=site_id, ids=ids, now=now)
+        return rows_by_ids(session, acting=acting, ids=ids, now=now)
     if _DAY_PREFIX.match(text) and text.endswith("-"):
         take(session.exec(
             scoped.where(_prefix_range(ServiceRequest.number, text.rstrip("-") + "-"))
             .order_by(col(ServiceRequest.number).desc()).limit(limit)).all())
-        return rows_by_ids(session, site_id=site_id, ids=ids, now=now)
+        return rows_by_ids(session, acting=acting, ids=ids, now=now)
     room = directory.room_prefix(text)
     digits = directory.phone_digits(text)
     if room is not None:
@@ -416,7 +423,7 @@ def search_requests(
         len(ids) < limit or (room is None and digits is None))
     if words:  # the caller's name is in the text too: 王先 finds 王先生, newest first
         try:
-            take(search.search_ids(session, site_id=site_id, entity="request",
+            take(search.search_ids(session, acting=acting, entity="request",
                                    query=text, limit=limit))
         except InvalidInput:
             if not ids:
@@ -432,7 +439,7 @@ def search_requests(
             .limit(limit)
         ).all())
         take(_newest_of_units(session, site_id=site_id, unit_ids=resident_units, limit=limit))
-    return rows_by_ids(session, site_id=site_id, ids=ids[: limit * 4], now=now)[:limit]
+    return rows_by_ids(session, acting=acting, ids=ids[: limit * 4], now=now)[:limit]
 
 
 def _by_units(session: Session, *, site_id: int, code: str, limit: int) -> list[int]:
@@ -476,8 +483,9 @@ _UNIT_NEWEST = (
 )
 
 
-def require_request_number(session: Session, *, site_id: int, number: str) -> int:
+def require_request_number(session: Session, *, acting: Acting, number: str) -> int:
     """The id of the request with this number (what a person reads out)."""
+    site_id = acting.site_id
     found = session.exec(
         select(ServiceRequest.id).where(ServiceRequest.site_id == site_id,
                                         ServiceRequest.number == number.strip())

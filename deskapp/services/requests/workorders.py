@@ -30,6 +30,7 @@ from deskapp.models.requests import (
     WorkOrderStatus,
 )
 from deskapp.services import audit
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.requests import deadlines
 from deskapp.services.requests.checks import check_aware, clean_text, parse_choice, required_reason
@@ -140,7 +141,7 @@ def _past_moment(moment: datetime | None, now: datetime, field: str) -> datetime
 
 def _event(session: Session, order: WorkOrder, *, now: datetime, actor: Operator,
            details: Fact, action: str, before: dict[str, object] | None = None) -> None:
-    request = get_request(session, site_id=order.site_id, request_id=order.request_id)
+    request = get_request(session, acting=Acting(order.site_id), request_id=order.request_id)
     add_event(session, request, now=now, actor=actor, kind=EventKind.WORK_ORDER, details=details)
     audit.record(
         session, now=now, actor=actor, action=action, entity="work_order", entity_id=order.id,
@@ -149,7 +150,8 @@ def _event(session: Session, order: WorkOrder, *, now: datetime, actor: Operator
     )
 
 
-def get_work_order(session: Session, *, site_id: int, work_order_id: int) -> WorkOrder:
+def get_work_order(session: Session, *, acting: Acting, work_order_id: int) -> WorkOrder:
+    site_id = acting.site_id
     order = session.get(WorkOrder, work_order_id)
     if order is None or order.site_id != site_id:
         raise NotFound(_("This work order does not exist."), field="work_order")
@@ -163,11 +165,13 @@ def _active(order: WorkOrder) -> None:
 
 
 def open_work_order(
-    session: Session, *, site_id: int, request_id: int, settings: Settings, now: datetime,
-    actor: Operator | None, task: str, location: str, appointment_at: datetime,
+    session: Session, *, acting: Acting, request_id: int, settings: Settings, now: datetime,
+    task: str, location: str, appointment_at: datetime,
     technician: str = "", paid: bool = False, material_cost_fen: int = 0,
 ) -> WorkOrder:
     """A work order for a repair or paid service; the appointment may not lie in the past."""
+    site_id = acting.site_id
+    actor = acting.operator
     actor = require_actor(actor)
     task = clean_text(task, field="task", label=_("work to do"), max_length=500, required=True)
     parsed_location = parse_choice(WorkLocation, location, field="location",
@@ -185,7 +189,7 @@ def open_work_order(
     if not paid and cost:
         raise InvalidInput(_("A free repair has no material cost; mark it paid or clear the cost."),
                            field="material_cost")
-    request = get_request(session, site_id=site_id, request_id=request_id, for_update=True)
+    request = get_request(session, acting=acting, request_id=request_id, for_update=True)
     if request.kind not in WORK_KINDS:
         raise Conflict(_("Work orders are for repairs and paid services."), field="request")
     check_step(request, Step.WORK_ORDER)
@@ -216,13 +220,14 @@ def open_work_order(
 
 
 def agree_cost(
-    session: Session, *, site_id: int, work_order_id: int, material_cost_fen: int,
-    now: datetime, actor: Operator | None,
+    session: Session, *, acting: Acting, work_order_id: int, material_cost_fen: int,
+    now: datetime,
 ) -> WorkOrder:
     """The resident agrees to the material cost the technician told (paid jobs)."""
+    actor = acting.operator
     actor = require_actor(actor)
     cost = _check_cost(material_cost_fen)
-    order = get_work_order(session, site_id=site_id, work_order_id=work_order_id)
+    order = get_work_order(session, acting=acting, work_order_id=work_order_id)
     _active(order)
     if not order.paid:
         raise Conflict(_("This repair is free; there is no cost to agree."),
@@ -245,14 +250,15 @@ def agree_cost(
 
 
 def record_arrival(
-    session: Session, *, site_id: int, work_order_id: int, now: datetime,
-    actor: Operator | None, arrived_at: datetime | None = None, technician: str = "",
+    session: Session, *, acting: Acting, work_order_id: int, now: datetime,
+    arrived_at: datetime | None = None, technician: str = "",
 ) -> WorkOrder:
+    actor = acting.operator
     actor = require_actor(actor)
     arrived = _past_moment(arrived_at, now, "arrived_at")
     technician = clean_text(technician, field="technician", label=_("technician"),
                             max_length=64)
-    order = get_work_order(session, site_id=site_id, work_order_id=work_order_id)
+    order = get_work_order(session, acting=acting, work_order_id=work_order_id)
     if order.status != WorkOrderStatus.OPEN:
         raise Conflict(_("The technician's arrival is already recorded."), field="arrived_at")
     before = audit.snapshot(order)
@@ -261,7 +267,7 @@ def record_arrival(
     if technician:
         order.technician = technician
     session.add(order)
-    request = get_request(session, site_id=site_id, request_id=order.request_id)
+    request = get_request(session, acting=acting, request_id=order.request_id)
     deadlines.settle(session, request, kinds=[DeadlineKind.TECHNICIAN_ARRIVAL], now=arrived,
                      met=True)
     deadlines.refresh_next_due(session, request)
@@ -279,12 +285,12 @@ def is_late(order: WorkOrder, settings: Settings) -> bool:
 
 
 def start_work(
-    session: Session, *, site_id: int, work_order_id: int, now: datetime,
-    actor: Operator | None,
+    session: Session, *, acting: Acting, work_order_id: int, now: datetime,
 ) -> WorkOrder:
     """Work begins; on a paid job only after the resident agreed the cost."""
+    actor = acting.operator
     actor = require_actor(actor)
-    order = get_work_order(session, site_id=site_id, work_order_id=work_order_id)
+    order = get_work_order(session, acting=acting, work_order_id=work_order_id)
     if order.status not in (WorkOrderStatus.OPEN, WorkOrderStatus.ARRIVED):
         raise Conflict(_("Work on this order has already started or ended."),
                        field="work_order")
@@ -292,8 +298,7 @@ def start_work(
         raise Conflict(_("Paid repair: the resident must agree the material cost before work "
                          "starts."), field="cost_agreed")
     if order.status == WorkOrderStatus.OPEN:
-        record_arrival(session, site_id=site_id, work_order_id=work_order_id, now=now,
-                       actor=actor)
+        record_arrival(session, acting=acting, work_order_id=work_order_id, now=now)
     before = audit.snapshot(order)
     order.started_at = now
     order.status = WorkOrderStatus.STARTED.value
@@ -305,15 +310,16 @@ def start_work(
 
 
 def complete_work(
-    session: Session, *, site_id: int, work_order_id: int, result: str, now: datetime,
-    actor: Operator | None, completed_at: datetime | None = None,
+    session: Session, *, acting: Acting, work_order_id: int, result: str, now: datetime,
+    completed_at: datetime | None = None,
 ) -> WorkOrder:
     """The technician signs completion with its time and result."""
+    actor = acting.operator
     actor = require_actor(actor)
     result = clean_text(result, field="completion_result", label=_("result of the work"),
                         max_length=1000, required=True, multiline=True)
     completed = _past_moment(completed_at, now, "completed_at")
-    order = get_work_order(session, site_id=site_id, work_order_id=work_order_id)
+    order = get_work_order(session, acting=acting, work_order_id=work_order_id)
     if order.status != WorkOrderStatus.STARTED:
         raise Conflict(_("Record the start of the work before its completion."),
                        field="work_order")
@@ -332,16 +338,17 @@ def complete_work(
 
 
 def confirm_work(
-    session: Session, *, site_id: int, work_order_id: int, now: datetime,
-    actor: Operator | None, confirmed_by: str = "", rating: int | None = None,
+    session: Session, *, acting: Acting, work_order_id: int, now: datetime,
+    confirmed_by: str = "", rating: int | None = None,
 ) -> WorkOrder:
     """The resident confirms and rates 1–5 (in-home); area staff confirm a public-area job."""
+    actor = acting.operator
     actor = require_actor(actor)
     confirmed_by = clean_text(confirmed_by, field="confirmed_by", label=_("name"),
                               max_length=64)
     if rating is not None and (isinstance(rating, bool) or not 1 <= rating <= 5):
         raise InvalidInput(_("The rating is 1 to 5."), field="rating")
-    order = get_work_order(session, site_id=site_id, work_order_id=work_order_id)
+    order = get_work_order(session, acting=acting, work_order_id=work_order_id)
     if order.status != WorkOrderStatus.COMPLETED:
         raise Conflict(_("Only completed work can be confirmed."), field="work_order")
     request = session.get(ServiceRequest, order.request_id)
@@ -371,18 +378,18 @@ def confirm_work(
 
 
 def cancel_work_order(
-    session: Session, *, site_id: int, work_order_id: int, reason: str, now: datetime,
-    actor: Operator | None,
+    session: Session, *, acting: Acting, work_order_id: int, reason: str, now: datetime,
 ) -> WorkOrder:
+    actor = acting.operator
     actor = require_actor(actor)
     reason = required_reason(reason)
-    order = get_work_order(session, site_id=site_id, work_order_id=work_order_id)
+    order = get_work_order(session, acting=acting, work_order_id=work_order_id)
     _active(order)
     before = audit.snapshot(order)
     order.status = WorkOrderStatus.CANCELLED.value
     order.cancelled_reason = reason
     session.add(order)
-    request = get_request(session, site_id=site_id, request_id=order.request_id)
+    request = get_request(session, acting=acting, request_id=order.request_id)
     deadlines.settle(session, request, kinds=[DeadlineKind.TECHNICIAN_ARRIVAL], now=now,
                      met=False)
     deadlines.refresh_next_due(session, request)

@@ -16,6 +16,7 @@ from deskapp.models.custody import BorrowerKind, KeyLoan, KeyRecord, KeyStatus
 from deskapp.screens.custody.keys import LendKeyForm, ReturnKeyForm
 from deskapp.screens.custody.ledgers import LedgersScreen
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.custody import keys
 from deskapp.services.custody.keys import Borrower
 from tests.screens.custody.fill import set_choices, set_pin, set_values
@@ -25,15 +26,15 @@ from tests.screens.helpers import sign_in
 
 def add_key(desk: Desk, unit: str = "1-1-101", label: str = "入户门") -> KeyRecord:
     with transaction(desk.engine) as session:
-        return keys.register_key(session, site_id=desk.site_id, unit=unit, label=label,
-                                 place="A柜-12", custodian="赵主管", now=desk.clock.now(),
-                                 actor=None)
+        return keys.register_key(session, acting=Acting(desk.site_id), unit=unit, label=label,
+                                 place="A柜-12", custodian="赵主管", now=desk.clock.now())
 
 
 def add_manager(desk: Desk) -> None:
     with transaction(desk.engine) as session:
-        operators.add_operator(session, site_id=desk.site_id, login="qian", display_name="钱经理",
-                               role="manager", secret="1234", now=desk.clock.now(), actor=None)
+        operators.add_operator(session, acting=Acting(desk.site_id), login="qian",
+                               display_name="钱经理",
+                               role="manager", secret="1234", now=desk.clock.now())
 
 
 def loans(desk: Desk) -> list[KeyLoan]:
@@ -43,7 +44,7 @@ def loans(desk: Desk) -> list[KeyLoan]:
 
 def key_status(desk: Desk, key_id: int) -> str:
     with reading(desk.engine) as session:
-        return keys.get_key(session, site_id=desk.site_id, key_id=key_id).status
+        return keys.get_key(session, acting=Acting(desk.site_id), key_id=key_id).status
 
 
 async def open_keys(pilot: Pilot[None]) -> LedgersScreen:
@@ -157,7 +158,7 @@ async def test_a_sales_loan_needs_a_manager_with_their_pin(staffed: Desk) -> Non
         assert app.screen is screen
     [loan] = loans(staffed)
     with reading(staffed.engine) as session:
-        manager = operators.get_operator(session, site_id=staffed.site_id, login="qian")
+        manager = operators.get_operator(session, acting=Acting(staffed.site_id), login="qian")
     assert (loan.borrower_kind, loan.approved_by_id) == ("sales", manager.id)
     assert loan.due_at is not None
     assert loan.due_at.replace(tzinfo=UTC) == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -168,11 +169,11 @@ async def test_an_overdue_key_is_listed_with_who_has_it_and_chased(staffed: Desk
     key = add_key(staffed)
     now = staffed.clock.now()
     with transaction(staffed.engine) as session:
-        keys.lend_key(session, site_id=staffed.site_id, key_id=key.id or 0,
+        keys.lend_key(session, acting=Acting(staffed.site_id), key_id=key.id or 0,
                       borrower=Borrower(name="刘师傅", kind="contractor", phone="13800001111",
                                         signed=True),
                       purpose="修水管", due_at=now - timedelta(hours=1),
-                      now=now - timedelta(hours=3), actor=None, settings=staffed.settings)
+                      now=now - timedelta(hours=3), settings=staffed.settings)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_keys(pilot)

@@ -16,6 +16,7 @@ from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
 from deskapp.screens.custody.ledgers import LedgersScreen
 from deskapp.screens.custody.lostfound import ClaimForm, DisposeForm, FoundItemForm
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.custody import lostfound
 from deskapp.services.custody.lostfound import FoundForm
 from deskapp.widgets.form import FormField
@@ -52,12 +53,12 @@ def register(desk: Desk, description: str, *, days_ago: int = 0,
              valuable: bool = False) -> CustodyItem:
     now = desk.clock.now()
     with transaction(desk.engine) as session:
-        actor = operators.get_operator(session, site_id=desk.site_id, login="wang")
+        actor = operators.get_operator(session, acting=Acting(desk.site_id), login="wang")
         return lostfound.register_found(
-            session, site_id=desk.site_id,
+            session, acting=Acting(desk.site_id, actor),
             form=FoundForm(description=description, found_where="3号楼大堂", finder="刘阿姨",
                            valuable=valuable, place="L-1"),
-            now=now - timedelta(days=days_ago), actor=actor,
+            now=now - timedelta(days=days_ago),
         )
 
 
@@ -161,8 +162,8 @@ async def test_a_disposal_needs_two_different_witnesses_with_their_pins(staffed:
         assert app.screen is screen
     [item] = lost_items(staffed)
     with reading(staffed.engine) as session:
-        wang = operators.get_operator(session, site_id=staffed.site_id, login="wang")
-        li = operators.get_operator(session, site_id=staffed.site_id, login="li")
+        wang = operators.get_operator(session, acting=Acting(staffed.site_id), login="wang")
+        li = operators.get_operator(session, acting=Acting(staffed.site_id), login="li")
     assert item.status == ItemStatus.DISPOSED.value and item.disposal_note == "捐赠"
     assert (item.witness_a_id, item.witness_b_id) == (wang.id, li.id)
 
@@ -186,7 +187,7 @@ def found_earlier(desk: Desk, count: int) -> list[str]:
     the ledger: the list is what is tested). Their codes, found first first."""
     found = desk.clock.now() - timedelta(days=2)
     with transaction(desk.engine) as session:
-        wang = operators.get_operator(session, site_id=desk.site_id, login="wang")
+        wang = operators.get_operator(session, acting=Acting(desk.site_id), login="wang")
         codes = [f"L-B{index:03d}" for index in range(1, count + 1)]
         for index, code in enumerate(codes):
             at = found + timedelta(minutes=index)

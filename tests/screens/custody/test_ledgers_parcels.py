@@ -15,6 +15,7 @@ from deskapp.desk import Desk
 from deskapp.models.custody import CustodyItem, ItemStatus, Ledger
 from deskapp.screens.custody.ledgers import LedgersScreen
 from deskapp.screens.custody.parcels import CheckInForm, LogParcelForm, PickupForm
+from deskapp.services.acting import Acting
 from deskapp.services.custody import parcels
 from tests.screens.custody.test_ledgers_lost import field_error
 from tests.screens.helpers import burst, settle, sign_in
@@ -31,9 +32,9 @@ def waiting(desk: Desk) -> list[CustodyItem]:
 def log(desk: Desk, tracking: str, *, days_ago: int = 0, unit: str = "3-2-1201",
         name: str = "张伟") -> CustodyItem:
     with transaction(desk.engine) as session:
-        return parcels.check_in(session, site_id=desk.site_id, scan=tracking, carrier="顺丰",
+        return parcels.check_in(session, acting=Acting(desk.site_id), scan=tracking, carrier="顺丰",
                                 unit=unit, resident_name=name, shelf="B-2", consent=True,
-                                now=desk.clock.now() - timedelta(days=days_ago), actor=None,
+                                now=desk.clock.now() - timedelta(days=days_ago),
                                 settings=desk.settings)
 
 

@@ -12,6 +12,7 @@ from deskapp import i18n
 from deskapp.app import DeskApp
 from deskapp.db import transaction
 from deskapp.desk import Desk
+from deskapp.services.acting import Acting
 from deskapp.services.custody import keys
 from deskapp.services.custody.keys import Borrower
 from tests.screens.custody.test_ledgers_keys import add_key
@@ -47,11 +48,11 @@ def test_keys(snap_compare: Any, snapshot_desk: Desk, language: str) -> None:
     add_key(snapshot_desk, "3-2-1201", "车库")
     now = snapshot_desk.clock.now()
     with transaction(snapshot_desk.engine) as session:
-        keys.lend_key(session, site_id=snapshot_desk.site_id, key_id=late.id or 0,
+        keys.lend_key(session, acting=Acting(snapshot_desk.site_id), key_id=late.id or 0,
                       borrower=Borrower(name="刘师傅", kind="contractor", phone="13800001111",
                                         signed=True),
                       purpose="修水管", due_at=now - timedelta(hours=1),
-                      now=now - timedelta(hours=3), actor=None, settings=snapshot_desk.settings)
+                      now=now - timedelta(hours=3), settings=snapshot_desk.settings)
     i18n.set_language(language)
     assert snap_compare(DeskApp(snapshot_desk), terminal_size=(120, 40),
                         run_before=_desk_after(("ctrl+t",)))

@@ -12,6 +12,7 @@ from deskapp.app import DeskApp
 from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.custody import storage
 from deskapp.services.custody.storage import StorageForm
 from tests.screens.custody.test_storage_screen import open_storage
@@ -24,13 +25,13 @@ def _deposit_with_a_long_description(desk: Desk) -> str:
     """An item deposited three days ago (its date shown in full), with a long name and
     a long description."""
     with transaction(desk.engine) as session:
-        clerk = operators.get_operator(session, site_id=desk.site_id, login="wang")
+        clerk = operators.get_operator(session, acting=Acting(desk.site_id), login="wang")
         item = storage.deposit(
-            session, site_id=desk.site_id,
+            session, acting=Acting(desk.site_id, clerk),
             form=StorageForm(depositor_name=LONG_NAME, shelf="B-1", phone="13812345678",
                              unit="1-1-101", depositor_confirmed=True,
                              description="行李箱一个（黑色，拉杆坏了），另有纸箱两个和一袋衣服"),
-            now=desk.clock.now() - timedelta(days=3, minutes=45), actor=clerk,
+            now=desk.clock.now() - timedelta(days=3, minutes=45),
         )
         return item.code or ""
 

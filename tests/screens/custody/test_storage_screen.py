@@ -17,6 +17,7 @@ from deskapp.models.custody import CustodyItem, StorageCategory
 from deskapp.screens.custody.storage import StorageScreen
 from deskapp.screens.custody.storage_forms import DepositForm
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.custody import storage
 from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.storage import StorageForm
@@ -179,7 +180,7 @@ async def test_cash_with_a_supervisors_exception_is_saved(staffed: Desk) -> None
         assert item.category == "cash"
         assert item.exception_note == "密封信封 主管核对金额 500 元"
         with reading(staffed.engine) as session:
-            zhao = operators.get_operator(session, site_id=staffed.site_id, login="zhao")
+            zhao = operators.get_operator(session, acting=Acting(staffed.site_id), login="zhao")
         assert item.exception_by_id == zhao.id
         assert screen.mode == "ticket"
 
@@ -206,12 +207,12 @@ async def test_esc_with_typed_text_asks_before_leaving_the_form(staffed: Desk) -
 def deposit_one(desk: Desk, *, name: str = "王芳", phone: str = "13812345678",
                 id_number: str = "") -> CustodyItem:
     with transaction(desk.engine) as session:
-        clerk = operators.get_operator(session, site_id=desk.site_id, login="wang")
+        clerk = operators.get_operator(session, acting=Acting(desk.site_id), login="wang")
         return storage.deposit(
-            session, site_id=desk.site_id,
+            session, acting=Acting(desk.site_id, clerk),
             form=StorageForm(depositor_name=name, description="纸箱", shelf="B-1", phone=phone,
                              unit="1-1-101", id_number=id_number, depositor_confirmed=True),
-            now=desk.clock.now(), actor=clerk,
+            now=desk.clock.now(),
         )
 
 
@@ -260,9 +261,9 @@ async def test_a_code_with_a_typo_is_refused_beside_the_field(staffed: Desk) -> 
 async def test_a_code_already_collected_is_refused_with_who_took_it(staffed: Desk) -> None:
     code = deposit_one(staffed).code or ""
     with transaction(staffed.engine) as session:
-        storage.collect(session, site_id=staffed.site_id, code=code,
+        storage.collect(session, acting=Acting(staffed.site_id), code=code,
                         collector=Collector("王丽", id_checked=True, signed=True),
-                        now=staffed.clock.now(), actor=None, settings=staffed.settings)
+                        now=staffed.clock.now(), settings=staffed.settings)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_storage(pilot)

@@ -17,6 +17,7 @@ from deskapp.desk import Desk
 from deskapp.models.handover import DutyLogEntry
 from deskapp.screens.handover.duty_log import DutyEntryForm, DutyLogScreen
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.handover import dutylog, shifts
 from deskapp.services.handover.dutylog import DutyLine
 from deskapp.services.workcalendar import WorkCalendar
@@ -34,8 +35,8 @@ def write(desk: Desk, text: str, *, login: str = "li", ago: timedelta = timedelt
           anomaly: bool = False, unit: str = "") -> None:
     """An entry written at another desk (or earlier), through the service."""
     with transaction(desk.engine) as session:
-        actor = operators.get_operator(session, site_id=desk.site_id, login=login)
-        dutylog.write_entry(session, site_id=desk.site_id, actor=actor,
+        actor = operators.get_operator(session, acting=Acting(desk.site_id), login=login)
+        dutylog.write_entry(session, acting=Acting(desk.site_id, actor),
                             now=desk.clock.now() - ago, settings=desk.settings, text=text,
                             anomaly=anomaly, unit=unit)
 
@@ -43,10 +44,11 @@ def write(desk: Desk, text: str, *, login: str = "li", ago: timedelta = timedelt
 def current_log(desk: Desk) -> list[DutyLine]:
     times = shifts.times_at(WorkCalendar.from_settings(desk.settings), desk.clock.now())
     with reading(desk.engine) as session:
-        shift = shifts.shift_starting(session, site_id=desk.site_id, starts_at=times.starts_at)
+        shift = shifts.shift_starting(session, acting=Acting(desk.site_id),
+                                      starts_at=times.starts_at)
         if shift is None or shift.id is None:
             return []
-        return dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift.id).rows
+        return dutylog.shift_log(session, acting=Acting(desk.site_id), shift_id=shift.id).rows
 
 
 def screen_text(app: DeskApp) -> str:

@@ -14,6 +14,7 @@ from deskapp.app import DeskApp
 from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.handover import dutylog
 from deskapp.services.requests import lifecycle
 from tests.screens.helpers import settle, sign_in
@@ -30,17 +31,17 @@ ENTRIES = (
 def write_log(desk: Desk) -> None:
     now = desk.clock.now()
     with transaction(desk.engine) as session:
-        wang = operators.get_operator(session, site_id=desk.site_id, login="wang")
+        wang = operators.get_operator(session, acting=Acting(desk.site_id), login="wang")
         request = lifecycle.create_request(
-            session, site_id=desk.site_id, now=now - timedelta(minutes=75), actor=wang,
+            session, acting=Acting(desk.site_id, wang), now=now - timedelta(minutes=75),
             settings=desk.settings, unit_code="3-2-1201", kind="repair", channel="phone",
             summary="卫生间漏水",
         )
     for login, minutes_ago, anomaly, unit, record, text in ENTRIES:
         with transaction(desk.engine) as session:
-            actor = operators.get_operator(session, site_id=desk.site_id, login=login)
+            actor = operators.get_operator(session, acting=Acting(desk.site_id), login=login)
             dutylog.write_entry(
-                session, site_id=desk.site_id, actor=actor,
+                session, acting=Acting(desk.site_id, actor),
                 now=now - timedelta(minutes=minutes_ago), settings=desk.settings, text=text,
                 anomaly=anomaly, unit=unit, record=record.format(request=request.number),
             )

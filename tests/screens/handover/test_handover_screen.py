@@ -14,6 +14,7 @@ from deskapp.desk import Desk
 from deskapp.models.handover import Handover, HandoverState
 from deskapp.screens.handover.handover import CountInput, HandoverScreen
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.handover import handovers
 from deskapp.services.requests import lifecycle
 from tests.screens.handover.test_duty_log_screen import screen_text
@@ -25,9 +26,10 @@ def requests_due(desk: Desk, *, urgent: int, watch: int, routine: int) -> None:
     """王芳's open repairs: overdue, due before the next shift ends, due in three days."""
     now = desk.clock.now()
     with transaction(desk.engine) as session:
-        wang = operators.get_operator(session, site_id=desk.site_id, login="wang")
-        made = [lifecycle.create_request(session, site_id=desk.site_id, settings=desk.settings,
-                                         now=now, actor=wang, kind="repair",
+        wang = operators.get_operator(session, acting=Acting(desk.site_id), login="wang")
+        made = [lifecycle.create_request(session, acting=Acting(desk.site_id, wang),
+                                         settings=desk.settings,
+                                         now=now, kind="repair",
                                          contact_name="张伟", contact_phone="13812345678",
                                          summary=f"{n}号楼道灯不亮").id
                 for n in range(urgent + watch + routine)]
@@ -125,7 +127,7 @@ async def test_a_wrong_pin_is_refused_in_the_dialog_and_nobody_has_signed(staffe
         await settle(pilot)
         assert "Nothing stops the seal" in screen_text(app)
     with reading(staffed.engine) as session:
-        kept = handovers.open_handover(session, site_id=staffed.site_id)
+        kept = handovers.open_handover(session, acting=Acting(staffed.site_id))
         assert kept is not None
         assert (kept.outgoing_signed_at, kept.incoming_signed_at) == (None, None)
 
@@ -140,7 +142,7 @@ async def test_without_an_open_handover_no_step_key_acts(staffed: Desk) -> None:
             assert isinstance(app.screen, HandoverScreen), key  # no dialog opened
             assert "No handover is open. ctrl+n starts" in screen_text(app), key
     with reading(staffed.engine) as session:
-        assert handovers.open_handover(session, site_id=staffed.site_id) is None
+        assert handovers.open_handover(session, acting=Acting(staffed.site_id)) is None
 
 
 async def test_a_handover_in_progress_comes_back_after_a_restart(staffed: Desk) -> None:
@@ -169,23 +171,23 @@ def sealed_with_a_refusal(desk: Desk) -> int:
     requests_due(desk, urgent=0, watch=0, routine=2)
     now = desk.clock.now()
     with transaction(desk.engine) as session:
-        wang = operators.get_operator(session, site_id=desk.site_id, login="wang")
-        handover = handovers.start(session, site_id=desk.site_id, actor=wang, now=now,
+        wang = operators.get_operator(session, acting=Acting(desk.site_id), login="wang")
+        handover = handovers.start(session, acting=Acting(desk.site_id, wang), now=now,
                                    settings=desk.settings)
         handover_id = handover.id or 0
-        handovers.name_incoming(session, site_id=desk.site_id, handover_id=handover_id,
-                                login="li", actor=wang, now=now)
+        handovers.name_incoming(session, acting=Acting(desk.site_id, wang), handover_id=handover_id,
+                                login="li", now=now)
         first, second = handovers.items_of(session, handover_id)
-        handovers.take_item(session, site_id=desk.site_id, handover_id=handover_id,
+        handovers.take_item(session, acting=Acting(desk.site_id), handover_id=handover_id,
                             item_id=first.id or 0, accept=True, now=now)
-        handovers.take_item(session, site_id=desk.site_id, handover_id=handover_id,
+        handovers.take_item(session, acting=Acting(desk.site_id), handover_id=handover_id,
                             item_id=second.id or 0, accept=False, reason="不是我负责的楼栋",
                             now=now)
         for public in handovers.counts_of(session, handover_id):
-            handovers.count(session, site_id=desk.site_id, handover_id=handover_id,
+            handovers.count(session, acting=Acting(desk.site_id), handover_id=handover_id,
                             count_id=public.id or 0, counted=public.expected, now=now)
         for side, login in (("outgoing", "wang"), ("incoming", "li")):
-            handovers.sign(session, site_id=desk.site_id, handover_id=handover_id, side=side,
+            handovers.sign(session, acting=Acting(desk.site_id), handover_id=handover_id, side=side,
                            login=login, pin="1234", now=now, settings=desk.settings)
     return handover_id
 
@@ -217,8 +219,8 @@ async def test_the_supervisor_prints_settles_reviews_and_adds_to_a_sealed_handov
         shown = screen_text(app)
         assert "Addendum kept" in shown and "not reviewed yet" not in shown
     with reading(staffed.engine) as session:
-        assert handovers.refused_waiting(session, site_id=staffed.site_id) == []
-        assert handovers.unreviewed(session, site_id=staffed.site_id) == []
+        assert handovers.refused_waiting(session, acting=Acting(staffed.site_id)) == []
+        assert handovers.unreviewed(session, acting=Acting(staffed.site_id)) == []
         assert [a.text for a in handovers.addenda_of(session, handover_id)] == [
             "补记：雨伞一把借给住户"]
         assert handovers.verify_seals(session) == []

@@ -13,6 +13,7 @@ from deskapp.models import Operator
 from deskapp.models.release import ReleaseSlip, SlipStatus
 from deskapp.screens.release.gate import GateScreen, SendBackForm
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.release import slips
 from deskapp.services.release.slips import LineForm, SlipForm
 from tests.screens.helpers import burst, settle, sign_in, wait_until
@@ -32,24 +33,25 @@ def issued_slip(desk: Desk, *, lines: tuple[LineForm, ...] = (LineForm("三人�
     """A slip for 1-1-101 issued at the desk: drafted, confirmed by 王芳 on file, issued."""
     now = desk.clock.now()
     with transaction(desk.engine) as session:
-        wang = operators.get_operator(session, site_id=desk.site_id, login="wang")
-        slip = slips.create(session, site_id=desk.site_id, now=now, actor=wang,
+        wang = operators.get_operator(session, acting=Acting(desk.site_id), login="wang")
+        slip = slips.create(session, acting=Acting(desk.site_id, wang), now=now,
                             settings=desk.settings, form=SlipForm(
                                 unit="1-1-101", applicant_name="王芳",
                                 applicant_relation="owner", carrier_name="周师傅",
                                 carrier_id_number="11010519491231002X",
                                 carrier_phone="13955556666", reason="gift_or_sale",
                                 planned_at=TWO_PM, lines=lines))
-        owner = slips.offered_numbers(session, site_id=desk.site_id, slip_id=slip.id or 0)[0]
-        slips.record_confirmation(session, site_id=desk.site_id, slip_id=slip.id or 0,
-                                  resident_id=owner.resident_id, now=now, actor=wang)
-        return slips.issue(session, site_id=desk.site_id, slip_id=slip.id or 0, now=now,
-                           actor=wang, settings=desk.settings)
+        owner = slips.offered_numbers(session, acting=Acting(desk.site_id), slip_id=slip.id or 0)[0]
+        slips.record_confirmation(session, acting=Acting(desk.site_id, wang), slip_id=slip.id or 0,
+                                  resident_id=owner.resident_id, now=now)
+        return slips.issue(session, acting=Acting(desk.site_id, wang), slip_id=slip.id or 0,
+                           now=now,
+                           settings=desk.settings)
 
 
 def status_of(desk: Desk, slip_id: int) -> ReleaseSlip:
     with reading(desk.engine) as session:
-        return slips.get_slip(session, site_id=desk.site_id, slip_id=slip_id)
+        return slips.get_slip(session, acting=Acting(desk.site_id), slip_id=slip_id)
 
 
 def with_guard(desk: Desk) -> Operator:

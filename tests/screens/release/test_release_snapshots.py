@@ -12,6 +12,7 @@ from deskapp.app import DeskApp
 from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.release import slips
 from tests.screens.helpers import burst, settle, sign_in
 from tests.screens.release.test_gate_screen import issued_slip, with_guard
@@ -39,11 +40,11 @@ def test_gate_with_a_slip_one_line_ticked(snap_compare: Any, snapshot_desk: Desk
     slip = issued_slip(snapshot_desk, lines=(slips.LineForm("三人沙发"), slips.LineForm("纸箱", 3),
                                              slips.LineForm("冰箱")))
     with transaction(snapshot_desk.engine) as session:
-        view = slips.at_gate(session, site_id=snapshot_desk.site_id, text=slip.code or "",
+        view = slips.at_gate(session, acting=Acting(snapshot_desk.site_id), text=slip.code or "",
                              now=snapshot_desk.clock.now(), settings=snapshot_desk.settings)
-        slips.tick(session, site_id=snapshot_desk.site_id, slip_id=view.slip_id,
+        slips.tick(session, acting=Acting(snapshot_desk.site_id), slip_id=view.slip_id,
                    line_id=view.lines[0].id, now=snapshot_desk.clock.now(),
-                   guard=operators.get_operator(session, site_id=snapshot_desk.site_id,
+                   guard=operators.get_operator(session, acting=Acting(snapshot_desk.site_id),
                                                 login=guard.login),
                    settings=snapshot_desk.settings)
     i18n.set_language(language)

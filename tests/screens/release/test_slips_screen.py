@@ -17,6 +17,7 @@ from deskapp.models.release import ReleaseSlip, SlipStatus
 from deskapp.screens.release import slip_forms
 from deskapp.screens.release.slips import ReleaseScreen
 from deskapp.services import directory, operators
+from deskapp.services.acting import Acting
 from deskapp.services.release import slips
 from deskapp.widgets.staff_pin import StaffPinModal
 from tests.screens.helpers import (
@@ -152,7 +153,7 @@ async def test_a_slip_sent_back_is_amended_into_a_new_revision_and_filed_after_r
     guard = with_guard(staffed)
     slip = issued_slip(staffed)
     with transaction(staffed.engine) as session:
-        slips.send_back(session, site_id=staffed.site_id, slip_id=slip.id or 0,
+        slips.send_back(session, acting=Acting(staffed.site_id), slip_id=slip.id or 0,
                         note="多了一台冰箱", now=staffed.clock.now(), guard=guard,
                         settings=staffed.settings)
     app = DeskApp(staffed)
@@ -183,12 +184,12 @@ async def test_a_slip_sent_back_is_amended_into_a_new_revision_and_filed_after_r
     # Released at the gate, the slip comes back to be filed (Enter, then y).
     other = issued_slip(staffed, lines=(slips.LineForm("书架"),))
     with transaction(staffed.engine) as session:
-        view = slips.at_gate(session, site_id=staffed.site_id, text=other.code or "",
+        view = slips.at_gate(session, acting=Acting(staffed.site_id), text=other.code or "",
                              now=staffed.clock.now(), settings=staffed.settings)
-        slips.tick(session, site_id=staffed.site_id, slip_id=view.slip_id,
+        slips.tick(session, acting=Acting(staffed.site_id), slip_id=view.slip_id,
                    line_id=view.lines[0].id, now=staffed.clock.now(), guard=guard,
                    settings=staffed.settings)
-        slips.release(session, site_id=staffed.site_id, slip_id=view.slip_id,
+        slips.release(session, acting=Acting(staffed.site_id), slip_id=view.slip_id,
                       now=staffed.clock.now(), guard=guard, settings=staffed.settings)
     app = DeskApp(staffed)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -199,7 +200,7 @@ async def test_a_slip_sent_back_is_amended_into_a_new_revision_and_filed_after_r
         await burst(pilot, "enter", "y")
         await settle(pilot)
         with reading(staffed.engine) as session:
-            assert slips.get_slip(session, site_id=staffed.site_id,
+            assert slips.get_slip(session, acting=Acting(staffed.site_id),
                                   slip_id=other.id or 0).status == SlipStatus.FILED.value
             assert session.exec(select(func.count()).select_from(ReleaseSlip).where(
                 ReleaseSlip.status == SlipStatus.RELEASED.value)).one() == 0
@@ -234,7 +235,7 @@ async def test_a_slip_code_scanned_on_the_dashboard_opens_it_on_f6(staffed: Desk
         # The desk never works the gate: a desk operator has no gate screen.
         assert not app.may_open("gate")
         with reading(staffed.engine) as session:
-            assert operators.get_operator(session, site_id=staffed.site_id,
+            assert operators.get_operator(session, acting=Acting(staffed.site_id),
                                           login="wang").role == "operator"
 
 
@@ -283,7 +284,7 @@ def released_not_filed(desk: Desk, count: int) -> list[str]:
     Their codes, in the order they left."""
     now = desk.clock.now()
     with transaction(desk.engine) as session:
-        unit = directory.get_unit(session, site_id=desk.site_id, code="1-1-101")
+        unit = directory.get_unit(session, acting=Acting(desk.site_id), code="1-1-101")
         codes = [f"R-B{index:03d}" for index in range(1, count + 1)]
         for index, code in enumerate(codes):
             left = now - timedelta(hours=3) + timedelta(minutes=index)

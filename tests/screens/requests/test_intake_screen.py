@@ -17,6 +17,7 @@ from deskapp.models.requests import ServiceRequest, StandingInstruction
 from deskapp.screens.requests.intake import IntakeScreen
 from deskapp.screens.requests.intake_choices import AdvancingChoiceBar, CallerBar
 from deskapp.services import directory
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle
 from deskapp.widgets.form import FormField
 from deskapp.widgets.unit_picker import UnitPicker
@@ -330,10 +331,10 @@ async def test_the_unit_panel_shows_open_requests_and_instructions(staffed: Desk
     now = staffed.clock.now()
     with transaction(staffed.engine) as session:
         operator = session.exec(select(Operator).where(Operator.login == "li")).one()
-        unit = directory.get_unit(session, site_id=staffed.site_id, code="1-1-102")
+        unit = directory.get_unit(session, acting=Acting(staffed.site_id), code="1-1-102")
         lifecycle.create_request(
-            session, site_id=staffed.site_id, settings=staffed.settings, now=now,
-            actor=operator, kind="repair", summary="door lock broken", unit_id=unit.id,
+            session, acting=Acting(staffed.site_id, operator), settings=staffed.settings, now=now,
+            kind="repair", summary="door lock broken", unit_id=unit.id,
             subject="door lock",
         )
     app = DeskApp(staffed)

@@ -15,6 +15,7 @@ from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.models import Operator
 from deskapp.services import directory, instructions
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle
 from tests.screens.helpers import settle, sign_in
 
@@ -23,15 +24,15 @@ def _history(desk: Desk) -> None:
     now = desk.clock.now()
     with transaction(desk.engine) as session:
         operator = session.exec(select(Operator).where(Operator.login == "li")).one()
-        unit = directory.get_unit(session, site_id=desk.site_id, code="3-2-1201")
+        unit = directory.get_unit(session, acting=Acting(desk.site_id), code="3-2-1201")
         assert unit.id is not None
         lifecycle.create_request(
-            session, site_id=desk.site_id, settings=desk.settings, now=now, actor=operator,
+            session, acting=Acting(desk.site_id, operator), settings=desk.settings, now=now,
             kind="repair", summary="卫生间漏水", subject="卫生间漏水", unit_id=unit.id,
         )
         instructions.add_instruction(
-            session, site_id=desk.site_id, unit_id=unit.id, kind="permit_entry",
-            expires_on=date(2026, 12, 31), text="钥匙在门岗", now=now, actor=operator,
+            session, acting=Acting(desk.site_id, operator), unit_id=unit.id, kind="permit_entry",
+            expires_on=date(2026, 12, 31), text="钥匙在门岗", now=now,
             settings=desk.settings,
         )
 

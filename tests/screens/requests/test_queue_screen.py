@@ -15,6 +15,7 @@ from deskapp.models.requests import ServiceRequest
 from deskapp.screens.requests.detail import RequestScreen
 from deskapp.screens.requests.queue import QueueScreen
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.requests import lifecycle
 from tests.screens.helpers import settle, sign_in
@@ -32,10 +33,11 @@ def new_request(desk: Desk, *, login: str = "wang", kind: str = "complaint",
                 subject: str = "", contact_name: str = "王芳",
                 contact_phone: str = "13812345678") -> ServiceRequest:
     with transaction(desk.engine) as session:
-        actor = operators.get_operator(session, site_id=desk.site_id, login=login)
+        actor = operators.get_operator(session, acting=Acting(desk.site_id), login=login)
         request = lifecycle.create_request(
-            session, site_id=desk.site_id, settings=desk.settings, now=desk.clock.now(),
-            actor=actor, kind=kind, summary=summary, unit_code=unit_code, subject=subject,
+            session, acting=Acting(desk.site_id, actor), settings=desk.settings,
+            now=desk.clock.now(),
+            kind=kind, summary=summary, unit_code=unit_code, subject=subject,
             contact_name=contact_name, contact_phone=contact_phone,
         )
         session.expunge(request)

@@ -10,6 +10,7 @@ from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.screens.requests.dialogs import StepModal
 from deskapp.services import operators
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle
 from deskapp.widgets.form import TextBox
 from tests.screens.helpers import burst, settle
@@ -25,9 +26,10 @@ def shown(app: DeskApp) -> str:
 def _other_desk_corrects(desk: Desk, request_id: int, summary: str) -> None:
     """The colleague at the second counter (li), through the same service, meanwhile."""
     with transaction(desk.engine) as session:
-        colleague = operators.get_operator(session, site_id=desk.site_id, login="li")
-        lifecycle.edit_request(session, site_id=desk.site_id, request_id=request_id,
-                               now=desk.clock.now(), actor=colleague, summary=summary,
+        colleague = operators.get_operator(session, acting=Acting(desk.site_id), login="li")
+        lifecycle.edit_request(session, acting=Acting(desk.site_id, colleague),
+                               request_id=request_id,
+                               now=desk.clock.now(), summary=summary,
                                location="厨房吊顶")
 
 

@@ -15,6 +15,7 @@ from deskapp.models.requests import ServiceRequest, WorkOrder
 from deskapp.screens.requests.detail import RequestScreen
 from deskapp.screens.requests.dialogs import MENU_KEYS, StepMenu, StepModal
 from deskapp.screens.requests.queue import QueueScreen
+from deskapp.services.acting import Acting
 from deskapp.services.requests.views import request_card
 from tests.screens.helpers import burst, settle
 from tests.screens.requests.test_queue_screen import advance, new_request, sign_in
@@ -254,7 +255,7 @@ async def test_escape_returns_to_the_queue_and_task_keys_leave_the_request(staff
 def test_the_card_lists_the_steps_of_the_status(staffed: Desk) -> None:
     leak = new_request(staffed, summary="噪音")
     with reading(staffed.engine) as session:
-        card = request_card(session, site_id=staffed.site_id, request_id=leak.id or 0,
+        card = request_card(session, acting=Acting(staffed.site_id), request_id=leak.id or 0,
                             now=staffed.clock.now())
     assert "close" not in card.steps and "dispatch" in card.steps
 

@@ -17,6 +17,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models.custody import CustodyItem, KeyLoan, KeyRecord
 from deskapp.models.handover import WatchLevel
+from deskapp.services.acting import Acting
 from deskapp.services.custody import core, handover, keys, lostfound, parcels, storage
 from deskapp.services.custody.checks import Collector
 from deskapp.services.custody.keys import Borrower
@@ -54,7 +55,7 @@ def staff(desk: Desk) -> Staff:
 
 def _window(desk: Desk, staff: Staff, now: datetime = NOW) -> Window:
     with reading(desk.engine) as session:
-        return assembly.window_at(session, site_id=desk.site_id, now=now,
+        return assembly.window_at(session, acting=Acting(desk.site_id), now=now,
                                   settings=desk.settings, outgoing=[staff.operator.id or 0])
 
 
@@ -77,8 +78,9 @@ def _levels(items: list[Carried]) -> dict[str, WatchLevel]:
 
 def _deposit(desk: Desk, staff: Staff, at: datetime, **changes: object) -> CustodyItem:
     with transaction(desk.engine) as session:
-        return storage.deposit(session, site_id=desk.site_id, form=storage_form(**changes),
-                               now=at, actor=staff.operator)
+        return storage.deposit(session, acting=Acting(desk.site_id, staff.operator),
+                               form=storage_form(**changes),
+                               now=at)
 
 
 _TRACKING = iter(range(10_000_000, 99_999_999))
@@ -86,9 +88,10 @@ _TRACKING = iter(range(10_000_000, 99_999_999))
 
 def _parcel(desk: Desk, staff: Staff, at: datetime, unit: str = "3-2-1201") -> CustodyItem:
     with transaction(desk.engine) as session:
-        return parcels.check_in(session, site_id=desk.site_id, scan=f"SF{next(_TRACKING)}",
+        return parcels.check_in(session, acting=Acting(desk.site_id, staff.operator),
+                                scan=f"SF{next(_TRACKING)}",
                                 carrier="顺丰", unit=unit, resident_name="王建国", shelf="B-2",
-                                consent=True, now=at, actor=staff.operator,
+                                consent=True, now=at,
                                 settings=desk.settings, phone=PHONE)
 
 
@@ -96,10 +99,10 @@ def _found(desk: Desk, staff: Staff, at: datetime, *, valuable: bool = False,
            description: str = "黑色雨伞") -> CustodyItem:
     with transaction(desk.engine) as session:
         return lostfound.register_found(
-            session, site_id=desk.site_id,
+            session, acting=Acting(desk.site_id, staff.operator),
             form=lostfound.FoundForm(description=description, found_where="3号楼电梯间",
                                      finder="保洁 张阿姨", valuable=valuable),
-            now=at, actor=staff.operator)
+            now=at)
 
 
 _LABELS = iter(f"钥匙{n}" for n in range(1, 1000))
@@ -107,9 +110,10 @@ _LABELS = iter(f"钥匙{n}" for n in range(1, 1000))
 
 def _key(desk: Desk, staff: Staff, at: datetime) -> KeyRecord:
     with transaction(desk.engine) as session:
-        return keys.register_key(session, site_id=desk.site_id, unit="3-2-1201",
+        return keys.register_key(session, acting=Acting(desk.site_id, staff.operator),
+                                 unit="3-2-1201",
                                  label=next(_LABELS), place="钥匙柜 A-12", custodian="赵敏",
-                                 now=at, actor=staff.operator)
+                                 now=at)
 
 
 def _lend(desk: Desk, staff: Staff, due_at: datetime) -> tuple[KeyRecord, KeyLoan]:
@@ -117,9 +121,10 @@ def _lend(desk: Desk, staff: Staff, due_at: datetime) -> tuple[KeyRecord, KeyLoa
     out = min(due_at, NOW) - timedelta(hours=2)
     key = _key(desk, staff, out)
     with transaction(desk.engine) as session:
-        loan = keys.lend_key(session, site_id=desk.site_id, key_id=key.id or 0,
+        loan = keys.lend_key(session, acting=Acting(desk.site_id, staff.operator),
+                             key_id=key.id or 0,
                              borrower=RESIDENT, purpose="", due_at=due_at, now=out,
-                             actor=staff.operator, settings=desk.settings)
+                             settings=desk.settings)
     return key, loan
 
 
@@ -156,7 +161,8 @@ def test_stored_items_overdue_by_the_storage_rule_are_urgent_then_watch_then_rou
     assert items[1].what == "书包 (2 pieces)" and first.what == "行李箱"
     assert all(PHONE not in item.what for item in items)
     with reading(desk.engine) as session:
-        flagged = storage.held(session, site_id=desk.site_id, now=NOW, settings=desk.settings,
+        flagged = storage.held(session, acting=Acting(desk.site_id), now=NOW,
+                               settings=desk.settings,
                                overdue_only=True).rows
     # The urgent ones are exactly those the storage list flags as overdue.
     assert [row.code for row in flagged] == [
@@ -177,11 +183,13 @@ def test_collected_and_voided_stored_items_are_not_carried(desk: Desk, staff: St
     collected = _deposit(desk, staff, NOW - timedelta(days=10))
     voided = _deposit(desk, staff, NOW - timedelta(days=9))
     with transaction(desk.engine) as session:
-        storage.collect(session, site_id=desk.site_id, code=collected.code or "",
-                        collector=SIGNED, now=NOW - MINUTE, actor=staff.operator,
+        storage.collect(session, acting=Acting(desk.site_id, staff.operator),
+                        code=collected.code or "",
+                        collector=SIGNED, now=NOW - MINUTE,
                         settings=desk.settings)
-        core.void(session, site_id=desk.site_id, item_id=voided.id or 0, reason="登记错误",
-                  now=NOW - MINUTE, actor=staff.operator)
+        core.void(session, acting=Acting(desk.site_id, staff.operator), item_id=voided.id or 0,
+                  reason="登记错误",
+                  now=NOW - MINUTE)
     assert [item.reference for item in _group(desk, staff, "storage")] == [kept.code]
 
 
@@ -204,7 +212,8 @@ def test_keys_out_overdue_first_at_both_boundaries(desk: Desk, staff: Staff) -> 
     assert assembly.step_label(first.last_step) == "Key lent"
     assert all(PHONE not in item.what and ID_NUMBER not in item.what for item in items)
     with reading(desk.engine) as session:
-        overdue = keys.keys_out(session, site_id=desk.site_id, now=NOW, overdue_only=True).rows
+        overdue = keys.keys_out(session, acting=Acting(desk.site_id), now=NOW,
+                                overdue_only=True).rows
     assert [row.loan_id for row in overdue] == [
         item.record_id for item in items if item.level == URGENT]
     assert {soon_key.code, watch_key.code, routine_key.code} == {
@@ -216,20 +225,23 @@ def test_returned_keys_and_issues_for_good_are_not_carried(desk: Desk, staff: St
     back_key, _back = _lend(desk, staff, NOW - timedelta(hours=1))
     issued_key = _key(desk, staff, NOW - timedelta(days=1))
     with transaction(desk.engine) as session:
-        keys.return_key(session, site_id=desk.site_id, key_id=back_key.id or 0,
-                        now=NOW - MINUTE, actor=staff.operator)
-        keys.issue_key(session, site_id=desk.site_id, key_id=issued_key.id or 0,
+        keys.return_key(session, acting=Acting(desk.site_id, staff.operator),
+                        key_id=back_key.id or 0,
+                        now=NOW - MINUTE)
+        keys.issue_key(session, acting=Acting(desk.site_id, staff.operator),
+                       key_id=issued_key.id or 0,
                        owner=Borrower(name="王建国", kind="owner", id_checked=True,
                                       signed=True),
-                       now=NOW - MINUTE, actor=staff.operator)
+                       now=NOW - MINUTE)
     assert [item.record_id for item in _group(desk, staff, "keys")] == [kept.id]
 
 
 def test_a_chased_loan_says_so(desk: Desk, staff: Staff) -> None:
     _key_record, loan = _lend(desk, staff, NOW - timedelta(hours=1))
     with transaction(desk.engine) as session:
-        keys.chase(session, site_id=desk.site_id, loan_id=loan.id or 0, note="电话催还",
-                   now=NOW - MINUTE, actor=staff.operator)
+        keys.chase(session, acting=Acting(desk.site_id, staff.operator), loan_id=loan.id or 0,
+                   note="电话催还",
+                   now=NOW - MINUTE)
     [item] = _group(desk, staff, "keys")
     assert assembly.step_label(item.last_step) == "Borrower chased"
 
@@ -252,7 +264,7 @@ def test_parcels_by_age_overdue_by_the_parcel_rule(desk: Desk, staff: Staff) -> 
     assert items[0].deadline == NOW - MINUTE and items[0].record_kind == "custody"
     assert all(item.reference.startswith("P-") and PHONE not in item.what for item in items)
     with reading(desk.engine) as session:
-        flagged = parcels.waiting(session, site_id=desk.site_id, now=NOW,
+        flagged = parcels.waiting(session, acting=Acting(desk.site_id), now=NOW,
                                   settings=desk.settings, overdue_only=True).rows
     assert [row.code for row in flagged] == [urgent.code]
 
@@ -264,11 +276,12 @@ def test_picked_up_parcels_are_not_carried_and_a_notice_is_the_last_step(
     notified = _parcel(desk, staff, NOW - timedelta(hours=4))
     gone = _parcel(desk, staff, NOW - timedelta(hours=3))
     with transaction(desk.engine) as session:
-        parcels.pick_up(session, site_id=desk.site_id, item_id=gone.id or 0,
-                        collector=SIGNED, now=NOW - MINUTE, actor=staff.operator,
+        parcels.pick_up(session, acting=Acting(desk.site_id, staff.operator), item_id=gone.id or 0,
+                        collector=SIGNED, now=NOW - MINUTE,
                         settings=desk.settings)
-        parcels.notify(session, site_id=desk.site_id, item_id=notified.id or 0, how="短信",
-                       now=NOW - MINUTE, actor=staff.operator)
+        parcels.notify(session, acting=Acting(desk.site_id, staff.operator),
+                       item_id=notified.id or 0, how="短信",
+                       now=NOW - MINUTE)
     items = _group(desk, staff, "parcels")
     assert [(item.reference, assembly.step_label(item.last_step)) for item in items] == [
         (waiting.code, "Received"), (notified.code, "Resident notified")]
@@ -290,7 +303,7 @@ def test_a_valuable_is_due_at_the_admin_office_the_midnight_after_it_came(
         assert (item.reference, item.deadline, item.level) == (wallet.code, midnight, level)
         assert item.what == "黑色钱包, valuable"
         with reading(desk.engine) as session:
-            listed = lostfound.valuables_for_admin(session, site_id=desk.site_id, now=now,
+            listed = lostfound.valuables_for_admin(session, acting=Acting(desk.site_id), now=now,
                                                    settings=desk.settings)
         # Urgent exactly when the ledger's own list sends it to the admin office.
         assert bool(listed) is for_admin
@@ -312,7 +325,7 @@ def test_unclaimed_items_are_due_for_disposal_three_months_on(
     assert [item.deadline for item in items] == [
         NOW - MINUTE, NOW + MINUTE, NEXT_END - MINUTE, NEXT_END + MINUTE]
     with reading(desk.engine) as session:
-        disposable = lostfound.disposal_list(session, site_id=desk.site_id, now=NOW,
+        disposable = lostfound.disposal_list(session, acting=Acting(desk.site_id), now=NOW,
                                              settings=desk.settings)
     assert [row.code for row in disposable] == [urgent.code]
 
@@ -336,13 +349,14 @@ def test_lost_group_keeps_the_desk_and_the_disposable_at_admin_not_the_claimed(
     old_at_admin = _found(desk, staff, _local("2026-08-01 10:00"), description="旧雨衣")
     recent_at_admin = _found(desk, staff, NOW - timedelta(days=40))
     with transaction(desk.engine) as session:
-        lostfound.claim(session, site_id=desk.site_id, item_id=claimed.id or 0,
+        lostfound.claim(session, acting=Acting(desk.site_id, staff.operator),
+                        item_id=claimed.id or 0,
                         claimant=SIGNED, description_check="能说出颜色", now=NOW - MINUTE,
-                        actor=staff.operator, settings=desk.settings)
-        lostfound.hand_over(session, site_id=desk.site_id,
+                        settings=desk.settings)
+        lostfound.hand_over(session, acting=Acting(desk.site_id, staff.operator),
                             item_ids=[old_at_admin.id or 0, recent_at_admin.id or 0],
                             receiver="行政部 周敏", now=NOW - timedelta(days=20),
-                            actor=staff.operator, settings=desk.settings)
+                            settings=desk.settings)
     items = _group(desk, staff, "lost")
     assert [(item.reference, item.level) for item in items] == [
         (old_at_admin.code, URGENT), (at_desk.code, ROUTINE)]
@@ -377,8 +391,9 @@ def test_a_moved_item_shows_the_move_and_chinese_readers_read_chinese(
 ) -> None:
     item = _deposit(desk, staff, NOW - timedelta(days=1))
     with transaction(desk.engine) as session:
-        core.move(session, site_id=desk.site_id, item_id=item.id or 0, place="B-1",
-                  now=NOW - MINUTE, actor=staff.operator)
+        core.move(session, acting=Acting(desk.site_id, staff.operator), item_id=item.id or 0,
+                  place="B-1",
+                  now=NOW - MINUTE)
     [carried] = _group(desk, staff, "storage")
     assert assembly.step_label(carried.last_step) == "Moved"
     titles = [contribution.title() for contribution in handover.CONTRIBUTIONS]

@@ -12,6 +12,7 @@ from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.models import Operator
 from deskapp.models.custody import KeyLoan, KeyRecord, KeyStatus
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.custody import keys, lists
 from deskapp.services.custody.keys import Borrower
@@ -36,18 +37,20 @@ def staff(desk: Desk) -> Staff:
 
 def _key(desk: Desk, staff: Staff, unit: str = "3-2-1201", label: str = "入户门") -> KeyRecord:
     with transaction(desk.engine) as session:
-        return keys.register_key(session, site_id=desk.site_id, unit=unit, label=label,
+        return keys.register_key(session, acting=Acting(desk.site_id, staff.operator), unit=unit,
+                                 label=label,
                                  place="钥匙柜 A-12", custodian="赵敏", pieces=2,
-                                 now=desk.clock.now(), actor=staff.operator)
+                                 now=desk.clock.now())
 
 
 def _lend(desk: Desk, staff: Staff, key: KeyRecord, borrower: Borrower = CONTRACTOR, *,
           purpose: str = "装修水电改造", due_at: datetime | None = None,
           approved_by: Operator | None = None) -> KeyLoan:
     with transaction(desk.engine) as session:
-        return keys.lend_key(session, site_id=desk.site_id, key_id=key.id or 0,
+        return keys.lend_key(session, acting=Acting(desk.site_id, staff.operator),
+                             key_id=key.id or 0,
                              borrower=borrower, purpose=purpose, due_at=due_at,
-                             now=desk.clock.now(), actor=staff.operator,
+                             now=desk.clock.now(),
                              settings=desk.settings, approved_by=approved_by)
 
 
@@ -60,9 +63,9 @@ def test_register_gives_a_k_code_and_refuses_a_duplicate(desk: Desk, staff: Staf
     key = _key(desk, staff)
     assert (key.code or "").startswith("K-") and key.status == KeyStatus.IN
     with reading(desk.engine) as session:
-        assert lists.find_by_code(session, site_id=desk.site_id, text=key.code or "") == (
+        assert lists.find_by_code(session, acting=Acting(desk.site_id), text=key.code or "") == (
             "key", key.id)
-        assert keys.get_key_by_code(session, site_id=desk.site_id, text=key.code or "").id \
+        assert keys.get_key_by_code(session, acting=Acting(desk.site_id), text=key.code or "").id \
             == key.id
     with pytest.raises(Conflict) as refused:
         _key(desk, staff)
@@ -75,13 +78,13 @@ def test_register_gives_a_k_code_and_refuses_a_duplicate(desk: Desk, staff: Staf
 def test_issue_to_the_owner_needs_identity_and_is_for_good(desk: Desk, staff: Staff) -> None:
     key = _key(desk, staff)
     with transaction(desk.engine) as session, pytest.raises(InvalidInput) as refused:
-        keys.issue_key(session, site_id=desk.site_id, key_id=key.id or 0,
-                       owner=Borrower(name="王建国", signed=True), now=desk.clock.now(),
-                       actor=staff.operator)
+        keys.issue_key(session, acting=Acting(desk.site_id, staff.operator), key_id=key.id or 0,
+                       owner=Borrower(name="王建国", signed=True), now=desk.clock.now())
     assert refused.value.field == "id_checked"
     with transaction(desk.engine) as session:
-        loan = keys.issue_key(session, site_id=desk.site_id, key_id=key.id or 0, owner=OWNER,
-                              now=desk.clock.now(), actor=staff.operator)
+        loan = keys.issue_key(session, acting=Acting(desk.site_id, staff.operator),
+                              key_id=key.id or 0, owner=OWNER,
+                              now=desk.clock.now())
     assert loan.permanent and loan.id_number == "11010519491231002X"
     with pytest.raises(Conflict) as refused:
         _lend(desk, staff, key)
@@ -148,7 +151,7 @@ def test_bad_loans_are_refused_and_the_key_stays_in(
     assert refused.value.field == field
     assert counts(desk) == before and _loan_count(desk) == 0
     with reading(desk.engine) as session:
-        assert keys.get_key(session, site_id=desk.site_id,
+        assert keys.get_key(session, acting=Acting(desk.site_id),
                             key_id=key.id or 0).status == KeyStatus.IN
 
 
@@ -181,15 +184,16 @@ def test_a_key_already_out_cannot_be_lent_again(desk: Desk, staff: Staff) -> Non
     assert "already out with 刘师傅" in refused.value.message
     assert "23:59" in refused.value.message
     with transaction(desk.engine) as session, pytest.raises(Conflict):
-        keys.issue_key(session, site_id=desk.site_id, key_id=key.id or 0, owner=OWNER,
-                       now=desk.clock.now(), actor=staff.operator)
+        keys.issue_key(session, acting=Acting(desk.site_id, staff.operator), key_id=key.id or 0,
+                       owner=OWNER,
+                       now=desk.clock.now())
     assert counts(desk) == before and _loan_count(desk) == 1
 
 
 def test_two_desks_lending_the_same_key_one_wins(desk: Desk, staff: Staff) -> None:
     key = _key(desk, staff)
     with reading(desk.engine) as session:
-        stale = keys.get_key(session, site_id=desk.site_id, key_id=key.id or 0)
+        stale = keys.get_key(session, acting=Acting(desk.site_id), key_id=key.id or 0)
     _lend(desk, staff, key)
     with transaction(desk.engine) as session, pytest.raises(Conflict) as refused:
         session.add(stale)
@@ -205,19 +209,20 @@ def test_return_closes_the_loan_and_a_second_return_is_refused(
     _lend(desk, staff, key)
     clock.advance(timedelta(hours=5))
     with transaction(desk.engine) as session:
-        loan = keys.return_key(session, site_id=desk.site_id, key_id=key.id or 0,
-                               now=clock.now(), actor=staff.operator2, returned_by="刘师傅徒弟")
+        loan = keys.return_key(session, acting=Acting(desk.site_id, staff.operator2),
+                               key_id=key.id or 0,
+                               now=clock.now(), returned_by="刘师傅徒弟")
     assert loan.returned_at == clock.now() and loan.returned_from == "刘师傅徒弟"
     with transaction(desk.engine) as session, pytest.raises(Conflict):
-        keys.return_key(session, site_id=desk.site_id, key_id=key.id or 0, now=clock.now(),
-                        actor=staff.operator2)
+        keys.return_key(session, acting=Acting(desk.site_id, staff.operator2), key_id=key.id or 0,
+                        now=clock.now())
     again = _lend(desk, staff, key)  # back in the cabinet: can go out again
     assert again.id != loan.id
     with reading(desk.engine) as session:
-        kinds = [e.kind for e in keys.key_timeline(session, site_id=desk.site_id,
+        kinds = [e.kind for e in keys.key_timeline(session, acting=Acting(desk.site_id),
                                                    key_id=key.id or 0)]
         assert kinds == ["key_registered", "key_lent", "key_returned", "key_lent"]
-        assert len(keys.loans_of(session, site_id=desk.site_id, key_id=key.id or 0)) == 2
+        assert len(keys.loans_of(session, acting=Acting(desk.site_id), key_id=key.id or 0)) == 2
 
 
 def test_overdue_keys_are_listed_with_who_has_them(
@@ -229,22 +234,22 @@ def test_overdue_keys_are_listed_with_who_has_them(
     _lend(desk, staff, second, OWNER, due_at=_local("2026-11-26T18:00"))
     clock.advance(_local("2026-11-23T18:00") - clock.now())
     with reading(desk.engine) as session:
-        assert keys.keys_out(session, site_id=desk.site_id, now=clock.now(),
+        assert keys.keys_out(session, acting=Acting(desk.site_id), now=clock.now(),
                              overdue_only=True).total == 0
-        out = keys.keys_out(session, site_id=desk.site_id, now=clock.now())
+        out = keys.keys_out(session, acting=Acting(desk.site_id), now=clock.now())
         assert [row.id for row in out.rows] == [first.id, second.id]
     clock.advance(timedelta(minutes=1))
     with reading(desk.engine) as session:
-        overdue = keys.keys_out(session, site_id=desk.site_id, now=clock.now(),
+        overdue = keys.keys_out(session, acting=Acting(desk.site_id), now=clock.now(),
                                 overdue_only=True)
     assert [row.borrower_name for row in overdue.rows] == ["刘师傅"]
     assert overdue.rows[0].borrower_phone == "139****1234" and overdue.rows[0].overdue
     assert overdue.rows[0].unit_code == "3-2-1201"
     with transaction(desk.engine) as session:
-        keys.chase(session, site_id=desk.site_id, loan_id=loan.id or 0,
-                   note="电话联系刘师傅，答应明早归还", now=clock.now(), actor=staff.supervisor)
+        keys.chase(session, acting=Acting(desk.site_id, staff.supervisor), loan_id=loan.id or 0,
+                   note="电话联系刘师傅，答应明早归还", now=clock.now())
     with reading(desk.engine) as session:
-        row = keys.keys_out(session, site_id=desk.site_id, now=clock.now(),
+        row = keys.keys_out(session, acting=Acting(desk.site_id), now=clock.now(),
                             overdue_only=True).rows[0]
     assert row.chase_count == 1 and row.chased_at == clock.now()
 
@@ -254,11 +259,11 @@ def test_register_list_shows_where_each_key_is(desk: Desk, staff: Staff) -> None
     second = _key(desk, staff, unit="3-2-1202")
     _lend(desk, staff, second)
     with reading(desk.engine) as session:
-        page = keys.register(session, site_id=desk.site_id, now=desk.clock.now())
+        page = keys.register(session, acting=Acting(desk.site_id), now=desk.clock.now())
         assert [(row.id, row.status, row.borrower_name) for row in page.rows] == [
             (first.id, "in", ""), (second.id, "out", "刘师傅"),
         ]
-        only = keys.register(session, site_id=desk.site_id, now=desk.clock.now(),
+        only = keys.register(session, acting=Acting(desk.site_id), now=desk.clock.now(),
                              unit="3-2-1202")
         assert [row.id for row in only.rows] == [second.id] and only.total == 1
 
@@ -266,12 +271,13 @@ def test_register_list_shows_where_each_key_is(desk: Desk, staff: Staff) -> None
 def test_retire_needs_a_reason_and_a_key_in_the_cabinet(desk: Desk, staff: Staff) -> None:
     key = _key(desk, staff)
     with transaction(desk.engine) as session, pytest.raises(InvalidInput):
-        keys.retire_key(session, site_id=desk.site_id, key_id=key.id or 0, reason="",
-                        now=desk.clock.now(), actor=staff.supervisor)
+        keys.retire_key(session, acting=Acting(desk.site_id, staff.supervisor), key_id=key.id or 0,
+                        reason="",
+                        now=desk.clock.now())
     with transaction(desk.engine) as session:
-        retired = keys.retire_key(session, site_id=desk.site_id, key_id=key.id or 0,
-                                  reason="业主换锁", now=desk.clock.now(),
-                                  actor=staff.supervisor)
+        retired = keys.retire_key(session, acting=Acting(desk.site_id, staff.supervisor),
+                                  key_id=key.id or 0,
+                                  reason="业主换锁", now=desk.clock.now())
     assert retired.status == KeyStatus.RETIRED
     with pytest.raises(Conflict):
         _lend(desk, staff, key)

@@ -10,6 +10,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput
 from deskapp.models.custody import CustodyItem, ItemStatus
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.custody import core, lostfound
 from deskapp.services.custody.checks import Collector
@@ -34,17 +35,19 @@ def _found(desk: Desk, staff: Staff, **changes: object) -> CustodyItem:
     values.update(changes)
     with transaction(desk.engine) as session:
         return lostfound.register_found(
-            session, site_id=desk.site_id, form=lostfound.FoundForm(**values),  # type: ignore[arg-type]
-            now=desk.clock.now(), actor=staff.operator,
+            session, acting=Acting(desk.site_id, staff.operator),
+            form=lostfound.FoundForm(**values),  # type: ignore[arg-type]
+            now=desk.clock.now(),
         )
 
 
 def _claim(desk: Desk, staff: Staff, item: CustodyItem, claimant: Collector = CLAIMANT,
            check: str = "能说出钱包颜色及卡片姓名") -> CustodyItem:
     with transaction(desk.engine) as session:
-        return lostfound.claim(session, site_id=desk.site_id, item_id=item.id or 0,
+        return lostfound.claim(session, acting=Acting(desk.site_id, staff.operator),
+                               item_id=item.id or 0,
                                claimant=claimant, description_check=check,
-                               now=desk.clock.now(), actor=staff.operator,
+                               now=desk.clock.now(),
                                settings=desk.settings)
 
 
@@ -83,7 +86,7 @@ def test_claim_records_the_id_in_full_and_lists_it_masked(desk: Desk, staff: Sta
     assert claimed.released_id_number == ID
     assert claimed.release_note == "能说出钱包颜色及卡片姓名"
     with reading(desk.engine) as session:
-        page = lostfound.lost_items(session, site_id=desk.site_id, now=desk.clock.now(),
+        page = lostfound.lost_items(session, acting=Acting(desk.site_id), now=desk.clock.now(),
                                     settings=desk.settings, status="released")
     assert page.rows[0].released_id_number == "**************002X"
     assert ID not in repr(page.rows)
@@ -137,16 +140,16 @@ def test_valuables_not_claimed_by_local_midnight_go_to_admin(
     _found(desk, staff, valuable=False, description="雨伞")
     _at_local(clock, "2026-11-23T23:59:59")
     with reading(desk.engine) as session:
-        assert lostfound.valuables_for_admin(session, site_id=desk.site_id, now=clock.now(),
+        assert lostfound.valuables_for_admin(session, acting=Acting(desk.site_id), now=clock.now(),
                                              settings=desk.settings) == []
     _at_local(clock, "2026-11-24T00:00:00")
     midnight = _found(desk, staff, valuable=True, description="现金 300 元")
     with reading(desk.engine) as session:
-        rows = lostfound.valuables_for_admin(session, site_id=desk.site_id, now=clock.now(),
+        rows = lostfound.valuables_for_admin(session, acting=Acting(desk.site_id), now=clock.now(),
                                              settings=desk.settings)
         assert [row.id for row in rows] == [late.id]
         flagged = {row.id: row.overdue for row in lostfound.lost_items(
-            session, site_id=desk.site_id, now=clock.now(), settings=desk.settings).rows}
+            session, acting=Acting(desk.site_id), now=clock.now(), settings=desk.settings).rows}
     assert flagged[late.id] and not flagged[midnight.id]
 
 
@@ -161,10 +164,11 @@ def test_weekly_notice_lists_what_is_unclaimed(
     keys = _found(desk, staff, description="钥匙一串")
     _claim(desk, staff, keys)
     with transaction(desk.engine) as session:
-        lostfound.hand_over(session, site_id=desk.site_id, item_ids=[umbrella.id or 0],
-                            receiver="行政部 周敏", now=clock.now(), actor=staff.operator)
+        lostfound.hand_over(session, acting=Acting(desk.site_id, staff.operator),
+                            item_ids=[umbrella.id or 0],
+                            receiver="行政部 周敏", now=clock.now())
     with reading(desk.engine) as session:
-        notice = lostfound.weekly_notice(session, site_id=desk.site_id, now=clock.now(),
+        notice = lostfound.weekly_notice(session, acting=Acting(desk.site_id), now=clock.now(),
                                          settings=desk.settings)
     assert [row.id for row in notice.rows] == [wallet.id, umbrella.id]
     assert notice.posted_until - notice.posted_at == timedelta(days=7)
@@ -175,16 +179,16 @@ def test_monthly_hand_over_list_and_record(desk: Desk, staff: Staff, clock: Fixe
     clock.advance(timedelta(days=1))
     today = _found(desk, staff, description="帽子")
     with reading(desk.engine) as session:
-        rows = lostfound.handover_list(session, site_id=desk.site_id, now=clock.now(),
+        rows = lostfound.handover_list(session, acting=Acting(desk.site_id), now=clock.now(),
                                        settings=desk.settings)
     assert [row.id for row in rows] == [old.id]
     with transaction(desk.engine) as session:
-        handed = lostfound.hand_over(session, site_id=desk.site_id, item_ids=[old.id or 0],
-                                     receiver="行政部 周敏", now=clock.now(),
-                                     actor=staff.operator)
+        handed = lostfound.hand_over(session, acting=Acting(desk.site_id, staff.operator),
+                                     item_ids=[old.id or 0],
+                                     receiver="行政部 周敏", now=clock.now())
     assert handed[0].status == ItemStatus.ADMIN and handed[0].admin_receiver == "行政部 周敏"
     with reading(desk.engine) as session:
-        held = lostfound.lost_items(session, site_id=desk.site_id, now=clock.now(),
+        held = lostfound.lost_items(session, acting=Acting(desk.site_id), now=clock.now(),
                                     settings=desk.settings, status="held")
     assert [row.id for row in held.rows] == [today.id]
     # Claimed later from the admin office: recorded at the desk all the same.
@@ -197,25 +201,27 @@ def test_hand_over_is_all_or_nothing(desk: Desk, staff: Staff) -> None:
     _claim(desk, staff, second)
     before = counts(desk)
     with transaction(desk.engine) as session, pytest.raises(Conflict):
-        lostfound.hand_over(session, site_id=desk.site_id,
+        lostfound.hand_over(session, acting=Acting(desk.site_id, staff.operator),
                             item_ids=[first.id or 0, second.id or 0],
-                            receiver="行政部 周敏", now=desk.clock.now(), actor=staff.operator)
+                            receiver="行政部 周敏", now=desk.clock.now())
     assert counts(desk) == before
     with reading(desk.engine) as session:
-        assert core.get_item(session, site_id=desk.site_id,
+        assert core.get_item(session, acting=Acting(desk.site_id),
                                 item_id=first.id or 0).status == ItemStatus.HELD
     with transaction(desk.engine) as session, pytest.raises(InvalidInput) as refused:
-        lostfound.hand_over(session, site_id=desk.site_id, item_ids=[first.id or 0],
-                            receiver="", now=desk.clock.now(), actor=staff.operator)
+        lostfound.hand_over(session, acting=Acting(desk.site_id, staff.operator),
+                            item_ids=[first.id or 0],
+                            receiver="", now=desk.clock.now())
     assert refused.value.field == "receiver"
 
 
 def _dispose(desk: Desk, staff: Staff, item: CustodyItem, a: object, b: object,
              note: str = "公司统一处理：捐赠") -> CustodyItem:
     with transaction(desk.engine) as session:
-        return lostfound.dispose(session, site_id=desk.site_id, item_id=item.id or 0,
+        return lostfound.dispose(session, acting=Acting(desk.site_id, staff.supervisor),
+                                 item_id=item.id or 0,
                                  witness_a=a, witness_b=b, note=note,  # type: ignore[arg-type]
-                                 now=desk.clock.now(), actor=staff.supervisor,
+                                 now=desk.clock.now(),
                                  settings=desk.settings)
 
 
@@ -225,14 +231,14 @@ def test_disposal_after_exactly_three_months_with_two_witnesses(
     item = _found(desk, staff)  # Monday 2026-11-23 10:00 Beijing
     _at_local(clock, "2027-02-23T09:59:00")
     with reading(desk.engine) as session:
-        assert lostfound.disposal_list(session, site_id=desk.site_id, now=clock.now(),
+        assert lostfound.disposal_list(session, acting=Acting(desk.site_id), now=clock.now(),
                                        settings=desk.settings) == []
     with pytest.raises(Conflict) as refused:
         _dispose(desk, staff, item, staff.operator, staff.guard)
     assert "3 months" in refused.value.message
     _at_local(clock, "2027-02-23T10:00:00")
     with reading(desk.engine) as session:
-        rows = lostfound.disposal_list(session, site_id=desk.site_id, now=clock.now(),
+        rows = lostfound.disposal_list(session, acting=Acting(desk.site_id), now=clock.now(),
                                        settings=desk.settings)
     assert [row.id for row in rows] == [item.id]
     before = counts(desk)
@@ -266,10 +272,10 @@ def test_search_by_what_the_claimant_says(desk: Desk, staff: Staff) -> None:
     wallet = _found(desk, staff)
     _found(desk, staff, description="雨伞", found_where="会所")
     with reading(desk.engine) as session:
-        rows = lostfound.search(session, site_id=desk.site_id, query="钱包",
+        rows = lostfound.search(session, acting=Acting(desk.site_id), query="钱包",
                                 now=desk.clock.now(), settings=desk.settings)
         assert [row.id for row in rows] == [wallet.id]
-        assert len(lostfound.search(session, site_id=desk.site_id, query="3号楼",
+        assert len(lostfound.search(session, acting=Acting(desk.site_id), query="3号楼",
                                     now=desk.clock.now(), settings=desk.settings)) == 1
-        assert lostfound.search(session, site_id=desk.site_id, query="%",
+        assert lostfound.search(session, acting=Acting(desk.site_id), query="%",
                                 now=desk.clock.now(), settings=desk.settings) == []

@@ -10,6 +10,7 @@ import pytest
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.services import dashboard
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.custody import parcels, storage
 from tests.services.custody.test_custody import Staff, deposit, make_staff, make_unit
@@ -24,16 +25,16 @@ def staff(desk: Desk) -> Staff:
 def _storage_views(desk: Desk, item_id: int) -> dict[str, object]:
     now, settings = desk.clock.now(), desk.settings
     with reading(desk.engine) as session:
-        held = storage.held(session, site_id=desk.site_id, now=now, settings=settings)
+        held = storage.held(session, acting=Acting(desk.site_id), now=now, settings=settings)
         return {
             "list flag": [row.overdue for row in held.rows],
-            "filter": storage.held(session, site_id=desk.site_id, now=now, settings=settings,
+            "filter": storage.held(session, acting=Acting(desk.site_id), now=now, settings=settings,
                                    overdue_only=True).total,
-            "count": storage.overdue_count(session, site_id=desk.site_id, now=now,
+            "count": storage.overdue_count(session, acting=Acting(desk.site_id), now=now,
                                            settings=settings),
-            "record": storage.record(session, site_id=desk.site_id, item_id=item_id, now=now,
+            "record": storage.record(session, acting=Acting(desk.site_id), item_id=item_id, now=now,
                                      settings=settings).overdue,
-            "dashboard": dashboard.custody_counts(session, site_id=desk.site_id, now=now,
+            "dashboard": dashboard.custody_counts(session, acting=Acting(desk.site_id), now=now,
                                                   settings=settings)["items_overdue"],
         }
 
@@ -54,14 +55,15 @@ def test_storage_overdue_at_exactly_the_limit_and_a_minute_past(
 def _parcel_views(desk: Desk) -> dict[str, object]:
     now, settings = desk.clock.now(), desk.settings
     with reading(desk.engine) as session:
-        waiting = parcels.waiting(session, site_id=desk.site_id, now=now, settings=settings)
+        waiting = parcels.waiting(session, acting=Acting(desk.site_id), now=now, settings=settings)
         return {
             "list flag": [row.overdue for row in waiting.rows],
-            "filter": parcels.waiting(session, site_id=desk.site_id, now=now, settings=settings,
+            "filter": parcels.waiting(session, acting=Acting(desk.site_id), now=now,
+                                      settings=settings,
                                       overdue_only=True).total,
-            "count": parcels.overdue_count(session, site_id=desk.site_id, now=now,
+            "count": parcels.overdue_count(session, acting=Acting(desk.site_id), now=now,
                                            settings=settings),
-            "dashboard": dashboard.custody_counts(session, site_id=desk.site_id, now=now,
+            "dashboard": dashboard.custody_counts(session, acting=Acting(desk.site_id), now=now,
                                                   settings=settings)["parcels_overdue"],
         }
 
@@ -70,9 +72,10 @@ def test_parcel_overdue_at_exactly_the_limit_and_a_minute_past(
     desk: Desk, staff: Staff, clock: FixedClock
 ) -> None:
     with transaction(desk.engine) as session:
-        parcels.check_in(session, site_id=desk.site_id, scan="SF1234567890123", carrier="顺丰",
+        parcels.check_in(session, acting=Acting(desk.site_id, staff.operator),
+                         scan="SF1234567890123", carrier="顺丰",
                          unit="3-2-1201", resident_name="王建国", shelf="B-2", consent=True,
-                         now=clock.now(), actor=staff.operator, settings=desk.settings)
+                         now=clock.now(), settings=desk.settings)
     clock.advance(timedelta(days=desk.settings.parcel_overdue_days))
     assert _parcel_views(desk) == {"list flag": [False], "filter": 0, "count": 0,
                                    "dashboard": 0}

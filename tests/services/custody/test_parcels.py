@@ -12,6 +12,7 @@ from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.models.custody import CustodyItem, ItemStatus
 from deskapp.services import codes, directory, instructions
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.custody import core, parcels
 from deskapp.services.custody.checks import Collector
@@ -30,29 +31,31 @@ def staff(desk: Desk) -> Staff:
 def _scan(desk: Desk, staff: Staff, scan: str, *, unit: str = "3-2-1201",
           carrier: str = "顺丰", consent: bool = True, **extra: Any) -> CustodyItem:
     with transaction(desk.engine) as session:
-        return parcels.check_in(session, site_id=desk.site_id, scan=scan, carrier=carrier,
+        return parcels.check_in(session, acting=Acting(desk.site_id, staff.operator), scan=scan,
+                                carrier=carrier,
                                 unit=unit, resident_name=extra.pop("name", "王建国"),
                                 shelf=extra.pop("shelf", "B-2"), consent=consent,
-                                now=desk.clock.now(), actor=staff.operator,
+                                now=desk.clock.now(),
                                 settings=desk.settings, **extra)
 
 
 def _pick_up(desk: Desk, staff: Staff, item: CustodyItem,
              collector: Collector = PICKER) -> CustodyItem:
     with transaction(desk.engine) as session:
-        return parcels.pick_up(session, site_id=desk.site_id, item_id=item.id or 0,
-                               collector=collector, now=desk.clock.now(), actor=staff.operator,
+        return parcels.pick_up(session, acting=Acting(desk.site_id, staff.operator),
+                               item_id=item.id or 0,
+                               collector=collector, now=desk.clock.now(),
                                settings=desk.settings)
 
 
 def test_log_a_parcel_with_consent(desk: Desk, staff: Staff) -> None:
     with transaction(desk.engine) as session:
         item = parcels.log_parcel(
-            session, site_id=desk.site_id,
+            session, acting=Acting(desk.site_id, staff.operator),
             form=parcels.ParcelForm(carrier="京东", tracking_number="JD0012345678901",
                                     unit="3-2-1201", resident_name="王建国", shelf="B-2",
                                     phone="13812345678", description="小件", pieces=2),
-            consent=True, now=desk.clock.now(), actor=staff.operator,
+            consent=True, now=desk.clock.now(),
         )
     assert (item.code or "").startswith("P-") and item.consent == "explicit"
     assert (item.carrier, item.tracking_number, item.place) == ("京东", "JD0012345678901", "B-2")
@@ -71,11 +74,12 @@ def test_a_standing_instruction_to_hold_parcels_counts_as_consent(
     desk: Desk, staff: Staff
 ) -> None:
     with transaction(desk.engine) as session:
-        unit = directory.get_unit(session, site_id=desk.site_id, code="3-2-1201")
+        unit = directory.get_unit(session, acting=Acting(desk.site_id), code="3-2-1201")
         instructions.add_instruction(
-            session, site_id=desk.site_id, unit_id=unit.id or 0, kind="hold_parcels",
+            session, acting=Acting(desk.site_id, staff.operator), unit_id=unit.id or 0,
+            kind="hold_parcels",
             expires_on=date(2027, 6, 30), given_by="王建国", now=desk.clock.now(),
-            actor=staff.operator, settings=desk.settings,
+            settings=desk.settings,
         )
     item = _scan(desk, staff, "SF1234567890123", consent=False)
     assert item.consent == "standing"
@@ -125,21 +129,21 @@ def test_two_desks_scanning_the_same_parcel_the_database_refuses_the_second(
 
     monkeypatch.setattr(parcels, "_waiting_duplicate", not_yet_seen)
     with transaction(desk.engine) as session:
-        other = parcels.check_in(session, site_id=desk.site_id, scan="YT9876543210987",
+        other = parcels.check_in(session, acting=Acting(desk.site_id, staff.operator),
+                                 scan="YT9876543210987",
                                  carrier="圆通", unit="3-2-1202", resident_name="李明",
-                                 shelf="B-3", consent=True, now=desk.clock.now(),
-                                 actor=staff.operator)
+                                 shelf="B-3", consent=True, now=desk.clock.now())
         calls["n"] = 0
         with pytest.raises(Conflict) as refused:
-            parcels.check_in(session, site_id=desk.site_id, scan="SF1234567890123",
+            parcels.check_in(session, acting=Acting(desk.site_id, staff.operator),
+                             scan="SF1234567890123",
                              carrier="顺丰", unit="3-2-1201", resident_name="王建国",
-                             shelf="B-2", consent=True, now=desk.clock.now(),
-                             actor=staff.operator)
+                             shelf="B-2", consent=True, now=desk.clock.now())
         assert "scanned twice" in refused.value.message
     with reading(desk.engine) as session:  # the pile's other parcel was kept
-        assert core.get_item(session, site_id=desk.site_id,
+        assert core.get_item(session, acting=Acting(desk.site_id),
                                 item_id=other.id or 0).status == ItemStatus.HELD
-        assert parcels.waiting(session, site_id=desk.site_id, now=desk.clock.now(),
+        assert parcels.waiting(session, acting=Acting(desk.site_id), now=desk.clock.now(),
                                settings=desk.settings).total == 2
 
 
@@ -190,22 +194,24 @@ def test_pickup_with_the_collectors_name_and_signature(desk: Desk, staff: Staff)
 def test_pickup_by_code(desk: Desk, staff: Staff) -> None:
     item = _scan(desk, staff, "SF1234567890123")
     with transaction(desk.engine) as session:
-        picked = parcels.pick_up_by_code(session, site_id=desk.site_id,
+        picked = parcels.pick_up_by_code(session, acting=Acting(desk.site_id, staff.operator),
                                          code=(item.code or "").lower(), collector=PICKER,
-                                         now=desk.clock.now(), actor=staff.operator)
+                                         now=desk.clock.now())
     assert picked.id == item.id
     with transaction(desk.engine) as session, pytest.raises(InvalidInput):
-        parcels.pick_up_by_code(session, site_id=desk.site_id, code=codes.make_code("S", 3),
-                                collector=PICKER, now=desk.clock.now(), actor=staff.operator)
+        parcels.pick_up_by_code(session, acting=Acting(desk.site_id, staff.operator),
+                                code=codes.make_code("S", 3),
+                                collector=PICKER, now=desk.clock.now())
 
 
 def test_notify_is_on_the_timeline(desk: Desk, staff: Staff) -> None:
     item = _scan(desk, staff, "SF1234567890123")
     with transaction(desk.engine) as session:
-        parcels.notify(session, site_id=desk.site_id, item_id=item.id or 0, how="短信通知",
-                       now=desk.clock.now(), actor=staff.operator)
+        parcels.notify(session, acting=Acting(desk.site_id, staff.operator), item_id=item.id or 0,
+                       how="短信通知",
+                       now=desk.clock.now())
     with reading(desk.engine) as session:
-        events = core.timeline(session, site_id=desk.site_id, item_id=item.id or 0)
+        events = core.timeline(session, acting=Acting(desk.site_id), item_id=item.id or 0)
     assert [(e.kind, e.note) for e in events][-1] == ("notified", "短信通知")
 
 
@@ -217,19 +223,19 @@ def test_waiting_by_age_with_overdue_after_three_days(
     new = _scan(desk, staff, "YT9876543210987", unit="3-2-1202")
     clock.advance(timedelta(days=2))  # old: exactly 3 days
     with reading(desk.engine) as session:
-        page = parcels.waiting(session, site_id=desk.site_id, now=clock.now(),
+        page = parcels.waiting(session, acting=Acting(desk.site_id), now=clock.now(),
                                settings=desk.settings)
         assert [(row.id, row.overdue) for row in page.rows] == [(old.id, False),
                                                                 (new.id, False)]
     clock.advance(timedelta(minutes=1))
     with reading(desk.engine) as session:
-        overdue = parcels.waiting(session, site_id=desk.site_id, now=clock.now(),
+        overdue = parcels.waiting(session, acting=Acting(desk.site_id), now=clock.now(),
                                   settings=desk.settings, overdue_only=True)
-        mine = parcels.waiting(session, site_id=desk.site_id, now=clock.now(),
+        mine = parcels.waiting(session, acting=Acting(desk.site_id), now=clock.now(),
                                settings=desk.settings, unit="3-2-1202")
-        nowhere = parcels.waiting(session, site_id=desk.site_id, now=clock.now(),
+        nowhere = parcels.waiting(session, acting=Acting(desk.site_id), now=clock.now(),
                                   settings=desk.settings, unit="9-9-909")
-        tracked = parcels.find_tracking(session, site_id=desk.site_id, text="0987",
+        tracked = parcels.find_tracking(session, acting=Acting(desk.site_id), text="0987",
                                         now=clock.now(), settings=desk.settings)
     assert [row.id for row in overdue.rows] == [old.id] and overdue.rows[0].overdue
     assert overdue.rows[0].age == timedelta(days=3, minutes=1)

@@ -11,6 +11,7 @@ from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.models.custody import CustodyItem, ItemStatus
 from deskapp.services import codes
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.custody import checks, core, lists, storage
 from deskapp.services.custody.checks import Collector
@@ -33,8 +34,9 @@ def staff(desk: Desk) -> Staff:
 
 def _collect(desk: Desk, staff: Staff, code: str, collector: Collector = SIGNED) -> CustodyItem:
     with transaction(desk.engine) as session:
-        return storage.collect(session, site_id=desk.site_id, code=code, collector=collector,
-                               now=desk.clock.now(), actor=staff.operator,
+        return storage.collect(session, acting=Acting(desk.site_id, staff.operator), code=code,
+                               collector=collector,
+                               now=desk.clock.now(),
                                settings=desk.settings)
 
 
@@ -118,8 +120,9 @@ def test_refused_categories_without_a_supervisors_exception(
 def test_an_operator_cannot_note_the_exception(desk: Desk, staff: Staff) -> None:
     before = counts(desk)
     with transaction(desk.engine) as session, pytest.raises(InvalidInput) as refused:
-        storage.deposit(session, site_id=desk.site_id, form=storage_form(category="cash"),
-                        now=desk.clock.now(), actor=staff.operator,
+        storage.deposit(session, acting=Acting(desk.site_id, staff.operator),
+                        form=storage_form(category="cash"),
+                        now=desk.clock.now(),
                         exception_by=staff.operator2, exception_note="ok")
     assert refused.value.field == "category"
     assert counts(desk) == before
@@ -127,8 +130,9 @@ def test_an_operator_cannot_note_the_exception(desk: Desk, staff: Staff) -> None
 
 def test_a_supervisors_exception_needs_a_note(desk: Desk, staff: Staff) -> None:
     with transaction(desk.engine) as session, pytest.raises(InvalidInput) as refused:
-        storage.deposit(session, site_id=desk.site_id, form=storage_form(category="cash"),
-                        now=desk.clock.now(), actor=staff.operator,
+        storage.deposit(session, acting=Acting(desk.site_id, staff.operator),
+                        form=storage_form(category="cash"),
+                        now=desk.clock.now(),
                         exception_by=staff.supervisor, exception_note=" ")
     assert refused.value.field == "exception_note"
 
@@ -136,9 +140,9 @@ def test_a_supervisors_exception_needs_a_note(desk: Desk, staff: Staff) -> None:
 def test_a_supervisors_exception_lets_cash_in(desk: Desk, staff: Staff) -> None:
     with transaction(desk.engine) as session:
         item = storage.deposit(
-            session, site_id=desk.site_id, form=storage_form(category="cash",
+            session, acting=Acting(desk.site_id, staff.operator), form=storage_form(category="cash",
                                                              description="现金 2000 元，信封封口"),
-            now=desk.clock.now(), actor=staff.operator, exception_by=staff.manager,
+            now=desk.clock.now(), exception_by=staff.manager,
             exception_note="业主临时外出，已当面清点封存",
         )
     assert item.category == "cash" and item.exception_by_id == staff.manager.id
@@ -157,7 +161,7 @@ def test_collect_by_code_with_identity_checked(desk: Desk, staff: Staff) -> None
     assert collected.id_checked and collected.signed
     assert collected.released_by_id == staff.operator.id
     with reading(desk.engine) as session:
-        kinds = [e.kind for e in core.timeline(session, site_id=desk.site_id,
+        kinds = [e.kind for e in core.timeline(session, acting=Acting(desk.site_id),
                                                   item_id=item.id or 0)]
     assert kinds == ["received", "released"]
 
@@ -211,7 +215,7 @@ def test_no_identity_check_no_hand_over(desk: Desk, staff: Staff) -> None:
     assert refused.value.field == "signed"
     assert counts(desk) == before
     with reading(desk.engine) as session:
-        assert core.get_item(session, site_id=desk.site_id,
+        assert core.get_item(session, acting=Acting(desk.site_id),
                                 item_id=item.id or 0).status == ItemStatus.HELD
 
 
@@ -220,7 +224,7 @@ def test_no_identity_check_no_hand_over(desk: Desk, staff: Staff) -> None:
 
 def _find(desk: Desk, query: str) -> list[lists.ItemRow]:
     with reading(desk.engine) as session:
-        return storage.find_lost_ticket(session, site_id=desk.site_id, query=query,
+        return storage.find_lost_ticket(session, acting=Acting(desk.site_id), query=query,
                                         now=desk.clock.now(), settings=desk.settings)
 
 
@@ -245,16 +249,18 @@ def test_a_lost_ticket_release_needs_a_supervisors_note(desk: Desk, staff: Staff
     ):
         with transaction(desk.engine) as session, pytest.raises(InvalidInput) as refused:
             storage.release_without_ticket(
-                session, site_id=desk.site_id, item_id=item.id or 0, collector=SIGNED,
-                supervisor=supervisor, note=note, now=desk.clock.now(), actor=staff.operator,
+                session, acting=Acting(desk.site_id, staff.operator), item_id=item.id or 0,
+                collector=SIGNED,
+                supervisor=supervisor, note=note, now=desk.clock.now(),
             )
         assert refused.value.field == field
     assert counts(desk) == before
     with transaction(desk.engine) as session:
         released = storage.release_without_ticket(
-            session, site_id=desk.site_id, item_id=item.id or 0, collector=SIGNED,
+            session, acting=Acting(desk.site_id, staff.operator), item_id=item.id or 0,
+            collector=SIGNED,
             supervisor=staff.supervisor, note="票据遗失，核对身份证及寄存登记无误",
-            now=desk.clock.now(), actor=staff.operator,
+            now=desk.clock.now(),
         )
     assert released.approved_by_id == staff.supervisor.id
     assert released.release_note.startswith("票据遗失")
@@ -272,15 +278,15 @@ def test_held_exactly_seven_days_is_not_overdue_a_minute_more_is(
     item = deposit(desk, staff)
     clock.advance(timedelta(days=7))
     with reading(desk.engine) as session:
-        page = storage.held(session, site_id=desk.site_id, now=clock.now(),
+        page = storage.held(session, acting=Acting(desk.site_id), now=clock.now(),
                             settings=desk.settings)
         assert [row.overdue for row in page.rows] == [False]
-        assert storage.held(session, site_id=desk.site_id, now=clock.now(),
+        assert storage.held(session, acting=Acting(desk.site_id), now=clock.now(),
                             settings=desk.settings, overdue_only=True).total == 0
         assert not storage.is_overdue(item, now=clock.now(), settings=desk.settings)
     clock.advance(timedelta(minutes=1))
     with reading(desk.engine) as session:
-        page = storage.held(session, site_id=desk.site_id, now=clock.now(),
+        page = storage.held(session, acting=Acting(desk.site_id), now=clock.now(),
                             settings=desk.settings, overdue_only=True)
         assert [row.id for row in page.rows] == [item.id] and page.rows[0].overdue
         assert page.rows[0].age == timedelta(days=7, minutes=1)
@@ -296,11 +302,11 @@ def test_held_list_pages_oldest_first_and_leaves_collected_out(
         clock.advance(timedelta(minutes=5))
     _collect(desk, staff, items[1].code or "")
     with reading(desk.engine) as session:
-        first = storage.held(session, site_id=desk.site_id, now=clock.now(),
+        first = storage.held(session, acting=Acting(desk.site_id), now=clock.now(),
                              settings=desk.settings, limit=2)
-        second = storage.held(session, site_id=desk.site_id, now=clock.now(),
+        second = storage.held(session, acting=Acting(desk.site_id), now=clock.now(),
                               settings=desk.settings, limit=2, offset=2)
-        everything = storage.history(session, site_id=desk.site_id, now=clock.now(),
+        everything = storage.history(session, acting=Acting(desk.site_id), now=clock.now(),
                                      settings=desk.settings)
     assert first.total == 4
     assert [row.id for row in first.rows + second.rows] == [
@@ -311,6 +317,6 @@ def test_held_list_pages_oldest_first_and_leaves_collected_out(
 
 def test_empty_lists(desk: Desk, staff: Staff) -> None:
     with reading(desk.engine) as session:
-        page = storage.held(session, site_id=desk.site_id, now=desk.clock.now(),
+        page = storage.held(session, acting=Acting(desk.site_id), now=desk.clock.now(),
                             settings=desk.settings)
     assert page.rows == [] and page.total == 0

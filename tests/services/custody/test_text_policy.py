@@ -12,6 +12,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import InvalidInput
 from deskapp.models.custody import CustodyItem, EventKind, KeyLoan
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.custody import checks, core, keys, lostfound, parcels
 from tests.services.custody.test_custody import (
@@ -68,8 +69,9 @@ def _found(desk: Desk, staff: Staff, **changes: object) -> CustodyItem:
     values.update(changes)
     with transaction(desk.engine) as session:
         return lostfound.register_found(
-            session, site_id=desk.site_id, form=lostfound.FoundForm(**values),  # type: ignore[arg-type]
-            now=desk.clock.now(), actor=staff.operator,
+            session, acting=Acting(desk.site_id, staff.operator),
+            form=lostfound.FoundForm(**values),  # type: ignore[arg-type]
+            now=desk.clock.now(),
         )
 
 
@@ -98,8 +100,9 @@ def test_parcels_refuse_the_same_text(
 
     def check_in() -> CustodyItem:
         with transaction(desk.engine) as session:
-            return parcels.check_in(session, site_id=desk.site_id, scan="SF1234567890123",
-                                    consent=True, now=desk.clock.now(), actor=staff.operator,
+            return parcels.check_in(session, acting=Acting(desk.site_id, staff.operator),
+                                    scan="SF1234567890123",
+                                    consent=True, now=desk.clock.now(),
                                     settings=desk.settings, **values)  # type: ignore[arg-type]
 
     _refused(desk, check_in, field)
@@ -110,9 +113,10 @@ def test_parcels_refuse_the_same_text(
 
 def _dispose(desk: Desk, staff: Staff, item: CustodyItem, note: str) -> CustodyItem:
     with transaction(desk.engine) as session:
-        return lostfound.dispose(session, site_id=desk.site_id, item_id=item.id or 0,
+        return lostfound.dispose(session, acting=Acting(desk.site_id, staff.supervisor),
+                                 item_id=item.id or 0,
                                  witness_a=staff.operator, witness_b=staff.guard, note=note,
-                                 now=desk.clock.now(), actor=staff.supervisor,
+                                 now=desk.clock.now(),
                                  settings=desk.settings)
 
 
@@ -130,23 +134,25 @@ def test_a_disposal_note_is_refused_when_it_and_the_witnesses_do_not_fit(
                                f"this one has {room + 1}. Shorten it.")
     _dispose(desk, staff, kept, "捐" * room)
     with reading(desk.engine) as session:
-        lines = core.timeline(session, site_id=desk.site_id, item_id=kept.id or 0)
+        lines = core.timeline(session, acting=Acting(desk.site_id), item_id=kept.id or 0)
     assert lines[-1].note == witnessed + "捐" * room
 
 
 def _lend_and_return(desk: Desk, staff: Staff, *, lend_note: str, return_note: str) -> KeyLoan:
     with transaction(desk.engine) as session:
-        key = keys.register_key(session, site_id=desk.site_id, unit="3-2-1201", label="入户门",
+        key = keys.register_key(session, acting=Acting(desk.site_id, staff.operator),
+                                unit="3-2-1201", label="入户门",
                                 place="钥匙柜 A-12", custodian="赵敏", pieces=1,
-                                now=desk.clock.now(), actor=staff.operator)
-        keys.lend_key(session, site_id=desk.site_id, key_id=key.id or 0,
+                                now=desk.clock.now())
+        keys.lend_key(session, acting=Acting(desk.site_id, staff.operator), key_id=key.id or 0,
                       borrower=keys.Borrower(name="刘师傅", kind="contractor", company="美家装饰",
                                              phone="13900001234", signed=True),
-                      purpose="装修", due_at=None, now=desk.clock.now(), actor=staff.operator,
+                      purpose="装修", due_at=None, now=desk.clock.now(),
                       settings=desk.settings, note=lend_note)
     with transaction(desk.engine) as session:
-        return keys.return_key(session, site_id=desk.site_id, key_id=key.id or 0,
-                               now=desk.clock.now(), actor=staff.operator, note=return_note)
+        return keys.return_key(session, acting=Acting(desk.site_id, staff.operator),
+                               key_id=key.id or 0,
+                               now=desk.clock.now(), note=return_note)
 
 
 def test_a_return_note_that_fits_beside_the_loan_note_is_kept_whole(
@@ -172,7 +178,7 @@ def test_a_return_note_one_character_too_long_for_the_loan_note_is_refused(
 def test_a_timeline_note_over_the_limit_is_refused_not_cut(desk: Desk, staff: Staff) -> None:
     item = deposit(desk, staff)
     with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
-        core.add_event(session, site_id=desk.site_id, kind=EventKind.NOTE,
-                       now=desk.clock.now(), actor=staff.operator, item_id=item.id,
+        core.add_event(session, acting=Acting(desk.site_id, staff.operator), kind=EventKind.NOTE,
+                       now=desk.clock.now(), item_id=item.id,
                        note="记" * 501)
     assert refused.value.field == "note" and "500" in refused.value.message

@@ -13,6 +13,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models.handover import WatchLevel
 from deskapp.models.requests import ServiceRequest
+from deskapp.services.acting import Acting
 from deskapp.services.handover import assembly
 from deskapp.services.handover.assembly import Window
 from deskapp.services.requests import lifecycle
@@ -28,7 +29,7 @@ NEXT_SHIFT_ENDS = MONDAY_0800 + timedelta(hours=16)  # 00:00 Tuesday in Beijing
 
 def window(desk: Desk, *outgoing: int | None, now: datetime = MID_MORNING) -> Window:
     with reading(desk.engine) as session:
-        return assembly.window_at(session, site_id=desk.site_id, now=now,
+        return assembly.window_at(session, acting=Acting(desk.site_id), now=now,
                                   settings=desk.settings,
                                   outgoing=[i for i in outgoing if i is not None])
 
@@ -92,11 +93,13 @@ def test_an_overdue_request_is_urgent_and_first_and_a_closed_one_is_not_carried(
     due_at(desk, later.id, MID_MORNING + timedelta(hours=1))
     due_at(desk, overdue.id, MID_MORNING - MINUTE)
     with transaction(desk.engine) as session:
-        lifecycle.resolve(session, site_id=desk.site_id, request_id=closed.id or 0,
-                          settings=desk.settings, now=MID_MORNING, actor=staff.operator,
+        lifecycle.resolve(session, acting=Acting(desk.site_id, staff.operator),
+                          request_id=closed.id or 0,
+                          settings=desk.settings, now=MID_MORNING,
                           result="已答复")
-        lifecycle.close(session, site_id=desk.site_id, request_id=closed.id or 0,
-                        settings=desk.settings, now=MID_MORNING, actor=staff.operator)
+        lifecycle.close(session, acting=Acting(desk.site_id, staff.operator),
+                        request_id=closed.id or 0,
+                        settings=desk.settings, now=MID_MORNING)
     items = carried(desk, window(desk, staff.operator.id), "requests")
     assert [(item.reference, item.level) for item in items] == [
         (overdue.number, WatchLevel.URGENT), (later.number, WatchLevel.WATCH)]
@@ -107,8 +110,9 @@ def test_a_revisit_due_before_the_next_shift_ends_is_carried(
 ) -> None:
     complaint = new_request(desk, staff.operator, unit_id=homes.a.id)
     with transaction(desk.engine) as session:
-        lifecycle.resolve(session, site_id=desk.site_id, request_id=complaint.id or 0,
-                          settings=desk.settings, now=desk.clock.now(), actor=staff.operator,
+        lifecycle.resolve(session, acting=Acting(desk.site_id, staff.operator),
+                          request_id=complaint.id or 0,
+                          settings=desk.settings, now=desk.clock.now(),
                           result="已维修")
     revisit_due = desk.clock.now() + timedelta(days=desk.settings.revisit_complaint_days)
     assert carried(desk, window(desk, now=revisit_due - timedelta(days=1)), "revisits") == []

@@ -25,6 +25,7 @@ from deskapp.models.handover import (
     Shift,
 )
 from deskapp.services import audit, demo, directory, operators, sites
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.handover import demo as handover_demo
 from deskapp.services.handover import dutylog, handovers
@@ -59,7 +60,7 @@ def test_a_handover_is_sealed_with_both_pins_each_day_of_the_week_and_none_is_op
     assert [_local_day(h.sealed_at) for h in week] == _week(desk)
     assert demo_report.handovers.sealed == 7
     with reading(desk.engine) as session:
-        assert handovers.open_handover(session, site_id=desk.site_id) is None
+        assert handovers.open_handover(session, acting=Acting(desk.site_id)) is None
         logins = {op.id: (op.login, op.role) for op in session.exec(select(Operator)).all()}
         signed = Counter(
             entry.actor for entry in session.exec(
@@ -81,8 +82,8 @@ def test_a_handover_is_sealed_with_both_pins_each_day_of_the_week_and_none_is_op
 def test_an_operator_can_start_the_handover_of_the_shift_now(demo_desk: Desk) -> None:
     desk = demo_desk
     with transaction(desk.engine) as session:
-        wang = operators.get_operator(session, site_id=desk.site_id, login="wangfang")
-        started = handovers.start(session, site_id=desk.site_id, actor=wang,
+        wang = operators.get_operator(session, acting=Acting(desk.site_id), login="wangfang")
+        started = handovers.start(session, acting=Acting(desk.site_id, wang),
                                   now=desk.clock.now(), settings=desk.settings)
         assert started.state == HandoverState.OPEN.value
 
@@ -93,8 +94,8 @@ def test_the_supervisor_reviewed_each_day_the_next_morning_but_the_latest(
     desk = demo_desk
     week = _sealed(desk)
     with reading(desk.engine) as session:
-        supervisor = operators.get_operator(session, site_id=desk.site_id, login="zhaomin")
-        assert [h.id for h in handovers.unreviewed(session, site_id=desk.site_id)] == \
+        supervisor = operators.get_operator(session, acting=Acting(desk.site_id), login="zhaomin")
+        assert [h.id for h in handovers.unreviewed(session, acting=Acting(desk.site_id))] == \
             [week[-1].id]
     assert demo_report.handovers.unreviewed == 1
     for handover in week[:-1]:
@@ -111,7 +112,7 @@ def test_one_refused_item_waits_for_the_supervisor_with_its_reason(
     desk = demo_desk
     week = _sealed(desk)
     with reading(desk.engine) as session:
-        [waiting] = handovers.refused_waiting(session, site_id=desk.site_id)
+        [waiting] = handovers.refused_waiting(session, acting=Acting(desk.site_id))
         refused = session.exec(select(HandoverItem).where(
             HandoverItem.decision == ItemDecision.REFUSED.value)).all()
     assert demo_report.handovers.refused_waiting == 1
@@ -182,14 +183,13 @@ def _staffed_site(desk: Desk, code: str) -> tuple[int, dict[str, Operator]]:
         site = sites.ensure_site(session, code=code, name=code, now=now)
         assert site.id is not None
         staff = {entry.login: operators.add_operator(
-            session, site_id=site.id, login=entry.login, display_name=entry.display_name,
-            role=entry.role.value, secret=entry.pin, now=now, actor=None)
+            session, acting=Acting(site.id), login=entry.login, display_name=entry.display_name,
+            role=entry.role.value, secret=entry.pin, now=now)
             for entry in demo.DEMO_OPERATORS}
         for day in handover_demo.DAY_ANOMALIES:
             for anomaly in day:
                 if anomaly.unit:
-                    directory.add_unit(session, site_id=site.id, code=anomaly.unit, now=now,
-                                       actor=None)
+                    directory.add_unit(session, acting=Acting(site.id), code=anomaly.unit, now=now)
         return site.id, staff
 
 
@@ -197,7 +197,7 @@ def _played(desk: Desk, code: str, seed: str, now: datetime) -> list[tuple[Any, 
     site_id, staff = _staffed_site(desk, code)
     with transaction(desk.engine) as session:
         handover_demo.seed_handovers(
-            session, site_id=site_id, now=now, rng=random.Random(seed), operators=staff,
+            session, acting=Acting(site_id), now=now, rng=random.Random(seed), operators=staff,
             pins={entry.login: entry.pin for entry in demo.DEMO_OPERATORS},
             settings=desk.settings)
     with reading(desk.engine) as session:

@@ -15,6 +15,7 @@ from deskapp.desk import Desk
 from deskapp.errors import DeskError, InvalidInput, NotFound
 from deskapp.models import AuditEntry, Operator
 from deskapp.models.handover import DutyLogEntry, LinkedRecord
+from deskapp.services.acting import Acting
 from deskapp.services.handover import dutylog, shifts
 from tests.services.custody.test_custody import deposit
 from tests.services.handover.test_shifts import MINUTE, MONDAY_0800
@@ -27,7 +28,7 @@ FOUR_PM = MONDAY_0800 + timedelta(hours=8)
 def write(desk: Desk, actor: Operator, text: str = "3号楼电梯异响，已报工程部", *,
           now: Any = None, **fields: Any) -> DutyLogEntry:
     with transaction(desk.engine) as session:
-        return dutylog.write_entry(session, site_id=desk.site_id, actor=actor,
+        return dutylog.write_entry(session, acting=Acting(desk.site_id, actor),
                                    now=now or desk.clock.now(), settings=desk.settings,
                                    text=text, **fields)
 
@@ -43,11 +44,12 @@ def test_an_entry_is_in_its_shift_its_writer_worked_it_and_it_is_audited(
 ) -> None:
     entry = write(desk, staff.operator, anomaly=True, unit="3-2-1201")
     with reading(desk.engine) as session:
-        shift = shifts.current_shift(session, site_id=desk.site_id, now=desk.clock.now(),
+        shift = shifts.current_shift(session, acting=Acting(desk.site_id), now=desk.clock.now(),
                                      settings=desk.settings)
         assert entry.shift_id == shift.id
         assert [op.login for op in shifts.operators_of(session, shift.id or 0)] == ["wangfang"]
-        [line] = dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift.id or 0).rows
+        [line] = dutylog.shift_log(session, acting=Acting(desk.site_id),
+                                   shift_id=shift.id or 0).rows
         assert (line.operator_name, line.unit_code, line.anomaly, line.text) == (
             "王芳", "3-2-1201", True, "3号楼电梯异响，已报工程部")
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "duty.write")).one()
@@ -62,9 +64,11 @@ def test_the_minute_before_four_is_the_day_shift_and_four_oclock_the_evening(
     assert day.shift_id != evening.shift_id
     with reading(desk.engine) as session:
         assert [line.text for line in dutylog.shift_log(
-            session, site_id=desk.site_id, shift_id=day.shift_id).rows] == ["交班前巡查大堂，正常"]
+            session, acting=Acting(desk.site_id),
+            shift_id=day.shift_id).rows] == ["交班前巡查大堂，正常"]
         assert [line.text for line in dutylog.shift_log(
-            session, site_id=desk.site_id, shift_id=evening.shift_id).rows] == ["接班，清点公物"]
+            session, acting=Acting(desk.site_id),
+            shift_id=evening.shift_id).rows] == ["接班，清点公物"]
 
 
 def test_only_anomalies_are_listed_as_anomalies(desk: Desk, staff: Staff) -> None:
@@ -73,7 +77,8 @@ def test_only_anomalies_are_listed_as_anomalies(desk: Desk, staff: Staff) -> Non
     shift_id = write(desk, staff.colleague, "门禁卡机故障", anomaly=True).shift_id
     with reading(desk.engine) as session:
         assert [line.text for line in dutylog.anomalies(
-            session, site_id=desk.site_id, shift_id=shift_id)] == ["地下车库B2积水", "门禁卡机故障"]
+            session, acting=Acting(desk.site_id),
+            shift_id=shift_id)] == ["地下车库B2积水", "门禁卡机故障"]
 
 
 def test_a_two_character_word_finds_the_entries_that_contain_it(desk: Desk, staff: Staff) -> None:
@@ -81,13 +86,13 @@ def test_a_two_character_word_finds_the_entries_that_contain_it(desk: Desk, staf
     write(desk, staff.operator, "大堂灯不亮", now=MONDAY_0800 + 2 * MINUTE)
     second = write(desk, staff.colleague, "电梯困人，已解救", now=FOUR_PM + MINUTE)
     with reading(desk.engine) as session:
-        found = dutylog.search_log(session, site_id=desk.site_id, query="电梯")
+        found = dutylog.search_log(session, acting=Acting(desk.site_id), query="电梯")
         assert [line.id for line in found] == [second.id, first.id]  # newest first
-        in_day_shift = dutylog.shift_log(session, site_id=desk.site_id,
+        in_day_shift = dutylog.shift_log(session, acting=Acting(desk.site_id),
                                          shift_id=first.shift_id, query="电梯")
         assert [line.id for line in in_day_shift.rows] == [first.id]
         assert in_day_shift.total == 1
-        assert dutylog.search_log(session, site_id=desk.site_id, query="水管") == []
+        assert dutylog.search_log(session, acting=Acting(desk.site_id), query="水管") == []
 
 
 def test_an_entry_names_a_request_by_its_number_and_an_item_by_its_code(
@@ -140,7 +145,7 @@ def test_a_long_shift_is_read_a_page_at_a_time_oldest_first(desk: Desk, staff: S
     ids = [entry.id for entry in written]
     with reading(desk.engine) as session:
         def page(**how: Any) -> dutylog.ShiftLog:
-            return dutylog.shift_log(session, site_id=desk.site_id, shift_id=shift_id,
+            return dutylog.shift_log(session, acting=Acting(desk.site_id), shift_id=shift_id,
                                      limit=3, **how)
 
         pages = [page(offset=offset) for offset in (0, 3, 6)]

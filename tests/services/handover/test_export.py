@@ -14,6 +14,7 @@ from deskapp.db import reading
 from deskapp.desk import Desk
 from deskapp.formatting import desk_zone
 from deskapp.services import export
+from deskapp.services.acting import Acting
 from deskapp.services.handover import handovers
 from deskapp.services.handover.export import (
     COUNT_COLUMNS,
@@ -46,7 +47,7 @@ def two_items(desk: Desk) -> Desk:
 
 def exported(desk: Desk, out: Path, day: date = DAY) -> Path:
     with reading(desk.engine) as session:
-        report = export.export_day(session, site_id=desk.site_id, site_code="main", day=day,
+        report = export.export_day(session, acting=Acting(desk.site_id), site_code="main", day=day,
                                    zone=desk_zone(desk.settings.timezone), out_dir=out)
     return report.folder
 
@@ -81,7 +82,7 @@ def test_a_day_with_a_sealed_handover_and_duty_entries_exports_them(
 
     [handover] = rows(folder, "handovers")
     with reading(desk.engine) as session:
-        seal = handovers.get_handover(session, site_id=desk.site_id,
+        seal = handovers.get_handover(session, acting=Acting(desk.site_id),
                                       handover_id=h["id"]).seal_hash
     assert handover == handover | {
         "handover": str(h["id"]), "state": "sealed", "outgoing": "wangfang",

@@ -16,9 +16,10 @@ from deskapp import i18n
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import AuthError, Conflict, DeskError, InvalidInput
-from deskapp.models import AuditEntry
+from deskapp.models import AuditEntry, Operator
 from deskapp.models.handover import Handover, HandoverItem, HandoverState, ItemDecision
 from deskapp.services import audit
+from deskapp.services.acting import Acting
 from deskapp.services.handover import handovers
 from deskapp.services.requests import lifecycle
 from tests.services.handover.test_assembly import MID_MORNING, due_at
@@ -35,9 +36,10 @@ def desk_of_two_items(desk: Desk) -> Desk:
     return desk
 
 
-def run(desk: Desk, call: Callable[..., Any], /, **fields: Any) -> Any:
+def run(desk: Desk, call: Callable[..., Any], /, *, actor: Operator | None = None,
+        **fields: Any) -> Any:
     with transaction(desk.engine) as session:
-        return call(session, site_id=desk.site_id, **fields)
+        return call(session, acting=Acting(desk.site_id, actor), **fields)
 
 
 def started(desk: Desk, staff: Staff, homes: Homes) -> dict[str, Any]:
@@ -77,7 +79,7 @@ def ready_to_sign(desk: Desk, staff: Staff, h: dict[str, Any]) -> None:
 def blocker_texts(desk: Desk, h: dict[str, Any]) -> list[str]:
     with reading(desk.engine) as session:
         return [b.message for b in handovers.blockers(
-            session, site_id=desk.site_id, handover_id=h["id"], now=MID_MORNING + MINUTE,
+            session, acting=Acting(desk.site_id), handover_id=h["id"], now=MID_MORNING + MINUTE,
             settings=desk.settings)]
 
 
@@ -104,7 +106,7 @@ def test_a_started_handover_is_assembled_with_defaults_and_kept_in_the_database(
     assert [(c.name, c.expected, c.counted) for c in h["counts"]] == [
         ("对讲机", 4, None), ("雨伞", 6, None)]
     with reading(desk.engine) as session:  # another session (a restart) finds it open
-        resumed = handovers.open_handover(session, site_id=desk.site_id)
+        resumed = handovers.open_handover(session, acting=Acting(desk.site_id))
         assert resumed is not None and resumed.id == h["id"]
         assert handovers.items_of(session, h["id"])[0].reference == \
             h["late"].reference  # urgent first
@@ -139,8 +141,9 @@ def test_an_urgent_item_done_in_its_ledger_no_longer_blocks(
     desk = desk_of_two_items
     h = started(desk, staff, homes)
     with transaction(desk.engine) as session:
-        lifecycle.void(session, site_id=desk.site_id, request_id=h["late_request"].id,
-                       now=MID_MORNING, actor=staff.supervisor, reason="重复登记")
+        lifecycle.void(session, acting=Acting(desk.site_id, staff.supervisor),
+                       request_id=h["late_request"].id,
+                       now=MID_MORNING, reason="重复登记")
     assert not any("is urgent and not done" in text for text in blocker_texts(desk, h))
 
 
@@ -205,7 +208,7 @@ def test_a_refusal_needs_a_reason_and_goes_to_the_supervisors_list_once_sealed(
         reason="不了解此单，请主管另派", now=MID_MORNING)
     sign_both(desk, h)
     with reading(desk.engine) as session:
-        [waiting] = handovers.refused_waiting(session, site_id=desk.site_id)
+        [waiting] = handovers.refused_waiting(session, acting=Acting(desk.site_id))
     assert waiting.item.reference == h["own"].reference
     with pytest.raises(AuthError):
         run(desk, handovers.settle_refused, item_id=waiting.item.id, actor=staff.operator,
@@ -213,7 +216,7 @@ def test_a_refusal_needs_a_reason_and_goes_to_the_supervisors_list_once_sealed(
     run(desk, handovers.settle_refused, item_id=waiting.item.id, actor=staff.supervisor,
         note="改派给刘洋跟进", now=MID_MORNING)
     with reading(desk.engine) as session:
-        assert handovers.refused_waiting(session, site_id=desk.site_id) == []
+        assert handovers.refused_waiting(session, acting=Acting(desk.site_id)) == []
         # Settling after the seal is the supervisor's own act: the seal still holds.
         assert handovers.verify_seals(session) == []
 
@@ -253,7 +256,7 @@ def test_each_side_signs_with_its_own_pin_and_the_second_signature_seals(
         seal = session.exec(select(AuditEntry).where(AuditEntry.action == "handover.seal")).one()
         assert sealed.seal_hash in (seal.after or "")
         assert audit.verify(session).ok and handovers.verify_seals(session) == []
-        assert handovers.open_handover(session, site_id=desk.site_id) is None
+        assert handovers.open_handover(session, acting=Acting(desk.site_id)) is None
 
 
 def test_five_wrong_pins_lock_the_signer_out_and_the_handover_is_kept(
@@ -270,7 +273,7 @@ def test_five_wrong_pins_lock_the_signer_out_and_the_handover_is_kept(
         run(desk, handovers.sign, handover_id=h["id"], side="outgoing", login="wangfang",
             pin=PIN, now=MID_MORNING, settings=desk.settings)
     with reading(desk.engine) as session:
-        kept = handovers.open_handover(session, site_id=desk.site_id)
+        kept = handovers.open_handover(session, acting=Acting(desk.site_id))
         assert kept is not None and kept.outgoing_signed_at is None
         assert blocker_texts(desk, h) == []
 
@@ -286,7 +289,7 @@ def test_a_change_after_a_signature_takes_the_signature_back(
     run(desk, handovers.count, handover_id=h["id"], count_id=h["counts"][1].id, counted=5,
         now=MID_MORNING)
     with reading(desk.engine) as session:
-        handover = handovers.get_handover(session, site_id=desk.site_id, handover_id=h["id"])
+        handover = handovers.get_handover(session, acting=Acting(desk.site_id), handover_id=h["id"])
         assert handover.outgoing_signed_at is None
 
 
@@ -387,7 +390,7 @@ def test_the_supervisor_reviews_the_days_sealed_handovers(
     assert run(desk, handovers.review_day, day=day, actor=staff.supervisor,
                remarks="交接完整", now=MID_MORNING, settings=desk.settings) == 1
     with reading(desk.engine) as session:
-        assert handovers.unreviewed(session, site_id=desk.site_id) == []
+        assert handovers.unreviewed(session, acting=Acting(desk.site_id)) == []
 
 
 def test_a_supervisor_carries_every_unfinished_urgent_item_with_one_pin(
@@ -420,9 +423,9 @@ def test_a_guard_does_not_take_over_the_desk(
         run(desk, handovers.name_incoming, handover_id=h["id"], login="sunqiang",
             actor=staff.operator, now=MID_MORNING)
     with reading(desk.engine) as session:
-        handover = handovers.get_handover(session, site_id=desk.site_id, handover_id=h["id"])
+        handover = handovers.get_handover(session, acting=Acting(desk.site_id), handover_id=h["id"])
         assert "sunqiang" not in [operator.login for operator in handovers.candidates(
-            session, site_id=desk.site_id, handover=handover, now=MID_MORNING)]
+            session, acting=Acting(desk.site_id), handover=handover, now=MID_MORNING)]
 
 
 def test_an_overdue_item_is_not_handed_over_as_less_than_urgent(

@@ -17,6 +17,7 @@ from deskapp import i18n
 from deskapp.db import reading
 from deskapp.desk import Desk
 from deskapp.errors import NotFound
+from deskapp.services.acting import Acting
 from deskapp.services.handover import handovers, sheet
 from deskapp.services.printing import PrintDocument, render_pdf, render_text
 from tests.services.handover.test_assembly import MID_MORNING
@@ -66,7 +67,8 @@ def sealed_with_everything(desk: Desk, staff: Staff, homes: Homes) -> dict[str, 
 
 def document(desk: Desk, handover_id: int) -> PrintDocument:
     with reading(desk.engine) as session:
-        return sheet.handover_document(session, site_id=desk.site_id, handover_id=handover_id,
+        return sheet.handover_document(session, acting=Acting(desk.site_id),
+                                       handover_id=handover_id,
                                        settings=desk.settings, now=PRINTED, printed_by="王芳")
 
 
@@ -76,7 +78,7 @@ def text_of(desk: Desk, handover_id: int) -> str:
 
 def seal_of(desk: Desk, handover_id: int) -> str:
     with reading(desk.engine) as session:
-        return handovers.get_handover(session, site_id=desk.site_id,
+        return handovers.get_handover(session, acting=Acting(desk.site_id),
                                       handover_id=handover_id).seal_hash
 
 
@@ -186,7 +188,7 @@ def test_the_sheet_speaks_chinese_under_zh_cn(
 
 def test_a_handover_of_another_site_or_none_is_not_found(desk: Desk) -> None:
     with reading(desk.engine) as session, pytest.raises(NotFound):
-        sheet.handover_document(session, site_id=desk.site_id, handover_id=999,
+        sheet.handover_document(session, acting=Acting(desk.site_id), handover_id=999,
                                 settings=desk.settings, now=PRINTED)
 
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models.handover import Shift
+from deskapp.services.acting import Acting
 from deskapp.services.handover import shifts
 from deskapp.services.workcalendar import WorkCalendar
 from tests.support import Staff, staff_fixture  # noqa: F401 (fixture)
@@ -57,16 +58,16 @@ def test_a_single_daily_start_makes_one_shift_of_a_day(desk: Desk) -> None:
 def test_a_shift_is_written_once_and_names_each_operator_once(desk: Desk, staff: Staff) -> None:
     now = MONDAY_0800 + timedelta(hours=1)
     with transaction(desk.engine) as session:
-        first = shifts.join_current(session, site_id=desk.site_id, operator=staff.operator,
+        first = shifts.join_current(session, acting=Acting(desk.site_id), operator=staff.operator,
                                     now=now, settings=desk.settings)
-        again = shifts.join_current(session, site_id=desk.site_id, operator=staff.operator,
+        again = shifts.join_current(session, acting=Acting(desk.site_id), operator=staff.operator,
                                     now=now + MINUTE, settings=desk.settings)
-        shifts.join_current(session, site_id=desk.site_id, operator=staff.colleague,
+        shifts.join_current(session, acting=Acting(desk.site_id), operator=staff.colleague,
                             now=now + 2 * MINUTE, settings=desk.settings)
         assert first.id == again.id
         first_id = first.id
     with transaction(desk.engine) as session:  # another desk, later in the same shift
-        later = shifts.join_current(session, site_id=desk.site_id, operator=staff.operator,
+        later = shifts.join_current(session, acting=Acting(desk.site_id), operator=staff.operator,
                                     now=now + timedelta(hours=6), settings=desk.settings)
         assert later.id == first_id
     with reading(desk.engine) as session:
@@ -77,13 +78,14 @@ def test_a_shift_is_written_once_and_names_each_operator_once(desk: Desk, staff:
 
 def test_the_next_shift_is_a_row_of_its_own(desk: Desk, staff: Staff) -> None:
     with transaction(desk.engine) as session:
-        morning = shifts.join_current(session, site_id=desk.site_id, operator=staff.operator,
+        morning = shifts.join_current(session, acting=Acting(desk.site_id), operator=staff.operator,
                                       now=MONDAY_0800, settings=desk.settings)
-        evening = shifts.join_current(session, site_id=desk.site_id, operator=staff.colleague,
+        evening = shifts.join_current(session, acting=Acting(desk.site_id),
+                                      operator=staff.colleague,
                                       now=MONDAY_0800 + timedelta(hours=8),
                                       settings=desk.settings)
         assert morning.id != evening.id
     with reading(desk.engine) as session:
-        recent = shifts.recent(session, site_id=desk.site_id)
+        recent = shifts.recent(session, acting=Acting(desk.site_id))
         assert [shift.id for shift in recent] == [evening.id, morning.id]
         assert [op.login for op in shifts.operators_of(session, evening.id or 0)] == ["liuyang"]

@@ -18,6 +18,7 @@ from deskapp.models.release import (
     SlipStatus,
 )
 from deskapp.services import dashboard, demo
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.release import demo as release_demo
 from deskapp.services.release import moving_out, reconciliation, slips
@@ -38,19 +39,20 @@ def test_the_demo_holds_slips_in_every_state_each_step_audited(
         [pattern] = session.exec(select(ReleasePattern)).all()
         settled = list(session.exec(select(ReleaseSettlement)).all())
         lists = {
-            "waiting": slips.waiting_for_confirmation(session, site_id=site),
-            "issued_today": slips.issued_today(session, site_id=site, now=now,
+            "waiting": slips.waiting_for_confirmation(session, acting=Acting(site)),
+            "issued_today": slips.issued_today(session, acting=Acting(site), now=now,
                                                settings=settings),
-            "unfiled": slips.released_not_filed(session, site_id=site),
-            "unused": slips.unused_past_day(session, site_id=site, now=now, settings=settings),
-            "overdue": slips.returnables_overdue(session, site_id=site, now=now,
+            "unfiled": slips.released_not_filed(session, acting=Acting(site)),
+            "unused": slips.unused_past_day(session, acting=Acting(site), now=now,
+                                            settings=settings),
+            "overdue": slips.returnables_overdue(session, acting=Acting(site), now=now,
                                                  settings=settings),
         }
-        tiles = dashboard.release_counts(session, site_id=site, now=now, settings=settings)
+        tiles = dashboard.release_counts(session, acting=Acting(site), now=now, settings=settings)
         moving = next(slip for slip in made if slip.reason == "moving_out")
         left = moving_out.unsettled(session, moving, now)
         week = slips.weekly_reconciliation(
-            session, site_id=site, settings=settings,
+            session, acting=Acting(site), settings=settings,
             week_start=reconciliation.last_week(now, WorkCalendar.from_settings(settings).zone))
     report = demo_report.slips
     assert report == release_demo.ReleaseDemoReport(

@@ -13,6 +13,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.formatting import desk_zone
 from deskapp.services import export
+from deskapp.services.acting import Acting
 from deskapp.services.release import slips
 from deskapp.services.release.export import LINE_COLUMNS, SETTLEMENT_COLUMNS, SLIP_COLUMNS
 from deskapp.services.release.slips import LineForm, Override
@@ -26,7 +27,7 @@ OFF_FILE = "13611112222"
 
 def exported(desk: Desk, out: Path, day: date) -> Path:
     with reading(desk.engine) as session:
-        return export.export_day(session, site_id=desk.site_id, site_code="main", day=day,
+        return export.export_day(session, acting=Acting(desk.site_id), site_code="main", day=day,
                                  zone=desk_zone(desk.settings.timezone), out_dir=out).folder
 
 
@@ -48,42 +49,47 @@ def test_the_day_s_slips_are_exported_one_row_a_revision_with_their_lines_masked
 
     def issued(session: Session, slip_form: slips.SlipForm, *, override: Override | None = None,
                **confirmation: str) -> slips.ReleaseSlip:
-        made = slips.create(session, site_id=site, form=slip_form, now=morning,
-                            actor=staff.operator, settings=settings)
-        slips.record_confirmation(session, site_id=site, slip_id=made.id or 0,
-                                  resident_id=zhang, now=morning, actor=staff.operator,
+        made = slips.create(session, acting=Acting(site, staff.operator), form=slip_form,
+                            now=morning,
+                            settings=settings)
+        slips.record_confirmation(session, acting=Acting(site, staff.operator),
+                                  slip_id=made.id or 0,
+                                  resident_id=zhang, now=morning,
                                   **confirmation)
-        return slips.issue(session, site_id=site, slip_id=made.id or 0, now=morning,
-                           actor=staff.operator, settings=settings, override=override)
+        return slips.issue(session, acting=Acting(site, staff.operator), slip_id=made.id or 0,
+                           now=morning,
+                           settings=settings, override=override)
 
     def through_gate(session: Session, slip: slips.ReleaseSlip) -> None:
-        view = slips.at_gate(session, site_id=site, text=slip.code or "", now=TODAY_2PM,
+        view = slips.at_gate(session, acting=Acting(site), text=slip.code or "", now=TODAY_2PM,
                              settings=settings)
         for line in view.lines:
-            slips.tick(session, site_id=site, slip_id=view.slip_id, line_id=line.id,
+            slips.tick(session, acting=Acting(site), slip_id=view.slip_id, line_id=line.id,
                        now=TODAY_2PM, guard=staff.guard, settings=settings)
-        slips.release(session, site_id=site, slip_id=view.slip_id, now=TODAY_2PM,
+        slips.release(session, acting=Acting(site), slip_id=view.slip_id, now=TODAY_2PM,
                       guard=staff.guard, settings=settings)
 
     with transaction(desk.engine) as session:
-        kept = slips.create(session, site_id=site, form=form(), now=sunday,
-                            actor=staff.operator, settings=settings)
-        voided = slips.create(session, site_id=site, form=form(), now=sunday,
-                              actor=staff.colleague, settings=settings)
+        kept = slips.create(session, acting=Acting(site, staff.operator), form=form(), now=sunday,
+                            settings=settings)
+        voided = slips.create(session, acting=Acting(site, staff.colleague), form=form(),
+                              now=sunday,
+                              settings=settings)
     with transaction(desk.engine) as session:
-        slips.void(session, site_id=site, slip_id=voided.id or 0, reason="业主改期",
-                   now=morning, actor=staff.colleague)
+        slips.void(session, acting=Acting(site, staff.colleague), slip_id=voided.id or 0,
+                   reason="业主改期",
+                   now=morning)
         released = issued(session, form(), phone=OFF_FILE,
                           off_file_reason="业主在外地，新号码已核实")
         through_gate(session, released)
-        slips.file(session, site_id=site, slip_id=released.id or 0,
-                   now=local("2026-11-23T15:00"), actor=staff.colleague)
+        slips.file(session, acting=Acting(site, staff.colleague), slip_id=released.id or 0,
+                   now=local("2026-11-23T15:00"))
         sent = issued(session, form())
-        slips.send_back(session, site_id=site, slip_id=sent.id or 0, note="实际是两个沙发",
+        slips.send_back(session, acting=Acting(site), slip_id=sent.id or 0, note="实际是两个沙发",
                         now=local("2026-11-23T14:30"), guard=staff.guard, settings=settings)
-        revised = slips.revise(session, site_id=site, slip_id=sent.id or 0,
+        revised = slips.revise(session, acting=Acting(site, staff.operator), slip_id=sent.id or 0,
                                form=form(lines=(LineForm("三人沙发", 2),)),
-                               now=local("2026-11-23T14:45"), actor=staff.operator,
+                               now=local("2026-11-23T14:45"),
                                settings=settings)
         repair = issued(session, form(reason="repair", due_back_on=date(2026, 11, 25),
                                       lines=(LineForm("电脑", 1),)))
@@ -91,8 +97,8 @@ def test_the_day_s_slips_are_exported_one_row_a_revision_with_their_lines_masked
         evening = issued(session, form(planned_at=local("2026-11-23T18:00")),
                          override=Override(staff.supervisor, "业主次日出国"))
     with transaction(desk.engine) as session:
-        slips.mark_returned(session, site_id=site, slip_id=repair.id or 0,
-                            now=local("2026-11-24T09:00"), actor=staff.colleague)
+        slips.mark_returned(session, acting=Acting(site, staff.colleague), slip_id=repair.id or 0,
+                            now=local("2026-11-24T09:00"))
 
     folder = exported(desk, tmp_path, DAY)
     assert header(folder, "release_slips") == SLIP_COLUMNS
@@ -152,22 +158,24 @@ def test_the_day_s_slips_are_exported_one_row_a_revision_with_their_lines_masked
 
 def test_a_moving_out_slip_s_settlements_are_exported_with_it(
         desk: Desk, staff: Staff, homes: Homes, tmp_path: Path) -> None:
+    from deskapp.services.acting import Acting
     from deskapp.services.custody import storage
     from deskapp.services.release import moving_out
 
     site, morning = desk.site_id, local("2026-11-23T09:00")
     with transaction(desk.engine) as session:
-        stored = storage.deposit(session, site_id=site, now=morning, actor=staff.operator,
+        stored = storage.deposit(session, acting=Acting(site, staff.operator), now=morning,
                                  form=storage.StorageForm(
                                      depositor_name="张伟", description="一箱书", shelf="A-1",
                                      phone="13812345678", unit="3-2-1201",
                                      depositor_confirmed=True))
-        slip = slips.create(session, site_id=site, now=morning, actor=staff.operator,
+        slip = slips.create(session, acting=Acting(site, staff.operator), now=morning,
                             settings=desk.settings,
                             form=form(reason="moving_out", planned_at=local("2026-11-30T10:00")))
-        moving_out.record_settlement(session, site_id=site, slip_id=slip.id or 0, kind="stored",
+        moving_out.record_settlement(session, acting=Acting(site, staff.operator),
+                                     slip_id=slip.id or 0, kind="stored",
                                      record_id=stored.id or 0, settled=False,
-                                     note="业主周五来取", now=morning, actor=staff.operator)
+                                     note="业主周五来取", now=morning)
     folder = exported(desk, tmp_path, DAY)
     assert header(folder, "release_settlements") == SETTLEMENT_COLUMNS
     assert [tuple(row.values()) for row in rows(folder, "release_settlements")] == [

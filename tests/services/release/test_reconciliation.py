@@ -14,6 +14,7 @@ import pytest
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import InvalidInput
+from deskapp.services.acting import Acting
 from deskapp.services.release import reconciliation, slips
 from deskapp.services.release.slips import ReconciliationRow
 from tests.services.release.test_slips import form, issued, local, pass_gate
@@ -59,11 +60,11 @@ def test_the_week_s_file_holds_released_slips_filed_or_not_and_is_written_whole(
     next_week = issued(desk, staff, homes, form(planned_at=local("2026-11-30T10:00")))
     pass_gate(desk, staff.guard, next_week, local("2026-11-30T10:00"))
     with transaction(desk.engine) as session:
-        slips.file(session, site_id=desk.site_id, slip_id=filed.id or 0,
-                   now=local("2026-11-23T16:00"), actor=staff.operator)
+        slips.file(session, acting=Acting(desk.site_id, staff.operator), slip_id=filed.id or 0,
+                   now=local("2026-11-23T16:00"))
     with reading(desk.engine) as session:
         report = reconciliation.write_week(
-            session, site_id=desk.site_id, site_code="main", week_start=date(2026, 11, 25),
+            session, acting=Acting(desk.site_id), site_code="main", week_start=date(2026, 11, 25),
             settings=desk.settings, out_dir=tmp_path)
     assert report.path == tmp_path / "main" / "reconciliation-2026-11-23.csv"
     assert (report.week_start, report.released, report.filed, report.not_filed) == (

@@ -13,6 +13,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import InvalidInput
 from deskapp.models.release import ReleaseSlip
+from deskapp.services.acting import Acting
 from deskapp.services.printing import CodeBlock, PrintDocument, Signatures, Table, render_text
 from deskapp.services.release import slip_print, slips
 from deskapp.services.release.slips import LineForm, Override
@@ -33,7 +34,7 @@ CARRIER_ID = "11010519491231002X"
 
 def document(desk: Desk, slip: ReleaseSlip) -> PrintDocument:
     with reading(desk.engine) as session:
-        return slip_print.slip_document(session, site_id=desk.site_id, slip_id=slip.id or 0,
+        return slip_print.slip_document(session, acting=Acting(desk.site_id), slip_id=slip.id or 0,
                                         site_name="阳光花园物业服务中心", zone=ZONE,
                                         printed_at=desk.clock.now(), printed_by="王芳")
 
@@ -93,9 +94,10 @@ def test_a_revision_names_the_slip_it_replaces_and_the_replaced_one_is_refused(
         desk: Desk, staff: Staff, homes: Homes) -> None:
     first = issued(desk, staff, homes)
     with transaction(desk.engine) as session:
-        second = slips.revise(session, site_id=desk.site_id, slip_id=first.id or 0,
+        second = slips.revise(session, acting=Acting(desk.site_id, staff.operator),
+                              slip_id=first.id or 0,
                               form=form(lines=(LineForm("三人沙发", 2),)),
-                              now=desk.clock.now(), actor=staff.operator,
+                              now=desk.clock.now(),
                               settings=desk.settings)
     confirm(desk, staff, second, homes)
     issue(desk, staff, second)
@@ -109,9 +111,9 @@ def test_a_moving_out_slip_prints_who_confirmed_the_fees_settled(
     slip = create(desk, staff, form(reason="moving_out", planned_at=local("2026-11-26T10:00")))
     confirm(desk, staff, slip, homes)
     with transaction(desk.engine) as session:
-        slips.record_fees_settled(session, site_id=desk.site_id, slip_id=slip.id or 0,
-                                  confirmed_by="财务 黄丽", now=desk.clock.now(),
-                                  actor=staff.operator)
+        slips.record_fees_settled(session, acting=Acting(desk.site_id, staff.operator),
+                                  slip_id=slip.id or 0,
+                                  confirmed_by="财务 黄丽", now=desk.clock.now())
     issue(desk, staff, slip)
     assert "confirmed by 财务 黄丽, 2026-11-23 10:00" in text_of(desk, slip)
 
@@ -124,8 +126,9 @@ def test_a_draft_and_a_voided_slip_are_not_printed(
         document(desk, slip)
     assert refused.value.field == "slip"
     with transaction(desk.engine) as session:
-        slips.void(session, site_id=desk.site_id, slip_id=slip.id or 0, reason="取消搬运",
-                   now=desk.clock.now(), actor=staff.operator)
+        slips.void(session, acting=Acting(desk.site_id, staff.operator), slip_id=slip.id or 0,
+                   reason="取消搬运",
+                   now=desk.clock.now())
     with pytest.raises(InvalidInput, match="voided; only an issued slip is printed"):
         document(desk, slip)
 

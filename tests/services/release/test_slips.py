@@ -15,6 +15,7 @@ from deskapp.errors import Conflict, DeskError, InvalidInput
 from deskapp.models import AuditEntry, Operator
 from deskapp.models.release import ReleaseSlip, SlipStatus
 from deskapp.services import codes, directory
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.handover import assembly
 from deskapp.services.release import handover as release_handover
@@ -48,22 +49,25 @@ def form(**changes: object) -> SlipForm:
 
 def create(desk: Desk, staff: Staff, slip_form: SlipForm | None = None) -> ReleaseSlip:
     with transaction(desk.engine) as session:
-        return slips.create(session, site_id=desk.site_id, form=slip_form or form(),
-                            now=desk.clock.now(), actor=staff.operator, settings=desk.settings)
+        return slips.create(session, acting=Acting(desk.site_id, staff.operator),
+                            form=slip_form or form(),
+                            now=desk.clock.now(), settings=desk.settings)
 
 
 def confirm(desk: Desk, staff: Staff, slip: ReleaseSlip, homes: Homes, **kw: str) -> ReleaseSlip:
     with transaction(desk.engine) as session:
         return slips.record_confirmation(
-            session, site_id=desk.site_id, slip_id=slip.id or 0, resident_id=homes.zhang.id or 0,
-            now=desk.clock.now(), actor=staff.operator, **kw)
+            session, acting=Acting(desk.site_id, staff.operator), slip_id=slip.id or 0,
+            resident_id=homes.zhang.id or 0,
+            now=desk.clock.now(), **kw)
 
 
 def issue(desk: Desk, staff: Staff, slip: ReleaseSlip, override: Override | None = None,
           settings: object = None) -> ReleaseSlip:
     with transaction(desk.engine) as session:
-        return slips.issue(session, site_id=desk.site_id, slip_id=slip.id or 0,
-                           now=desk.clock.now(), actor=staff.operator,
+        return slips.issue(session, acting=Acting(desk.site_id, staff.operator),
+                           slip_id=slip.id or 0,
+                           now=desk.clock.now(),
                            settings=settings or desk.settings, override=override)  # type: ignore[arg-type]
 
 
@@ -82,18 +86,18 @@ def slip_count(desk: Desk) -> tuple[int, int]:
 
 def gate(desk: Desk, code: str, now: datetime | None = None) -> slips.GateView:
     with reading(desk.engine) as session:
-        return slips.at_gate(session, site_id=desk.site_id, text=code,
+        return slips.at_gate(session, acting=Acting(desk.site_id), text=code,
                              now=now or desk.clock.now(), settings=desk.settings)
 
 
 def pass_gate(desk: Desk, guard: Operator, slip: ReleaseSlip, now: datetime) -> ReleaseSlip:
     with transaction(desk.engine) as session:
-        view = slips.at_gate(session, site_id=desk.site_id, text=slip.code or "", now=now,
+        view = slips.at_gate(session, acting=Acting(desk.site_id), text=slip.code or "", now=now,
                              settings=desk.settings)
         for line in view.lines:
-            slips.tick(session, site_id=desk.site_id, slip_id=view.slip_id, line_id=line.id,
+            slips.tick(session, acting=Acting(desk.site_id), slip_id=view.slip_id, line_id=line.id,
                        now=now, guard=guard, settings=desk.settings)
-        return slips.release(session, site_id=desk.site_id, slip_id=view.slip_id, now=now,
+        return slips.release(session, acting=Acting(desk.site_id), slip_id=view.slip_id, now=now,
                              guard=guard, settings=desk.settings)
 
 
@@ -150,10 +154,10 @@ def test_no_issue_without_a_confirmation(desk: Desk, staff: Staff, homes: Homes)
         issue(desk, staff, slip)
     assert refused.value.field == "confirmation"
     with reading(desk.engine) as session:
-        assert slips.get_slip(session, site_id=desk.site_id,
+        assert slips.get_slip(session, acting=Acting(desk.site_id),
                               slip_id=slip.id or 0).status == SlipStatus.DRAFT.value
         assert [row.id for row in slips.waiting_for_confirmation(
-            session, site_id=desk.site_id)] == [slip.id]
+            session, acting=Acting(desk.site_id))] == [slip.id]
     confirm(desk, staff, slip, homes)
     assert issue(desk, staff, slip).status == SlipStatus.ISSUED.value
 
@@ -161,12 +165,12 @@ def test_no_issue_without_a_confirmation(desk: Desk, staff: Staff, homes: Homes)
 def test_the_numbers_offered_are_the_unit_s_on_file_never_the_applicant_s(
         desk: Desk, staff: Staff, homes: Homes) -> None:
     with transaction(desk.engine) as session:
-        directory.add_resident(session, site_id=desk.site_id, unit=homes.a, name="刘明",
+        directory.add_resident(session, acting=Acting(desk.site_id), unit=homes.a, name="刘明",
                                relation="household", phone="13800009999",
-                               now=desk.clock.now(), actor=None)
+                               now=desk.clock.now())
     slip = create(desk, staff, form(carrier_phone="13800009999"))
     with reading(desk.engine) as session:
-        offered = slips.offered_numbers(session, site_id=desk.site_id, slip_id=slip.id or 0)
+        offered = slips.offered_numbers(session, acting=Acting(desk.site_id), slip_id=slip.id or 0)
     assert [(n.name, n.phone) for n in offered] == [("张伟", "13812345678"),
                                                    ("李娜", "13900001111")]
     done = confirm(desk, staff, slip, homes)
@@ -193,18 +197,21 @@ def test_the_owner_on_file_in_person_with_an_id_check_counts_as_confirmed(
         desk: Desk, staff: Staff, homes: Homes) -> None:
     slip = create(desk, staff, form(applicant_name="张伟", applicant_relation="owner"))
     with transaction(desk.engine) as session, pytest.raises(InvalidInput) as refused:
-        slips.record_in_person(session, site_id=desk.site_id, slip_id=slip.id or 0,
+        slips.record_in_person(session, acting=Acting(desk.site_id, staff.operator),
+                               slip_id=slip.id or 0,
                                resident_id=homes.zhang.id or 0, id_checked=False,
-                               now=desk.clock.now(), actor=staff.operator)
+                               now=desk.clock.now())
     assert refused.value.field == "id_checked"
     with transaction(desk.engine) as session, pytest.raises(InvalidInput):
-        slips.record_in_person(session, site_id=desk.site_id, slip_id=slip.id or 0,
+        slips.record_in_person(session, acting=Acting(desk.site_id, staff.operator),
+                               slip_id=slip.id or 0,
                                resident_id=homes.wang.id or 0, id_checked=True,  # other unit
-                               now=desk.clock.now(), actor=staff.operator)
+                               now=desk.clock.now())
     with transaction(desk.engine) as session:
-        done = slips.record_in_person(session, site_id=desk.site_id, slip_id=slip.id or 0,
+        done = slips.record_in_person(session, acting=Acting(desk.site_id, staff.operator),
+                                      slip_id=slip.id or 0,
                                       resident_id=homes.zhang.id or 0, id_checked=True,
-                                      now=desk.clock.now(), actor=staff.operator)
+                                      now=desk.clock.now())
     assert (done.confirmation_kind, done.confirmed_by) == ("in_person", "张伟")
     assert issue(desk, staff, slip).status == SlipStatus.ISSUED.value
 
@@ -258,9 +265,9 @@ def test_moving_out_notice_counts_working_days_across_a_weekend_and_a_holiday(
     for slip in (too_soon, in_time):
         confirm(desk, staff, slip, homes)
     with reading(desk.engine) as session:
-        late = slips.problems(session, site_id=desk.site_id, slip_id=too_soon.id or 0,
+        late = slips.problems(session, acting=Acting(desk.site_id), slip_id=too_soon.id or 0,
                               settings=settings, now=clock.now())
-        ok = slips.problems(session, site_id=desk.site_id, slip_id=in_time.id or 0,
+        ok = slips.problems(session, acting=Acting(desk.site_id), slip_id=in_time.id or 0,
                             settings=settings, now=clock.now())
     assert [r.key for r in late] == ["moving_out_notice", "fees_settled"]
     assert "2026-12-02 at the earliest" in late[0].message
@@ -268,12 +275,13 @@ def test_moving_out_notice_counts_working_days_across_a_weekend_and_a_holiday(
     with pytest.raises(InvalidInput, match="settled"):
         issue(desk, staff, in_time, settings=settings)
     with transaction(desk.engine) as session:
-        slips.record_fees_settled(session, site_id=desk.site_id, slip_id=in_time.id or 0,
-                                  confirmed_by="财务 黄丽", now=clock.now(), actor=staff.operator)
+        slips.record_fees_settled(session, acting=Acting(desk.site_id, staff.operator),
+                                  slip_id=in_time.id or 0,
+                                  confirmed_by="财务 黄丽", now=clock.now())
     assert issue(desk, staff, in_time, settings=settings).fees_settled_by == "财务 黄丽"
     # Without the holiday the move on Tuesday is the third working day.
     with reading(desk.engine) as session:
-        assert [r.key for r in slips.problems(session, site_id=desk.site_id,
+        assert [r.key for r in slips.problems(session, acting=Acting(desk.site_id),
                                               slip_id=too_soon.id or 0,
                                               settings=desk.settings, now=clock.now())
                 ] == ["fees_settled"]
@@ -281,7 +289,7 @@ def test_moving_out_notice_counts_working_days_across_a_weekend_and_a_holiday(
 
 def test_a_standing_pattern_lets_its_items_and_carriers_through_within_its_validity(
         desk: Desk, staff: Staff, homes: Homes) -> None:
-    pattern_args = dict(site_id=desk.site_id, unit="1-1-101", company="华科电子",
+    pattern_args = dict(acting=Acting(desk.site_id), unit="1-1-101", company="华科电子",
                         items=["样品箱", "显示器"], carriers=["周师傅"],
                         valid_from=date(2026, 11, 1), valid_until=date(2026, 11, 30),
                         now=desk.clock.now())
@@ -313,24 +321,26 @@ def test_a_revision_supersedes_the_old_slip_which_is_kept(
         desk: Desk, staff: Staff, homes: Homes) -> None:
     first = issued(desk, staff, homes)
     with transaction(desk.engine) as session:
-        slips.send_back(session, site_id=desk.site_id, slip_id=first.id or 0,
+        slips.send_back(session, acting=Acting(desk.site_id), slip_id=first.id or 0,
                         note="实际是两个沙发", now=desk.clock.now(), guard=staff.guard,
                         settings=desk.settings)
-        second = slips.revise(session, site_id=desk.site_id, slip_id=first.id or 0,
+        second = slips.revise(session, acting=Acting(desk.site_id, staff.operator),
+                              slip_id=first.id or 0,
                               form=form(lines=(LineForm("三人沙发", 2),)),
-                              now=desk.clock.now(), actor=staff.operator,
+                              now=desk.clock.now(),
                               settings=desk.settings)
     assert (second.revision, second.supersedes_id, second.status) == (2, first.id, "draft")
     assert second.code != first.code
     with reading(desk.engine) as session:
-        old = slips.get_slip(session, site_id=desk.site_id, slip_id=first.id or 0)
+        old = slips.get_slip(session, acting=Acting(desk.site_id), slip_id=first.id or 0)
         assert old.status == "superseded" and old.sent_back_note == "实际是两个沙发"
         assert slips.current_revision(session, old).id == second.id
         assert [line.quantity for line in slips.lines_of(session, first.id or 0)] == [1, 3]
     # A second desk amending the same slip learns who amended it and what it is now.
     with transaction(desk.engine) as session, pytest.raises(Conflict) as refused:
-        slips.revise(session, site_id=desk.site_id, slip_id=first.id or 0, form=form(),
-                     now=desk.clock.now(), actor=staff.colleague, settings=desk.settings)
+        slips.revise(session, acting=Acting(desk.site_id, staff.colleague), slip_id=first.id or 0,
+                     form=form(),
+                     now=desk.clock.now(), settings=desk.settings)
     assert f"It is now {second.code}." in refused.value.message
     assert f"Last change: {staff.operator.display_name} at " in refused.value.message
 
@@ -341,18 +351,18 @@ def test_the_gate_releases_once_and_refuses_a_second_scan(
     view = gate(desk, slip.code or "", TODAY_2PM)
     assert view.can_release and not view.all_ticked and len(view.lines) == 2
     with transaction(desk.engine) as session:
-        slips.tick(session, site_id=desk.site_id, slip_id=slip.id or 0,
+        slips.tick(session, acting=Acting(desk.site_id), slip_id=slip.id or 0,
                    line_id=view.lines[0].id, now=TODAY_2PM, guard=staff.guard,
                    settings=desk.settings)
         with pytest.raises(InvalidInput, match="1 not ticked"):
-            slips.release(session, site_id=desk.site_id, slip_id=slip.id or 0, now=TODAY_2PM,
+            slips.release(session, acting=Acting(desk.site_id), slip_id=slip.id or 0, now=TODAY_2PM,
                           guard=staff.guard, settings=desk.settings)
     done = pass_gate(desk, staff.guard, slip, TODAY_2PM)
     assert (done.status, done.released_by_id) == ("released", staff.guard.id)
     again = gate(desk, (slip.code or "").lower().replace("-", " "), TODAY_2PM)
     assert again.refusal == f"Already used: slip {slip.code} was released at 2026-11-23 14:00."
     with transaction(desk.engine) as session, pytest.raises(Conflict, match="Already used"):
-        slips.release(session, site_id=desk.site_id, slip_id=slip.id or 0, now=TODAY_2PM,
+        slips.release(session, acting=Acting(desk.site_id), slip_id=slip.id or 0, now=TODAY_2PM,
                       guard=staff.guard, settings=desk.settings)
 
 
@@ -363,19 +373,21 @@ def test_the_gate_refuses_another_day_a_voided_a_superseded_slip_and_a_wrong_che
         f"Another day: slip {tomorrow.code} is for 2026-11-24, not today.")
     assert gate(desk, tomorrow.code or "", local("2026-11-24T10:00")).can_release
     with transaction(desk.engine) as session:
-        slips.void(session, site_id=desk.site_id, slip_id=tomorrow.id or 0, reason="取消搬运",
-                   now=desk.clock.now(), actor=staff.operator)
+        slips.void(session, acting=Acting(desk.site_id, staff.operator), slip_id=tomorrow.id or 0,
+                   reason="取消搬运",
+                   now=desk.clock.now())
     assert gate(desk, tomorrow.code or "").refusal.startswith("Voided:")
     old = issued(desk, staff, homes)
     with transaction(desk.engine) as session:
-        new = slips.revise(session, site_id=desk.site_id, slip_id=old.id or 0, form=form(),
-                           now=desk.clock.now(), actor=staff.operator, settings=desk.settings)
+        new = slips.revise(session, acting=Acting(desk.site_id, staff.operator),
+                           slip_id=old.id or 0, form=form(),
+                           now=desk.clock.now(), settings=desk.settings)
     view = gate(desk, old.code or "", TODAY_2PM)
     assert view.refusal == (f"Superseded: slip {old.code} was replaced by revision 2, "
                             f"{new.code}.")
     assert view.current_code == new.code
     with transaction(desk.engine) as session, pytest.raises(Conflict, match="Superseded"):
-        slips.tick(session, site_id=desk.site_id, slip_id=old.id or 0,
+        slips.tick(session, acting=Acting(desk.site_id), slip_id=old.id or 0,
                    line_id=view.lines[0].id, now=TODAY_2PM, guard=staff.guard,
                    settings=desk.settings)
     body = (new.code or "")[2:-2]
@@ -403,7 +415,7 @@ def test_only_a_guard_or_supervisor_works_the_gate(desk: Desk, staff: Staff,
                                                     homes: Homes) -> None:
     slip = issued(desk, staff, homes)
     with transaction(desk.engine) as session, pytest.raises(DeskError) as refused:
-        slips.tick(session, site_id=desk.site_id, slip_id=slip.id or 0, line_id=1,
+        slips.tick(session, acting=Acting(desk.site_id), slip_id=slip.id or 0, line_id=1,
                    now=TODAY_2PM, guard=staff.operator, settings=desk.settings)
     assert refused.value.field == "guard"
 
@@ -418,36 +430,37 @@ def test_filing_the_lists_and_returnables_overdue(desk: Desk, staff: Staff,
     unused = issued(desk, staff, homes)
     pass_gate(desk, staff.guard, repair, TODAY_2PM)
     with reading(desk.engine) as session:
-        assert [r.id for r in slips.released_not_filed(session, site_id=desk.site_id)] == [
+        assert [r.id for r in slips.released_not_filed(session, acting=Acting(desk.site_id))] == [
             repair.id]
-        assert {r.id for r in slips.issued_today(session, site_id=desk.site_id,
+        assert {r.id for r in slips.issued_today(session, acting=Acting(desk.site_id),
                                                  now=TODAY_2PM, settings=desk.settings)} == {
             repair.id, unused.id}
-        assert slips.unused_past_day(session, site_id=desk.site_id, now=local(
+        assert slips.unused_past_day(session, acting=Acting(desk.site_id), now=local(
             "2026-11-23T23:59"), settings=desk.settings) == []
         assert [r.id for r in slips.unused_past_day(
-            session, site_id=desk.site_id, now=local("2026-11-24T00:00"),
+            session, acting=Acting(desk.site_id), now=local("2026-11-24T00:00"),
             settings=desk.settings)] == [unused.id]
-        assert slips.returnables_overdue(session, site_id=desk.site_id,
+        assert slips.returnables_overdue(session, acting=Acting(desk.site_id),
                                          now=local("2026-11-25T23:00"),
                                          settings=desk.settings) == []
         assert [r.id for r in slips.returnables_overdue(
-            session, site_id=desk.site_id, now=local("2026-11-26T00:00"),
+            session, acting=Acting(desk.site_id), now=local("2026-11-26T00:00"),
             settings=desk.settings)] == [repair.id]
     with transaction(desk.engine) as session:
-        slips.file(session, site_id=desk.site_id, slip_id=repair.id or 0,
-                   now=TODAY_2PM, actor=staff.operator)
+        slips.file(session, acting=Acting(desk.site_id, staff.operator), slip_id=repair.id or 0,
+                   now=TODAY_2PM)
         with pytest.raises(Conflict):
-            slips.file(session, site_id=desk.site_id, slip_id=unused.id or 0,
-                       now=TODAY_2PM, actor=staff.operator)
-        slips.mark_returned(session, site_id=desk.site_id, slip_id=repair.id or 0,
-                            now=local("2026-11-26T09:00"), actor=staff.operator)
+            slips.file(session, acting=Acting(desk.site_id, staff.operator), slip_id=unused.id or 0,
+                       now=TODAY_2PM)
+        slips.mark_returned(session, acting=Acting(desk.site_id, staff.operator),
+                            slip_id=repair.id or 0,
+                            now=local("2026-11-26T09:00"))
     with reading(desk.engine) as session:
-        assert slips.released_not_filed(session, site_id=desk.site_id) == []
-        assert slips.returnables_overdue(session, site_id=desk.site_id,
+        assert slips.released_not_filed(session, acting=Acting(desk.site_id)) == []
+        assert slips.returnables_overdue(session, acting=Acting(desk.site_id),
                                          now=local("2026-11-27T00:00"),
                                          settings=desk.settings) == []
-        rows = slips.weekly_reconciliation(session, site_id=desk.site_id,
+        rows = slips.weekly_reconciliation(session, acting=Acting(desk.site_id),
                                            week_start=date(2026, 11, 23),
                                            settings=desk.settings)
     assert [(row.code, row.filed) for row in rows] == [(repair.code, True)]
@@ -464,7 +477,7 @@ def test_the_handover_carries_unused_slips_and_released_ones_not_filed(
                                                            "release_unfiled"}
     unused, unfiled = release_handover.CONTRIBUTIONS
     with reading(desk.engine) as session:
-        window = assembly.window_at(session, site_id=desk.site_id,
+        window = assembly.window_at(session, acting=Acting(desk.site_id),
                                     now=desk.clock.now() + timedelta(minutes=1),
                                     settings=desk.settings)
         carried_unused = unused.gather(session, window)

@@ -14,6 +14,7 @@ from deskapp.errors import InvalidInput
 from deskapp.formatting import desk_zone
 from deskapp.models import Operator
 from deskapp.services import reports
+from deskapp.services.acting import Acting
 from deskapp.services.reports import monthly, periods, quarterly
 from deskapp.services.reports.figures import nearest_rank
 from deskapp.services.reports.sheets import csv_rows, monthly_sheet, write_sheet
@@ -40,7 +41,7 @@ def _complaint(desk: Desk, actor: Operator, at: datetime, *, unit: str = "3-2-12
                complaint_subject: str | None = "equipment") -> int:
     with transaction(desk.engine) as session:
         created = lifecycle.create_request(
-            session, site_id=desk.site_id, settings=desk.settings, now=at, actor=actor,
+            session, acting=Acting(desk.site_id, actor), settings=desk.settings, now=at,
             kind=kind, summary=f"{subject}，请处理", subject=subject, unit_code=unit,
             complaint_subject=complaint_subject if kind == "complaint" else None,
             nature="valid" if kind == "complaint" else None, channel="phone")
@@ -50,19 +51,20 @@ def _complaint(desk: Desk, actor: Operator, at: datetime, *, unit: str = "3-2-12
 
 def _answer(desk: Desk, actor: Operator, request_id: int, at: datetime) -> None:
     with transaction(desk.engine) as session:
-        lifecycle.answer_resident(session, site_id=desk.site_id, request_id=request_id,
-                                  now=at, actor=actor, text="已联系工程部，明天上门")
+        lifecycle.answer_resident(session, acting=Acting(desk.site_id, actor),
+                                  request_id=request_id,
+                                  now=at, text="已联系工程部，明天上门")
 
 
 def _resolve(desk: Desk, actor: Operator, request_id: int, at: datetime) -> None:
     with transaction(desk.engine) as session:
-        lifecycle.resolve(session, site_id=desk.site_id, request_id=request_id,
-                          settings=desk.settings, now=at, actor=actor, result="已修好")
+        lifecycle.resolve(session, acting=Acting(desk.site_id, actor), request_id=request_id,
+                          settings=desk.settings, now=at, result="已修好")
 
 
 def _month(desk: Desk, now: datetime, number: int = 11) -> monthly.MonthlyReport:
     with reading(desk.engine) as session:
-        return monthly.monthly_report(session, site_id=desk.site_id,
+        return monthly.monthly_report(session, acting=Acting(desk.site_id),
                                       period=periods.month(2026, number),
                                       zone=desk_zone("Asia/Shanghai"), now=now)
 
@@ -81,8 +83,9 @@ def test_the_monthly_figures_are_the_ones_counted_by_hand(desk: Desk, staff: Sta
     f = _complaint(desk, actor, local(30, 23, 59))  # the month's last minute
     voided = _complaint(desk, actor, local(24, 9))
     with transaction(desk.engine) as session:
-        lifecycle.void(session, site_id=desk.site_id, request_id=voided, now=local(24, 9, 5),
-                       actor=actor, reason="重复登记")
+        lifecycle.void(session, acting=Acting(desk.site_id, actor), request_id=voided,
+                       now=local(24, 9, 5),
+                       reason="重复登记")
     report = _month(desk, now=local(5, 9, month=12))  # F's reply fell due on 1 December
 
     assert (report.requests, report.complaints, report.unresolved) == (5, 4, 2)
@@ -141,12 +144,13 @@ def test_the_quarter_counts_repeats_and_satisfaction(desk: Desk, staff: Staff) -
     _complaint(desk, actor, local(4, 9), kind="repair", subject="换灯泡")
     with transaction(desk.engine) as session:
         for request_id, result in ((first, "satisfied"), (second, "unsatisfied")):
-            revisits.record_revisit(session, site_id=desk.site_id, request_id=request_id,
+            revisits.record_revisit(session, acting=Acting(desk.site_id, actor),
+                                    request_id=request_id,
                                     result=result, settings=desk.settings,
-                                    now=local(22, 15), actor=actor,
+                                    now=local(22, 15),
                                     remarks="还在漏" if result == "unsatisfied" else "")
     with reading(desk.engine) as session:
-        report = quarterly.quarterly_report(session, site_id=desk.site_id,
+        report = quarterly.quarterly_report(session, acting=Acting(desk.site_id),
                                             period=periods.quarter(2026, 4),
                                             zone=desk_zone("Asia/Shanghai"), now=local(25, 9))
     assert (report.complaints, report.repairs) == (3, 4)
@@ -184,7 +188,7 @@ def test_the_last_complete_period_turns_at_local_midnight() -> None:
 def test_the_sheet_is_the_same_whichever_way_it_is_asked_for(desk: Desk, staff: Staff) -> None:
     _complaint(desk, staff.operator, local(23, 10))
     with reading(desk.engine) as session:
-        sheet = reports.report_sheet(session, site_id=desk.site_id,
+        sheet = reports.report_sheet(session, acting=Acting(desk.site_id),
                                      period=periods.month(2026, 11),
                                      zone=desk_zone("Asia/Shanghai"), now=local(23, 12))
     assert sheet.title == "Monthly complaint summary" and sheet.period == "2026-11"

@@ -11,6 +11,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.services import instructions
+from deskapp.services.acting import Acting
 from deskapp.services.requests.views import unit_context
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
     Homes,
@@ -26,9 +27,8 @@ def _add(desk: Desk, staff: Staff, unit_id: int | None, kind: str, expires_on: d
          text: str = "") -> int:
     with transaction(desk.engine) as session:
         made = instructions.add_instruction(
-            session, site_id=desk.site_id, unit_id=unit_id or 0, kind=kind,
-            expires_on=expires_on, text=text, given_by="张伟", now=desk.clock.now(),
-            actor=staff.operator)
+            session, acting=Acting(desk.site_id, staff.operator), unit_id=unit_id or 0, kind=kind,
+            expires_on=expires_on, text=text, given_by="张伟", now=desk.clock.now())
         assert made.id is not None
         return made.id
 
@@ -36,7 +36,7 @@ def _add(desk: Desk, staff: Staff, unit_id: int | None, kind: str, expires_on: d
 def _active(desk: Desk, unit_id: int | None, days_later: int = 0) -> list[str]:
     with reading(desk.engine) as session:
         return [i.kind for i in instructions.active_instructions(
-            session, site_id=desk.site_id, unit_id=unit_id or 0,
+            session, acting=Acting(desk.site_id), unit_id=unit_id or 0,
             now=desk.clock.now() + timedelta(days=days_later))]
 
 
@@ -49,7 +49,7 @@ def test_an_instruction_holds_through_its_last_day(desk: Desk, staff: Staff, hom
     assert _active(desk, homes.a.id, days_later=3) == []
     assert _active(desk, homes.b.id) == []
     with reading(desk.engine) as session:
-        context = unit_context(session, site_id=desk.site_id, unit_id=homes.a.id or 0,
+        context = unit_context(session, acting=Acting(desk.site_id), unit_id=homes.a.id or 0,
                                now=desk.clock.now())
     assert [i.kind for i in context.instructions] == ["do_not_disclose", "hold_parcels"]
 
@@ -76,9 +76,9 @@ def test_void_with_a_reason(desk: Desk, staff: Staff, homes: Homes):
 
     def void(reason: str) -> None:
         with transaction(desk.engine) as session:
-            instructions.void_instruction(session, site_id=desk.site_id, instruction_id=made,
-                                          reason=reason, now=desk.clock.now(),
-                                          actor=staff.operator)
+            instructions.void_instruction(session, acting=Acting(desk.site_id, staff.operator),
+                                          instruction_id=made,
+                                          reason=reason, now=desk.clock.now())
 
     with pytest.raises(InvalidInput):
         void("")

@@ -18,6 +18,7 @@ from deskapp.models.requests import (
     RequestEvent,
     ServiceRequest,
 )
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle
 from deskapp.services.requests.views import queue, request_card, search_requests, unit_context
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
@@ -88,7 +89,7 @@ def test_the_registering_operator_owns_the_request(desk: Desk, staff: Staff, hom
     assert request.contact_phone_tail == "5678"
     assert request.channel == "phone"
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id,
                             now=desk.clock.now())
     assert card.owner_name == "王芳"
     assert card.unit_code == "3-2-1201"
@@ -215,8 +216,8 @@ def test_resident_of_another_unit_is_refused(desk: Desk, staff: Staff, homes: Ho
 
 def test_no_anonymous_intake(desk: Desk, homes: Homes):
     with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
-        lifecycle.create_request(session, site_id=desk.site_id, settings=desk.settings,
-                                now=desk.clock.now(), actor=None, kind="repair",
+        lifecycle.create_request(session, acting=Acting(desk.site_id), settings=desk.settings,
+                                now=desk.clock.now(), kind="repair",
                                 summary="灯不亮", unit_id=homes.a.id)
     assert "Sign in first" in refused.value.message  # refused for who, not for what
     _nothing_saved(desk)
@@ -225,20 +226,22 @@ def test_no_anonymous_intake(desk: Desk, homes: Homes):
 def test_edit_changes_details_and_logs_them(desk: Desk, staff: Staff, homes: Homes):
     request = new_request(desk, staff.operator, unit_id=homes.a.id)
     with transaction(desk.engine) as session:
-        lifecycle.edit_request(session, site_id=desk.site_id, request_id=request.id,
-                              now=desk.clock.now(), actor=staff.colleague,
+        lifecycle.edit_request(session, acting=Acting(desk.site_id, staff.colleague),
+                               request_id=request.id,
+                              now=desk.clock.now(),
                               summary="厨房漏水", contact_phone="13900009999")
     edited = load(desk, request.id)
     assert edited.summary == "厨房漏水"
     assert edited.contact_phone_tail == "9999"
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id,
                             now=desk.clock.now())
     assert card.timeline[-1].kind == "edited"
     assert "summary" in card.timeline[-1].details
     with pytest.raises(InvalidInput), transaction(desk.engine) as session:
-        lifecycle.edit_request(session, site_id=desk.site_id, request_id=request.id,
-                              now=desk.clock.now(), actor=staff.operator, summary="x" * 2001)
+        lifecycle.edit_request(session, acting=Acting(desk.site_id, staff.operator),
+                               request_id=request.id,
+                              now=desk.clock.now(), summary="x" * 2001)
     assert load(desk, request.id).summary == "厨房漏水"
 
 
@@ -248,8 +251,9 @@ def test_edit_may_not_erase_the_name_of_a_visitor_without_a_unit(desk: Desk, sta
     visitor = new_request(desk, staff.operator, kind="inquiry", contact_name="路人甲",
                           contact_phone="13800001234")
     with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
-        lifecycle.edit_request(session, site_id=desk.site_id, request_id=visitor.id,
-                               now=desk.clock.now(), actor=staff.operator, contact_name=erased)
+        lifecycle.edit_request(session, acting=Acting(desk.site_id, staff.operator),
+                               request_id=visitor.id,
+                               now=desk.clock.now(), contact_name=erased)
     assert refused.value.field == "name"
     assert refused.value.message == "A visitor without a unit gives a name."
     assert load(desk, visitor.id).contact_name == "路人甲"
@@ -259,8 +263,9 @@ def test_edit_may_not_erase_the_phone_of_a_visitor_without_a_unit(desk: Desk, st
     visitor = new_request(desk, staff.operator, kind="inquiry", contact_name="路人甲",
                           contact_phone="13800001234")
     with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
-        lifecycle.edit_request(session, site_id=desk.site_id, request_id=visitor.id,
-                               now=desk.clock.now(), actor=staff.operator, contact_phone="")
+        lifecycle.edit_request(session, acting=Acting(desk.site_id, staff.operator),
+                               request_id=visitor.id,
+                               now=desk.clock.now(), contact_phone="")
     assert refused.value.field == "phone"
     assert load(desk, visitor.id).contact_phone == "13800001234"
 
@@ -268,8 +273,9 @@ def test_edit_may_not_erase_the_phone_of_a_visitor_without_a_unit(desk: Desk, st
 def test_edit_may_erase_the_name_given_for_a_unit(desk: Desk, staff: Staff, homes: Homes):
     request = new_request(desk, staff.operator, unit_id=homes.a.id, contact_name="张先生")
     with transaction(desk.engine) as session:
-        lifecycle.edit_request(session, site_id=desk.site_id, request_id=request.id,
-                               now=desk.clock.now(), actor=staff.operator, contact_name="")
+        lifecycle.edit_request(session, acting=Acting(desk.site_id, staff.operator),
+                               request_id=request.id,
+                               now=desk.clock.now(), contact_name="")
     assert load(desk, request.id).contact_name == ""
 
 
@@ -282,7 +288,8 @@ def test_queue_views_and_filters(desk: Desk, staff: Staff, homes: Homes):
                         summary="物业费怎么交")
     with reading(desk.engine) as session:
         def ids(view: str, **kw: object) -> list[str]:
-            page = queue(session, site_id=desk.site_id, now=now, view=view, **kw)  # type: ignore[arg-type]
+            page = queue(session, acting=Acting(desk.site_id), now=now, view=view,
+                         **kw)  # type: ignore[arg-type]
             return [row.number for row in page.rows]
 
         assert ids("overdue") == [early.number]
@@ -292,36 +299,37 @@ def test_queue_views_and_filters(desk: Desk, staff: Staff, homes: Homes):
         assert ids("all_open", kind="inquiry") == [later.number]
         assert ids("all_open", building="1") == [soon.number]
         assert ids("recent") == [later.number, soon.number, early.number]
-        page = queue(session, site_id=desk.site_id, now=now, view="all_open", limit=2)
+        page = queue(session, acting=Acting(desk.site_id), now=now, view="all_open", limit=2)
         assert page.has_more and len(page.rows) == 2
-        rest = queue(session, site_id=desk.site_id, now=now, view="all_open", offset=2, limit=2)
+        rest = queue(session, acting=Acting(desk.site_id), now=now, view="all_open", offset=2,
+                     limit=2)
         assert not rest.has_more and [r.number for r in rest.rows] == [later.number]
-        row = queue(session, site_id=desk.site_id, now=now, view="overdue").rows[0]
+        row = queue(session, acting=Acting(desk.site_id), now=now, view="overdue").rows[0]
     assert row.overdue and row.unit_code == "3-2-1201" and row.owner_name == "王芳"
     with reading(desk.engine) as session:
         with pytest.raises(InvalidInput):
-            queue(session, site_id=desk.site_id, now=now, view="mine")
+            queue(session, acting=Acting(desk.site_id), now=now, view="mine")
         with pytest.raises(InvalidInput):
-            queue(session, site_id=desk.site_id, now=now, view="everything")
+            queue(session, acting=Acting(desk.site_id), now=now, view="everything")
 
 
 def test_queue_shows_phones_masked(desk: Desk, staff: Staff, homes: Homes):
     new_request(desk, staff.operator, unit_id=homes.a.id, resident_id=homes.zhang.id)
     with reading(desk.engine) as session:
-        row = queue(session, site_id=desk.site_id, now=desk.clock.now()).rows[0]
+        row = queue(session, acting=Acting(desk.site_id), now=desk.clock.now()).rows[0]
     assert row.masked_phone == "138****5678"
 
 
 def test_unit_context_shows_people_open_requests(desk: Desk, staff: Staff, homes: Homes):
     open_one = new_request(desk, staff.operator, unit_id=homes.a.id)
     with reading(desk.engine) as session:
-        context = unit_context(session, site_id=desk.site_id, unit_id=homes.a.id,
+        context = unit_context(session, acting=Acting(desk.site_id), unit_id=homes.a.id,
                                now=desk.clock.now())
     assert {r.name for r in context.residents} == {"张伟", "李娜"}
     assert [r.number for r in context.open_requests] == [open_one.number]
     assert context.instructions == []
     with reading(desk.engine) as session, pytest.raises(NotFound):
-        unit_context(session, site_id=desk.site_id, unit_id=999999, now=desk.clock.now())
+        unit_context(session, acting=Acting(desk.site_id), unit_id=999999, now=desk.clock.now())
 
 
 def test_search_by_number_room_name_phone_and_text(desk: Desk, staff: Staff, homes: Homes):
@@ -334,7 +342,7 @@ def test_search_by_number_room_name_phone_and_text(desk: Desk, staff: Staff, hom
     now = desk.clock.now()
     with reading(desk.engine) as session:
         def found(query: str) -> list[str]:
-            return [r.number for r in search_requests(session, site_id=desk.site_id,
+            return [r.number for r in search_requests(session, acting=Acting(desk.site_id),
                                                       query=query, now=now)]
 
         assert found(leak.number) == [leak.number]

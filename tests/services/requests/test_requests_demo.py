@@ -13,6 +13,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models.requests import ServiceRequest
 from deskapp.services import audit
+from deskapp.services.acting import Acting
 from deskapp.services.clock import as_utc
 from deskapp.services.requests import demo as requests_demo
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
@@ -28,7 +29,7 @@ def test_demo_week_has_requests_in_every_state(desk: Desk, staff: Staff, homes: 
                                          staff.manager, staff.guard)}
     with transaction(desk.engine) as session:
         report = requests_demo.seed_requests(
-            session, site_id=desk.site_id, now=desk.clock.now(), rng=random.Random(7),
+            session, acting=Acting(desk.site_id), now=desk.clock.now(), rng=random.Random(7),
             zone=ZoneInfo("Asia/Shanghai"), operators=operators,
             units=[homes.a, homes.b, homes.c, homes.d], settings=desk.settings)
     assert report.requests == len(requests_demo.SCENARIOS)

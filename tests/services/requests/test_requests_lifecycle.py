@@ -12,6 +12,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput, NotFound
 from deskapp.models.requests import RequestEvent, RequestStatus
+from deskapp.services.acting import Acting
 from deskapp.services.requests import deadlines, revisits, workorders
 from deskapp.services.requests import lifecycle as requests
 from deskapp.services.requests import rules as request_rules
@@ -44,8 +45,8 @@ PATHS: dict[RequestStatus, list[Step]] = {
 def do(desk: Desk, staff: Staff, step: Step, request_id: int, **extra: Any) -> None:
     """Take ``step`` with valid input, as the screen would."""
     now = desk.clock.now()
-    common: dict[str, Any] = {"site_id": desk.site_id, "request_id": request_id, "now": now,
-                              "actor": staff.operator}
+    common: dict[str, Any] = {"acting": Acting(desk.site_id, staff.operator),
+                              "request_id": request_id, "now": now}
     with_settings = common | {"settings": desk.settings}
     with transaction(desk.engine) as session:
         if step is Step.DISPATCH:
@@ -141,7 +142,7 @@ def test_the_whole_path_leaves_a_timeline_and_an_audit_trail(desk: Desk, staff: 
                  Step.CLOSE):
         do(desk, staff, step, request.id)
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id,
                             now=desk.clock.now())
     assert [(line.kind, line.from_status, line.to_status) for line in card.timeline] == [
         ("received", None, "received"),
@@ -196,8 +197,8 @@ def test_allowed_steps_follow_the_table_and_the_clock(desk: Desk, staff: Staff, 
 
 def _hand_over(desk: Desk, actor: Any, request_id: int, to: int | None, reason: str) -> None:
     with transaction(desk.engine) as session:
-        requests.hand_over(session, site_id=desk.site_id, request_id=request_id,
-                           now=desk.clock.now(), actor=actor, to_operator_id=to or 0,
+        requests.hand_over(session, acting=Acting(desk.site_id, actor), request_id=request_id,
+                           now=desk.clock.now(), to_operator_id=to or 0,
                            reason=reason)
 
 
@@ -223,7 +224,7 @@ def test_hand_over_needs_a_reason_and_the_owner_or_a_supervisor(desk: Desk, staf
     _hand_over(desk, staff.supervisor, request.id, staff.operator.id, "刘洋请假")
     assert load(desk, request.id).owner_id == staff.operator.id
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id,
                             now=desk.clock.now())
     assert card.timeline[1].details == "王芳 → 刘洋: 下班交接"
     assert card.timeline[2].operator_name == "赵敏"
@@ -235,15 +236,15 @@ def test_void_needs_a_reason_and_ends_every_deadline(desk: Desk, staff: Staff, h
     do(desk, staff, Step.DISPATCH, request.id)
     do(desk, staff, Step.WORK_ORDER, request.id)
     with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
-        requests.void(session, site_id=desk.site_id, request_id=request.id,
-                      now=desk.clock.now(), actor=staff.operator, reason="")
+        requests.void(session, acting=Acting(desk.site_id, staff.operator), request_id=request.id,
+                      now=desk.clock.now(), reason="")
     assert refused.value.field == "reason"
     do(desk, staff, Step.VOID, request.id)
     voided = load(desk, request.id)
     assert voided.voided_reason == "重复登记" and voided.is_open is False
     assert voided.next_due_at is None
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id,
                             now=desk.clock.now())
     assert card.pending_deadlines == []
     assert card.work_orders[0].status == "cancelled"
@@ -258,7 +259,7 @@ def test_reopening_a_closed_complaint_makes_it_important(desk: Desk, staff: Staf
     assert reopened.severity == "important"
     assert reopened.reopen_count == 1
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request_id,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request_id,
                             now=desk.clock.now())
     assert [d.kind for d in card.pending_deadlines] == ["resident_reply"]
     assert card.timeline[-1].kind == "severity_raised"
@@ -275,11 +276,12 @@ def test_redispatch_replaces_the_department_deadline(desk: Desk, staff: Staff, h
     do(desk, staff, Step.DISPATCH, request.id)
     desk.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
     with transaction(desk.engine) as session:
-        requests.dispatch(session, site_id=desk.site_id, request_id=request.id,
-                          settings=desk.settings, now=desk.clock.now(), actor=staff.operator,
+        requests.dispatch(session, acting=Acting(desk.site_id, staff.operator),
+                          request_id=request.id,
+                          settings=desk.settings, now=desk.clock.now(),
                           department="cleaning")
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id,
                             now=desk.clock.now())
     pending = [(d.kind, d.due_at) for d in card.pending_deadlines]
     assert ("department_reply", desk.clock.now() + timedelta(hours=24)) in pending
@@ -290,8 +292,9 @@ def test_redispatch_replaces_the_department_deadline(desk: Desk, staff: Staff, h
 def test_bad_department_is_refused(desk: Desk, staff: Staff, homes: Homes):
     request = new_request(desk, staff.operator, unit_id=homes.a.id)
     with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
-        requests.dispatch(session, site_id=desk.site_id, request_id=request.id,
-                          settings=desk.settings, now=desk.clock.now(), actor=staff.operator,
+        requests.dispatch(session, acting=Acting(desk.site_id, staff.operator),
+                          request_id=request.id,
+                          settings=desk.settings, now=desk.clock.now(),
                           department="kitchen")
     assert refused.value.field == "department"
     assert load(desk, request.id).status == "received"
@@ -300,15 +303,16 @@ def test_bad_department_is_refused(desk: Desk, staff: Staff, homes: Homes):
 def test_a_request_of_another_site_is_not_found(desk: Desk, staff: Staff, homes: Homes):
     request = new_request(desk, staff.operator, unit_id=homes.a.id)
     with pytest.raises(NotFound), transaction(desk.engine) as session:
-        requests.add_note(session, site_id=desk.site_id + 1, request_id=request.id,
-                          now=desk.clock.now(), actor=staff.operator, text="x")
+        requests.add_note(session, acting=Acting(desk.site_id + 1, staff.operator),
+                          request_id=request.id,
+                          now=desk.clock.now(), text="x")
 
 
 def test_unauthenticated_steps_are_refused(desk: Desk, staff: Staff, homes: Homes):
     request = new_request(desk, staff.operator, unit_id=homes.a.id)
     with pytest.raises(InvalidInput) as refused, transaction(desk.engine) as session:
-        requests.add_note(session, site_id=desk.site_id, request_id=request.id,
-                          now=desk.clock.now(), actor=None, text="x")
+        requests.add_note(session, acting=Acting(desk.site_id), request_id=request.id,
+                          now=desk.clock.now(), text="x")
     assert "Sign in first" in refused.value.message  # refused for who, not for what
 
 

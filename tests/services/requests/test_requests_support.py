@@ -14,6 +14,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models import AuditEntry, Operator
 from deskapp.models.requests import ServiceRequest
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle
 from tests.support import Homes, Staff, homes_fixture, staff_fixture
 
@@ -34,8 +35,8 @@ def new_request(
     values.update(fields)
     with transaction(desk.engine) as session:
         return lifecycle.create_request(
-            session, site_id=desk.site_id, settings=settings or desk.settings,
-            now=now or desk.clock.now(), actor=actor, **values,
+            session, acting=Acting(desk.site_id, actor), settings=settings or desk.settings,
+            now=now or desk.clock.now(), **values,
         )
 
 

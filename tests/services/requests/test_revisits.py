@@ -10,6 +10,7 @@ import pytest
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle, revisits
 from deskapp.services.requests.views import request_card
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
@@ -24,17 +25,19 @@ from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtu
 
 def _resolve(desk: Desk, staff: Staff, request_id: int | None) -> None:
     with transaction(desk.engine) as session:
-        lifecycle.resolve(session, site_id=desk.site_id, request_id=request_id or 0,
-                         settings=desk.settings, now=desk.clock.now(), actor=staff.operator,
+        lifecycle.resolve(session, acting=Acting(desk.site_id, staff.operator),
+                          request_id=request_id or 0,
+                         settings=desk.settings, now=desk.clock.now(),
                          result="已处理")
 
 
 def _revisit(desk: Desk, staff: Staff, request_id: int | None, result: str,
              **fields: object) -> None:
     with transaction(desk.engine) as session:
-        revisits.record_revisit(session, site_id=desk.site_id, request_id=request_id or 0,
+        revisits.record_revisit(session, acting=Acting(desk.site_id, staff.colleague),
+                                request_id=request_id or 0,
                                 result=result, settings=desk.settings, now=desk.clock.now(),
-                                actor=staff.colleague, **fields)  # type: ignore[arg-type]
+                                **fields)  # type: ignore[arg-type]
 
 
 def test_revisit_due_dates_by_kind(desk: Desk, staff: Staff, homes: Homes):
@@ -45,22 +48,23 @@ def test_revisit_due_dates_by_kind(desk: Desk, staff: Staff, homes: Homes):
     for request in (complaint, repair, inquiry):
         _resolve(desk, staff, request.id)
     with reading(desk.engine) as session:
-        due = revisits.revisits_due(session, site_id=desk.site_id, now=now)
+        due = revisits.revisits_due(session, acting=Acting(desk.site_id), now=now)
         assert [(d.row.number, d.due_at) for d in due] == [
             (complaint.number, now + timedelta(days=3)),
             (repair.number, now + timedelta(days=7)),
         ]
         assert not any(d.overdue for d in due)
-        later = revisits.revisits_due(session, site_id=desk.site_id,
+        later = revisits.revisits_due(session, acting=Acting(desk.site_id),
                                       now=now + timedelta(days=3, minutes=1))
         assert [d.overdue for d in later] == [True, False]
-        within = revisits.revisits_due(session, site_id=desk.site_id, now=now,
+        within = revisits.revisits_due(session, acting=Acting(desk.site_id), now=now,
                                        until=now + timedelta(days=3, minutes=1))
         assert [d.row.number for d in within] == [complaint.number]
     # An inquiry needs no revisit: it closes at once.
     with transaction(desk.engine) as session:
-        lifecycle.close(session, site_id=desk.site_id, request_id=inquiry.id or 0,
-                       settings=desk.settings, now=now, actor=staff.operator)
+        lifecycle.close(session, acting=Acting(desk.site_id, staff.operator),
+                        request_id=inquiry.id or 0,
+                       settings=desk.settings, now=now)
 
 
 def test_a_satisfied_revisit_lets_the_request_close(desk: Desk, staff: Staff, homes: Homes):
@@ -70,15 +74,17 @@ def test_a_satisfied_revisit_lets_the_request_close(desk: Desk, staff: Staff, ho
              resident_confirmed=True)
     assert load(desk, request.id).status == "revisited"
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id or 0,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id or 0,
                             now=desk.clock.now())
-        assert revisits.revisits_due(session, site_id=desk.site_id, now=desk.clock.now()) == []
+        assert revisits.revisits_due(session, acting=Acting(desk.site_id),
+                                     now=desk.clock.now()) == []
     [visit] = card.revisits
     assert (visit.result, visit.visited_by, visit.resident_confirmed) == (
         "basically_satisfied", "刘洋", True)
     with transaction(desk.engine) as session:
-        lifecycle.close(session, site_id=desk.site_id, request_id=request.id or 0,
-                       settings=desk.settings, now=desk.clock.now(), actor=staff.operator)
+        lifecycle.close(session, acting=Acting(desk.site_id, staff.operator),
+                        request_id=request.id or 0,
+                       settings=desk.settings, now=desk.clock.now())
     assert load(desk, request.id).status == "closed"
 
 
@@ -97,7 +103,7 @@ def test_an_unsatisfied_revisit_reopens_and_needs_remarks(desk: Desk, staff: Sta
     reopened = load(desk, request.id)
     assert reopened.status == "reopened" and reopened.is_open and reopened.reopen_count == 1
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id or 0,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id or 0,
                             now=desk.clock.now())
     assert [d.kind for d in card.pending_deadlines] == ["resident_reply"]
     assert [line.kind for line in card.timeline][-2:] == ["revisited", "reopened"]

@@ -11,6 +11,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput
 from deskapp.models.requests import Escalation
+from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
 from deskapp.services.requests import deadlines, lifecycle
 from deskapp.services.requests import rules as request_rules
@@ -97,15 +98,16 @@ def test_subject_window_is_30_days(desk: Desk, staff: Staff, homes: Homes):
 def test_classifying_later_applies_the_rules(desk: Desk, staff: Staff, homes: Homes):
     request = new_request(desk, staff.operator, unit_id=homes.a.id)
     with transaction(desk.engine) as session:
-        lifecycle.classify(session, site_id=desk.site_id, request_id=request.id,
-                          settings=desk.settings, now=desk.clock.now(), actor=staff.operator,
+        lifecycle.classify(session, acting=Acting(desk.site_id, staff.operator),
+                           request_id=request.id,
+                          settings=desk.settings, now=desk.clock.now(),
                           nature="valid", complaint_subject="incident", collective_people=3)
     assert _severity(desk, request.id) == "hot"
 
 
 def _sweep(desk: Desk, now: datetime) -> request_rules.SweepReport:
     with transaction(desk.engine) as session:
-        return request_rules.sweep(session, site_id=desk.site_id, now=now,
+        return request_rules.sweep(session, acting=Acting(desk.site_id), now=now,
                                    settings=desk.settings)
 
 
@@ -113,8 +115,9 @@ def test_unresolved_seven_days_becomes_hot(desk: Desk, staff: Staff, homes: Home
     received = desk.clock.now()
     request = new_request(desk, staff.operator, unit_id=homes.a.id, now=received)
     with transaction(desk.engine) as session:  # answered in time: no overdue escalation
-        lifecycle.answer_resident(session, site_id=desk.site_id, request_id=request.id,
-                                 now=received + timedelta(hours=1), actor=staff.operator,
+        lifecycle.answer_resident(session, acting=Acting(desk.site_id, staff.operator),
+                                  request_id=request.id,
+                                 now=received + timedelta(hours=1),
                                  text="已答复")
     seven = received + timedelta(days=7)
     assert not _sweep(desk, seven - timedelta(minutes=1)).raised
@@ -144,8 +147,9 @@ def test_a_resolved_complaint_does_not_age(desk: Desk, staff: Staff, homes: Home
     received = desk.clock.now()
     request = new_request(desk, staff.operator, unit_id=homes.a.id, now=received)
     with transaction(desk.engine) as session:
-        lifecycle.resolve(session, site_id=desk.site_id, request_id=request.id,
-                         settings=desk.settings, now=received, actor=staff.operator,
+        lifecycle.resolve(session, acting=Acting(desk.site_id, staff.operator),
+                          request_id=request.id,
+                         settings=desk.settings, now=received,
                          result="已处理")
     _sweep(desk, received + timedelta(days=40))
     assert _severity(desk, request.id) == "general"
@@ -159,18 +163,20 @@ def test_a_repeat_after_closure_is_important(desk: Desk, staff: Staff, homes: Ho
         for step in ("resolve", "revisit", "close"):
             when = now - timedelta(days=19)
             if step == "resolve":
-                lifecycle.resolve(session, site_id=desk.site_id, request_id=first.id,
-                                 settings=desk.settings, now=when, actor=staff.operator,
+                lifecycle.resolve(session, acting=Acting(desk.site_id, staff.operator),
+                                  request_id=first.id,
+                                 settings=desk.settings, now=when,
                                  result="已处理")
             elif step == "revisit":
                 from deskapp.services.requests import revisits
 
-                revisits.record_revisit(session, site_id=desk.site_id, request_id=first.id,
-                                        result="satisfied", settings=desk.settings, now=when,
-                                        actor=staff.operator)
+                revisits.record_revisit(session, acting=Acting(desk.site_id, staff.operator),
+                                        request_id=first.id,
+                                        result="satisfied", settings=desk.settings, now=when)
             else:
-                lifecycle.close(session, site_id=desk.site_id, request_id=first.id,
-                               settings=desk.settings, now=when, actor=staff.operator)
+                lifecycle.close(session, acting=Acting(desk.site_id, staff.operator),
+                                request_id=first.id,
+                               settings=desk.settings, now=when)
     linked = new_request(desk, staff.operator, unit_id=homes.b.id, related_request_id=first.id)
     assert _severity(desk, linked.id) == "important"
     same_unit = new_request(desk, staff.operator, unit_id=homes.a.id,
@@ -184,17 +190,19 @@ def test_a_repeat_after_closure_is_important(desk: Desk, staff: Staff, homes: Ho
 def _raise(desk: Desk, actor: object, request_id: int | None, severity: str,
            reason: str = "业主扬言找媒体") -> None:
     with transaction(desk.engine) as session:
-        request_rules.raise_severity(session, site_id=desk.site_id, request_id=request_id or 0,
+        request_rules.raise_severity(session, acting=Acting(desk.site_id, actor),
+                                     request_id=request_id or 0,
                                      severity=severity, reason=reason, now=desk.clock.now(),
-                                     actor=actor, settings=desk.settings)  # type: ignore[arg-type]
+                                     settings=desk.settings)  # type: ignore[arg-type]
 
 
 def _lower(desk: Desk, actor: object, request_id: int | None, severity: str,
            reason: str = "核实后为一般") -> None:
     with transaction(desk.engine) as session:
-        request_rules.lower_severity(session, site_id=desk.site_id, request_id=request_id or 0,
+        request_rules.lower_severity(session, acting=Acting(desk.site_id, actor),
+                                     request_id=request_id or 0,
                                      severity=severity, reason=reason, now=desk.clock.now(),
-                                     actor=actor, settings=desk.settings)  # type: ignore[arg-type]
+                                     settings=desk.settings)  # type: ignore[arg-type]
 
 
 def test_raise_by_hand_needs_a_reason_and_a_higher_severity(desk: Desk, staff: Staff,
@@ -211,7 +219,7 @@ def test_raise_by_hand_needs_a_reason_and_a_higher_severity(desk: Desk, staff: S
     _raise(desk, staff.operator, request.id, "hot")
     assert _severity(desk, request.id) == "hot"
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id or 0,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id or 0,
                             now=desk.clock.now())
     raised = [line for line in card.timeline if line.kind == "severity_raised"]
     assert raised[0].details == "general → hot: 业主扬言找媒体"
@@ -234,7 +242,7 @@ def test_lowering_needs_a_supervisor_and_not_below_the_rules(desk: Desk, staff: 
     assert "Collective complaint of 4 people" in refused.value.message
     assert _severity(desk, by_rule.id) == "hot"
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=by_hand.id or 0,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=by_hand.id or 0,
                             now=desk.clock.now())
     assert card.timeline[-1].kind == "severity_lowered"
     assert card.timeline[-1].operator_name == "赵敏"
@@ -243,8 +251,9 @@ def test_lowering_needs_a_supervisor_and_not_below_the_rules(desk: Desk, staff: 
 def test_severity_of_a_closed_request_is_not_raised(desk: Desk, staff: Staff, homes: Homes):
     request = new_request(desk, staff.operator, unit_id=homes.a.id, kind="inquiry")
     with transaction(desk.engine) as session:
-        lifecycle.void(session, site_id=desk.site_id, request_id=request.id, now=desk.clock.now(),
-                      actor=staff.operator, reason="打错电话")
+        lifecycle.void(session, acting=Acting(desk.site_id, staff.operator), request_id=request.id,
+                       now=desk.clock.now(),
+                      reason="打错电话")
     with pytest.raises(Conflict):
         _raise(desk, staff.operator, request.id, "hot")
 
@@ -255,8 +264,9 @@ def test_lowering_the_severity_of_a_closed_request_is_refused_like_raising_it(
     request = new_request(desk, staff.operator, unit_id=homes.a.id)
     _raise(desk, staff.operator, request.id, "hot")
     with transaction(desk.engine) as session:
-        lifecycle.void(session, site_id=desk.site_id, request_id=request.id, now=desk.clock.now(),
-                       actor=staff.operator, reason="打错电话")
+        lifecycle.void(session, acting=Acting(desk.site_id, staff.operator), request_id=request.id,
+                       now=desk.clock.now(),
+                       reason="打错电话")
     with pytest.raises(Conflict) as raising:
         _raise(desk, staff.operator, request.id, "major")
     with pytest.raises(Conflict) as lowering:
@@ -269,7 +279,7 @@ def test_lowering_the_severity_of_a_closed_request_is_refused_like_raising_it(
 
 def _reply_due(desk: Desk, request_id: int | None) -> datetime:
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request_id or 0,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request_id or 0,
                             now=desk.clock.now())
     return {d.kind: d.due_at for d in card.pending_deadlines}["resident_reply"]
 
@@ -297,12 +307,14 @@ def test_the_major_reply_time_keeps_the_time_the_clock_was_paused(
     received = desk.clock.now()
     request = new_request(desk, staff.operator, unit_id=homes.a.id)
     with transaction(desk.engine) as session:
-        deadlines.pause_clock(session, site_id=desk.site_id, request_id=request.id or 0,
-                              reason="等业主回电", now=desk.clock.now(), actor=staff.operator)
+        deadlines.pause_clock(session, acting=Acting(desk.site_id, staff.operator),
+                              request_id=request.id or 0,
+                              reason="等业主回电", now=desk.clock.now())
     clock.advance(timedelta(minutes=90))
     with transaction(desk.engine) as session:
-        deadlines.resume_clock(session, site_id=desk.site_id, request_id=request.id or 0,
-                               now=desk.clock.now(), actor=staff.operator)
+        deadlines.resume_clock(session, acting=Acting(desk.site_id, staff.operator),
+                               request_id=request.id or 0,
+                               now=desk.clock.now())
     assert _reply_due(desk, request.id) == received + timedelta(hours=25, minutes=30)
     _raise(desk, staff.operator, request.id, "major")
     _lower(desk, staff.supervisor, request.id, "hot")

@@ -20,6 +20,7 @@ from deskapp.config import Settings
 from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models.requests import Escalation, EscalationLevel, ServiceRequest
+from deskapp.services.acting import Acting
 from deskapp.services.requests import deadlines, lifecycle
 from deskapp.services.requests import rules as request_rules
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
@@ -54,14 +55,14 @@ def selects(desk: Desk) -> Iterator[list[str]]:
 def sweep(desk: Desk, now: datetime, settings: Settings | None = None
           ) -> request_rules.SweepReport:
     with transaction(desk.engine) as session:
-        return request_rules.sweep(session, site_id=desk.site_id, now=now,
+        return request_rules.sweep(session, acting=Acting(desk.site_id), now=now,
                                    settings=settings or desk.settings)
 
 
 def overdue_ids(desk: Desk, now: datetime) -> list[int | None]:
     with reading(desk.engine) as session:
         return [deadline.id for deadline, _request in deadlines.overdue_unescalated(
-            session, site_id=desk.site_id, now=now, level=EscalationLevel.SUPERVISOR,
+            session, acting=Acting(desk.site_id), now=now, level=EscalationLevel.SUPERVISOR,
             cause_prefix=request_rules.OVERDUE_CAUSE)]
 
 
@@ -90,9 +91,10 @@ def test_an_overdue_deadline_is_read_from_its_minute_until_it_is_escalated(
     assert overdue_ids(desk, due + timedelta(days=30)) == []
     # A second deadline of the same request is its own: it is read when it is overdue.
     with transaction(desk.engine) as session:
-        lifecycle.dispatch(session, site_id=desk.site_id, request_id=request.id or 0,
+        lifecycle.dispatch(session, acting=Acting(desk.site_id, staff.operator),
+                           request_id=request.id or 0,
                            settings=desk.settings, now=due + timedelta(hours=1),
-                           actor=staff.operator, department="engineering")
+                           department="engineering")
     department_due = due + timedelta(hours=25)
     assert overdue_ids(desk, department_due) == []
     [department] = overdue_ids(desk, department_due + timedelta(seconds=1))
@@ -105,13 +107,14 @@ def test_a_paused_deadline_is_not_overdue_until_the_clock_runs_again(
         desk: Desk, staff: Staff, homes: Homes):
     request = new_request(desk, staff.operator, unit_id=homes.a.id, kind="repair", now=T0)
     with transaction(desk.engine) as session:
-        deadlines.pause_clock(session, site_id=desk.site_id, request_id=request.id or 0,
-                              reason="业主出差", now=T0 + timedelta(hours=1),
-                              actor=staff.operator)
+        deadlines.pause_clock(session, acting=Acting(desk.site_id, staff.operator),
+                              request_id=request.id or 0,
+                              reason="业主出差", now=T0 + timedelta(hours=1))
     assert overdue_ids(desk, T0 + timedelta(days=3)) == []
     with transaction(desk.engine) as session:
-        deadlines.resume_clock(session, site_id=desk.site_id, request_id=request.id or 0,
-                               now=T0 + timedelta(hours=3), actor=staff.operator)
+        deadlines.resume_clock(session, acting=Acting(desk.site_id, staff.operator),
+                               request_id=request.id or 0,
+                               now=T0 + timedelta(hours=3))
     due = T0 + timedelta(hours=26)  # two hours later: the time it was paused
     assert overdue_ids(desk, due) == []
     assert len(overdue_ids(desk, due + timedelta(minutes=1))) == 1
@@ -212,8 +215,9 @@ def test_the_complainants_are_counted_as_the_keys_of_the_group_at_the_windows_ed
     voided = new_request(desk, staff.operator, unit_id=homes.c.id,
                          now=edge + timedelta(days=4), **subject)
     with transaction(desk.engine) as session:
-        lifecycle.void(session, site_id=desk.site_id, request_id=voided.id or 0,
-                       now=edge + timedelta(days=4), actor=staff.operator, reason="重复登记")
+        lifecycle.void(session, acting=Acting(desk.site_id, staff.operator),
+                       request_id=voided.id or 0,
+                       now=edge + timedelta(days=4), reason="重复登记")
     new_request(desk, staff.operator, unit_id=homes.d.id, now=edge + timedelta(days=5),
                 complaint_subject="attitude")  # another subject
     assert complainants(desk, first, now) == complainants_as_before(desk, first, now) == 2

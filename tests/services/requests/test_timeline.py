@@ -18,6 +18,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.models.requests import Escalation, RequestEvent, ServiceRequest
 from deskapp.services import dashboard
+from deskapp.services.acting import Acting
 from deskapp.services.requests import lifecycle, rules, timeline, workorders
 from deskapp.services.requests.views import RequestCard, request_card
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
@@ -40,7 +41,7 @@ TYPED_LINES = TYPED + "\n  第二行 {level}"
 
 def _card(desk: Desk, request_id: int | None) -> RequestCard:
     with reading(desk.engine) as session:
-        return request_card(session, site_id=desk.site_id, request_id=request_id or 0,
+        return request_card(session, acting=Acting(desk.site_id), request_id=request_id or 0,
                             now=desk.clock.now())
 
 
@@ -78,7 +79,7 @@ def test_an_escalation_reads_in_the_readers_language(desk: Desk, staff: Staff, h
     assert _details(desk, request.id, "escalated") == [escalated]
     assert [e.reason for e in _card(desk, request.id).escalations] == [reason]
     with reading(desk.engine) as session:
-        lines = dashboard.open_escalations(session, site_id=desk.site_id)
+        lines = dashboard.open_escalations(session, acting=Acting(desk.site_id))
     assert [(line.number, line.level, line.reason) for line in lines] == [
         (request.number, "supervisor", reason)]
 
@@ -95,7 +96,7 @@ def test_an_overdue_escalation_of_the_sweep_reads_in_the_readers_language(
     request = new_request(desk, staff.operator, unit_id=homes.a.id, kind="repair")
     i18n.set_language(written)
     with transaction(desk.engine) as session:
-        report = rules.sweep(session, site_id=desk.site_id, settings=desk.settings,
+        report = rules.sweep(session, acting=Acting(desk.site_id), settings=desk.settings,
                              now=desk.clock.now() + timedelta(hours=25))
     assert [e.cause.split(":")[0] for e in report.escalations] == ["overdue"]
     i18n.set_language(read)
@@ -123,9 +124,10 @@ def test_a_reason_typed_for_a_raise_by_hand_is_kept_as_typed(desk: Desk, staff: 
     i18n.set_language("zh_CN")
     request = new_request(desk, staff.operator, unit_id=homes.a.id)
     with transaction(desk.engine) as session:
-        rules.raise_severity(session, site_id=desk.site_id, request_id=request.id or 0,
+        rules.raise_severity(session, acting=Acting(desk.site_id, staff.operator),
+                             request_id=request.id or 0,
                              severity="major", reason=TYPED, now=desk.clock.now(),
-                             actor=staff.operator, settings=desk.settings)
+                             settings=desk.settings)
     for language, to_manager in (("en", "To the manager: "), ("zh_CN", "上报经理：")):
         i18n.set_language(language)
         assert [e.reason for e in _card(desk, request.id).escalations] == [TYPED]
@@ -154,12 +156,13 @@ def test_work_order_steps_read_in_the_readers_language(desk: Desk, staff: Staff,
     i18n.set_language(written)
     with transaction(desk.engine) as session:
         order = workorders.open_work_order(
-            session, site_id=desk.site_id, request_id=request.id or 0, settings=desk.settings,
-            now=now, actor=staff.operator, task="更换厨房水龙头", location="in_home",
+            session, acting=Acting(desk.site_id, staff.operator), request_id=request.id or 0,
+            settings=desk.settings,
+            now=now, task="更换厨房水龙头", location="in_home",
             appointment_at=now + timedelta(minutes=30), paid=True)
         assert order.id is not None
-        common: dict[str, Any] = {"site_id": desk.site_id, "work_order_id": order.id,
-                                  "now": now, "actor": staff.operator}
+        common: dict[str, Any] = {"acting": Acting(desk.site_id, staff.operator),
+                                  "work_order_id": order.id, "now": now}
         workorders.record_arrival(session, **common)
         workorders.agree_cost(session, material_cost_fen=3500, **common)
         workorders.start_work(session, **common)
@@ -175,11 +178,13 @@ def test_a_cancelled_work_order_keeps_its_typed_reason(desk: Desk, staff: Staff,
     i18n.set_language("zh_CN")
     with transaction(desk.engine) as session:
         order = workorders.open_work_order(
-            session, site_id=desk.site_id, request_id=request.id or 0, settings=desk.settings,
-            now=now, actor=staff.operator, task="修门", location="public",
+            session, acting=Acting(desk.site_id, staff.operator), request_id=request.id or 0,
+            settings=desk.settings,
+            now=now, task="修门", location="public",
             appointment_at=now + timedelta(minutes=30))
-        workorders.cancel_work_order(session, site_id=desk.site_id, work_order_id=order.id or 0,
-                                     reason=TYPED, now=now, actor=staff.operator)
+        workorders.cancel_work_order(session, acting=Acting(desk.site_id, staff.operator),
+                                     work_order_id=order.id or 0,
+                                     reason=TYPED, now=now)
     i18n.set_language("en")
     assert _details(desk, request.id, "work_order") == [
         "Work order: 修门 (public area)", f"Work order cancelled: {TYPED}"]
@@ -196,11 +201,13 @@ def test_a_dispatch_names_the_department_in_the_readers_language(
     plain = new_request(desk, staff.operator, unit_id=homes.a.id, kind="repair")
     i18n.set_language(written)
     with transaction(desk.engine) as session:
-        lifecycle.dispatch(session, site_id=desk.site_id, request_id=request.id or 0,
-                           settings=desk.settings, now=desk.clock.now(), actor=staff.operator,
+        lifecycle.dispatch(session, acting=Acting(desk.site_id, staff.operator),
+                           request_id=request.id or 0,
+                           settings=desk.settings, now=desk.clock.now(),
                            department="engineering", assignee="李师傅", note=TYPED_LINES)
-        lifecycle.dispatch(session, site_id=desk.site_id, request_id=plain.id or 0,
-                           settings=desk.settings, now=desk.clock.now(), actor=staff.operator,
+        lifecycle.dispatch(session, acting=Acting(desk.site_id, staff.operator),
+                           request_id=plain.id or 0,
+                           settings=desk.settings, now=desk.clock.now(),
                            department="security")
     i18n.set_language(read)
     assert _details(desk, request.id, "dispatched") == [DISPATCH[read]]
@@ -215,8 +222,8 @@ def test_typed_text_comes_back_byte_identical_in_both_languages(desk: Desk, staf
                                                                  homes: Homes):
     request = new_request(desk, staff.operator, unit_id=homes.a.id)
     i18n.set_language("zh_CN")
-    common: dict[str, Any] = {"site_id": desk.site_id, "request_id": request.id or 0,
-                              "now": desk.clock.now(), "actor": staff.operator}
+    common: dict[str, Any] = {"acting": Acting(desk.site_id, staff.operator),
+                              "request_id": request.id or 0, "now": desk.clock.now()}
     with transaction(desk.engine) as session:
         lifecycle.add_note(session, text=TYPED_LINES, **common)
         lifecycle.hand_over(session, to_operator_id=staff.operator2.id or 0, reason=TYPED,

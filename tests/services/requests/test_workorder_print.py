@@ -13,6 +13,7 @@ from deskapp.desk import Desk
 from deskapp.errors import NotFound
 from deskapp.models import Operator
 from deskapp.services import directory, operators
+from deskapp.services.acting import Acting
 from deskapp.services.printing import CodeBlock, KeyValues, render_pdf, render_text
 from deskapp.services.requests import lifecycle, workorders
 from deskapp.services.requests.views import RequestCard, request_card
@@ -25,11 +26,12 @@ def _setup(desk: Desk) -> tuple[Operator, int]:
     now = desk.clock.now()
     with transaction(desk.engine) as session:
         actor = operators.add_operator(
-            session, site_id=desk.site_id, login="wang", display_name="王芳", role="operator",
-            secret="1234", now=now, actor=None)
-        directory.add_unit(session, site_id=desk.site_id, code="3-2-1201", now=now, actor=None)
+            session, acting=Acting(desk.site_id), login="wang", display_name="王芳",
+            role="operator",
+            secret="1234", now=now)
+        directory.add_unit(session, acting=Acting(desk.site_id), code="3-2-1201", now=now)
         request = lifecycle.create_request(
-            session, site_id=desk.site_id, settings=desk.settings, now=now, actor=actor,
+            session, acting=Acting(desk.site_id, actor), settings=desk.settings, now=now,
             kind="repair", summary="厨房水龙头漏水，关不紧", subject="水龙头漏水",
             unit_code="3-2-1201", contact_name="张伟", contact_phone="15011112222",
             location="厨房")
@@ -40,7 +42,7 @@ def _setup(desk: Desk) -> tuple[Operator, int]:
 
 def _card(desk: Desk, request_id: int) -> RequestCard:
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request_id,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request_id,
                             now=desk.clock.now())
         for order in card.work_orders:
             session.expunge(order)
@@ -51,8 +53,9 @@ def _card(desk: Desk, request_id: int) -> RequestCard:
 def _open(desk: Desk, actor: Operator, request_id: int, *, paid: bool = False) -> None:
     with transaction(desk.engine) as session:
         workorders.open_work_order(
-            session, site_id=desk.site_id, request_id=request_id, settings=desk.settings,
-            now=desk.clock.now(), actor=actor, task="更换水龙头阀芯", location="in_home",
+            session, acting=Acting(desk.site_id, actor), request_id=request_id,
+            settings=desk.settings,
+            now=desk.clock.now(), task="更换水龙头阀芯", location="in_home",
             appointment_at=desk.clock.now() + timedelta(hours=2), technician="刘师傅",
             paid=paid, material_cost_fen=3550 if paid else 0)
 
@@ -80,7 +83,7 @@ def test_completion_and_rating_are_printed_once_recorded(desk: Desk) -> None:
     order_id = _card(desk, request_id).work_orders[0].id
     assert order_id is not None
     with transaction(desk.engine) as session:
-        common = {"site_id": desk.site_id, "work_order_id": order_id, "actor": actor}
+        common = {"acting": Acting(desk.site_id, actor), "work_order_id": order_id}
         workorders.start_work(session, now=desk.clock.now(), **common)  # type: ignore[arg-type]
         workorders.complete_work(session, now=desk.clock.now(), result="换了阀芯，不再漏水",
                                  **common)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from deskapp.db import transaction
 from deskapp.desk import Desk
 from deskapp.errors import Conflict
 from deskapp.models.requests import WorkOrder, WorkOrderStatus
+from deskapp.services.acting import Acting
 from deskapp.services.requests import workorders
 from deskapp.services.requests.workorders import WorkStep
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
@@ -58,8 +59,8 @@ CASES = [
 def _take(session: Session, desk: Desk, staff: Staff, step: WorkStep,
           order: WorkOrder) -> WorkOrder:
     function, fields = STEP_CALLS[step]
-    return function(session, site_id=desk.site_id, work_order_id=order.id,
-                    now=desk.clock.now(), actor=staff.operator, **fields)
+    return function(session, acting=Acting(desk.site_id, staff.operator),
+                    work_order_id=order.id, now=desk.clock.now(), **fields)
 
 
 def _order_in(desk: Desk, staff: Staff, homes: Homes, status: WorkOrderStatus, *,
@@ -69,8 +70,9 @@ def _order_in(desk: Desk, staff: Staff, homes: Homes, status: WorkOrderStatus, *
                           resident_id=homes.zhang.id)
     with transaction(desk.engine) as session:
         order = workorders.open_work_order(
-            session, site_id=desk.site_id, request_id=request.id or 0, settings=desk.settings,
-            now=desk.clock.now(), actor=staff.operator, task="更换厨房水龙头",
+            session, acting=Acting(desk.site_id, staff.operator), request_id=request.id or 0,
+            settings=desk.settings,
+            now=desk.clock.now(), task="更换厨房水龙头",
             location="in_home", appointment_at=desk.clock.now() + timedelta(hours=2),
             paid=paid)
         walk = WALKS[status]

@@ -12,6 +12,7 @@ from deskapp.db import reading, transaction
 from deskapp.desk import Desk
 from deskapp.errors import Conflict, InvalidInput
 from deskapp.models.requests import WorkOrder
+from deskapp.services.acting import Acting
 from deskapp.services.requests import workorders
 from deskapp.services.requests.views import request_card
 from tests.services.requests.test_requests_support import (  # noqa: F401 (fixtures)
@@ -30,16 +31,17 @@ def _open(desk: Desk, staff: Staff, request_id: int | None, **fields: Any) -> Wo
     values.update(fields)
     with transaction(desk.engine) as session:
         return workorders.open_work_order(
-            session, site_id=desk.site_id, request_id=request_id or 0, settings=desk.settings,
-            now=desk.clock.now(), actor=staff.operator, **values)
+            session, acting=Acting(desk.site_id, staff.operator), request_id=request_id or 0,
+            settings=desk.settings,
+            now=desk.clock.now(), **values)
 
 
 def _step(desk: Desk, staff: Staff, name: str, order: WorkOrder, now: datetime | None = None,
           **fields: Any) -> WorkOrder:
     with transaction(desk.engine) as session:
         return getattr(workorders, name)(  # type: ignore[no-any-return]
-            session, site_id=desk.site_id, work_order_id=order.id, now=now or desk.clock.now(),
-            actor=staff.operator, **fields)
+            session, acting=Acting(desk.site_id, staff.operator), work_order_id=order.id,
+            now=now or desk.clock.now(), **fields)
 
 
 def test_appointment_in_the_past_is_refused(desk: Desk, staff: Staff, homes: Homes):
@@ -107,7 +109,7 @@ def test_technician_arrival_is_a_deadline_of_the_request(desk: Desk, staff: Staf
     appointment = desk.clock.now() + timedelta(hours=2)
     order = _open(desk, staff, request.id, appointment_at=appointment)
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id or 0,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id or 0,
                             now=desk.clock.now())
     due = {d.kind: d.due_at for d in card.pending_deadlines}
     assert due["technician_arrival"] == appointment + timedelta(minutes=15)
@@ -121,7 +123,7 @@ def test_technician_arrival_is_a_deadline_of_the_request(desk: Desk, staff: Staf
     on_time = order.model_copy(update={"arrived_at": appointment + timedelta(minutes=15)})
     assert not workorders.is_late(on_time, desk.settings)
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id or 0,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id or 0,
                             now=late)
     assert "technician_arrival" not in {d.kind for d in card.pending_deadlines}
 
@@ -145,7 +147,7 @@ def test_completion_and_confirmation_in_a_home(desk: Desk, staff: Staff, homes: 
     order = _step(desk, staff, "confirm_work", order, rating=5)
     assert order.status == "confirmed" and order.confirmed_by == "张伟" and order.rating == 5
     with reading(desk.engine) as session:
-        card = request_card(session, site_id=desk.site_id, request_id=request.id or 0,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id or 0,
                             now=desk.clock.now())
     assert [line.kind for line in card.timeline].count("work_order") == 5
     assert card.work_orders[0].id == order.id
@@ -178,17 +180,19 @@ def test_cancel_needs_a_reason(desk: Desk, staff: Staff, homes: Homes):
 def test_voiding_the_request_cancels_its_work_order_with_its_event_and_audit_entry(
     desk: Desk, staff: Staff, homes: Homes
 ):
+    from deskapp.services.acting import Acting
     from deskapp.services.requests import lifecycle
     from tests.services.requests.test_requests_support import audit_actions
 
     request = new_request(desk, staff.operator, unit_id=homes.a.id, kind="repair")
     order = _open(desk, staff, request.id)
     with transaction(desk.engine) as session:
-        lifecycle.void(session, site_id=desk.site_id, request_id=request.id or 0,
-                       now=desk.clock.now(), actor=staff.operator, reason="重复登记")
+        lifecycle.void(session, acting=Acting(desk.site_id, staff.operator),
+                       request_id=request.id or 0,
+                       now=desk.clock.now(), reason="重复登记")
     with reading(desk.engine) as session:
         stored = session.get(WorkOrder, order.id)
-        card = request_card(session, site_id=desk.site_id, request_id=request.id or 0,
+        card = request_card(session, acting=Acting(desk.site_id), request_id=request.id or 0,
                             now=desk.clock.now())
     assert stored is not None
     assert (stored.status, stored.cancelled_reason) == ("cancelled", "重复登记")
