@@ -142,3 +142,15 @@ def test_a_guard_changes_nothing_at_the_desk(desk: Desk, staff: Staff, homes: Ho
     assert acting.may(staff.guard, "release.release")
     assert not acting.may(staff.guard, "storage.deposit")
     assert acting.may(staff.operator, "storage.deposit")
+
+
+def test_a_step_that_must_be_signed_is_refused_with_nobody_signed_in(desk: Desk) -> None:
+    from deskapp.services.handover import dutylog
+
+    before = _entries(desk)
+    with transaction(desk.engine) as session, pytest.raises(AuthError) as refused:
+        dutylog.write_entry(session, acting=Acting(desk.site_id), now=desk.clock.now(),
+                            settings=desk.settings, text="地下车库积水")
+    assert refused.value.message == "Sign in first."
+    assert refused.value.field == "operator"
+    assert _entries(desk) == before
