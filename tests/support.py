@@ -36,6 +36,7 @@ from deskapp.models.custody import CustodyEvent, CustodyItem
 from deskapp.services import demo, directory, operators
 from deskapp.services.acting import Acting
 from deskapp.services.clock import FixedClock
+from tests.prepared import by_ids, prepared
 
 PIN = "1234"
 
@@ -88,7 +89,11 @@ def make_staff(desk: Desk) -> Staff:
 
 @pytest.fixture(name="staff")
 def staff_fixture(desk: Desk) -> Staff:
-    return make_staff(desk)
+    return prepared(
+        desk, "staff", make_staff,
+        lambda staff: [person.id for person in (staff.operator, staff.colleague,
+                                                staff.supervisor, staff.manager, staff.guard)],
+        lambda desk, ids: Staff(*by_ids(desk, Operator, ids)))
 
 
 # --- homes -----------------------------------------------------------------------------
@@ -120,6 +125,18 @@ class Homes:
 
 @pytest.fixture(name="homes")
 def homes_fixture(desk: Desk) -> Homes:
+    return prepared(
+        desk, "homes", make_homes,
+        lambda homes: [getattr(homes, name).id for name in HOMES_UNITS + HOMES_RESIDENTS],
+        lambda desk, ids: Homes(*by_ids(desk, Unit, ids[:len(HOMES_UNITS)]),
+                                *by_ids(desk, Resident, ids[len(HOMES_UNITS):])))
+
+
+HOMES_UNITS = ("a", "b", "c", "d", "empty")
+HOMES_RESIDENTS = ("zhang", "li", "wang", "zhao", "chen")
+
+
+def make_homes(desk: Desk) -> Homes:
     now = desk.clock.now()
     with transaction(desk.engine) as session:
         def unit(code: str) -> Unit:
