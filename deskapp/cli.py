@@ -57,10 +57,19 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings
 
 
+def closed_at_end(ctx: typer.Context, engine: Any) -> Any:
+    """``engine``, closed when the command ends (its connections, and SQLite's -wal and
+    -shm files), not whenever the process happens to collect it."""
+    ctx.call_on_close(engine.dispose)
+    return engine
+
+
 def _open(ctx: typer.Context, *, upgrade: bool = True) -> Any:
     from deskapp.desk import open_desk
 
-    return open_desk(_settings(ctx), upgrade=upgrade)
+    desk = open_desk(_settings(ctx), upgrade=upgrade)
+    closed_at_end(ctx, desk.engine)
+    return desk
 
 
 def _migrated_engine(ctx: typer.Context) -> Any:
@@ -69,8 +78,8 @@ def _migrated_engine(ctx: typer.Context) -> Any:
     from deskapp.db import make_engine
 
     settings = _settings(ctx)
-    engine = make_engine(settings.effective_database_url,
-                         busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    engine = closed_at_end(ctx, make_engine(settings.effective_database_url,
+                                            busy_timeout_ms=settings.sqlite_busy_timeout_ms))
     migrate.upgrade(engine)
     return engine
 
@@ -153,7 +162,7 @@ def build_cli() -> typer.Typer:
         from deskapp.db import make_engine
 
         settings = _settings(ctx)
-        engine = make_engine(settings.effective_database_url)
+        engine = closed_at_end(ctx, make_engine(settings.effective_database_url))
         written = migrate.upgrade(engine, backup=not no_backup)
         if written is not None:
             typer.echo(_("Backup written to {path}").format(path=written))
@@ -166,7 +175,7 @@ def build_cli() -> typer.Typer:
         from deskapp import migrate
         from deskapp.db import make_engine
 
-        engine = make_engine(_settings(ctx).effective_database_url)
+        engine = closed_at_end(ctx, make_engine(_settings(ctx).effective_database_url))
         status = migrate.schema_status(engine)
         if status.empty:
             typer.echo(_("Empty database (no schema yet); newest is {head}.").format(
@@ -188,7 +197,7 @@ def build_cli() -> typer.Typer:
         from deskapp.cli_signin import manager_of_database
         from deskapp.db import check_connection, make_engine
 
-        engine = make_engine(_settings(ctx).effective_database_url)
+        engine = closed_at_end(ctx, make_engine(_settings(ctx).effective_database_url))
         check_connection(engine)
         manager_of_database(ctx, engine, _settings(ctx))
         written = migrate.backup(engine, file)

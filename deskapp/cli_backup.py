@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from deskapp.cli import _settings, guarded
+from deskapp.cli import _settings, closed_at_end, guarded
 from deskapp.cli_signin import manager_of_database
 from deskapp.i18n import _
 
@@ -52,7 +52,7 @@ def _sign_in_to_replace(ctx: typer.Context, target: Path) -> None:
 
     if not target.exists():
         return
-    engine = make_engine(_settings(ctx).effective_database_url)
+    engine = closed_at_end(ctx, make_engine(_settings(ctx).effective_database_url))
     try:
         manager_of_database(ctx, engine, _settings(ctx))
     except StorageError as error:
@@ -83,7 +83,7 @@ def add_backup_commands(cli: typer.Typer) -> None:
         from deskapp.db import make_engine, sqlite_path
         from deskapp.services import backup as backups
 
-        engine = make_engine(_settings(ctx).effective_database_url)
+        engine = closed_at_end(ctx, make_engine(_settings(ctx).effective_database_url))
         try:
             database = sqlite_path(engine)
             if database is not None:  # PostgreSQL: take_backup names pg_dump, copies nothing
@@ -112,7 +112,7 @@ def add_backup_commands(cli: typer.Typer) -> None:
         from deskapp.db import make_engine
         from deskapp.services import backup as backups
 
-        engine = make_engine(_settings(ctx).effective_database_url)
+        engine = closed_at_end(ctx, make_engine(_settings(ctx).effective_database_url))
         try:
             target = backups.restore_target(engine)
         finally:

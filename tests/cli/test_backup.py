@@ -3,7 +3,6 @@ and one clear line with exit 1 for every refusal, leaving nothing half-written."
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import resource
@@ -59,11 +58,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 def run(data_dir: Path, *args: str, stdin: str | None = None) -> tuple[int, str]:
     result = runner.invoke(build_cli(), ["--data-dir", str(data_dir), *args], input=stdin)
-    # An operator runs each command in its own process, whose end closes its database.
-    # Here they share one: the command's engine is closed when collected (a restore
-    # would rightly refuse a database a desk still holds, and the closing folds its
-    # write-ahead log into the file, which the tests compare byte for byte).
-    gc.collect()
+    # The command's engine is closed when it ends (``cli.closed_at_end``), as a process
+    # of its own would: a restore would rightly refuse a database a desk still holds,
+    # and the closing folds the write-ahead log into the file the tests compare.
     return result.exit_code, result.output
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gc
 import os
 import shutil
 from pathlib import Path
@@ -27,7 +26,6 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     result = runner.invoke(build_cli(), ["--data-dir", str(folder), "demo"])
     assert result.exit_code == 0, result.output
     token = make_token(folder, "chenjie", out=tmp_path_factory.mktemp("token") / "chenjie")
-    gc.collect()  # the commands' engines closed: the copies take no live -wal or -shm file
     assert not list(folder.glob("desk.db-*"))
     return folder, token
 
@@ -47,11 +45,9 @@ def run(data_dir: Path, *args: str, env: dict[str, str | None] | None = None,
         stdin: str | None = None) -> tuple[int, str]:
     result = runner.invoke(build_cli(), ["--data-dir", str(data_dir), *args], env=env,
                            input=stdin)
-    # Each command runs in a process of its own, whose end closes its database. Here
-    # they share one: a command's engine still open (its sign-in wrote to the log) when
-    # the next one's Arrow export reads through ADBC's own SQLite would find the log
-    # gone under it ("disk I/O error"), which no real run meets.
-    gc.collect()
+    # Each command's engine is closed when it ends (``cli.closed_at_end``): one still
+    # open (its sign-in wrote to the log) when the next one's Arrow export reads through
+    # ADBC's own SQLite would find the log gone under it ("disk I/O error").
     return result.exit_code, result.output
 
 

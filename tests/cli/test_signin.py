@@ -4,7 +4,6 @@ On SQLite and on PostgreSQL (the ``desk`` fixture); the staff's manager is chenj
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 from dataclasses import dataclass
@@ -41,7 +40,6 @@ def cli(desk: Desk, *args: str, stdin: str | None = None,
     where = ["--database-url", settings.database_url] if settings.database_url else []
     result = runner.invoke(build_cli(), ["--data-dir", str(settings.data_dir), *where, *args],
                            input=stdin, env=env)
-    gc.collect()  # each command is a process of its own: its engine ends with it
     return result.exit_code, result.output
 
 
