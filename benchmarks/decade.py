@@ -54,7 +54,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, make_url, select, update
+from sqlalchemy import event, func, insert, make_url, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
@@ -305,6 +305,22 @@ def spelled(prefix: str, number: int) -> str:
     return f"{prefix}-{body}-{codes.check_symbol(prefix, body)}"
 
 
+def _bulk_loading(engine: Engine) -> None:
+    """The build's own connections keep the database's pages in memory and do not wait
+    for the disk: SQLite's default 2 MB cache re-read the indexes' pages from the file
+    for every batch (8 TB read, over an hour for 1M requests). A build that dies is
+    built again, so nothing is lost; the measured desk opens its own engine."""
+
+    def loading(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA cache_size = -4000000")  # KiB: 4 GB
+        cursor.execute("PRAGMA synchronous = OFF")
+        cursor.close()
+
+    event.listen(engine, "connect", loading)
+    engine.dispose()  # the pool's connections are opened again, with these
+
+
 def build(folder: Path, rows: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / "desk.db"
@@ -318,6 +334,8 @@ def build(folder: Path, rows: int) -> None:
     settings = load_settings(data_dir=folder, site_code="main")
     desk = open_desk(settings)
     engine, site_id = desk.engine, desk.site_id
+    if engine.dialect.name == "sqlite":
+        _bulk_loading(engine)
     began = time.perf_counter()
     rng = random.Random(SEED)
     kind_of, nature_of = weighted(rng, KINDS), weighted(rng, NATURES)

@@ -78,10 +78,16 @@ def may(actor: Operator, action: str) -> bool:
     return roles is None or actor.role in roles
 
 
+def changes_here(acting: Acting) -> bool:
+    """Whether the acting operator may change the site's records at all: their own
+    site's (a site granted to them they read only). The system (no operator) may."""
+    return acting.operator is None or acting.operator.site_id == acting.site_id
+
+
 def check_site(actor: Operator, site_id: int) -> None:
     """Refuse ``actor`` changing anything of another site than their own (also what is
     not audited itself: counting them among a shift's workers)."""
-    if actor.site_id != site_id:
+    if not changes_here(Acting(site_id, actor)):
         raise AuthError(_("{name} works at another site and cannot change this site's "
                           "records: sign in at this site's desk.").format(
                               name=actor.display_name), field="operator")

@@ -94,7 +94,7 @@ def readable_sites(session: Session, operator: Operator) -> frozenset[int]:
 
 def check_reading(session: Session, actor: Operator | None, site_id: int) -> None:
     """Refuse ``actor`` reading ``site_id``'s records unless it is theirs or granted."""
-    if actor is None or site_id in readable_sites(session, actor):
+    if actor is None or actor.site_id == site_id or site_id in readable_sites(session, actor):
         return
     site = session.get(Site, site_id)
     raise AuthError(_("{name} may not read site {site}: a manager of that site can grant "

@@ -133,3 +133,40 @@ def test_a_grant_lapses_with_the_holders_role(desk: Desk, staff: Staff) -> None:
         disabled = session.get(Operator, staff.supervisor.id)
         assert disabled is not None and not disabled.active
         assert grants.readable_sites(session, disabled) == {desk.site_id}
+
+
+def test_the_queue_and_card_of_a_granted_site_are_read_with_no_step(desk: Desk,
+                                                                    staff: Staff) -> None:
+    from deskapp.services.requests import views
+
+    north, north_manager = _north(desk)
+    with transaction(desk.engine) as session:
+        there = lifecycle.create_request(
+            session, acting=Acting(north, north_manager), settings=desk.settings,
+            now=desk.clock.now(), kind="inquiry", summary="问路", contact_name="路人",
+            contact_phone="13800001111")
+        grants.grant(session, acting=Acting(north, north_manager), operator=staff.supervisor,
+                     now=desk.clock.now())
+    now = desk.clock.now()
+    with reading(desk.engine) as session:
+        reader = Acting(north, staff.supervisor)
+        page = views.queue(session, acting=reader, now=now, view="all_open")
+        assert [row.id for row in page.rows] == [there.id]
+        assert [row.id for row in views.search_requests(
+            session, acting=reader, query="问路", now=now)] == [there.id]
+        card = views.request_card(session, acting=reader, request_id=there.id or 0, now=now)
+        assert card.may_change is False and card.steps == []
+        # The site's own manager is offered the steps of the same card.
+        own = views.request_card(session, acting=Acting(north, north_manager),
+                                 request_id=there.id or 0, now=now)
+        assert own.may_change is True and own.steps
+        # An operator of the other site, granted nothing, reads none of it.
+        stranger = Acting(north, staff.operator)
+        for read in (lambda: views.queue(session, acting=stranger, now=now),
+                     lambda: views.search_requests(session, acting=stranger, query="问路",
+                                                   now=now),
+                     lambda: views.request_card(session, acting=stranger,
+                                                request_id=there.id or 0, now=now)):
+            with pytest.raises(AuthError) as refused:
+                read()
+            assert "may not read site north" in refused.value.message

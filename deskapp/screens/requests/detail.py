@@ -63,9 +63,11 @@ class RequestScreen(DeskScreen):
         *(Binding(key, f"leave('{name}')", text, show=False) for key, name, text in TASK_KEYS),
     ]
 
-    def __init__(self, request_id: int) -> None:
+    def __init__(self, request_id: int, *, site_id: int | None = None) -> None:
         super().__init__()
         self.request_id = request_id
+        self.site_id = site_id
+        """The request's site, when the queue showed a site granted to the operator."""
         self.card: RequestCard | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -84,12 +86,17 @@ class RequestScreen(DeskScreen):
         try:
             with reading(app.desk.engine) as session:
                 self.card = views.request_card(
-                    session, acting=Acting(app.desk.site_id), request_id=self.request_id,
-                    now=app.desk.clock.now())
+                    session, acting=Acting(self.site_id or app.desk.site_id, app.operator),
+                    request_id=self.request_id, now=app.desk.clock.now())
         except DeskError as error:
             self.query_one("#request-header", Static).update(Text("✗ " + error.message))
             return
-        for name, text in card_text.card_sections(self.card, self.card_context()).items():
+        sections = card_text.card_sections(self.card, self.card_context())
+        if not self.card.may_change:
+            note = Text(_("Read only: this request is of a site granted to you; its own "
+                          "desk takes the steps.") + "\n", style="bold")
+            sections["header"] = note + sections.get("header", Text())
+        for name, text in sections.items():
             self._show(name, text)
         self.refresh_bindings()
 
@@ -116,6 +123,9 @@ class RequestScreen(DeskScreen):
         if action == "leave" and parameters:
             return self.desk_app.has_screen(str(parameters[0]))
         card = self.card
+        if action in ("steps", "correct", "work_order") and card is not None \
+                and not card.may_change:
+            return False  # a site granted to the operator: read, printed, never changed
         if action == "correct":  # offered while the lifecycle allows it (an open request)
             return True if card is not None and Step.EDIT in card.steps else None
         if action == "work_order":

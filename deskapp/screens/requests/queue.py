@@ -5,7 +5,8 @@ filtered by kind, status, severity and building, a page at a time: moving
 the cursor onto the last row loads the next page. ``/`` searches every
 request (room, name, phone digits, number, words such as 漏水). Enter opens the
 request. Each refresh runs the severity sweep first, so ages and escalations
-are current.
+are current. A supervisor or manager granted other sites (``grants``) reads their
+queues too: ``s`` goes to the next site, read only (no sweep, no step).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from deskapp.errors import DeskError
 from deskapp.formatting import format_when
 from deskapp.i18n import N_, _
 from deskapp.screens.base import DeskScreen
+from deskapp.services import grants
 from deskapp.services.acting import Acting
 from deskapp.services.requests import rules as request_rules
 from deskapp.services.requests import views as request_views
@@ -93,6 +95,7 @@ class QueueScreen(DeskScreen):
         Binding("ctrl+right", "cycle_view(1)", N_("Next view"), show=False),
         Binding("ctrl+left", "cycle_view(-1)", N_("Previous view"), show=False),
         Binding("ctrl+n", "new_request", N_("New request"), show=False),
+        Binding("s", "next_site", N_("Next site")),
     ]
 
     def __init__(self) -> None:
@@ -108,6 +111,52 @@ class QueueScreen(DeskScreen):
         self._loading = False
         self._typed_count = 0  # changes of the search box
         self._searched_count = 0  # the change last searched for
+        self.sites: list[tuple[int, str]] = []
+        """The sites the signed-in operator reads (id, name), their own first."""
+        self._site_index = 0
+        self._sites_of: int | None = None  # whose sites ``sites`` are (an operator's id)
+
+    # --- the site read ----------------------------------------------------------------
+
+    @property
+    def site_id(self) -> int:
+        """The site whose queue is shown: the desk's own, or one granted to the operator."""
+        if self.sites and 0 <= self._site_index < len(self.sites):
+            return self.sites[self._site_index][0]
+        return self.desk_app.desk.site_id
+
+    @property
+    def acting(self) -> Acting:
+        return Acting(self.site_id, self.desk_app.operator)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_site":
+            return len(self.sites) > 1  # shown only to whoever reads several sites
+        return True
+
+    def action_next_site(self) -> None:
+        if len(self.sites) < 2:
+            return
+        self._site_index = (self._site_index + 1) % len(self.sites)
+        self._clear_search()
+        self.refresh_view()
+
+    def _read_sites(self) -> None:
+        """The sites the operator reads, as the service says (read again on each refresh:
+        a grant given or withdrawn meanwhile shows at once)."""
+        app = self.desk_app
+        operator = app.operator
+        if operator is None:
+            self.sites, self._site_index, self._sites_of = [], 0, None
+            return
+        shown = self.site_id if self._sites_of == operator.id else app.desk.site_id
+        with reading(app.desk.engine) as session:
+            readable = [(site.id or 0, site.name or site.code)
+                        for site in grants.readable_site_list(session, operator)]
+        ids = [site_id for site_id, _name in readable]
+        self.sites, self._sites_of = readable, operator.id
+        self._site_index = ids.index(shown) if shown in ids else 0
+        self.refresh_bindings()
 
     # --- layout -----------------------------------------------------------------------
 
@@ -146,6 +195,14 @@ class QueueScreen(DeskScreen):
         if not table.columns:
             for column in COLUMNS:
                 table.add_column(_(column), key=column)
+        try:
+            self._read_sites()
+        except DeskError as error:
+            self._say(error.message, error=True)
+            return
+        if self.site_id != desk.site_id:
+            self.reload()  # another site's desk sweeps its own queue
+            return
 
         def sweep() -> None:  # it writes: in a thread, so a locked database freezes nothing
             with transaction(desk.engine) as session:
@@ -178,7 +235,7 @@ class QueueScreen(DeskScreen):
         try:
             with reading(app.desk.engine) as session:
                 page = request_views.queue(
-                    session, acting=Acting(app.desk.site_id), now=now, view=self.view,
+                    session, acting=self.acting, now=now, view=self.view,
                     operator_id=operator.id if operator else None, kind=self.kind,
                     status=self.status, severity=self.severity,
                     building=self.building.strip() or None,
@@ -197,7 +254,7 @@ class QueueScreen(DeskScreen):
         try:
             with reading(app.desk.engine) as session:
                 found = request_views.search_requests(
-                    session, acting=Acting(app.desk.site_id), query=self.query_text,
+                    session, acting=self.acting, query=self.query_text,
                     now=app.desk.clock.now(), limit=PAGE_SIZE,
                 )
         except DeskError as error:
@@ -206,6 +263,13 @@ class QueueScreen(DeskScreen):
         self._append(found)
         self._say(_("{count} found for “{query}”. Esc clears the search.").format(
             count=len(found), query=self.query_text.strip()))
+
+    def _of_site(self) -> str:
+        """Before the status line: which site is shown, when it is not the desk's own."""
+        if self.site_id == self.desk_app.desk.site_id:
+            return ""
+        name = next((name for site_id, name in self.sites if site_id == self.site_id), "")
+        return _("Site {name}, read only · ").format(name=name)
 
     def _append(self, rows: list[QueueRow]) -> None:
         table = self.query_one("#queue-table", DataTable)
@@ -257,7 +321,7 @@ class QueueScreen(DeskScreen):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#queue-status", Static)
-        status.update(Text(("✗ " if error else "") + text))
+        status.update(Text(("✗ " if error else "") + self._of_site() + text))
         status.set_class(error, "-error")
 
     # --- keys and events --------------------------------------------------------------
@@ -286,7 +350,7 @@ class QueueScreen(DeskScreen):
     def open_request(self, request_id: int) -> None:
         from deskapp.screens.requests.detail import RequestScreen
 
-        self.app.push_screen(RequestScreen(request_id))
+        self.app.push_screen(RequestScreen(request_id, site_id=self.site_id))
 
     @on(ChoiceBar.Changed, "#queue-views")
     def _view_chosen(self, event: ChoiceBar.Changed) -> None:

@@ -30,8 +30,8 @@ from deskapp.models.requests import (
     StandingInstruction,
     WorkOrder,
 )
-from deskapp.services import directory, search
-from deskapp.services.acting import Acting
+from deskapp.services import directory, grants, search
+from deskapp.services.acting import Acting, changes_here
 from deskapp.services.clock import as_utc
 from deskapp.services.instructions import active_instructions
 from deskapp.services.privacy import mask_phone
@@ -139,9 +139,11 @@ def queue(
 
     ``due_soon`` lists what falls due before ``due_before`` (pass the end of the
     shift, ``WorkCalendar.next_shift_end(now)``; default 8 hours). ``mine`` needs
-    ``operator_id``.
+    ``operator_id``. An operator reads a site other than their own only if it is
+    granted to them (``grants``).
     """
     site_id = acting.site_id
+    grants.check_reading(session, acting.operator, site_id)
     try:
         chosen = QueueView(view)
     except ValueError:
@@ -242,6 +244,8 @@ class RequestCard:
     revisits: list[Revisit]
     escalations: list[Escalation]
     steps: list[Step] = field(default_factory=list)
+    may_change: bool = True
+    """False for a site granted to the operator: they read the card and take no step."""
 
 
 def _deadline_view(deadline: RequestDeadline, now: datetime) -> DeadlineView:
@@ -265,6 +269,9 @@ def _shown_escalation(escalation: Escalation) -> Escalation:
 
 def request_card(session: Session, *, acting: Acting, request_id: int,
                  now: datetime) -> RequestCard:
+    """The card of one request of ``acting``'s site; an operator reading a site granted
+    to them (``grants``) gets it with no step to take."""
+    grants.check_reading(session, acting.operator, acting.site_id)
     request = get_request(session, acting=acting, request_id=request_id)
     unit = session.get(Unit, request.unit_id) if request.unit_id else None
     resident = session.get(Resident, request.resident_id) if request.resident_id else None
@@ -306,7 +313,8 @@ def request_card(session: Session, *, acting: Acting, request_id: int,
         escalations=[_shown_escalation(escalation) for escalation in session.exec(
             select(Escalation).where(Escalation.request_id == request_id)
             .order_by(col(Escalation.raised_at))).all()],
-        steps=allowed_steps(request),
+        steps=allowed_steps(request) if changes_here(acting) else [],
+        may_change=changes_here(acting),
     )
 
 
@@ -379,6 +387,7 @@ def search_requests(
     left the page short (a room mentioned in a text, a number in a note). Each answer
     is at most one page of ids, and the page's rows are read by primary key."""
     site_id = acting.site_id
+    grants.check_reading(session, acting.operator, site_id)
     text = unicodedata.normalize("NFKC", query).strip()
     if not text:
         return []
