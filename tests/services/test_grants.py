@@ -156,10 +156,12 @@ def test_the_queue_and_card_of_a_granted_site_are_read_with_no_step(desk: Desk,
             session, acting=reader, query="问路", now=now)] == [there.id]
         card = views.request_card(session, acting=reader, request_id=there.id or 0, now=now)
         assert card.may_change is False and card.steps == []
+        assert card.contact_phone == "138****1111"  # personal data stays with its desk
         # The site's own manager is offered the steps of the same card.
         own = views.request_card(session, acting=Acting(north, north_manager),
                                  request_id=there.id or 0, now=now)
         assert own.may_change is True and own.steps
+        assert own.contact_phone == "13800001111"
         # An operator of the other site, granted nothing, reads none of it.
         stranger = Acting(north, staff.operator)
         for read in (lambda: views.queue(session, acting=stranger, now=now),

@@ -97,7 +97,7 @@ def header(card: RequestCard, context: CardContext) -> Text:
     text.append("\n")
     text.append(_("Owner") + f": {card.owner_name}   ", style="")
     text.append(_("Unit") + f": {card.unit_code or word('visitor, no unit')}   ")
-    contact = " ".join(part for part in (request.contact_name, request.contact_phone) if part)
+    contact = " ".join(part for part in (request.contact_name, card.contact_phone) if part)
     text.append(_("Contact") + f": {contact or '—'}   ")
     text.append(_("Received") + f": {context.when(request.received_at)} · "
                 f"{label(CHANNEL_LABELS, request.channel)}")

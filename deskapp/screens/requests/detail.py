@@ -123,9 +123,10 @@ class RequestScreen(DeskScreen):
         if action == "leave" and parameters:
             return self.desk_app.has_screen(str(parameters[0]))
         card = self.card
-        if action in ("steps", "correct", "work_order") and card is not None \
+        if action in ("steps", "correct", "work_order", "print_work_order") \
+                and card is not None \
                 and not card.may_change:
-            return False  # a site granted to the operator: read, printed, never changed
+            return False  # a site granted to the operator: read there, never changed
         if action == "correct":  # offered while the lifecycle allows it (an open request)
             return True if card is not None and Step.EDIT in card.steps else None
         if action == "work_order":

@@ -246,6 +246,9 @@ class RequestCard:
     steps: list[Step] = field(default_factory=list)
     may_change: bool = True
     """False for a site granted to the operator: they read the card and take no step."""
+    contact_phone: str = ""
+    """The contact's phone as shown: in full at the request's own site, masked for a
+    reader of a site granted to them (personal data stays with its desk)."""
 
 
 def _deadline_view(deadline: RequestDeadline, now: datetime) -> DeadlineView:
@@ -315,6 +318,8 @@ def request_card(session: Session, *, acting: Acting, request_id: int,
             .order_by(col(Escalation.raised_at))).all()],
         steps=allowed_steps(request) if changes_here(acting) else [],
         may_change=changes_here(acting),
+        contact_phone=(request.contact_phone if changes_here(acting)
+                       else mask_phone(request.contact_phone)),
     )
 
 
