@@ -188,6 +188,11 @@ def disable_operator(
         raise Conflict(_("Operator {login} is already disabled.").format(login=operator.login))
     if actor is not None and actor.id == operator.id:
         raise Conflict(_("You cannot disable yourself; ask a supervisor."))
+    if operator.role == Role.MANAGER.value and not _another_active_manager(session, operator):
+        # A site with no active manager is one being set up, whose first manager is
+        # added without a sign-in (``command_tokens.site_has_manager``): never reopen it.
+        raise Conflict(_("{name} is the site's last active manager: add another manager "
+                         "before disabling them.").format(name=operator.display_name))
     before = audit.snapshot(operator, exclude=_SECRET_FIELDS)
     operator.active = False
     session.add(operator)
@@ -198,6 +203,15 @@ def disable_operator(
         entity_id=operator.id, site_id=site_id, before=before, after=after,
     )
     return operator
+
+
+def _another_active_manager(session: Session, operator: Operator) -> bool:
+    return session.exec(
+        select(Operator.id).where(Operator.site_id == operator.site_id,
+                                  Operator.role == Role.MANAGER.value,
+                                  col(Operator.active).is_(True),
+                                  Operator.id != operator.id).limit(1)
+    ).first() is not None
 
 
 def sign_in(

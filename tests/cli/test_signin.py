@@ -114,10 +114,10 @@ def test_anyone_but_a_manager_is_refused_with_one_line(
 
 def test_a_disabled_manager_is_refused(cheap: Desk, staff: Staff) -> None:
     with transaction(cheap.engine) as session:
-        operators.disable_operator(session, acting=Acting(cheap.site_id), login="chenjie",
-                                   reason="left", now=cheap.clock.now())
         operators.add_operator(session, acting=Acting(cheap.site_id), login="boss", role="manager",
                                display_name="经理", secret="9999", now=cheap.clock.now())
+        operators.disable_operator(session, acting=Acting(cheap.site_id), login="chenjie",
+                                   reason="left", now=cheap.clock.now())
     code, out = add_newbie(cheap, stdin=f"chenjie\n{PIN}\n")
     assert code == 1 and "Operator chenjie is disabled" in out
     assert operator(cheap, "newbie") is None

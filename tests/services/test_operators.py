@@ -587,3 +587,20 @@ def test_a_pin_that_confirms_a_step_is_audited_as_a_confirmation(desk: Desk) -> 
         last = audit_service.recent(session, acting=Acting(desk.site_id), limit=1)[0]
     assert last.action == "operator.confirm"
     assert audit_service.describe_action(last.action) == "Confirmed with PIN"
+
+
+def test_the_last_active_manager_of_a_site_is_not_disabled(desk: Desk) -> None:
+    # A site with no active manager takes its first one without a sign-in: a site that
+    # had managers must never get back there.
+    first = _add(desk, "zhang.wei", role="manager", display_name="张伟")
+    _add(desk, "chen.jie", role="manager", display_name="陈杰")
+    with transaction(desk.engine) as session:
+        operators.disable_operator(session, acting=Acting(desk.site_id, first),
+                                   login="chen.jie", reason="离职", now=desk.clock.now())
+    with pytest.raises(Conflict) as refused, transaction(desk.engine) as session:
+        operators.disable_operator(session, acting=Acting(desk.site_id), login="zhang.wei",
+                                   reason="离职", now=desk.clock.now())
+    assert refused.value.message == ("张伟 is the site's last active manager: add "
+                                     "another manager before disabling them.")
+    assert _stored(desk, "zhang.wei").active
+    assert _actions(desk).count("operator.disable") == 1
