@@ -144,3 +144,28 @@ class DeskScreen(DatabaseWork[None]):
     def refresh_duty(self) -> None:
         for bar in self.query(DutyBar):
             bar.refresh_duty()
+
+
+class SiteTurns:
+    """For a screen that shows one site at a time of those the operator reads (their own
+    first, then the sites granted to them): ``s`` (the screen's ``next_site`` binding)
+    turns to the next, and is offered only to whoever reads several. The screen keeps
+    ``sites`` and ``_site_index`` and shows the new site in ``show_next_site``."""
+
+    sites: list[Any]
+    _site_index: int
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_site":
+            return len(self.sites) > 1
+        return True
+
+    def action_next_site(self) -> None:
+        if len(self.sites) < 2:
+            return
+        self._site_index = (self._site_index + 1) % len(self.sites)
+        self.show_next_site()
+
+    def show_next_site(self) -> None:
+        raise NotImplementedError
+

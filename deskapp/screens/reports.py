@@ -22,7 +22,7 @@ from textual.widgets import Static
 
 from deskapp.db import snapshot
 from deskapp.i18n import N_, _
-from deskapp.screens.base import DeskScreen
+from deskapp.screens.base import DeskScreen, SiteTurns
 from deskapp.services import grants, reports
 from deskapp.services.acting import Acting
 from deskapp.services.printing import printed_stamp
@@ -76,7 +76,7 @@ def section_text(section: Section, width: int) -> Text:
     return text
 
 
-class ReportsScreen(DeskScreen):
+class ReportsScreen(SiteTurns, DeskScreen):
     TITLE_TEXT = N_("Reports")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "kind('month')", N_("Monthly")),
@@ -104,15 +104,7 @@ class ReportsScreen(DeskScreen):
     def site(self) -> ReportSite | None:
         return self.sites[self._site_index] if self.sites else None
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_site":
-            return len(self.sites) > 1  # shown only to whoever reads several sites
-        return True
-
-    def action_next_site(self) -> None:
-        if len(self.sites) < 2:
-            return
-        self._site_index = (self._site_index + 1) % len(self.sites)
+    def show_next_site(self) -> None:
         self.refresh_view()
 
     def compose_body(self) -> ComposeResult:

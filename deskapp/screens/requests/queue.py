@@ -28,7 +28,7 @@ from deskapp.db import reading, transaction
 from deskapp.errors import DeskError
 from deskapp.formatting import format_when
 from deskapp.i18n import N_, _
-from deskapp.screens.base import DeskScreen
+from deskapp.screens.base import DeskScreen, SiteTurns
 from deskapp.services import grants
 from deskapp.services.acting import Acting
 from deskapp.services.requests import rules as request_rules
@@ -78,7 +78,7 @@ class ViewBar(ChoiceBar):
         return text
 
 
-class QueueScreen(DeskScreen):
+class QueueScreen(SiteTurns, DeskScreen):
     TITLE_TEXT = N_("Queue")
     DEFAULT_CSS = """
     QueueScreen #queue { height: 1fr; }
@@ -129,15 +129,7 @@ class QueueScreen(DeskScreen):
     def acting(self) -> Acting:
         return Acting(self.site_id, self.desk_app.operator)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_site":
-            return len(self.sites) > 1  # shown only to whoever reads several sites
-        return True
-
-    def action_next_site(self) -> None:
-        if len(self.sites) < 2:
-            return
-        self._site_index = (self._site_index + 1) % len(self.sites)
+    def show_next_site(self) -> None:
         self._clear_search()
         self.refresh_view()
 
